@@ -1,0 +1,7 @@
+/** Public surface of db/: the database interface, its two adapters, migrations and metadata publication. */
+export * from './types.js';
+export { openDb } from './open.js';
+export type { DbConfig } from './open.js';
+export { migrate } from './migrate.js';
+export { publishTapSchema } from './publish-metadata.js';
+export { encodeCopyCsv, copyCsvValue } from './copy-csv.js';

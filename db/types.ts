@@ -1,0 +1,58 @@
+/** The one database interface xtap uses (query, transaction, cursor streaming, bulk copy), implemented by the
+ *  pg adapter (real PostgreSQL, when DATABASE_URL is set) and the PGlite adapter (embedded default). */
+
+/** A row as an array of values, in select-list order. int8 arrives as bigint, timestamp as ISO text. */
+export type Row = unknown[];
+
+export interface QueryResult {
+  rows: Row[];
+  fields: ReadonlyArray<{ name: string; dataTypeID: number }>;
+  rowCount: number;
+}
+
+export interface StreamOptions {
+  /** Rows per batch pulled from the cursor. */
+  batchSize: number;
+  /** Run in a READ ONLY transaction (TAP queries). */
+  readOnly?: boolean;
+  /** statement_timeout for the query, in milliseconds (0 = none). */
+  statementTimeoutMs?: number;
+  /** Aborting cancels the running query and closes the cursor. */
+  signal?: AbortSignal;
+}
+
+export interface Queryable {
+  query(sql: string, params?: ReadonlyArray<unknown>): Promise<QueryResult>;
+  /** Runs a statement whose rows come back as objects keyed by column name (small results only). */
+  queryObjects<T extends Record<string, unknown>>(sql: string, params?: ReadonlyArray<unknown>): Promise<T[]>;
+  /** Several statements without parameters (DDL). */
+  exec(sql: string): Promise<void>;
+  /** Bulk-loads rows into a table with COPY; `table` is a quoted, qualified name, `columns` unquoted. */
+  copyIn(table: string, columns: ReadonlyArray<string>, batches: AsyncIterable<Row[]> | Iterable<Row[]>): Promise<number>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'pg' | 'pglite';
+  /** Runs fn in a transaction: committed when fn resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, opts?: { readOnly?: boolean; statementTimeoutMs?: number }): Promise<T>;
+  /** Streams the rows of one SELECT through a server-side cursor, batch by batch. Breaking out of the loop or
+   *  aborting the signal closes the cursor and cancels the query. */
+  stream(sql: string, params: ReadonlyArray<unknown>, opts: StreamOptions): AsyncGenerator<Row[], void, undefined>;
+  close(): Promise<void>;
+}
+
+/** A database failure, keeping PostgreSQL's SQLSTATE so callers can map e.g. 57014 (timeout) to a message. */
+export class DbError extends Error {
+  readonly code: string | undefined;
+  constructor(message: string, code: string | undefined, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DbError';
+    this.code = code;
+  }
+
+  static from(err: unknown): DbError {
+    if (err instanceof DbError) return err;
+    const e = err as { message?: string; code?: string };
+    return new DbError(e?.message ?? String(err), typeof e?.code === 'string' ? e.code : undefined, { cause: err });
+  }
+}

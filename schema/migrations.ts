@@ -1,0 +1,24 @@
+/** Versioned migrations, applied in order at start-up (db/migrate.ts records them in xtap.schema_migrations).
+ *  A migration's statements are generated from the metadata it names; once released, a migration is never
+ *  edited: later metadata changes get a new migration (ALTER ... generated or written here). */
+import { csc2Schema } from './csc2/index.js';
+import { createTablesDdl } from './ddl.js';
+import { mlSchema } from './ml/index.js';
+import { tapSchema } from './tap-schema.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  statements: () => string[];
+}
+
+export const MIGRATIONS: ReadonlyArray<Migration> = [
+  {
+    version: 1,
+    name: 'csc2 mirror tables, TAP_SCHEMA tables, ml schema',
+    statements: () => [
+      ...createTablesDdl([csc2Schema, tapSchema], [...csc2Schema.tables, ...tapSchema.tables]),
+      ...createTablesDdl([mlSchema], []),
+    ],
+  },
+];
