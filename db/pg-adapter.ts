@@ -104,7 +104,7 @@ export class PgDb extends PgQueryable implements Db {
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw DbError.from(err);
+      throw DbError.wrap(err);
     } finally {
       client.release();
     }
@@ -135,7 +135,7 @@ export class PgDb extends PgQueryable implements Db {
       await client.query('COMMIT');
     } catch (err) {
       broken = true;
-      throw DbError.from(err);
+      throw DbError.wrap(err);
     } finally {
       opts.signal?.removeEventListener('abort', cancel);
       // A consumer that stopped early (client disconnect, MAXREC) or an abort leaves the connection in an unknown

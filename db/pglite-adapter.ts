@@ -97,7 +97,7 @@ export class PgliteDb extends PgliteQueryable implements Db {
         return fn(new PgliteQueryable(tx));
       });
     } catch (err) {
-      throw DbError.from(err);
+      throw DbError.wrap(err);
     }
   }
 

@@ -50,6 +50,15 @@ export class DbError extends Error {
     this.code = code;
   }
 
+  /** Wraps errors raised by the database driver; any other error (e.g. a caller's own error thrown inside a
+   *  transaction) passes through unchanged. */
+  static wrap(err: unknown): unknown {
+    if (err instanceof DbError) return err;
+    const e = err as { severity?: unknown; code?: unknown } | null;
+    if (e && typeof e === 'object' && (typeof e.severity === 'string' || (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)))) return DbError.from(err);
+    return err;
+  }
+
   static from(err: unknown): DbError {
     if (err instanceof DbError) return err;
     const e = err as { message?: string; code?: string };

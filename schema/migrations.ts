@@ -5,6 +5,7 @@ import { csc2Schema } from './csc2/index.js';
 import { createTablesDdl } from './ddl.js';
 import { mlSchema } from './ml/index.js';
 import { tapSchema } from './tap-schema.js';
+import { UWS_DDL } from '../uws/ddl.js';
 
 export interface Migration {
   version: number;
@@ -19,6 +20,20 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
     statements: () => [
       ...createTablesDdl([csc2Schema, tapSchema], [...csc2Schema.tables, ...tapSchema.tables]),
       ...createTablesDdl([mlSchema], []),
+      // per-query TAP_UPLOAD tables live here, named by query, dropped when the query ends
+      'CREATE SCHEMA IF NOT EXISTS tap_upload',
     ],
   },
+  {
+    version: 2,
+    name: 'ml: model cards, inference runs, source classes, multiwavelength counterparts',
+    statements: () => createTablesDdl([], mlSchema.tables.filter((t) => ML_V2.includes(t.name))),
+  },
+  {
+    version: 10,
+    name: 'uws job store',
+    statements: () => [...UWS_DDL],
+  },
 ];
+
+const ML_V2 = ['model', 'inference_run', 'source_class', 'mw_counterpart'];

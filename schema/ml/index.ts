@@ -1,10 +1,15 @@
-/** The ml schema: machine-learning products computed on ingest (tables arrive with the ML work). */
+/** The ml schema: machine-learning products computed on ingest, with model cards and provenance. */
 import type { SchemaDef } from '../types.js';
+import { mwCounterpart } from './mw-counterpart.js';
+import { inferenceRun, model, sourceClass } from './source-class.js';
 
 export const mlSchema: SchemaDef = {
   name: 'ml',
   description:
     'Machine-learning products computed by xtap on ingest: source classification probabilities, event-file ' +
     'representations, embeddings and anomaly scores, with the model cards and provenance that produced them.',
-  tables: [],
+  tables: [model, inferenceRun, sourceClass, mwCounterpart],
 };
+
+export { SOURCE_CLASSES, classColumnStem } from './source-class.js';
+export type { SourceClass } from './source-class.js';

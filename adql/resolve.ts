@@ -1,0 +1,304 @@
+/** Name resolution against the catalog (ADQL 2.1 §2.1.5–2.1.7, §2.2): tables, common table expressions and
+ *  subqueries in FROM become range entries of a Scope; column references are looked up with ADQL's case rules
+ *  (regular identifiers case-insensitive, delimited exact), through JOIN USING/NATURAL merging and outer scopes.
+ *  Owns the errors for unknown and ambiguous names and the naming of output columns. Emits no SQL text except
+ *  quoted identifiers (quoteIdent); to-postgres.ts drives it. */
+import type { Ident } from './ast.js';
+import { AdqlError, didYouMean } from './errors.js';
+import type { Span } from './errors.js';
+import type { Catalog, CatalogTable } from '../schema/catalog.js';
+import { quoteIdent } from '../schema/sql-names.js';
+import type { ColumnMeta } from '../schema/types.js';
+
+/** One column visible in a FROM clause. */
+export interface Binding {
+  /** Name ADQL queries use for it. */
+  name: string;
+  /** SQL expression that yields it, e.g. "m"."ra". */
+  sql: string;
+  meta: ColumnMeta;
+  /** The range entry it comes from (undefined for merged USING/NATURAL columns). */
+  entry: RangeEntry | undefined;
+}
+
+/** A table, CTE reference or subquery in FROM, with the columns it contributes. */
+export interface RangeEntry {
+  /** The correlation name (AS alias), when given. */
+  alias: Ident | undefined;
+  /** For stored tables: the catalog table (gives schema/name for qualification and the position columns). */
+  table: CatalogTable | undefined;
+  /** For CTE references: the CTE name. */
+  cteName: string | undefined;
+  /** Quoted SQL alias, unique in the whole statement. */
+  sqlAlias: string;
+  columns: Binding[];
+}
+
+/** A common table expression's published shape. */
+export interface CteDef {
+  name: Ident;
+  sqlName: string;
+  columns: ReadonlyArray<{ name: string; meta: ColumnMeta; sqlName: string }>;
+}
+
+/** What a FROM item contributes: its entries, and the columns `*` expands to (merged join columns once). */
+export interface FromShape {
+  entries: RangeEntry[];
+  columns: Binding[];
+}
+
+/** Regular identifiers match case-insensitively, delimited ones exactly (ADQL §2.1.5). */
+export function identMatches(id: Ident, name: string): boolean {
+  return id.delimited ? id.name === name : id.name.toLowerCase() === name.toLowerCase();
+}
+
+/** A per-statement naming context: keeps SQL aliases unique across all nesting levels, so a correlated
+ *  reference never means a shadowing inner table. */
+export class AliasAllocator {
+  private readonly used = new Set<string>();
+
+  allocate(wanted: string): string {
+    const base = wanted.length > 0 ? wanted.slice(0, 50) : 't';
+    let name = base;
+    for (let i = 2; this.used.has(name.toLowerCase()); i++) name = `${base}_${i}`;
+    this.used.add(name.toLowerCase());
+    return name;
+  }
+}
+
+export class Scope {
+  readonly entries: RangeEntry[] = [];
+  /** Columns in `*` order (USING/NATURAL join columns once). */
+  readonly columns: Binding[] = [];
+  /** Output-column aliases usable by ORDER BY / GROUP BY (set by the translator). */
+  selectAliases: Array<{ name: string; index: number; sql: string; meta: ColumnMeta }> = [];
+
+  constructor(
+    readonly parent: Scope | undefined,
+    readonly ctes: ReadonlyArray<CteDef>,
+  ) {}
+
+  addShape(shape: FromShape): void {
+    this.entries.push(...shape.entries);
+    this.columns.push(...shape.columns);
+  }
+
+  /** Resolves a column reference (1 to 4 parts) in this scope or, failing that, in enclosing scopes. */
+  resolveColumn(parts: ReadonlyArray<Ident>, span: Span): Binding {
+    for (let s: Scope | undefined = this; s; s = s.parent) {
+      const found = s.lookupHere(parts, span);
+      if (found) return found;
+    }
+    throw this.unknownColumn(parts, span);
+  }
+
+  /** Like resolveColumn, but undefined instead of an error (for ORDER BY alias fallbacks). */
+  tryResolveColumn(parts: ReadonlyArray<Ident>, span: Span): Binding | undefined {
+    for (let s: Scope | undefined = this; s; s = s.parent) {
+      const found = s.lookupHere(parts, span);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  private lookupHere(parts: ReadonlyArray<Ident>, span: Span): Binding | undefined {
+    const colId = parts[parts.length - 1] as Ident;
+    if (parts.length === 1) {
+      const hits = this.columns.filter((b) => identMatches(colId, b.name));
+      if (hits.length > 1) throw ambiguous(colId, hits, span);
+      return hits[0];
+    }
+    const qualifier = parts.slice(0, -1);
+    const entries = this.matchQualifier(qualifier);
+    if (entries.length === 0) return undefined;
+    if (entries.length > 1) {
+      throw new AdqlError('AMBIGUOUS_TABLE', `table reference ${qualifier.map((q) => q.name).join('.')} is ambiguous`, span, {
+        token: qualifier.map((q) => q.name).join('.'),
+        hint: 'give the tables different aliases (AS ...) and qualify with the alias',
+      });
+    }
+    const entry = entries[0] as RangeEntry;
+    const hits = entry.columns.filter((b) => identMatches(colId, b.name));
+    if (hits.length > 1) throw ambiguous(colId, hits, span);
+    const hit = hits[0];
+    if (!hit) {
+      throw new AdqlError('UNKNOWN_COLUMN', `no column ${colId.name} in ${describeEntry(entry)}`, span, {
+        token: colId.name,
+        hint: didYouMean(colId.name, entry.columns.map((b) => b.name)) ?? `its columns: ${listNames(entry.columns)}`,
+      });
+    }
+    return hit;
+  }
+
+  /** Entries a qualifier (alias, table, schema.table, catalog.schema.table) can mean. */
+  matchQualifier(qualifier: ReadonlyArray<Ident>): RangeEntry[] {
+    if (qualifier.length === 1) {
+      const q = qualifier[0] as Ident;
+      const byAlias = this.entries.filter((e) => e.alias && (q.delimited ? e.alias.name === q.name && e.alias.delimited : identMatches(q, e.alias.name)));
+      if (byAlias.length) return byAlias;
+      // Lenient (as DaCHS): an aliased table can still be qualified by its own name when that is unambiguous.
+      return this.entries.filter((e) => (e.table && identMatches(q, e.table.name)) || (e.cteName !== undefined && identMatches(q, e.cteName)));
+    }
+    if (qualifier.length === 2) {
+      const [schema, table] = qualifier as [Ident, Ident];
+      return this.entries.filter((e) => e.table && identMatches(schema, e.table.schema) && identMatches(table, e.table.name));
+    }
+    return [];
+  }
+
+  private unknownColumn(parts: ReadonlyArray<Ident>, span: Span): AdqlError {
+    const colId = parts[parts.length - 1] as Ident;
+    if (parts.length > 1) {
+      const q = parts.slice(0, -1);
+      const all: string[] = [];
+      for (let s: Scope | undefined = this; s; s = s.parent) for (const e of s.entries) all.push(e.alias?.name ?? e.table?.name ?? e.cteName ?? '');
+      return new AdqlError('UNKNOWN_TABLE', `no table ${q.map((x) => x.name).join('.')} in FROM`, q[0]?.span ?? span, {
+        token: q.map((x) => x.name).join('.'),
+        hint: didYouMean(q[q.length - 1]?.name ?? '', all) ?? (all.length ? `tables in scope: ${all.join(', ')}` : undefined),
+      });
+    }
+    const names: string[] = [];
+    for (let s: Scope | undefined = this; s; s = s.parent) names.push(...s.columns.map((b) => b.name));
+    let hint = didYouMean(colId.name, names);
+    if (colId.delimited) {
+      const ci = names.find((n) => n.toLowerCase() === colId.name.toLowerCase());
+      if (ci) hint = `delimited identifiers are case-sensitive; did you mean "${ci}"?`;
+    }
+    return new AdqlError('UNKNOWN_COLUMN', `no column ${colId.delimited ? `"${colId.name}"` : colId.name} in the tables of this query`, span, {
+      token: colId.name,
+      hint,
+    });
+  }
+}
+
+function ambiguous(colId: Ident, hits: Binding[], span: Span): AdqlError {
+  return new AdqlError('AMBIGUOUS_COLUMN', `column ${colId.name} is ambiguous: ${hits.map(qualifiedName).join(', ')}`, span, {
+    token: colId.name,
+    hint: `qualify it, e.g. ${qualifiedName(hits[0] as Binding)}`,
+  });
+}
+
+function qualifiedName(b: Binding): string {
+  const e = b.entry;
+  const q = e ? (e.alias?.name ?? e.table?.name ?? e.cteName) : undefined;
+  return q ? `${q}.${b.name}` : b.name;
+}
+
+function describeEntry(e: RangeEntry): string {
+  if (e.table) return `${e.table.schema}.${e.table.name}${e.alias ? ` (${e.alias.name})` : ''}`;
+  return e.alias?.name ?? e.cteName ?? 'subquery';
+}
+
+function listNames(bs: ReadonlyArray<Binding>): string {
+  const names = bs.map((b) => b.name);
+  return names.length > 12 ? `${names.slice(0, 12).join(', ')}, ...` : names.join(', ');
+}
+
+/** Finds a stored table or CTE for a FROM name ([table], [schema, table] or [catalog, schema, table]). */
+export function lookupTable(
+  name: ReadonlyArray<Ident>,
+  catalog: Catalog,
+  ctes: ReadonlyArray<CteDef>,
+): { table: CatalogTable } | { cte: CteDef } {
+  const last = name[name.length - 1] as Ident;
+  if (name.length === 1) {
+    const cte = ctes.find((c) => (last.delimited ? c.name.name === last.name : identMatches(last, c.name.name)));
+    if (cte) return { cte };
+  }
+  if (name.length === 3) {
+    throw new AdqlError('UNKNOWN_TABLE', `no catalog ${(name[0] as Ident).name}: this service has no catalog level`, (name[0] as Ident).span, {
+      token: (name[0] as Ident).name,
+      hint: 'write schema.table',
+    });
+  }
+  const schema = name.length === 2 ? (name[0] as Ident) : undefined;
+  const hits = catalog.tables.filter((t) => identMatches(last, t.name) && (!schema || identMatches(schema, t.schema)));
+  if (hits.length === 1) return { table: hits[0] as CatalogTable };
+  const written = name.map((n) => (n.delimited ? `"${n.name}"` : n.name)).join('.');
+  if (hits.length > 1) {
+    throw new AdqlError('AMBIGUOUS_TABLE', `table ${written} exists in several schemas: ${hits.map((t) => `${t.schema}.${t.name}`).join(', ')}`, last.span, {
+      token: written,
+      hint: `qualify it, e.g. ${(hits[0] as CatalogTable).schema}.${(hits[0] as CatalogTable).name}`,
+    });
+  }
+  const candidates = catalog.tables.map((t) => (schema ? `${t.schema}.${t.name}` : t.name));
+  const ci = catalog.tables.find((t) => t.name.toLowerCase() === last.name.toLowerCase() && (!schema || t.schema.toLowerCase() === schema.name.toLowerCase()));
+  const hint = ci && (last.delimited || schema?.delimited)
+    ? `delimited identifiers are case-sensitive; did you mean ${ci.schema}.${ci.name}?`
+    : didYouMean(name.map((n) => n.name).join('.'), candidates);
+  return fail(new AdqlError('UNKNOWN_TABLE', `no table ${written}`, (name[0] as Ident).span, { token: written, hint }));
+}
+
+function fail(e: AdqlError): never {
+  throw e;
+}
+
+/** The scope entry for a stored table: every column, with its SQL name (uploads may rename). */
+export function tableEntry(table: CatalogTable, alias: Ident | undefined, aliases: AliasAllocator): RangeEntry {
+  const sqlAlias = quoteIdent(aliases.allocate(alias ? (alias.delimited ? alias.name : alias.name.toLowerCase()) : table.name.toLowerCase()));
+  const entry: RangeEntry = { alias, table, cteName: undefined, sqlAlias, columns: [] };
+  for (const c of table.columns) {
+    const sqlName = table.sqlColumnNames?.[c.name] ?? c.name;
+    const { principal: _p, indexed: _i, std: _s, required: _r, range: _g, nullValue: _n, ...meta } = c as ColumnMeta & Record<string, unknown>;
+    entry.columns.push({ name: c.name, sql: `${sqlAlias}.${quoteIdent(sqlName)}`, meta: meta as ColumnMeta, entry });
+  }
+  return entry;
+}
+
+/** The scope entry for a CTE reference or a subquery in FROM. */
+export function derivedEntry(
+  alias: Ident | undefined,
+  cteName: string | undefined,
+  columns: ReadonlyArray<{ name: string; meta: ColumnMeta; sqlName: string }>,
+  aliases: AliasAllocator,
+): RangeEntry {
+  const wanted = alias ? (alias.delimited ? alias.name : alias.name.toLowerCase()) : (cteName ?? 'q').toLowerCase();
+  const sqlAlias = quoteIdent(aliases.allocate(wanted));
+  const entry: RangeEntry = { alias, table: undefined, cteName, sqlAlias, columns: [] };
+  for (const c of columns) entry.columns.push({ name: c.name, sql: `${sqlAlias}.${quoteIdent(c.sqlName)}`, meta: c.meta, entry });
+  return entry;
+}
+
+/** Column names common to both sides of a NATURAL join (case-insensitive, as regular identifiers). */
+export function naturalColumns(left: FromShape, right: FromShape): string[] {
+  const rightNames = new Set(right.columns.map((b) => b.name.toLowerCase()));
+  const out: string[] = [];
+  for (const b of left.columns) {
+    const n = b.name.toLowerCase();
+    if (rightNames.has(n) && !out.includes(n)) out.push(n);
+  }
+  return out;
+}
+
+/** Finds the one column of a join side named by a USING/NATURAL column. */
+export function joinColumn(side: FromShape, id: Ident, sideName: string): Binding {
+  const hits = side.columns.filter((b) => identMatches(id, b.name));
+  if (hits.length === 1) return hits[0] as Binding;
+  if (hits.length > 1) throw ambiguous(id, hits, id.span);
+  throw new AdqlError('UNKNOWN_COLUMN', `USING column ${id.name} is not in the ${sideName} side of the join`, id.span, {
+    token: id.name,
+    hint: didYouMean(id.name, side.columns.map((b) => b.name)),
+  });
+}
+
+/** Makes output column names unique (case-insensitively, as clients compare them): ra, ra_2, ra_3 ... */
+export function uniqueNames(wanted: ReadonlyArray<string>): string[] {
+  const taken = new Set<string>();
+  const out: string[] = [];
+  const reserved = new Set(wanted.map((w) => w.toLowerCase()));
+  for (const w of wanted) {
+    let name = w;
+    if (taken.has(name.toLowerCase())) {
+      for (let i = 2; ; i++) {
+        const cand = `${w}_${i}`;
+        if (!taken.has(cand.toLowerCase()) && !reserved.has(cand.toLowerCase())) {
+          name = cand;
+          break;
+        }
+      }
+    }
+    taken.add(name.toLowerCase());
+    out.push(name);
+  }
+  return out;
+}

@@ -1,0 +1,46 @@
+/** `npm run bench -- [name...]`: runs the named benchmarks (all when none is named), prints one table and writes
+ *  it to bench/results/<name>.md. Figures are compared side by side within one run, since machines are noisy. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BenchRow } from './types.js';
+
+type Bench = () => Promise<BenchRow[]>;
+
+const BENCHES: Record<string, () => Promise<Bench>> = {
+  ingest: async () => (await import('./ingest.js')).benchIngest,
+};
+
+function table(rows: BenchRow[]): string {
+  const lines = ['| benchmark | value | unit | reference |', '|---|---:|---|---|'];
+  for (const r of rows) {
+    const v = Math.abs(r.value) >= 100 ? r.value.toFixed(0) : r.value.toPrecision(4);
+    lines.push(`| ${r.name} | ${v} | ${r.unit} | ${r.reference ?? ''} |`);
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const names = wanted.length ? wanted : Object.keys(BENCHES);
+  const unknown = names.filter((n) => !BENCHES[n]);
+  if (unknown.length) {
+    process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; available: ${Object.keys(BENCHES).join(', ')}\n`);
+    process.exit(2);
+  }
+  const dir = join(process.cwd(), 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  for (const name of names) {
+    const load = BENCHES[name];
+    if (!load) continue;
+    process.stderr.write(`running benchmark ${name}...\n`);
+    const rows = await (await load())();
+    const md = `## ${name} (${new Date().toISOString()})\n\n${table(rows)}\n`;
+    process.stdout.write(`${md}\n`);
+    writeFileSync(join(dir, `${name}.md`), md);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`benchmark failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});

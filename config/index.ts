@@ -1,0 +1,107 @@
+/** The only module that reads process.env: parses and validates every setting at start-up (reporting all bad
+ *  variables at once) and exports a frozen, typed configuration. Defaults make `npm start` work with nothing set. */
+import { z } from 'zod';
+
+const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
+
+const EnvSchema = z.object({
+  PORT: int(8080),
+  HOST: z.string().default('0.0.0.0'),
+  /** Public base URL of the service (used in capabilities, job and DataLink URLs); default http://localhost:PORT. */
+  XTAP_BASE_URL: z.string().url().optional(),
+  DATABASE_URL: z.string().optional(),
+  XTAP_DATA_DIR: z.string().default('./var/pglite'),
+  XTAP_RESULTS_DIR: z.string().default('./var/results'),
+  XTAP_SAMPLE_DIR: z.string().default('./data/sample'),
+  XTAP_LOAD_SAMPLE: z.enum(['auto', 'never', 'always']).default('auto'),
+  XTAP_MAXREC_DEFAULT: int(100_000),
+  XTAP_MAXREC_HARD: int(10_000_000),
+  XTAP_SYNC_TIMEOUT_S: int(600),
+  XTAP_ASYNC_EXECUTION_S: int(3600),
+  XTAP_ASYNC_EXECUTION_HARD_S: int(86_400),
+  XTAP_RETENTION_S: int(7 * 86_400),
+  XTAP_RETENTION_HARD_S: int(30 * 86_400),
+  XTAP_UPLOAD_MAX_BYTES: int(20 * 1024 * 1024),
+  XTAP_UPLOAD_MAX_ROWS: int(1_000_000),
+  XTAP_UPLOAD_TIMEOUT_S: int(60),
+  /** Allow UPLOAD URLs on loopback/private networks (off by default: a server must not be made to fetch
+   *  from its own network; tests and single-host federations turn it on). */
+  XTAP_UPLOAD_ALLOW_PRIVATE: z.enum(['0', '1', 'true', 'false']).default('0'),
+  XTAP_WORKERS: int(2),
+  XTAP_POOL_SIZE: int(10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  baseUrl: string;
+  db: { databaseUrl?: string; dataDir: string; poolSize: number };
+  resultsDir: string;
+  sampleDir: string;
+  loadSample: 'auto' | 'never' | 'always';
+  limits: {
+    maxrecDefault: number;
+    maxrecHard: number;
+    syncTimeoutS: number;
+    asyncExecutionS: number;
+    asyncExecutionHardS: number;
+    retentionS: number;
+    retentionHardS: number;
+    uploadMaxBytes: number;
+    uploadMaxRows: number;
+    uploadTimeoutS: number;
+    uploadAllowPrivate: boolean;
+  };
+  workers: number;
+  logLevel: Env['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Builds the configuration from an environment (process.env by default); throws ConfigError listing every
+ *  bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
+  const parsed = EnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')));
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.XTAP_MAXREC_DEFAULT > e.XTAP_MAXREC_HARD) problems.push('XTAP_MAXREC_DEFAULT: must not exceed XTAP_MAXREC_HARD');
+  if (e.XTAP_RETENTION_S > e.XTAP_RETENTION_HARD_S) problems.push('XTAP_RETENTION_S: must not exceed XTAP_RETENTION_HARD_S');
+  if (e.XTAP_ASYNC_EXECUTION_S > e.XTAP_ASYNC_EXECUTION_HARD_S)
+    problems.push('XTAP_ASYNC_EXECUTION_S: must not exceed XTAP_ASYNC_EXECUTION_HARD_S');
+  if (problems.length) throw new ConfigError(problems);
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    baseUrl: (e.XTAP_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    db: { databaseUrl: e.DATABASE_URL, dataDir: e.XTAP_DATA_DIR, poolSize: e.XTAP_POOL_SIZE },
+    resultsDir: e.XTAP_RESULTS_DIR,
+    sampleDir: e.XTAP_SAMPLE_DIR,
+    loadSample: e.XTAP_LOAD_SAMPLE,
+    limits: {
+      maxrecDefault: e.XTAP_MAXREC_DEFAULT,
+      maxrecHard: e.XTAP_MAXREC_HARD,
+      syncTimeoutS: e.XTAP_SYNC_TIMEOUT_S,
+      asyncExecutionS: e.XTAP_ASYNC_EXECUTION_S,
+      asyncExecutionHardS: e.XTAP_ASYNC_EXECUTION_HARD_S,
+      retentionS: e.XTAP_RETENTION_S,
+      retentionHardS: e.XTAP_RETENTION_HARD_S,
+      uploadMaxBytes: e.XTAP_UPLOAD_MAX_BYTES,
+      uploadMaxRows: e.XTAP_UPLOAD_MAX_ROWS,
+      uploadTimeoutS: e.XTAP_UPLOAD_TIMEOUT_S,
+      uploadAllowPrivate: e.XTAP_UPLOAD_ALLOW_PRIVATE === '1' || e.XTAP_UPLOAD_ALLOW_PRIVATE === 'true',
+    },
+    workers: e.XTAP_WORKERS,
+    logLevel: e.LOG_LEVEL,
+  });
+}

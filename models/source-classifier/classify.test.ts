@@ -1,0 +1,162 @@
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'csv-parse/sync';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  CLASSES,
+  ModelCardMismatchError,
+  classifySources,
+  loadSourceClassifier,
+  validateModel,
+  type ModelCard,
+} from './classify.js';
+import type { CscRow, MwPhotometry, SourceInput } from './features.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..', '..');
+
+function readCsv(file: string): Record<string, string>[] {
+  return parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+}
+
+// real rows: NGC 3532 cone search (CSC CLI output) + G/J/W1 from MUWCLASS's NGC 3532 table for some
+const per = readCsv(path.join(repo, 'data', 'sample', 'ngc3532_conesearch_per.csv'));
+const cls = readCsv(path.join(repo, 'data', 'sample', 'muwclass_ngc3532_class.csv'));
+const mwByName = new Map<string, MwPhotometry>();
+for (const r of cls) {
+  const num = (s: string | undefined): number | null => (s === undefined || s.trim() === '' ? null : Number(s));
+  mwByName.set(r.name.trim(), { gmag: num(r.G), jmag: num(r.J), w1mag: num(r.W1) });
+}
+const rows: SourceInput[] = per.slice(0, 12).map((r, i) => ({
+  csc: r as CscRow,
+  mw: i % 2 === 0 ? mwByName.get(r.name.trim()) ?? null : null,
+}));
+
+interface FixtureCase {
+  input: SourceInput;
+  expected: { probabilities_nominal: number[] };
+}
+const fixture = JSON.parse(readFileSync(path.join(here, 'fixtures', 'features_fixture.json'), 'utf8')) as {
+  cases: FixtureCase[];
+};
+
+const tmpDirs: string[] = [];
+afterAll(() => {
+  for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
+});
+
+function cardWith(edit: (card: Record<string, unknown>) => void): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'xtap-clf-'));
+  tmpDirs.push(dir);
+  copyFileSync(path.join(here, 'model.onnx'), path.join(dir, 'model.onnx'));
+  const card = JSON.parse(readFileSync(path.join(here, 'card.json'), 'utf8')) as Record<string, unknown>;
+  edit(card);
+  writeFileSync(path.join(dir, 'card.json'), JSON.stringify(card));
+  return dir;
+}
+
+describe('source-classifier classifySources', () => {
+  it('loads and validates the model against the card', async () => {
+    const clf = await loadSourceClassifier();
+    expect(clf.card.classes).toEqual([...CLASSES]);
+    expect(clf.session.inputNames).toEqual(['features', 'mask']);
+    expect(clf.session.outputNames).toEqual(['probabilities']);
+  });
+
+  it('probabilities sum to 1 and std are sane on real NGC 3532 rows', async () => {
+    const res = await classifySources(rows, { mcDraws: 64, seed: 42 });
+    expect(res).toHaveLength(rows.length);
+    for (const r of res) {
+      const sum = CLASSES.reduce((a, c) => a + r.probabilities[c], 0);
+      expect(Math.abs(sum - 1)).toBeLessThanOrEqual(1e-6);
+      for (const c of CLASSES) {
+        expect(r.probabilities[c]).toBeGreaterThanOrEqual(0);
+        expect(r.probabilityStd[c]).toBeGreaterThanOrEqual(0);
+        expect(r.probabilityStd[c]).toBeLessThanOrEqual(0.5);
+      }
+      expect(r.predictedProbability).toBe(Math.max(...CLASSES.map((c) => r.probabilities[c])));
+      expect(r.probabilities[r.predictedClass]).toBe(r.predictedProbability);
+      expect(r.modelVersion).toMatch(/^xtap-source-classifier@\d+\.\d+\.\d+$/);
+      expect(r.name).toMatch(/^2CXO J/);
+    }
+    expect(res.some((r) => r.featureSet === 'xray+mw')).toBe(true);
+    expect(res.some((r) => r.featureSet === 'xray')).toBe(true);
+    expect(res.some((r) => CLASSES.some((c) => r.probabilityStd[c] > 0))).toBe(true);
+  });
+
+  it('is deterministic for a seed and independent of batch composition', async () => {
+    const a = await classifySources(rows, { mcDraws: 32, seed: 7 });
+    const b = await classifySources(rows, { mcDraws: 32, seed: 7 });
+    expect(b).toEqual(a);
+    const rev = await classifySources([...rows].reverse(), { mcDraws: 32, seed: 7, batchSize: 64 });
+    expect([...rev].reverse()).toEqual(a);
+    const c = await classifySources(rows, { mcDraws: 32, seed: 8 });
+    expect(c).not.toEqual(a);
+  });
+
+  it('mcDraws = 0 reproduces the PyTorch probabilities of train.py (fixture)', async () => {
+    const res = await classifySources(fixture.cases.map((c) => c.input), { mcDraws: 0, seed: 1 });
+    res.forEach((r, i) => {
+      const want = fixture.cases[i].expected.probabilities_nominal;
+      CLASSES.forEach((c, k) => expect(Math.abs(r.probabilities[c] - want[k])).toBeLessThanOrEqual(1e-4));
+      expect(r.confident).toBe(false);
+      for (const c of CLASSES) expect(r.probabilityStd[c]).toBe(0);
+    });
+  });
+
+  it('rejects invalid options', async () => {
+    await expect(classifySources(rows, { mcDraws: -1, seed: 1 })).rejects.toThrow(RangeError);
+    await expect(classifySources(rows, { mcDraws: 1.5, seed: 1 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('source-classifier model/card validation', () => {
+  it('throws on a renamed input in the card', async () => {
+    const dir = cardWith((card) => {
+      const inputs = card.inputs as { name: string }[];
+      inputs[0].name = 'x';
+    });
+    await expect(loadSourceClassifier(dir)).rejects.toThrow(ModelCardMismatchError);
+  });
+
+  it('throws on a wrong feature count in the card', async () => {
+    const dir = cardWith((card) => {
+      const inputs = card.inputs as { shape: (string | number)[] }[];
+      inputs[1].shape = ['N', 31];
+    });
+    await expect(loadSourceClassifier(dir)).rejects.toThrow(/shape/);
+  });
+
+  it('throws on a wrong output width and on a sha256 mismatch', async () => {
+    const d1 = cardWith((card) => {
+      const outputs = card.outputs as { shape: (string | number)[] }[];
+      outputs[0].shape = ['N', 9];
+    });
+    await expect(loadSourceClassifier(d1)).rejects.toThrow(ModelCardMismatchError);
+    const d2 = cardWith((card) => {
+      card.model_sha256 = '0'.repeat(64);
+    });
+    await expect(loadSourceClassifier(d2)).rejects.toThrow(/sha256/);
+    await expect(classifySources(rows.slice(0, 1), { mcDraws: 2, seed: 1, modelDir: d2 })).rejects.toThrow(
+      ModelCardMismatchError,
+    );
+  });
+
+  it('validateModel checks the session signature itself', async () => {
+    const clf = await loadSourceClassifier();
+    const card: ModelCard = clf.card;
+    expect(() => validateModel(clf.session, card)).not.toThrow();
+    const fake = {
+      inputNames: ['features', 'mask'],
+      outputNames: ['probabilities'],
+      inputMetadata: [
+        { name: 'features', isTensor: true as const, type: 'float32' as const, shape: ['N', 29] },
+        { name: 'mask', isTensor: true as const, type: 'float32' as const, shape: ['N', 29] },
+      ],
+      outputMetadata: clf.session.outputMetadata,
+    };
+    expect(() => validateModel(fake, card)).toThrow(/model input features shape/);
+  });
+});

@@ -1,0 +1,390 @@
+/**
+ * Source classification on ingest: CSC2 rows -> class probabilities with Monte-Carlo uncertainties.
+ *
+ * Loads models/source-classifier/model.onnx with onnxruntime-node, checks it against card.json
+ * (input/output names, shapes, classes, feature names, sha256) and runs batches through it.
+ * Monte-Carlo: each source is evaluated `mcDraws` times with its band fluxes drawn from split-normal
+ * distributions (value - lolim, hilim - value; redrawn until > 0) and its magnitudes from N(mag, e_mag);
+ * the reported probabilities are the mean over draws, the uncertainties their standard deviation.
+ * The PRNG is seeded per source from (seed, source name or row index), so a source's result does not
+ * depend on the other rows of the batch.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import {
+  FEATURE_NAMES,
+  MW_KEYS,
+  N_FEATURES,
+  computeFeatures,
+  writeFeatures,
+  type FeatureSetName,
+  type FluxSigma,
+  type Measurements,
+  type MeasurementSigmas,
+  type SourceInput,
+} from './features.js';
+
+export const CLASSES = ['AGN', 'CV', 'HM-STAR', 'LM-STAR', 'HMXB', 'LMXB', 'NS', 'YSO'] as const;
+export type SourceClass = (typeof CLASSES)[number];
+
+export const INPUT_FEATURES = 'features';
+export const INPUT_MASK = 'mask';
+export const OUTPUT_PROBABILITIES = 'probabilities';
+
+/** The parts of card.json that inference depends on. */
+export interface ModelCard {
+  name: string;
+  version: string;
+  classes: string[];
+  model_file: string;
+  model_sha256: string;
+  inputs: { name: string; type: string; shape: (string | number)[]; features?: { name: string }[] }[];
+  outputs: { name: string; type: string; shape: (string | number)[] }[];
+}
+
+export interface ClassifyOptions {
+  /** Monte-Carlo draws per source; 0 = a single pass at the nominal values (std = 0). */
+  mcDraws: number;
+  /** PRNG seed (results are reproducible for a given seed). */
+  seed: number;
+  /** Directory holding model.onnx and card.json (default: this module's directory, else ./models/source-classifier). */
+  modelDir?: string;
+  /** Rows per onnxruntime call (default 8192). */
+  batchSize?: number;
+}
+
+export interface SourceClassification {
+  /** CSC name (trimmed) when the row has one */
+  name: string | null;
+  /** mean probability per class over the draws (sums to 1) */
+  probabilities: Record<SourceClass, number>;
+  /** standard deviation per class over the draws (0 when mcDraws < 2) */
+  probabilityStd: Record<SourceClass, number>;
+  predictedClass: SourceClass;
+  predictedProbability: number;
+  predictedProbabilityStd: number;
+  /** best class separated from the runner-up at 2 sigma: p1 - 2 sd1 > p2 + 2 sd2 (needs mcDraws >= 2) */
+  confident: boolean;
+  featureSet: FeatureSetName;
+  /** false when no ACIS band flux is positive (e.g. HRC-only): outside the training domain */
+  inTrainingDomain: boolean;
+  mcDraws: number;
+  modelVersion: string;
+}
+
+export class ModelCardMismatchError extends Error {
+  constructor(message: string) {
+    super(`source-classifier: model.onnx does not match card.json: ${message}`);
+    this.name = 'ModelCardMismatchError';
+  }
+}
+
+export interface SourceClassifier {
+  readonly modelDir: string;
+  readonly card: ModelCard;
+  readonly session: ort.InferenceSession;
+}
+
+/** Session metadata needed for validation (a subset of ort.InferenceSession). */
+export interface SessionSignature {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly inputMetadata: readonly ort.InferenceSession.ValueMetadata[];
+  readonly outputMetadata: readonly ort.InferenceSession.ValueMetadata[];
+}
+
+function defaultModelDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  if (existsSync(path.join(here, 'model.onnx'))) return here;
+  return path.resolve(process.cwd(), 'models', 'source-classifier');
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function parseCard(raw: unknown): ModelCard {
+  if (!isRecord(raw)) throw new ModelCardMismatchError('card.json is not an object');
+  const { name, version, classes, model_file: modelFile, model_sha256: sha, inputs, outputs } = raw;
+  if (typeof name !== 'string' || typeof version !== 'string' || typeof modelFile !== 'string' || typeof sha !== 'string')
+    throw new ModelCardMismatchError('card.json lacks name/version/model_file/model_sha256');
+  if (!Array.isArray(classes) || !classes.every((c): c is string => typeof c === 'string'))
+    throw new ModelCardMismatchError('card.json classes must be a string array');
+  const io = (list: unknown, what: string): ModelCard['inputs'] => {
+    if (!Array.isArray(list)) throw new ModelCardMismatchError(`card.json ${what} must be an array`);
+    return list.map((e: unknown) => {
+      if (!isRecord(e) || typeof e.name !== 'string' || typeof e.type !== 'string' || !Array.isArray(e.shape))
+        throw new ModelCardMismatchError(`card.json ${what} entries need name, type, shape`);
+      const shape = e.shape.map((d: unknown) => {
+        if (typeof d !== 'string' && typeof d !== 'number') throw new ModelCardMismatchError(`bad shape in ${what}`);
+        return d;
+      });
+      const features = Array.isArray(e.features)
+        ? e.features.map((f: unknown) => ({ name: isRecord(f) && typeof f.name === 'string' ? f.name : '' }))
+        : undefined;
+      return { name: e.name, type: e.type, shape, features };
+    });
+  };
+  return { name, version, classes, model_file: modelFile, model_sha256: sha, inputs: io(inputs, 'inputs'), outputs: io(outputs, 'outputs') };
+}
+
+const isSymbolic = (d: string | number): boolean => typeof d === 'string' || d < 0;
+
+function checkShape(
+  what: string,
+  card: (string | number)[],
+  meta: ort.InferenceSession.ValueMetadata | undefined,
+  expected: number,
+): void {
+  if (card.length !== 2 || !isSymbolic(card[0]) || card[1] !== expected)
+    throw new ModelCardMismatchError(`card ${what} shape ${JSON.stringify(card)}, expected ["N", ${expected}]`);
+  if (meta === undefined || !meta.isTensor) throw new ModelCardMismatchError(`model ${what} is not a tensor`);
+  if (meta.type !== 'float32') throw new ModelCardMismatchError(`model ${what} type ${meta.type}, expected float32`);
+  const s = meta.shape;
+  if (s.length !== 2 || !isSymbolic(s[0]) || s[1] !== expected)
+    throw new ModelCardMismatchError(`model ${what} shape ${JSON.stringify(s)}, expected [N, ${expected}]`);
+}
+
+/** Throws ModelCardMismatchError unless the session's inputs/outputs match the card and this code. */
+export function validateModel(session: SessionSignature, card: ModelCard): void {
+  const cardIn = card.inputs.map((i) => i.name);
+  const cardOut = card.outputs.map((o) => o.name);
+  if (JSON.stringify(cardIn) !== JSON.stringify([INPUT_FEATURES, INPUT_MASK]))
+    throw new ModelCardMismatchError(`card inputs ${JSON.stringify(cardIn)}, expected ["${INPUT_FEATURES}","${INPUT_MASK}"]`);
+  if (JSON.stringify(cardOut) !== JSON.stringify([OUTPUT_PROBABILITIES]))
+    throw new ModelCardMismatchError(`card outputs ${JSON.stringify(cardOut)}, expected ["${OUTPUT_PROBABILITIES}"]`);
+  if ([...session.inputNames].sort().join(',') !== [...cardIn].sort().join(','))
+    throw new ModelCardMismatchError(`model inputs ${JSON.stringify(session.inputNames)} vs card ${JSON.stringify(cardIn)}`);
+  if (session.outputNames.join(',') !== cardOut.join(','))
+    throw new ModelCardMismatchError(`model outputs ${JSON.stringify(session.outputNames)} vs card ${JSON.stringify(cardOut)}`);
+  if (JSON.stringify(card.classes) !== JSON.stringify(CLASSES))
+    throw new ModelCardMismatchError(`card classes ${JSON.stringify(card.classes)} vs ${JSON.stringify(CLASSES)}`);
+  const byName = (list: readonly ort.InferenceSession.ValueMetadata[], n: string) => list.find((m) => m.name === n);
+  for (const inp of card.inputs) {
+    checkShape(`input ${inp.name}`, inp.shape, byName(session.inputMetadata, inp.name), N_FEATURES);
+  }
+  checkShape(`output ${OUTPUT_PROBABILITIES}`, card.outputs[0].shape, byName(session.outputMetadata, OUTPUT_PROBABILITIES), CLASSES.length);
+  const featureNames = card.inputs[0].features?.map((f) => f.name);
+  if (featureNames !== undefined && JSON.stringify(featureNames) !== JSON.stringify(FEATURE_NAMES))
+    throw new ModelCardMismatchError('card feature order differs from features.ts FEATURE_NAMES');
+}
+
+const cache = new Map<string, Promise<SourceClassifier>>();
+
+async function load(modelDir: string): Promise<SourceClassifier> {
+  const cardPath = path.join(modelDir, 'card.json');
+  const card = parseCard(JSON.parse(await readFile(cardPath, 'utf8')) as unknown);
+  const modelPath = path.join(modelDir, card.model_file);
+  const bytes = await readFile(modelPath);
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  if (sha !== card.model_sha256)
+    throw new ModelCardMismatchError(`sha256 of ${modelPath} is ${sha}, card says ${card.model_sha256}`);
+  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  validateModel(session, card);
+  return { modelDir, card, session };
+}
+
+/** Loads (once per directory) and validates the classifier. */
+export function loadSourceClassifier(modelDir?: string): Promise<SourceClassifier> {
+  const dir = path.resolve(modelDir ?? defaultModelDir());
+  let p = cache.get(dir);
+  if (p === undefined) {
+    p = load(dir);
+    cache.set(dir, p);
+    p.catch(() => cache.delete(dir));
+  }
+  return p;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Seeded PRNG: FNV-1a (source key) -> splitmix32 -> xoshiro128**; Box-Muller normals.
+// ------------------------------------------------------------------------------------------------
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+function splitmix32(state: { s: number }): number {
+  state.s = (state.s + 0x9e3779b9) >>> 0;
+  let z = state.s;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
+/** Reproducible normal deviates (xoshiro128** + Box-Muller). */
+export class NormalRng {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+  private spare: number | null = null;
+
+  constructor(seed: number, key: string) {
+    const st = { s: (fnv1a(key) ^ Math.imul(seed >>> 0, 0x9e3779b1)) >>> 0 };
+    this.a = splitmix32(st);
+    this.b = splitmix32(st);
+    this.c = splitmix32(st);
+    this.d = splitmix32(st);
+    if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
+  }
+
+  /** uniform in [0, 1) with 32 random bits */
+  uniform(): number {
+    const r = Math.imul(rotl(Math.imul(this.b, 5) >>> 0, 7), 9) >>> 0;
+    const t = (this.b << 9) >>> 0;
+    this.c = (this.c ^ this.a) >>> 0;
+    this.d = (this.d ^ this.b) >>> 0;
+    this.b = (this.b ^ this.c) >>> 0;
+    this.a = (this.a ^ this.d) >>> 0;
+    this.c = (this.c ^ t) >>> 0;
+    this.d = rotl(this.d, 11);
+    return r / 4294967296;
+  }
+
+  normal(): number {
+    if (this.spare !== null) {
+      const s = this.spare;
+      this.spare = null;
+      return s;
+    }
+    let u = 0;
+    while (u === 0) u = this.uniform();
+    const v = this.uniform();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+function drawFlux(v: number | null, sig: FluxSigma, rng: NormalRng): number | null {
+  if (v === null || !(v > 0) || (sig.lo === 0 && sig.hi === 0)) return v;
+  for (let i = 0; i < 100; i++) {
+    const z = rng.normal();
+    const d = v + z * (z < 0 ? sig.lo : sig.hi);
+    if (d > 0) return d;
+  }
+  return v;
+}
+
+/** One Monte-Carlo draw of the measurements (variability probabilities and flux_aper90_b are not sampled). */
+export function sampleMeasurements(m: Measurements, s: MeasurementSigmas, rng: NormalRng): Measurements {
+  const mags = { ...m.mags };
+  for (const k of MW_KEYS) {
+    const v = m.mags[k];
+    if (v !== null && s[k] > 0) mags[k] = v + rng.normal() * s[k];
+  }
+  return {
+    fluxS: drawFlux(m.fluxS, s.flux_s, rng),
+    fluxM: drawFlux(m.fluxM, s.flux_m, rng),
+    fluxH: drawFlux(m.fluxH, s.flux_h, rng),
+    fluxB: m.fluxB,
+    pIntra: m.pIntra,
+    pInter: m.pInter,
+    mags,
+  };
+}
+
+function sourceName(input: SourceInput): string | null {
+  const n = input.csc.name;
+  return typeof n === 'string' && n.trim() !== '' ? n.trim() : null;
+}
+
+function perClass(values: Float64Array): Record<SourceClass, number> {
+  const out = {} as Record<SourceClass, number>;
+  CLASSES.forEach((c, i) => {
+    out[c] = values[i];
+  });
+  return out;
+}
+
+/**
+ * Classifies CSC2 sources. Each result holds the mean class probabilities over `mcDraws` Monte-Carlo
+ * draws, their standard deviations, the predicted class (argmax of the mean), its probability, a
+ * 2-sigma confidence flag and the feature set used. Deterministic for a given `seed`.
+ */
+export async function classifySources(
+  rows: readonly SourceInput[],
+  opts: ClassifyOptions,
+): Promise<SourceClassification[]> {
+  if (!Number.isInteger(opts.mcDraws) || opts.mcDraws < 0) throw new RangeError('mcDraws must be an integer >= 0');
+  if (!Number.isFinite(opts.seed)) throw new RangeError('seed must be a finite number');
+  const clf = await loadSourceClassifier(opts.modelDir);
+  const draws = Math.max(opts.mcDraws, 1);
+  const batchRows = Math.max(opts.batchSize ?? 8192, draws);
+  const sourcesPerBatch = Math.max(1, Math.floor(batchRows / draws));
+  const C = CLASSES.length;
+  const results: SourceClassification[] = [];
+
+  for (let start = 0; start < rows.length; start += sourcesPerBatch) {
+    const chunk = rows.slice(start, start + sourcesPerBatch);
+    const n = chunk.length * draws;
+    const features = new Float32Array(n * N_FEATURES);
+    const mask = new Float32Array(n * N_FEATURES);
+    const meta = chunk.map((input, i) => {
+      const ex = computeFeatures(input);
+      const name = sourceName(input);
+      const rng = new NormalRng(opts.seed, name ?? `#${start + i}`);
+      for (let d = 0; d < draws; d++) {
+        const m = opts.mcDraws === 0 ? ex.measurements : sampleMeasurements(ex.measurements, ex.sigmas, rng);
+        writeFeatures(m, features, mask, i * draws + d);
+      }
+      return { name, featureSet: ex.featureSet, inTrainingDomain: ex.inTrainingDomain };
+    });
+    const out = await clf.session.run({
+      [INPUT_FEATURES]: new ort.Tensor('float32', features, [n, N_FEATURES]),
+      [INPUT_MASK]: new ort.Tensor('float32', mask, [n, N_FEATURES]),
+    });
+    const probs = out[OUTPUT_PROBABILITIES];
+    if (probs === undefined || !(probs.data instanceof Float32Array) || probs.data.length !== n * C)
+      throw new ModelCardMismatchError(`unexpected output ${OUTPUT_PROBABILITIES}`);
+    const p = probs.data;
+    meta.forEach((mt, i) => {
+      const mean = new Float64Array(C);
+      const sq = new Float64Array(C);
+      for (let d = 0; d < draws; d++) {
+        const o = (i * draws + d) * C;
+        for (let c = 0; c < C; c++) mean[c] += p[o + c];
+      }
+      for (let c = 0; c < C; c++) mean[c] /= draws;
+      for (let d = 0; d < draws; d++) {
+        const o = (i * draws + d) * C;
+        for (let c = 0; c < C; c++) sq[c] += (p[o + c] - mean[c]) ** 2;
+      }
+      const total = mean.reduce((a, b) => a + b, 0);
+      const std = new Float64Array(C);
+      for (let c = 0; c < C; c++) {
+        mean[c] /= total;
+        std[c] = draws > 1 ? Math.sqrt(sq[c] / (draws - 1)) : 0;
+      }
+      const order = [...mean.keys()].sort((a, b) => mean[b] - mean[a]);
+      const [k1, k2] = order;
+      results.push({
+        name: mt.name,
+        probabilities: perClass(mean),
+        probabilityStd: perClass(std),
+        predictedClass: CLASSES[k1],
+        predictedProbability: mean[k1],
+        predictedProbabilityStd: std[k1],
+        confident: draws > 1 && mean[k1] - 2 * std[k1] > mean[k2] + 2 * std[k2],
+        featureSet: mt.featureSet,
+        inTrainingDomain: mt.inTrainingDomain,
+        mcDraws: opts.mcDraws,
+        modelVersion: `${clf.card.name}@${clf.card.version}`,
+      });
+    });
+  }
+  return results;
+}

@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import {
+  FEATURE_NAMES,
+  FLUX_FLOOR,
+  MW_BANDS,
+  N_FEATURES,
+  N_XRAY_FEATURES,
+  computeFeatures,
+  parseCscNumber,
+  type CscRow,
+  type FluxSigma,
+  type MwPhotometry,
+} from './features.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+interface FixtureCase {
+  source: string;
+  input: { csc: CscRow; mw: MwPhotometry };
+  expected: {
+    features: number[];
+    mask: number[];
+    feature_set: 'xray' | 'xray+mw';
+    sigmas: Record<string, FluxSigma | number>;
+    probabilities_nominal: number[];
+  };
+}
+interface Fixture {
+  feature_names: string[];
+  cases: FixtureCase[];
+}
+interface FeaturesJson {
+  n_features: number;
+  constants: {
+    flux_floor_erg_s_cm2: number;
+    mw_bands: { band: string; input: string; zero_point_erg_s_cm2_A: number; width_A: number; log10_zero_times_width: number; limiting_mag: number }[];
+  };
+  features: { index: number; name: string; group: string }[];
+}
+
+const fixture = JSON.parse(readFileSync(path.join(here, 'fixtures', 'features_fixture.json'), 'utf8')) as Fixture;
+const spec = JSON.parse(readFileSync(path.join(here, 'features.json'), 'utf8')) as FeaturesJson;
+
+describe('source-classifier features: spec', () => {
+  it('feature order matches features.json and the train.py fixture', () => {
+    expect(N_FEATURES).toBe(spec.n_features);
+    expect([...FEATURE_NAMES]).toEqual(spec.features.map((f) => f.name));
+    expect([...FEATURE_NAMES]).toEqual(fixture.feature_names);
+    expect(spec.features.filter((f) => f.group === 'xray').length).toBe(N_XRAY_FEATURES);
+  });
+
+  it('constants match features.json', () => {
+    expect(FLUX_FLOOR).toBe(spec.constants.flux_floor_erg_s_cm2);
+    expect(MW_BANDS.length).toBe(spec.constants.mw_bands.length);
+    MW_BANDS.forEach((b, i) => {
+      const s = spec.constants.mw_bands[i];
+      expect(b.band).toBe(s.band);
+      expect(b.key).toBe(s.input);
+      expect(b.zero).toBe(s.zero_point_erg_s_cm2_A);
+      expect(b.width).toBe(s.width_A);
+      expect(b.limit).toBe(s.limiting_mag);
+      expect(Math.log10(b.zero * b.width)).toBeCloseTo(s.log10_zero_times_width, 12);
+    });
+  });
+});
+
+describe('source-classifier features: parity with train.py', () => {
+  expect(fixture.cases.length).toBeGreaterThanOrEqual(20);
+  for (const c of fixture.cases) {
+    it(c.source, () => {
+      const out = computeFeatures(c.input);
+      expect(Array.from(out.mask)).toEqual(c.expected.mask);
+      expect(out.featureSet).toBe(c.expected.feature_set);
+      for (let j = 0; j < N_FEATURES; j++) {
+        const want = c.expected.features[j];
+        const got = out.features[j];
+        expect(Math.abs(got - want), `${FEATURE_NAMES[j]}: ${got} vs ${want}`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(want)));
+      }
+      for (const [k, v] of Object.entries(c.expected.sigmas)) {
+        const got = (out.sigmas as Record<string, FluxSigma | number>)[k];
+        if (typeof v === 'number') expect(got as number).toBeCloseTo(v, 12);
+        else {
+          const g = got as FluxSigma;
+          expect(Math.abs(g.lo - v.lo)).toBeLessThanOrEqual(1e-9 * Math.abs(v.lo) + 1e-40);
+          expect(Math.abs(g.hi - v.hi)).toBeLessThanOrEqual(1e-9 * Math.abs(v.hi) + 1e-40);
+        }
+      }
+    });
+  }
+});
+
+describe('source-classifier features: missing values', () => {
+  it('parses padded CSV strings and rejects blanks/booleans', () => {
+    expect(parseCscNumber('    0.651')).toBe(0.651);
+    expect(parseCscNumber(' 1')).toBe(1);
+    expect(parseCscNumber('         ')).toBeNull();
+    expect(parseCscNumber('TRUE')).toBeNull();
+    expect(parseCscNumber(true)).toBeNull();
+    expect(parseCscNumber(Number.NaN)).toBeNull();
+    expect(parseCscNumber(null)).toBeNull();
+  });
+
+  it('no photometry: MW block fully masked, masked values are 0, never NaN', () => {
+    const out = computeFeatures({ csc: { flux_aper90_s: 1e-15, flux_aper90_m: 2e-15, flux_aper90_h: 3e-15 } });
+    expect(out.featureSet).toBe('xray');
+    expect(Array.from(out.mask.slice(0, 8))).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
+    expect(Array.from(out.mask.slice(8))).toEqual(new Array(N_FEATURES - 8).fill(0));
+    expect(Array.from(out.features).every((v) => Number.isFinite(v))).toBe(true);
+    expect(out.features[0]).toBeCloseTo(Math.log10(6e-15), 5);
+    expect(out.features[4]).toBeCloseTo(0.2, 6); // (3-2)/(3+2)
+  });
+
+  it('no band flux at all: broad flux from flux_aper90_b, ratios/HRs masked, out of domain', () => {
+    const out = computeFeatures({ csc: { flux_aper90_b: 5e-15, flux_aper90_s: '', flux_aper90_m: null } });
+    expect(out.inTrainingDomain).toBe(false);
+    expect(out.mask[0]).toBe(1);
+    expect(out.features[0]).toBeCloseTo(Math.log10(5e-15), 5);
+    expect(Array.from(out.mask.slice(1, 8))).toEqual([0, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it('magnitudes at/above the limiting magnitude are missing', () => {
+    const out = computeFeatures({
+      csc: { flux_aper90_s: 1e-15, flux_aper90_m: 1e-15, flux_aper90_h: 1e-15 },
+      mw: { gmag: 21.5, bpmag: 20, rpmag: 19 },
+    });
+    const gIdx = FEATURE_NAMES.indexOf('log_ratio_G_xray');
+    const bpRp = FEATURE_NAMES.indexOf('colour_BP_RP');
+    const gBp = FEATURE_NAMES.indexOf('colour_G_BP');
+    expect(out.mask[gIdx]).toBe(0);
+    expect(out.mask[gBp]).toBe(0);
+    expect(out.mask[bpRp]).toBe(1);
+    expect(out.features[bpRp]).toBeCloseTo(1, 6);
+    expect(out.featureSet).toBe('xray+mw');
+  });
+});

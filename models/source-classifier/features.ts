@@ -1,0 +1,265 @@
+/**
+ * Feature extraction for the MUWCLASS-style CSC2 source classifier (models/source-classifier).
+ *
+ * Pure functions: CSC2 master_source column values (+ optional Gaia/2MASS/WISE magnitudes of the
+ * counterpart) in, raw feature vector + mask out. This is an exact port of
+ * `features_from_measurements` in train.py; features.json documents the same definitions and
+ * features.test.ts checks parity against vectors written by train.py.
+ *
+ * Conventions:
+ * - mask[j] = 1 when feature j is present, 0 when missing; features[j] is 0 where mask[j] = 0
+ *   (the model ignores it). No sentinel values.
+ * - Standardisation (mean/std in features.json) is applied inside model.onnx, not here.
+ */
+
+/** A CSC2 column value as it arrives from a VOTable/CSV/database row. */
+export type CscValue = number | string | boolean | null | undefined;
+/** A CSC2 master_source row (column name -> value); extra columns are ignored. */
+export type CscRow = Readonly<Record<string, CscValue>>;
+
+export const MW_KEYS = ['gmag', 'bpmag', 'rpmag', 'jmag', 'hmag', 'kmag', 'w1mag', 'w2mag', 'w3mag'] as const;
+export type MwKey = (typeof MW_KEYS)[number];
+export type MwErrorKey = `e_${MwKey}`;
+
+/** Counterpart magnitudes (Gaia G/BP/RP, 2MASS J/H/K, WISE W1-W3, native systems) and their 1-sigma errors. */
+export type MwPhotometry = Partial<Record<MwKey | MwErrorKey, number | null>>;
+
+export interface SourceInput {
+  readonly csc: CscRow;
+  readonly mw?: MwPhotometry | null;
+}
+
+export type FeatureSetName = 'xray' | 'xray+mw';
+
+/** Nominal measured quantities the features are computed from (null = missing). */
+export interface Measurements {
+  /** flux_aper90_s / _m / _h / _b in erg/s/cm^2 */
+  fluxS: number | null;
+  fluxM: number | null;
+  fluxH: number | null;
+  fluxB: number | null;
+  /** kp_intra_prob_b (MUWCLASS P_intra) */
+  pIntra: number | null;
+  /** var_inter_prob_b (MUWCLASS P_inter) */
+  pInter: number | null;
+  mags: Record<MwKey, number | null>;
+}
+
+/** Asymmetric 1-sigma flux errors: lo = value - lolim, hi = hilim - value (0 when unknown/undetected). */
+export interface FluxSigma {
+  lo: number;
+  hi: number;
+}
+
+/** Measurement errors used by the Monte-Carlo sampling in classify.ts. */
+export type MeasurementSigmas = { flux_s: FluxSigma; flux_m: FluxSigma; flux_h: FluxSigma } & Record<MwKey, number>;
+
+export interface FeatureVector {
+  features: Float32Array;
+  mask: Float32Array;
+  featureSet: FeatureSetName;
+}
+
+export interface ExtractedFeatures extends FeatureVector {
+  measurements: Measurements;
+  sigmas: MeasurementSigmas;
+  /** false when no ACIS band flux (s, m, h) is positive: outside the training domain */
+  inTrainingDomain: boolean;
+}
+
+/** Band fluxes that are missing or <= 0 are set to this floor (erg/s/cm^2), MUWCLASS's convention. */
+export const FLUX_FLOOR = 8e-18;
+
+interface MwBandDef {
+  readonly band: string;
+  readonly key: MwKey;
+  readonly zero: number; // erg/s/cm^2/A
+  readonly width: number; // A
+  readonly limit: number; // limiting magnitude: mag >= limit -> missing
+}
+
+/** MUWCLASS (muwclass_library.py) zero points, effective widths and limiting magnitudes. */
+export const MW_BANDS: readonly MwBandDef[] = [
+  { band: 'G', key: 'gmag', zero: 2.5e-9, width: 4052.97, limit: 21.5 },
+  { band: 'BP', key: 'bpmag', zero: 4.08e-9, width: 2157.5, limit: 21.5 },
+  { band: 'RP', key: 'rpmag', zero: 1.27e-9, width: 2924.44, limit: 21.0 },
+  { band: 'J', key: 'jmag', zero: 3.13e-10, width: 1624.32, limit: 18.5 },
+  { band: 'H', key: 'hmag', zero: 1.13e-10, width: 2509.4, limit: 18.0 },
+  { band: 'K', key: 'kmag', zero: 4.28e-11, width: 2618.87, limit: 17.0 },
+  { band: 'W1', key: 'w1mag', zero: 8.18e-12, width: 6626.42, limit: 18.5 },
+  { band: 'W2', key: 'w2mag', zero: 2.42e-12, width: 10422.66, limit: 17.5 },
+  { band: 'W3', key: 'w3mag', zero: 6.52e-14, width: 55055.71, limit: 14.5 },
+];
+
+/** Bands whose X-ray-to-band flux ratio is a feature (all but W3, as MUWCLASS). */
+const RATIO_BANDS: readonly string[] = ['G', 'BP', 'RP', 'J', 'H', 'K', 'W1', 'W2'];
+/** Colours (MUWCLASS's selected 12). */
+const COLOURS: readonly (readonly [string, string])[] = [
+  ['G', 'BP'], ['G', 'RP'], ['G', 'J'], ['G', 'H'], ['G', 'K'], ['BP', 'RP'],
+  ['J', 'H'], ['J', 'K'], ['H', 'K'], ['W1', 'W2'], ['W1', 'W3'], ['W2', 'W3'],
+];
+
+const XRAY_FEATURE_NAMES = [
+  'log_flux_b', 'log_ratio_s_b', 'log_ratio_m_b', 'log_ratio_h_b',
+  'hr_hm', 'hr_hs', 'hr_ms', 'hr_hms', 'p_var_intra', 'p_var_inter',
+] as const;
+
+export const FEATURE_NAMES: readonly string[] = [
+  ...XRAY_FEATURE_NAMES,
+  ...RATIO_BANDS.map((b) => `log_ratio_${b}_xray`),
+  ...COLOURS.map(([a, b]) => `colour_${a}_${b}`),
+];
+export const N_FEATURES = FEATURE_NAMES.length; // 30
+export const N_XRAY_FEATURES = XRAY_FEATURE_NAMES.length; // 10; features [10, 30) are the MW block
+
+const BAND_INDEX = new Map<string, number>(MW_BANDS.map((b, i) => [b.band, i]));
+const bandIndex = (band: string): number => {
+  const i = BAND_INDEX.get(band);
+  if (i === undefined) throw new Error(`unknown MW band ${band}`);
+  return i;
+};
+const RATIO_IDX = RATIO_BANDS.map(bandIndex);
+const COLOUR_IDX = COLOURS.map(([a, b]) => [bandIndex(a), bandIndex(b)] as const);
+/** log10(zero * width), same float64 expression as train.py (math.log10(z * w)). */
+const LOG_ZW = MW_BANDS.map((b) => Math.log10(b.zero * b.width));
+
+/** Parses a CSC value: finite numbers, numeric strings (padding allowed); everything else -> null. */
+export function parseCscNumber(v: CscValue): number | null {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v === 'string') {
+    const t = v.trim();
+    if (t === '') return null;
+    const x = Number(t);
+    return Number.isFinite(x) ? x : null;
+  }
+  return null;
+}
+
+const finiteOrNull = (v: number | null | undefined): number | null =>
+  typeof v === 'number' && Number.isFinite(v) ? v : null;
+
+function fluxSigma(row: CscRow, band: 's' | 'm' | 'h', value: number | null): FluxSigma {
+  if (value === null || !(value > 0)) return { lo: 0, hi: 0 };
+  const lolim = parseCscNumber(row[`flux_aper90_lolim_${band}`]);
+  const hilim = parseCscNumber(row[`flux_aper90_hilim_${band}`]);
+  return {
+    lo: lolim === null ? 0 : Math.max(value - lolim, 0),
+    hi: hilim === null ? 0 : Math.max(hilim - value, 0),
+  };
+}
+
+/** Nominal measurements and their errors from a CSC2 master_source row and optional MW photometry. */
+export function extractMeasurements(input: SourceInput): { values: Measurements; sigmas: MeasurementSigmas } {
+  const row = input.csc;
+  const mw = input.mw ?? {};
+  const fluxS = parseCscNumber(row.flux_aper90_s);
+  const fluxM = parseCscNumber(row.flux_aper90_m);
+  const fluxH = parseCscNumber(row.flux_aper90_h);
+  const mags = {} as Record<MwKey, number | null>;
+  const magSig = {} as Record<MwKey, number>;
+  for (const k of MW_KEYS) {
+    mags[k] = finiteOrNull(mw[k]);
+    const e = finiteOrNull(mw[`e_${k}`]);
+    magSig[k] = e !== null && e > 0 ? e : 0;
+  }
+  const values: Measurements = {
+    fluxS,
+    fluxM,
+    fluxH,
+    fluxB: parseCscNumber(row.flux_aper90_b),
+    pIntra: parseCscNumber(row.kp_intra_prob_b),
+    pInter: parseCscNumber(row.var_inter_prob_b),
+    mags,
+  };
+  const sigmas: MeasurementSigmas = {
+    flux_s: fluxSigma(row, 's', fluxS),
+    flux_m: fluxSigma(row, 'm', fluxM),
+    flux_h: fluxSigma(row, 'h', fluxH),
+    ...magSig,
+  };
+  return { values, sigmas };
+}
+
+const isDetected = (v: number | null): v is number => v !== null && Number.isFinite(v) && v > 0;
+
+/** True when at least one ACIS band flux (s, m, h) is positive. */
+export function hasBandFlux(m: Measurements): boolean {
+  return isDetected(m.fluxS) || isDetected(m.fluxM) || isDetected(m.fluxH);
+}
+
+/**
+ * Writes the features of `m` into features/mask at row `row` (row-major [N, N_FEATURES]).
+ * Returns the feature set actually available ('xray+mw' if any MW feature is present).
+ */
+export function writeFeatures(m: Measurements, features: Float32Array, mask: Float32Array, row = 0): FeatureSetName {
+  const o = row * N_FEATURES;
+  features.fill(0, o, o + N_FEATURES);
+  mask.fill(0, o, o + N_FEATURES);
+  const set = (j: number, v: number): void => {
+    if (Number.isFinite(v)) {
+      features[o + j] = v;
+      mask[o + j] = 1;
+    }
+  };
+  const anyBand = hasBandFlux(m);
+  const s = isDetected(m.fluxS) ? m.fluxS : FLUX_FLOOR;
+  const md = isDetected(m.fluxM) ? m.fluxM : FLUX_FLOOR;
+  const h = isDetected(m.fluxH) ? m.fluxH : FLUX_FLOOR;
+  const b = s + md + h;
+  let logFb: number | null = null;
+  if (anyBand) logFb = Math.log10(b);
+  else if (isDetected(m.fluxB)) logFb = Math.log10(m.fluxB);
+  if (logFb !== null) set(0, logFb);
+  if (anyBand) {
+    set(1, Math.log10(s / b));
+    set(2, Math.log10(md / b));
+    set(3, Math.log10(h / b));
+    set(4, (h - md) / (h + md));
+    set(5, (h - s) / (h + s));
+    set(6, (md - s) / (md + s));
+    set(7, (h - md - s) / (h + md + s));
+  }
+  const prob = (p: number | null): number => (p !== null && p >= 0 && p <= 1 ? p : Number.NaN);
+  set(8, prob(m.pIntra));
+  set(9, prob(m.pInter));
+
+  const mag: (number | null)[] = MW_BANDS.map((bd) => {
+    const v = m.mags[bd.key];
+    return v !== null && Number.isFinite(v) && v < bd.limit ? v : null;
+  });
+  let j = N_XRAY_FEATURES;
+  let anyMw = false;
+  for (const i of RATIO_IDX) {
+    const v = mag[i];
+    if (v !== null && logFb !== null) {
+      set(j, LOG_ZW[i] - 0.4 * v - logFb);
+      anyMw = true;
+    }
+    j += 1;
+  }
+  for (const [ia, ib] of COLOUR_IDX) {
+    const va = mag[ia];
+    const vb = mag[ib];
+    if (va !== null && vb !== null) {
+      set(j, va - vb);
+      anyMw = true;
+    }
+    j += 1;
+  }
+  return anyMw ? 'xray+mw' : 'xray';
+}
+
+/** Features of nominal measurements as a fresh vector. */
+export function featuresFromMeasurements(m: Measurements): FeatureVector {
+  const features = new Float32Array(N_FEATURES);
+  const mask = new Float32Array(N_FEATURES);
+  const featureSet = writeFeatures(m, features, mask, 0);
+  return { features, mask, featureSet };
+}
+
+/** CSC2 row (+ optional MW photometry) -> features, mask, feature set and the Monte-Carlo sigmas. */
+export function computeFeatures(input: SourceInput): ExtractedFeatures {
+  const { values, sigmas } = extractMeasurements(input);
+  const fv = featuresFromMeasurements(values);
+  return { ...fv, measurements: values, sigmas, inTrainingDomain: hasBandFlux(values) };
+}

@@ -1,0 +1,75 @@
+/** The Koa application: routes only; each route parses its request and hands over to the pipeline modules. */
+import Koa from 'koa';
+import Router from '@koa/router';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import type { Db } from '../db/index.js';
+import { publishedCatalog } from '../schema/index.js';
+import { daliErrors } from './error-middleware.js';
+import { createQueryRunner } from './tap/sql-query-runner.js';
+import type { QueryRunner } from './tap/query-runner.js';
+import { registerSyncRoutes } from './tap/sync.js';
+import { registerDatalinkRoutes } from './datalink/route.js';
+import { availabilityXml } from './vosi-availability.js';
+
+export interface AppContext {
+  db: Db;
+  config: Readonly<Config>;
+  log: Logger;
+  startedAt: Date;
+  /** The query pipeline; built from db/config when not given. */
+  runner?: QueryRunner;
+}
+
+export function createApp(ctx: AppContext): Koa {
+  const app = new Koa();
+  app.proxy = true;
+  const router = new Router();
+  const runner = ctx.runner ?? createQueryRunner({ db: ctx.db, config: ctx.config, catalog: publishedCatalog(), log: ctx.log });
+
+  app.use(async (k, next) => {
+    const reqId = (k.get('x-request-id') || randomUUID()).slice(0, 64);
+    const started = Date.now();
+    k.set('X-Request-Id', reqId);
+    k.state.log = ctx.log.child({ reqId });
+    try {
+      await next();
+    } finally {
+      k.state.log.info({ method: k.method, url: k.url, status: k.status, ms: Date.now() - started }, 'request');
+    }
+  });
+
+  router.get('/health', async (k) => {
+    const ok = await isDatabaseUp(ctx.db);
+    k.status = ok ? 200 : 503;
+    k.body = { status: ok ? 'ok' : 'unavailable', database: ctx.db.kind, upSince: ctx.startedAt.toISOString() };
+  });
+
+  router.get('/tap/availability', async (k) => {
+    const ok = await isDatabaseUp(ctx.db);
+    k.type = 'text/xml; charset=utf-8';
+    k.body = availabilityXml(ok, ctx.startedAt, ok ? 'xtap is accepting queries' : 'the database does not answer');
+  });
+  router.all('/tap/availability', (k) => {
+    k.status = 405;
+    k.set('Allow', 'GET, HEAD');
+  });
+
+  registerSyncRoutes(router, { runner, config: ctx.config });
+  registerDatalinkRoutes(router, { db: ctx.db, config: ctx.config });
+
+  app.use(daliErrors(ctx.log));
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}
+
+async function isDatabaseUp(db: Db): Promise<boolean> {
+  try {
+    await db.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,45 @@
+/** Brings a database to a serving state: migrations, TAP_SCHEMA from the metadata, and the bundled sample when
+ *  the catalogue is empty (so `npm start` on a fresh machine serves real CSC2 rows). */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { migrate, publishTapSchema } from '../db/index.js';
+import type { Db } from '../db/index.js';
+import { ingestCsc2, silentProgress } from '../ingest/index.js';
+import type { Progress } from '../ingest/index.js';
+import { MIGRATIONS, PUBLISHED_SCHEMAS } from '../schema/index.js';
+
+export interface SampleManifest {
+  csc2: string[];
+  counterparts: string[];
+  events: string[];
+}
+
+export function readSampleManifest(sampleDir: string): SampleManifest {
+  return JSON.parse(readFileSync(join(sampleDir, 'manifest.json'), 'utf8')) as SampleManifest;
+}
+
+export interface PrepareOptions {
+  sampleDir: string;
+  loadSample: 'auto' | 'never' | 'always';
+  progress?: Progress;
+}
+
+export async function prepareDatabase(db: Db, opts: PrepareOptions, log: Logger): Promise<void> {
+  const applied = await migrate(db, MIGRATIONS);
+  if (applied.length) log.info({ versions: applied }, 'migrations applied');
+  await publishTapSchema(db, PUBLISHED_SCHEMAS);
+  if (opts.loadSample === 'never') return;
+  const count = await db.query('SELECT count(*) FROM csc2.master_source');
+  const isEmpty = count.rows[0]?.[0] === 0n;
+  if (!isEmpty && opts.loadSample === 'auto') return;
+  const manifest = readSampleManifest(opts.sampleDir);
+  log.info({ sampleDir: opts.sampleDir }, 'loading the bundled sample');
+  const reports = await ingestCsc2(db, {
+    files: manifest.csc2.map((f) => join(opts.sampleDir, f)),
+    table: 'auto',
+    log,
+    progress: opts.progress ?? silentProgress,
+  });
+  for (const r of reports) log.info({ file: r.file, rows: r.rows, stored: r.stored }, 'sample file loaded');
+}

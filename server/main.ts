@@ -1,0 +1,52 @@
+/** Service entrypoint: configuration, logging, database preparation, HTTP listener, graceful shutdown. */
+import type { Server } from 'node:http';
+import { ConfigError, loadConfig } from '../config/index.js';
+import { createLogger } from '../config/logger.js';
+import { openDb } from '../db/index.js';
+import { createProgress } from '../ingest/index.js';
+import { createApp } from './app.js';
+import { prepareDatabase } from './bootstrap.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel, 'xtap');
+  const db = await openDb(config.db);
+  log.info({ database: db.kind, dataDir: config.db.databaseUrl ? undefined : config.db.dataDir }, 'database opened');
+  await prepareDatabase(db, { sampleDir: config.sampleDir, loadSample: config.loadSample, progress: createProgress(log) }, log);
+
+  const app = createApp({ db, config, log, startedAt: new Date() });
+  const server: Server = app.listen(config.port, config.host, () => {
+    log.info({ port: config.port, host: config.host, baseUrl: config.baseUrl }, 'xtap listening');
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    server.close(async () => {
+      await db.close().catch((err: unknown) => log.error({ err }, 'closing the database failed'));
+      log.info('stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`xtap failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});

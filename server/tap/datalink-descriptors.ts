@@ -1,0 +1,28 @@
+/** DataLink service descriptors for result tables (DataLink 1.1 §4): a result that carries CSC2 source names
+ *  gets a descriptor pointing at our {links} endpoint, with ID taken from that column, so TOPCAT and pyvo can
+ *  follow each row to its detections and products. */
+import type { ColumnMeta } from '../../schema/index.js';
+import type { ServiceDescriptor } from '../../votable/document.js';
+
+/** True for a column holding CSC2 master source names (master_source.name and the columns that join to it). */
+function isSourceNameColumn(c: ColumnMeta): boolean {
+  return c.datatype === 'char' && (c.ucd === 'meta.id;meta.main' || c.ucd === 'meta.id') && /^(2CXO|Source name|Master source name)/i.test(c.description);
+}
+
+export function serviceDescriptorsFor(columns: ReadonlyArray<ColumnMeta>, baseUrl: string): ServiceDescriptor[] {
+  const nameColumn = columns.find(isSourceNameColumn);
+  if (!nameColumn) return [];
+  return [
+    {
+      ID: 'datalink_links',
+      name: 'links',
+      description: 'DataLink {links} for the CSC2 source in this row: its stack and observation detections, event files and ML products',
+      accessURL: `${baseUrl}/tap/links`,
+      standardID: 'ivo://ivoa.net/std/DataLink#links-1.1',
+      contentType: 'application/x-votable+xml;content=datalink',
+      inputParams: [
+        { name: 'ID', datatype: 'char', arraysize: '*', value: '', ucd: 'meta.id;meta.main', ref: { field: nameColumn.name }, description: 'CSC2 master source name' },
+      ],
+    },
+  ];
+}

@@ -1,0 +1,32 @@
+/** What a client may read about a failure: our typed errors say what happened; anything else is an internal
+ *  error with an id whose details are in the log. */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { AdqlError } from '../../adql/errors.js';
+import { DbError } from '../../db/index.js';
+import { DaliError } from '../errors.js';
+
+export interface DescribedError {
+  status: number;
+  message: string;
+}
+
+/** SQLSTATEs that are the query's fault, not the service's (PostgreSQL error classes 22, 42, 54). */
+function isUserSqlState(code: string | undefined): boolean {
+  return code !== undefined && /^(22|42|54)/.test(code);
+}
+
+export function describeError(err: unknown, log: Logger, opts: { timeoutS?: number } = {}): DescribedError {
+  if (err instanceof DaliError) return { status: err.status, message: err.message };
+  if (err instanceof AdqlError) return { status: 400, message: `ADQL error: ${err.message}` };
+  if (err instanceof DbError) {
+    if (err.code === '57014') {
+      const limit = opts.timeoutS ? ` (limit ${opts.timeoutS} s)` : '';
+      return { status: 408, message: `the query was cancelled: it ran out of time${limit} or the request was aborted; submit long queries to the async endpoint /tap/async` };
+    }
+    if (isUserSqlState(err.code)) return { status: 400, message: `the database rejected the query: ${err.message}` };
+  }
+  const id = randomUUID();
+  log.error({ err, errorId: id }, 'internal error');
+  return { status: 500, message: `internal error (id ${id}); the details are in the service log` };
+}

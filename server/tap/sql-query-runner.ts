@@ -1,0 +1,94 @@
+/** The QueryRunner on our database: checks TAP parameters, translates ADQL against the published catalogue
+ *  (plus this query's uploads), and streams the cursor's batches through the chosen encoder. Fetches
+ *  MAXREC + 1 rows so the encoder can tell OVERFLOW (as opencadc's QueryRunner does). */
+import type { Logger } from 'pino';
+import { translateAdql } from '../../adql/index.js';
+import { AdqlError } from '../../adql/errors.js';
+import type { Config } from '../../config/index.js';
+import type { Db } from '../../db/index.js';
+import type { Catalog } from '../../schema/index.js';
+import { encodeCsv, encodeTsv } from '../../votable/csv-encoder.js';
+import { resolveFormat, OUTPUT_FORMATS } from '../../votable/formats.js';
+import { encodeVotable } from '../../votable/votable-encoder.js';
+import { DaliError } from '../errors.js';
+import { describeError } from './describe-error.js';
+import type { TapParams } from './params.js';
+import type { PreparedQuery, QueryMode, QueryRunner } from './query-runner.js';
+import { resultInfos } from './result-infos.js';
+import { loadUploads } from './uploads.js';
+import { serviceDescriptorsFor } from './datalink-descriptors.js';
+
+export interface QueryRunnerDeps {
+  db: Db;
+  config: Readonly<Config>;
+  catalog: Catalog;
+  log: Logger;
+}
+
+const LANGS = new Set(['ADQL', 'ADQL-2.0', 'ADQL-2.1']);
+const BATCH_ROWS = 2000;
+
+export function parseMaxrec(text: string | undefined, config: Readonly<Config>): number {
+  if (text === undefined) return config.limits.maxrecDefault;
+  if (!/^\s*\d+\s*$/.test(text)) throw new DaliError('BAD_PARAMETER', `MAXREC must be a non-negative integer, got "${text}"`);
+  return Math.min(Number(text), config.limits.maxrecHard);
+}
+
+export function checkLanguage(params: TapParams): void {
+  const request = params.get('REQUEST');
+  if (request !== undefined && request.toLowerCase() !== 'doquery') {
+    throw new DaliError('BAD_PARAMETER', `REQUEST=${request} is not supported; the only request is doQuery (and REQUEST may be omitted)`);
+  }
+  const lang = params.get('LANG');
+  if (lang === undefined || lang.trim() === '') throw new DaliError('MISSING_PARAMETER', 'LANG is required: use LANG=ADQL');
+  if (!LANGS.has(lang.trim().toUpperCase())) {
+    throw new DaliError('BAD_PARAMETER', `unknown query language "${lang}": this service accepts LANG=ADQL (ADQL-2.0, ADQL-2.1)`);
+  }
+}
+
+export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
+  return {
+    async prepare(params: TapParams, mode: QueryMode): Promise<PreparedQuery> {
+      checkLanguage(params);
+      const query = params.get('QUERY');
+      if (query === undefined || query.trim() === '') throw new DaliError('MISSING_PARAMETER', 'QUERY is required: give the ADQL query to run');
+      const formatName = params.get('RESPONSEFORMAT') ?? params.get('FORMAT');
+      const format = resolveFormat(formatName);
+      if (!format) {
+        const accepted = [...new Set(OUTPUT_FORMATS.flatMap((f) => [...f.aliases, f.mime]))].join(', ');
+        throw new DaliError('UNSUPPORTED', `RESPONSEFORMAT "${formatName}" is not supported; use one of: ${accepted}`);
+      }
+      const maxrec = parseMaxrec(params.get('MAXREC'), deps.config);
+      const uploads = await loadUploads(deps.db, params, deps.config);
+      let translated;
+      try {
+        translated = translateAdql(query, deps.catalog.extend(uploads.tables), { rowLimit: maxrec + 1 });
+      } catch (err) {
+        await uploads.drop();
+        if (err instanceof AdqlError) throw new DaliError('QUERY_INVALID', `ADQL error: ${err.message}`, { cause: err });
+        throw err;
+      }
+      const timeoutS = mode === 'sync' ? deps.config.limits.syncTimeoutS : deps.config.limits.asyncExecutionHardS;
+      const { sql, params: sqlParams, columns } = translated;
+      const log = deps.log;
+      const contentType = format.mime;
+      return {
+        contentType,
+        extension: format.kind === 'votable' ? 'vot' : format.kind,
+        stream(signal?: AbortSignal) {
+          const batches = maxrec === 0 ? [] : deps.db.stream(sql, sqlParams, { batchSize: BATCH_ROWS, readOnly: true, statementTimeoutMs: timeoutS * 1000, signal });
+          const describe = (err: unknown) => describeError(err, log, { timeoutS }).message;
+          if (format.kind === 'csv') return encodeCsv(columns, batches, { maxrec });
+          if (format.kind === 'tsv') return encodeTsv(columns, batches, { maxrec });
+          return encodeVotable(
+            { infos: resultInfos(query), serviceDescriptors: serviceDescriptorsFor(columns, deps.config.baseUrl) },
+            columns,
+            batches,
+            { serialization: format.serialization ?? 'BINARY2', maxrec, describeError: describe },
+          );
+        },
+        cleanup: () => uploads.drop(),
+      };
+    },
+  };
+}

@@ -1,0 +1,43 @@
+/** /tap/sync (TAP 1.1 §2.1): GET and POST run the query and stream the result in the response body. A client
+ *  that disconnects aborts the query (cursor closed, statement cancelled). */
+import { Readable } from 'node:stream';
+import type Router from '@koa/router';
+import type { Config } from '../../config/index.js';
+import { readTapParams } from './params.js';
+import type { QueryRunner } from './query-runner.js';
+
+export interface SyncDeps {
+  runner: QueryRunner;
+  config: Readonly<Config>;
+}
+
+export function registerSyncRoutes(router: Router, deps: SyncDeps): void {
+  router.all('/tap/sync', async (ctx) => {
+    if (ctx.method !== 'GET' && ctx.method !== 'POST' && ctx.method !== 'HEAD') {
+      ctx.status = 405;
+      ctx.set('Allow', 'GET, POST');
+      return;
+    }
+    const params = await readTapParams(ctx, { maxBytes: deps.config.limits.uploadMaxBytes });
+    let prepared;
+    try {
+      prepared = await deps.runner.prepare(params, 'sync');
+    } catch (err) {
+      params.cleanup();
+      throw err;
+    }
+    const abort = new AbortController();
+    const finish = () => {
+      params.cleanup();
+      void prepared.cleanup();
+    };
+    ctx.res.once('close', () => {
+      if (!ctx.res.writableFinished) abort.abort();
+      finish();
+    });
+    ctx.status = 200;
+    ctx.type = prepared.contentType;
+    ctx.set('Cache-Control', ctx.method === 'POST' ? 'no-store' : 'private, max-age=0');
+    ctx.body = Readable.from(prepared.stream(abort.signal), { objectMode: false });
+  });
+}

@@ -1,0 +1,147 @@
+/** TAP_UPLOAD (TAP 1.1 §2.7.6, DALI §3.4.5): UPLOAD=name,URI pairs where URI is param:<multipart field> or an
+ *  http(s) URL (size- and time-limited; private addresses refused unless configured). Each uploaded VOTable
+ *  becomes a table tap_upload."u<id>_<name>" for this query only, published to ADQL as TAP_UPLOAD.<name>. */
+import { lookup } from 'node:dns/promises';
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { isReservedWord } from '../../adql/reserved-words.js';
+import type { Config } from '../../config/index.js';
+import type { Db } from '../../db/index.js';
+import { quoteIdent, sqlType } from '../../schema/index.js';
+import type { CatalogTable, ColumnDef } from '../../schema/index.js';
+import { VotableError, parseVotable } from '../../votable/index.js';
+import { DaliError } from '../errors.js';
+import type { TapParams } from './params.js';
+
+export interface LoadedUploads {
+  tables: CatalogTable[];
+  drop(): Promise<void>;
+}
+
+interface UploadSpec {
+  name: string;
+  uri: string;
+}
+
+const REGULAR_IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+export function parseUploadParam(values: ReadonlyArray<string>): UploadSpec[] {
+  const specs: UploadSpec[] = [];
+  for (const value of values) {
+    for (const part of value.split(';')) {
+      if (part.trim() === '') continue;
+      const comma = part.indexOf(',');
+      if (comma < 0) throw new DaliError('BAD_PARAMETER', `UPLOAD "${part}" must be "table_name,URI" (e.g. UPLOAD=mylist,param:file1)`);
+      const name = part.slice(0, comma).trim();
+      const uri = part.slice(comma + 1).trim();
+      if (!REGULAR_IDENTIFIER.test(name) || isReservedWord(name)) {
+        throw new DaliError('BAD_PARAMETER', `UPLOAD table name "${name}" must be a regular ADQL identifier (a letter, then letters, digits or _) and not a reserved word`);
+      }
+      if (specs.some((s) => s.name.toLowerCase() === name.toLowerCase())) throw new DaliError('BAD_PARAMETER', `UPLOAD table name "${name}" is used twice`);
+      specs.push({ name, uri });
+    }
+  }
+  return specs;
+}
+
+function isPrivateAddress(ip: string): boolean {
+  if (isIP(ip) === 6) {
+    const v = ip.toLowerCase();
+    return v === '::1' || v === '::' || v.startsWith('fc') || v.startsWith('fd') || v.startsWith('fe80') || v.startsWith('::ffff:127.') || v.startsWith('::ffff:10.') || v.startsWith('::ffff:192.168.');
+  }
+  const [a = 0, b = 0] = ip.split('.').map(Number);
+  return a === 10 || a === 127 || a === 0 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+}
+
+async function fetchUpload(uri: string, config: Readonly<Config>): Promise<Uint8Array> {
+  const url = new URL(uri);
+  if (!config.limits.uploadAllowPrivate) {
+    const { address } = await lookup(url.hostname);
+    if (isPrivateAddress(address)) throw new DaliError('UPLOAD_INVALID', `UPLOAD URL ${uri} points to a private network address; this service does not fetch from there`);
+  }
+  const limit = config.limits.uploadMaxBytes;
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(config.limits.uploadTimeoutS * 1000), redirect: 'follow' });
+  } catch (err) {
+    throw new DaliError('UPLOAD_INVALID', `cannot fetch UPLOAD URL ${uri}: ${(err as Error).message}`, { cause: err });
+  }
+  if (!res.ok || !res.body) throw new DaliError('UPLOAD_INVALID', `UPLOAD URL ${uri} answered HTTP ${res.status}`);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    size += chunk.length;
+    if (size > limit) throw new DaliError('TOO_LARGE', `UPLOAD ${uri} is larger than the upload limit of ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function readUpload(spec: UploadSpec, params: TapParams, config: Readonly<Config>): Promise<Uint8Array> {
+  if (spec.uri.startsWith('param:')) {
+    const field = spec.uri.slice('param:'.length);
+    const part = params.file(field);
+    if (part) {
+      if (part.size > config.limits.uploadMaxBytes) throw new DaliError('TOO_LARGE', `upload "${field}" is larger than the limit of ${config.limits.uploadMaxBytes} bytes`);
+      return readFileSync(part.path);
+    }
+    const inline = params.all(field)[0];
+    if (inline !== undefined) return Buffer.from(inline, 'utf8');
+    throw new DaliError('UPLOAD_INVALID', `UPLOAD ${spec.name} refers to param:${field}, but the request has no multipart part named "${field}"`);
+  }
+  if (/^https?:\/\//i.test(spec.uri)) return fetchUpload(spec.uri, config);
+  throw new DaliError('UPLOAD_INVALID', `UPLOAD URI "${spec.uri}" is not supported: use param:<multipart part name>, http:// or https://`);
+}
+
+/** Reads, checks and creates the upload tables of a request. The caller must call drop() when done. */
+export async function loadUploads(db: Db, params: TapParams, config: Readonly<Config>): Promise<LoadedUploads> {
+  const specs = parseUploadParam(params.all('UPLOAD'));
+  const created: string[] = [];
+  const tables: CatalogTable[] = [];
+  const drop = async () => {
+    for (const t of created.splice(0)) await db.exec(`DROP TABLE IF EXISTS tap_upload.${quoteIdent(t)}`).catch(() => undefined);
+  };
+  try {
+    for (const spec of specs) {
+      const bytes = await readUpload(spec, params, config);
+      let parsed;
+      try {
+        parsed = parseVotable(bytes);
+      } catch (err) {
+        if (err instanceof VotableError) throw new DaliError('UPLOAD_INVALID', `UPLOAD ${spec.name} is not a readable VOTable: ${err.message}`, { cause: err });
+        throw err;
+      }
+      const table = parsed[0];
+      if (!table) throw new DaliError('UPLOAD_INVALID', `UPLOAD ${spec.name} contains no TABLE`);
+      if (table.rows.length > config.limits.uploadMaxRows) {
+        throw new DaliError('TOO_LARGE', `UPLOAD ${spec.name} has ${table.rows.length} rows; the limit is ${config.limits.uploadMaxRows}`);
+      }
+      const sqlName = `u${randomBytes(5).toString('hex')}_${spec.name.toLowerCase()}`;
+      const columns: ColumnDef[] = table.fields.map((f) => ({
+        name: f.name,
+        datatype: f.datatype,
+        arraysize: f.arraysize,
+        xtype: f.xtype,
+        unit: f.unit,
+        ucd: f.ucd,
+        utype: f.utype,
+        description: f.description ?? '',
+      }));
+      const seen = new Set<string>();
+      for (const c of columns) {
+        if (seen.has(c.name.toLowerCase())) throw new DaliError('UPLOAD_INVALID', `UPLOAD ${spec.name} has two columns named "${c.name}"`);
+        seen.add(c.name.toLowerCase());
+      }
+      const sqlColumnNames = Object.fromEntries(columns.map((c, i) => [c.name, `c${i}`]));
+      await db.exec(`CREATE TABLE tap_upload.${quoteIdent(sqlName)} (${columns.map((c, i) => `c${i} ${sqlType(c)}`).join(', ')})`);
+      created.push(sqlName);
+      if (table.rows.length) await db.copyIn(`tap_upload.${quoteIdent(sqlName)}`, columns.map((_, i) => `c${i}`), [table.rows]);
+      tables.push({ schema: 'TAP_UPLOAD', name: spec.name, sqlSchema: 'tap_upload', sqlName, description: `Uploaded table ${spec.name}`, columns, sqlColumnNames });
+    }
+    return { tables, drop };
+  } catch (err) {
+    await drop();
+    throw err;
+  }
+}

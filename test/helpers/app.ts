@@ -1,0 +1,32 @@
+/** Builds the real application on a test database (migrated, TAP_SCHEMA published, sample loaded). */
+import type Koa from 'koa';
+import { loadConfig } from '../../config/index.js';
+import type { Config } from '../../config/index.js';
+import type { Db } from '../../db/index.js';
+import { createApp } from '../../server/app.js';
+import { prepareDatabase } from '../../server/bootstrap.js';
+import { testLogger } from './logger.js';
+import type { TestDatabase } from './databases.js';
+import { join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+
+export interface TestApp {
+  app: Koa;
+  db: Db;
+  config: Readonly<Config>;
+  close(): Promise<void>;
+}
+
+export async function openTestApp(backend: TestDatabase, env: Record<string, string> = {}): Promise<TestApp> {
+  const { db, drop } = await backend.open();
+  const { log } = testLogger();
+  const config = loadConfig({
+    XTAP_RESULTS_DIR: mkdtempSync(join(tmpdir(), 'xtap-results-')),
+    XTAP_BASE_URL: 'http://xtap.test',
+    ...env,
+  });
+  await prepareDatabase(db, { sampleDir: join(process.cwd(), 'data', 'sample'), loadSample: 'auto' }, log);
+  const app = createApp({ db, config, log, startedAt: new Date('2026-01-01T00:00:00Z') });
+  return { app, db, config, close: drop };
+}

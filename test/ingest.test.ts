@@ -1,0 +1,127 @@
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../db/index.js';
+import { IngestError, ingestCsc2, silentProgress } from '../ingest/index.js';
+import { prepareDatabase, readSampleManifest } from '../server/bootstrap.js';
+import { testDatabases } from './helpers/databases.js';
+import { testLogger } from './helpers/logger.js';
+
+const SAMPLE = join(process.cwd(), 'data', 'sample');
+const TABLES = ['master_source', 'stack_source', 'observation_source', 'master_stack_assoc', 'stack_observation_assoc'];
+// Counted independently from the CSV files: NGC 3532 has 389 distinct sources/detections in one ObsID; IC 2395
+// 102 sources each detected in two ObsIDs with pointings 2″ apart (one stack); the VOTable one more source.
+const SAMPLE_COUNTS = { master_source: 492, stack_source: 491, observation_source: 593, master_stack_assoc: 491, stack_observation_assoc: 593 };
+
+async function counts(db: Db): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const t of TABLES) out[t] = Number((await db.query(`SELECT count(*) FROM csc2.${t}`)).rows[0]?.[0]);
+  return out;
+}
+
+describe.each(testDatabases())('CSC2 ingest on $name', (backend) => {
+  let db: Db;
+  let drop: () => Promise<void>;
+  const { log, lines } = testLogger();
+  const tmp = mkdtempSync(join(tmpdir(), 'xtap-ingest-'));
+
+  beforeAll(async () => {
+    ({ db, drop } = await backend.open());
+    await prepareDatabase(db, { sampleDir: SAMPLE, loadSample: 'auto' }, log);
+  });
+  afterAll(async () => drop());
+
+  it('loads the bundled sample at first start, every table of the hierarchy filled', async () => {
+    expect(await counts(db)).toEqual(SAMPLE_COUNTS);
+  });
+
+  it('keeps the hierarchy consistent: every detection joins back to its master source', async () => {
+    const r = await db.query(`
+      SELECT count(*) FROM csc2.master_source m
+      JOIN csc2.master_stack_assoc a ON a.name = m.name
+      JOIN csc2.stack_source s ON s.detect_stack_id = a.detect_stack_id AND s.region_id = a.region_id
+      JOIN csc2.stack_observation_assoc so ON so.detect_stack_id = s.detect_stack_id AND so.region_id = s.region_id
+      JOIN csc2.observation_source o ON o.obsid = so.obsid AND o.obi = so.obi AND o.region_id = so.region_id`);
+    expect(r.rows[0]?.[0]).toBe(593n);
+    const orphans = await db.query(`
+      SELECT count(*) FROM csc2.observation_source o WHERE NOT EXISTS (
+        SELECT 1 FROM csc2.stack_observation_assoc so WHERE so.obsid = o.obsid AND so.obi = o.obi AND so.region_id = o.region_id)`);
+    expect(orphans.rows[0]?.[0]).toBe(0n);
+  });
+
+  it('stores converted values: sexagesimal positions, trimmed text, booleans, healpix index', async () => {
+    const r = await db.queryObjects<Record<string, unknown>>(
+      `SELECT name, ra, dec, likelihood_class, var_flag, hpx14, flux_aper90_b FROM csc2.master_source WHERE name = '2CXO J110507.4-585105'`,
+    );
+    expect(r).toHaveLength(1);
+    const row = r[0] ?? {};
+    expect(row.ra).toBeCloseTo((11 + 5 / 60 + 7.45 / 3600) * 15, 9);
+    expect(row.dec).toBeCloseTo(-(58 + 51 / 60 + 5.47 / 3600), 9);
+    expect(row.likelihood_class).toBe('TRUE');
+    expect(row.var_flag).toBe(false);
+    expect(row.flux_aper90_b).toBe(9.993e-16);
+    expect(typeof row.hpx14).toBe('bigint');
+    const obs = await db.queryObjects<Record<string, unknown>>(
+      `SELECT obsid, datamode, ra_pnt, gti_obs, flux_aper90_b FROM csc2.observation_source WHERE obsid = 8941 AND region_id = 67`,
+    );
+    expect(obs).toEqual([{ obsid: 8941, datamode: 'VFAINT', ra_pnt: expect.closeTo((11 + 5 / 60 + 6.21 / 3600) * 15, 9), gti_obs: '2008-10-23T21:44:43', flux_aper90_b: 9.993e-16 }]);
+    const vot = await db.queryObjects<Record<string, unknown>>(`SELECT name, significance FROM csc2.master_source WHERE name = '2CXO J004307.5-092302'`);
+    expect(vot).toHaveLength(1);
+  });
+
+  it('is idempotent: loading the same files again leaves the same row counts', async () => {
+    const manifest = readSampleManifest(SAMPLE);
+    const reports = await ingestCsc2(db, { files: manifest.csc2.map((f) => join(SAMPLE, f)), table: 'auto', log, progress: silentProgress });
+    expect(reports.map((r) => r.stored.master_source)).toEqual([0, 0, 0]);
+    expect(await counts(db)).toEqual(SAMPLE_COUNTS);
+  });
+
+  it('a file with one corrupt row changes nothing and names the row and column', async () => {
+    const text = readFileSync(join(SAMPLE, 'ngc3532_conesearch_per.csv'), 'utf8').split('\n');
+    // row 200: a new source name (would be inserted) with a corrupt flux
+    const cells = (text[200] ?? '').split(',');
+    cells[1] = '2CXO J999999.9-999999';
+    cells[17] = '9.9e-16x';
+    text[200] = cells.join(',');
+    const bad = join(tmp, 'corrupt.csv');
+    writeFileSync(bad, text.join('\n'));
+    const good = join(tmp, 'good.csv');
+    copyFileSync(join(SAMPLE, 'ic2395_conesearch_per.csv'), good);
+    const before = await counts(db);
+    const err = await ingestCsc2(db, { files: [good, bad], table: 'auto', log, progress: silentProgress }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IngestError);
+    expect(err).toMatchObject({ code: 'BAD_VALUE', file: bad, row: 200, column: 'flux_aper90_b' });
+    expect((err as Error).message).toContain('"9.9e-16x" is not a number');
+    expect(await counts(db)).toEqual(before);
+  });
+
+  it('rejects columns foreign to an explicitly named table', async () => {
+    const f = join(tmp, 'master.csv');
+    writeFileSync(f, 'name,ra,dec,obi\n2CXO J000000.0+000000,1,2,3\n');
+    await expect(ingestCsc2(db, { files: [f], table: 'master_source', log, progress: silentProgress })).rejects.toMatchObject({
+      code: 'UNKNOWN_COLUMN',
+      column: 'obi',
+    });
+  });
+
+  it('loads a master-only file with --table master_source and reports range errors', async () => {
+    const f = join(tmp, 'm.csv');
+    writeFileSync(f, 'name,ra,dec,significance\n2CXO J000001.0+000001,0.004,0.0003,5.5\n');
+    await ingestCsc2(db, { files: [f], table: 'master_source', log, progress: silentProgress });
+    const r = await db.query(`SELECT significance FROM csc2.master_source WHERE name = '2CXO J000001.0+000001'`);
+    expect(r.rows).toEqual([[5.5]]);
+    writeFileSync(f, 'name,ra,dec\n2CXO J000002.0+000001,361,0\n');
+    await expect(ingestCsc2(db, { files: [f], table: 'master_source', log, progress: silentProgress })).rejects.toMatchObject({
+      code: 'BAD_VALUE', row: 1, column: 'ra',
+    });
+    await db.exec(`DELETE FROM csc2.master_source WHERE name = '2CXO J000001.0+000001'`);
+  });
+
+  it('logs what it skipped and derived', () => {
+    const warnings = lines().filter((l) => l.level === 40 || l.level === 'warn').map((l) => String(l.msg));
+    const derived = warnings.map((w) => /derived (\d+) stack detection\(s\) from observation pointings/.exec(w)?.[1]).filter(Boolean);
+    expect(new Set(derived)).toEqual(new Set(['389', '102']));
+    expect(warnings.some((w) => w.includes('csc2.observation_source column(s) obsid'))).toBe(true);
+  });
+});

@@ -1,0 +1,44 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestApp } from './helpers/app.js';
+import type { TestApp } from './helpers/app.js';
+import { testDatabases } from './helpers/databases.js';
+
+describe.each(testDatabases())('service basics on $name', (backend) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await openTestApp(backend);
+  });
+  afterAll(async () => t.close());
+
+  it('answers VOSI availability as available', async () => {
+    const r = await request(t.app.callback()).get('/tap/availability');
+    expect(r.status).toBe(200);
+    expect(r.type).toBe('text/xml');
+    expect(r.text).toContain('<vosi:available>true</vosi:available>');
+    expect(r.text).toContain('<vosi:upSince>2026-01-01T00:00:00Z</vosi:upSince>');
+  });
+
+  it('refuses POST on availability with 405', async () => {
+    const r = await request(t.app.callback()).post('/tap/availability');
+    expect(r.status).toBe(405);
+  });
+
+  it('reports health with the database kind', async () => {
+    const r = await request(t.app.callback()).get('/health');
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ status: 'ok', database: backend.name });
+  });
+
+  it('answers unknown paths with a DALI error document and 404', async () => {
+    const r = await request(t.app.callback()).get('/tap/nope');
+    expect(r.status).toBe(404);
+    expect(r.type).toBe('application/x-votable+xml');
+    expect(r.text).toMatch(/<INFO name="QUERY_STATUS" value="ERROR">no such resource: \/tap\/nope<\/INFO>/);
+  });
+
+  it('tags every response with a request id', async () => {
+    const r = await request(t.app.callback()).get('/health').set('X-Request-Id', 'abc-123');
+    expect(r.headers['x-request-id']).toBe('abc-123');
+  });
+});

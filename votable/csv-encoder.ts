@@ -1,0 +1,133 @@
+/** Streaming CSV (RFC 4180) and TSV (IANA text/tab-separated-values) encoders: a header line of column names,
+ *  then one line per row. Neither format can carry INFOs, so MAXREC overflow is reported through `onEnd`
+ *  (the server turns it into a response header where it can) and a failing row source is rethrown, so the
+ *  HTTP layer aborts the response instead of ending it as if complete. Spec: RFC 4180; TAP 1.1 §2.7.1. Pure.
+ *
+ *  Values: null → empty field; numbers in shortest round-trip form, NaN/Infinity/-Infinity (readable by Java
+ *  and Python); booleans true/false; long exact; arrays and DALI geometry as space-separated numbers.
+ *  CSV: a field is quoted when it contains a comma, quote, CR or LF, or is the empty string (so "" ≠ null),
+ *  quotes doubled; lines end in CRLF. TSV: a value's backslash, TAB, LF and CR become \\, \t, \n and \r (the
+ *  PostgreSQL COPY text convention), so a TAB or newline never appears inside a field; lines end in LF. */
+import type { Row } from '../db/types.js';
+import { buildTextFormatter, type EncoderColumn, type TextDialect, type TextFormatter } from './column-codecs.js';
+import { closeSource, type EncodeSummary } from './votable-encoder.js';
+
+export interface TextEncodeOptions {
+  /** Write at most this many rows; a further row ends the output with status OVERFLOW in `onEnd`. */
+  maxrec?: number;
+  /** Write the header line (default true). */
+  header?: boolean;
+  onEnd?: (summary: EncodeSummary) => void;
+  /** Target size of the output chunks in bytes; default 65536. */
+  chunkBytes?: number;
+}
+
+const PLAIN: TextDialect = {
+  escape: (s) => s,
+  nan: 'NaN',
+  posInf: 'Infinity',
+  negInf: '-Infinity',
+  trueText: 'true',
+  falseText: 'false',
+};
+
+const CSV_SPECIAL = /[",\r\n]/;
+
+/** RFC 4180 quoting of one field. */
+export function quoteCsv(s: string): string {
+  if (s === '') return '""';
+  return CSV_SPECIAL.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+const TSV_SPECIAL = /[\\\t\n\r]/;
+
+/** Escapes a TSV field: backslash, TAB, LF, CR → \\, \t, \n, \r. */
+export function escapeTsv(s: string): string {
+  if (!TSV_SPECIAL.test(s)) return s;
+  return s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+const utf8 = new TextEncoder();
+
+async function* encodeDelimited(
+  fields: ReadonlyArray<EncoderColumn>,
+  batches: AsyncIterable<Row[]> | Iterable<Row[]>,
+  opts: TextEncodeOptions,
+  sep: string,
+  eol: string,
+  fieldText: (s: string) => string,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const fmts: TextFormatter[] = fields.map((f) => {
+    const base = buildTextFormatter(f, PLAIN);
+    // Only text columns can contain separators or quotes; numbers, booleans and arrays never do.
+    return f.datatype === 'char' || f.datatype === 'unicodeChar' ? (v: unknown) => fieldText(base(v)) : base;
+  });
+  const chunk = opts.chunkBytes ?? 65536;
+  const limit = opts.maxrec ?? Infinity;
+  let rows = 0;
+  let status: EncodeSummary['status'] = 'CANCELLED';
+  let error: unknown;
+  try {
+    let text = opts.header === false ? '' : fields.map((f) => fieldText(f.name)).join(sep) + eol;
+    let overflow = false;
+    let failed = false;
+    if (limit <= 0) {
+      overflow = true;
+      await closeSource(batches);
+    } else {
+      try {
+        outer: for await (const batch of batches) {
+          for (let i = 0; i < batch.length; i++) {
+            if (rows >= limit) {
+              overflow = true;
+              break outer;
+            }
+            const row = batch[i] as Row;
+            let line = '';
+            for (let c = 0; c < fmts.length; c++) {
+              const v = row[c];
+              if (c > 0) line += sep;
+              if (v !== null && v !== undefined) line += (fmts[c] as TextFormatter)(v);
+            }
+            text += line + eol;
+            rows++;
+          }
+          if (text.length >= chunk) {
+            yield utf8.encode(text);
+            text = '';
+          }
+        }
+      } catch (err) {
+        error = err;
+        failed = true;
+      }
+    }
+    if (text !== '') yield utf8.encode(text);
+    if (failed) {
+      status = 'ERROR';
+      throw error;
+    }
+    status = overflow ? 'OVERFLOW' : 'OK';
+  } finally {
+    opts.onEnd?.(status === 'ERROR' ? { rows, status, error } : { rows, status });
+  }
+}
+
+/** CSV with a header line (Content-Type `text/csv;header=present`). Rethrows an error of the row source
+ *  after writing the rows before it. */
+export function encodeCsv(
+  fields: ReadonlyArray<EncoderColumn>,
+  batches: AsyncIterable<Row[]> | Iterable<Row[]>,
+  opts: TextEncodeOptions = {},
+): AsyncGenerator<Uint8Array, void, undefined> {
+  return encodeDelimited(fields, batches, opts, ',', '\r\n', quoteCsv);
+}
+
+/** TSV with a header line (Content-Type `text/tab-separated-values`). */
+export function encodeTsv(
+  fields: ReadonlyArray<EncoderColumn>,
+  batches: AsyncIterable<Row[]> | Iterable<Row[]>,
+  opts: TextEncodeOptions = {},
+): AsyncGenerator<Uint8Array, void, undefined> {
+  return encodeDelimited(fields, batches, opts, '\t', '\n', escapeTsv);
+}

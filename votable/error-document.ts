@@ -1,0 +1,36 @@
+/** The DALI error document: a small whole VOTable (built with xmlbuilder2, unlike the streaming encoders)
+ *  with one RESOURCE type="results" holding INFO QUERY_STATUS=ERROR whose text is the message, plus optional
+ *  INFOs (QUERY echo, service version, request id…). Spec: DALI 1.1 §4.2, §4.4.2; TAP 1.1 §3.3. Pure. */
+import { create } from 'xmlbuilder2';
+import type { VotableInfo } from './document.js';
+import { stripXmlIllegal } from './xml.js';
+
+export interface ErrorVotableOptions {
+  /** INFOs after the QUERY_STATUS one. */
+  infos?: ReadonlyArray<VotableInfo>;
+  /** Default '1.4'. */
+  version?: '1.4' | '1.5';
+}
+
+/** Renders the error document for a message. */
+export function errorVotable(message: string, opts: ErrorVotableOptions = {}): string {
+  const doc = create({ version: '1.0', encoding: 'UTF-8' }).ele('http://www.ivoa.net/xml/VOTable/v1.3', 'VOTABLE', {
+    version: opts.version ?? '1.4',
+  });
+  const res = doc.ele('RESOURCE', { type: 'results' });
+  res.ele('INFO', { name: 'QUERY_STATUS', value: 'ERROR' }).txt(stripXmlIllegal(message));
+  for (const i of opts.infos ?? []) {
+    if (i.name === 'QUERY_STATUS') continue;
+    const attrs: Record<string, string> = {};
+    if (i.ID !== undefined) attrs.ID = i.ID;
+    attrs.name = i.name;
+    attrs.value = stripXmlIllegal(i.value);
+    if (i.ucd !== undefined) attrs.ucd = i.ucd;
+    if (i.utype !== undefined) attrs.utype = i.utype;
+    if (i.unit !== undefined) attrs.unit = i.unit;
+    if (i.xtype !== undefined) attrs.xtype = i.xtype;
+    const el = res.ele('INFO', attrs);
+    if (i.content !== undefined && i.content !== '') el.txt(stripXmlIllegal(i.content));
+  }
+  return doc.end({ prettyPrint: true });
+}
