@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { createLogger } from '../config/logger.js';
 import { openDb } from '../db/index.js';
-import { IngestError, createProgress, ingestCsc2 } from '../ingest/index.js';
+import { IngestError, createProgress, ingestCounterparts, ingestCsc2 } from '../ingest/index.js';
 import type { Csc2TableName } from '../ingest/index.js';
 import { prepareDatabase } from '../server/bootstrap.js';
 
@@ -26,6 +26,17 @@ export function buildProgram(): Command {
       await withDatabase(async (db, log) => {
         const reports = await ingestCsc2(db, { files, table: opts.table as Csc2TableName | 'auto', log, progress: createProgress(log) });
         for (const r of reports) log.info({ file: r.file, rows: r.rows, stored: r.stored, warnings: r.warnings.length }, 'loaded');
+      });
+    });
+  ingest
+    .command('counterparts')
+    .description('load multiwavelength counterpart photometry (Gaia, 2MASS, WISE) of CSC2 sources into ml.mw_counterpart')
+    .option('--origin <name>', 'name recorded as the origin of the rows (default: the file name)')
+    .argument('<files...>', 'CSV or VOTable files with a source name column and magnitude columns')
+    .action(async (files: string[], opts: { origin?: string }) => {
+      await withDatabase(async (db, log) => {
+        const reports = await ingestCounterparts(db, { files, origin: opts.origin, log, progress: createProgress(log) });
+        for (const r of reports) log.info({ file: r.file, rows: r.rows, stored: r.stored, skippedUnknownSource: r.skippedUnknownSource }, 'loaded');
       });
     });
   return program;

@@ -4,6 +4,8 @@ import { extname } from 'node:path';
 import type { Logger } from 'pino';
 import type { Db } from '../db/index.js';
 import { loadCsc2 } from './csc2/load.js';
+import { loadCounterparts } from './counterparts.js';
+import type { CounterpartReport } from './counterparts.js';
 import type { Csc2FileReport } from './csc2/load.js';
 import type { Csc2TableName } from './csc2/layout.js';
 import { IngestError } from './errors.js';
@@ -17,6 +19,7 @@ export { createProgress, silentProgress } from './progress.js';
 export type { Progress } from './progress.js';
 export type { Csc2FileReport } from './csc2/load.js';
 export type { Csc2TableName } from './csc2/layout.js';
+export type { CounterpartReport } from './counterparts.js';
 
 export type InputFormat = 'csv' | 'votable';
 
@@ -59,4 +62,17 @@ export async function ingestCsc2(db: Db, req: IngestCsc2Request): Promise<Csc2Fi
   return db.transaction((tx) =>
     loadCsc2(tx, openInputs(req.files), { table: req.table, log: req.log, progress: req.progress, estimateRows }),
   );
+}
+
+export interface IngestCounterpartsRequest {
+  files: ReadonlyArray<string>;
+  /** Name recorded in ml.mw_counterpart.origin; default: the file name. */
+  origin?: string;
+  log: Logger;
+  progress: Progress;
+}
+
+/** Loads multiwavelength counterpart photometry into ml.mw_counterpart (one transaction for all files). */
+export async function ingestCounterparts(db: Db, req: IngestCounterpartsRequest): Promise<CounterpartReport[]> {
+  return db.transaction((tx) => loadCounterparts(tx, openInputs(req.files), { origin: req.origin, log: req.log, progress: req.progress }));
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { migrate, publishTapSchema } from '../db/index.js';
 import type { Db } from '../db/index.js';
-import { ingestCsc2, silentProgress } from '../ingest/index.js';
+import { ingestCounterparts, ingestCsc2, silentProgress } from '../ingest/index.js';
 import type { Progress } from '../ingest/index.js';
 import { MIGRATIONS, PUBLISHED_SCHEMAS } from '../schema/index.js';
 
@@ -42,4 +42,11 @@ export async function prepareDatabase(db: Db, opts: PrepareOptions, log: Logger)
     progress: opts.progress ?? silentProgress,
   });
   for (const r of reports) log.info({ file: r.file, rows: r.rows, stored: r.stored }, 'sample file loaded');
+  const counterparts = await ingestCounterparts(db, {
+    files: manifest.counterparts.map((f) => join(opts.sampleDir, f)),
+    origin: 'MUWCLASS NGC 3532 (Yang et al. 2022)',
+    log,
+    progress: opts.progress ?? silentProgress,
+  });
+  for (const r of counterparts) log.info({ file: r.file, rows: r.rows, stored: r.stored }, 'sample counterparts loaded');
 }

@@ -118,6 +118,16 @@ describe.each(testDatabases())('CSC2 ingest on $name', (backend) => {
     await db.exec(`DELETE FROM csc2.master_source WHERE name = '2CXO J000001.0+000001'`);
   });
 
+  it('loads the sample counterparts (Gaia G, 2MASS J, WISE W1) for the NGC 3532 sources', async () => {
+    const r = await db.query(`SELECT count(*), count(gmag), count(jmag), count(w1mag), count(bpmag) FROM ml.mw_counterpart`);
+    // 373 MUWCLASS rows, all of them CSC2 sources of the NGC 3532 file; the file has no BP magnitudes
+    expect(r.rows[0]?.[0]).toBe(373n);
+    expect(Number(r.rows[0]?.[1])).toBeGreaterThan(100);
+    expect(r.rows[0]?.[4]).toBe(0n);
+    const one = await db.queryObjects<{ gmag: number; jmag: number }>(`SELECT gmag, jmag FROM ml.mw_counterpart WHERE name = '2CXO J110355.5-584754'`);
+    expect(one).toEqual([{ gmag: 10.676302, jmag: 10.019000053405762 }]);
+  });
+
   it('logs what it skipped and derived', () => {
     const warnings = lines().filter((l) => l.level === 40 || l.level === 'warn').map((l) => String(l.msg));
     const derived = warnings.map((w) => /derived (\d+) stack detection\(s\) from observation pointings/.exec(w)?.[1]).filter(Boolean);

@@ -89,8 +89,9 @@ function elements(v: unknown): ArrayLike<unknown> {
 
 // ------------------------------------------------------------------------------------------------- text
 
-/** Builds the text formatter of a column for the given dialect. */
-export function buildTextFormatter(col: EncoderColumn, dialect: TextDialect): TextFormatter {
+/** Builds the text formatter of a column for the given dialect; `nullValue` is the integer sentinel written
+ *  for null elements of integer arrays (default: the column's declared one, else 0). */
+export function buildTextFormatter(col: EncoderColumn, dialect: TextDialect, nullValue: number | bigint | undefined = col.nullValue): TextFormatter {
   const shape = parseArraysize(col.arraysize, { field: col.name });
   const { escape } = dialect;
   switch (col.datatype) {
@@ -106,17 +107,17 @@ export function buildTextFormatter(col: EncoderColumn, dialect: TextDialect): Te
     default: {
       const elem = textElementFormatter(col, dialect);
       if (shape.kind === 'scalar') {
-        if (col.datatype === 'floatComplex' || col.datatype === 'doubleComplex') return arrayText(elem, { kind: 'fixed', count: 2, unit: 2 }, nullElementText(col, dialect));
+        if (col.datatype === 'floatComplex' || col.datatype === 'doubleComplex') return arrayText(elem, { kind: 'fixed', count: 2, unit: 2 }, nullElementText(col, dialect, nullValue));
         return elem;
       }
       const scale = col.datatype === 'floatComplex' || col.datatype === 'doubleComplex' ? 2 : 1;
       const scaled: ArrayShape = { kind: shape.kind, count: shape.count * scale, unit: shape.unit * scale };
-      return arrayText(elem, scaled, nullElementText(col, dialect));
+      return arrayText(elem, scaled, nullElementText(col, dialect, nullValue));
     }
   }
 }
 
-function nullElementText(col: EncoderColumn, dialect: TextDialect): string {
+function nullElementText(col: EncoderColumn, dialect: TextDialect, nullValue: number | bigint | undefined): string {
   switch (col.datatype) {
     case 'float':
     case 'double':
@@ -128,8 +129,24 @@ function nullElementText(col: EncoderColumn, dialect: TextDialect): string {
     case 'bit':
       return '0';
     default:
-      return String(col.nullValue ?? 0);
+      return String(nullValue ?? 0);
   }
+}
+
+/** Text written for a null value: empty, except for fixed-size numeric and boolean arrays (and complex
+ *  scalars), which get one null element per slot (NaN, the VALUES null sentinel, '?'), because votlint
+ *  rejects an empty TD where a fixed number of elements is declared. */
+export function buildTextNull(col: EncoderColumn, dialect: TextDialect, nullValue: number | bigint | undefined): string {
+  if (col.datatype === 'char' || col.datatype === 'unicodeChar' || col.datatype === 'bit') return '';
+  const shape = parseArraysize(col.arraysize, { field: col.name });
+  const complex = col.datatype === 'floatComplex' || col.datatype === 'doubleComplex';
+  const n = shape.kind === 'fixed' ? shape.count * (complex ? 2 : 1) : shape.kind === 'scalar' && complex ? 2 : 0;
+  return n === 0 ? '' : new Array<string>(n).fill(nullElementText(col, dialect, nullValue)).join(' ');
+}
+
+/** True when a column's values are fixed-size arrays (or complex numbers), whose nulls are written element-wise. */
+export function isFixedArrayColumn(col: EncoderColumn): boolean {
+  return parseArraysize(col.arraysize, { field: col.name }).kind === 'fixed';
 }
 
 function arrayText(elem: TextFormatter, shape: ArrayShape, nullText: string): TextFormatter {

@@ -161,12 +161,15 @@ export function buildTextParser(f: DecodeField): TextParser {
       throw new VotableError('E10', `expected ${want} elements for arraysize "${f.arraysize ?? ''}", found ${parts.length}`, { row, field: name });
     }
     const out: unknown[] = new Array<unknown>(parts.length);
+    let nulls = 0;
     for (let i = 0; i < parts.length; i++) {
       const v = elem(parts[i] as string);
       if (v === undefined) fail(name, row, parts[i] as string, `${datatype} array element`);
+      if (v === null || v !== v || isNumericNull(v, nullValue)) nulls++;
       out[i] = v;
     }
-    return out;
+    // A fixed-size array of null elements (how writers must spell a null one) is null.
+    return want >= 0 && nulls === parts.length ? null : out;
   };
 }
 

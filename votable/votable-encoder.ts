@@ -9,6 +9,8 @@ import { BASE64_LINE_BYTES, encodeBase64Lines } from './base64.js';
 import {
   buildBinaryCodec,
   buildTextFormatter,
+  buildTextNull,
+  isFixedArrayColumn,
   defaultIntegerNull,
   isIntegerDatatype,
   type BinaryNullWriter,
@@ -69,18 +71,24 @@ class TabledataSink implements RowSink {
   private text = '';
   private out: Uint8Array[] = [];
   private readonly fmts: TextFormatter[];
+  private readonly nullCells: string[];
   constructor(
     fields: ReadonlyArray<EncoderColumn>,
+    nullValues: ReadonlyArray<number | bigint | undefined>,
     private readonly chunkChars: number,
   ) {
-    this.fmts = fields.map((f) => buildTextFormatter(f, TABLEDATA_DIALECT));
+    this.fmts = fields.map((f, i) => buildTextFormatter(f, TABLEDATA_DIALECT, nullValues[i]));
+    this.nullCells = fields.map((f, i) => {
+      const t = buildTextNull(f, TABLEDATA_DIALECT, nullValues[i]);
+      return t === '' ? '<TD/>' : `<TD>${t}</TD>`;
+    });
   }
   writeRow(row: Row): void {
     const fmts = this.fmts;
     let s = '<TR>';
     for (let c = 0; c < fmts.length; c++) {
       const v = row[c];
-      s += v === null || v === undefined ? '<TD/>' : `<TD>${(fmts[c] as TextFormatter)(v)}</TD>`;
+      s += v === null || v === undefined ? (this.nullCells[c] as string) : `<TD>${(fmts[c] as TextFormatter)(v)}</TD>`;
     }
     this.text += `${s}</TR>\n`;
     if (this.text.length >= this.chunkChars) {
@@ -201,13 +209,15 @@ function defaultDescribeError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Column sentinels written as VALUES null: declared ones, plus type minima for BINARY, which has no other
- *  way to carry a null integer. */
+/** Column sentinels written as VALUES null: declared ones, plus type minima where the serialization has no
+ *  other way to carry a null integer: BINARY (no null flags), and fixed-size integer arrays in TABLEDATA
+ *  (written element-wise, see buildTextNull). */
 export function effectiveNullValues(fields: ReadonlyArray<EncoderColumn>, serialization: VotableSerialization): Array<number | bigint | undefined> {
   return fields.map((f) => {
     if (!isIntegerDatatype(f.datatype)) return undefined;
     if (f.nullValue !== undefined) return f.nullValue;
-    return serialization === 'BINARY' ? defaultIntegerNull(f.datatype) : undefined;
+    const needed = serialization === 'BINARY' || (serialization === 'TABLEDATA' && isFixedArrayColumn(f));
+    return needed ? defaultIntegerNull(f.datatype) : undefined;
   });
 }
 
@@ -233,7 +243,7 @@ export async function* encodeVotable(
       ? ['<DATA><TABLEDATA>\n', '</TABLEDATA></DATA>\n']
       : [`<DATA><${serialization}><STREAM encoding="base64">\n`, `</STREAM></${serialization}></DATA>\n`];
   const sink: RowSink =
-    serialization === 'TABLEDATA' ? new TabledataSink(fields, chunkBytes) : new BinarySink(fields, nullValues, serialization === 'BINARY2', chunkBytes);
+    serialization === 'TABLEDATA' ? new TabledataSink(fields, nullValues, chunkBytes) : new BinarySink(fields, nullValues, serialization === 'BINARY2', chunkBytes);
 
   const limit = opts.maxrec ?? Infinity;
   let rows = 0;

@@ -1,7 +1,7 @@
 /** HEALPix (nested scheme) for the spatial index: the pixel of a position (ingest fills `hpx14` with it) and the
  *  id ranges at the index order whose union covers a cone (the translator turns them into index range scans).
  *  Computed with @hscmap/healpix, exact up to order 14 (docs/DESIGN.md); the exact test stays in SQL. */
-import { ang2pix_nest, max_pixrad, pix2vec_nest, query_disc_inclusive_nest } from '@hscmap/healpix';
+import { max_pixrad, pix2vec_nest, query_disc_inclusive_nest } from '@hscmap/healpix';
 import { GeometryError, angle, toVec } from './spherical.js';
 
 /** Finest order @hscmap/healpix gets right (its bit interleaving is 32-bit; order 16 breaks). */
@@ -39,14 +39,60 @@ export function healpixPixelCount(order: number): number {
   return 12 * 4 ** order;
 }
 
-/** Nested pixel id of (ra, dec) in degrees at `order` (any ra; it wraps). */
+/** Spreads the low 16 bits of x to the even bit positions (x = …b1b0 → …0b10b0). */
+function spreadBits(x: number): number {
+  x = (x | (x << 8)) & 0x00ff00ff;
+  x = (x | (x << 4)) & 0x0f0f0f0f;
+  x = (x | (x << 2)) & 0x33333333;
+  return (x | (x << 1)) & 0x55555555;
+}
+
+/** Nested pixel id of (ra, dec) in degrees at `order` (any ra; it wraps).
+ *  Healpix_Base::loc2pix (HEALPix C++, Górski et al. 2005) rather than @hscmap/healpix's ang2pix_nest: that one
+ *  puts every north-polar-cap point on a base-pixel meridian (ra exactly 0, 90, 180, 270 and dec > 41.8°) in
+ *  the pixel at the pole (its tu2fpq "clip" branch). Same numbering and pixel geometry as the library, whose
+ *  pixel centres the cone cover is built from; healpix.test.ts checks the two agree. */
 export function healpixIndex(raDeg: number, decDeg: number, order: number): number {
   checkPosition(raDeg, decDeg);
   checkOrder(order);
-  let ra = raDeg % 360;
-  if (ra < 0) ra += 360;
-  // θ = 90° - δ is exact near the poles (Sterbenz), where cos θ then keeps ~1e-12 rad of accuracy.
-  return ang2pix_nest(2 ** order, (90 - decDeg) * D, ra * D);
+  const nside = 2 ** order;
+  let tt = (raDeg % 360) / 90; // φ / (π/2) in [0, 4)
+  if (tt < 0) tt += 4;
+  if (tt >= 4) tt = 0;
+  const z = Math.sin(decDeg * D);
+  let face: number;
+  let ix: number;
+  let iy: number;
+  if (Math.abs(z) <= 2 / 3) {
+    // equatorial belt: the pixel lies between an ascending (jp) and a descending (jm) edge line
+    const t1 = nside * (0.5 + tt);
+    const t2 = nside * z * 0.75;
+    const jp = Math.floor(t1 - t2);
+    const jm = Math.floor(t1 + t2);
+    const ifp = Math.floor(jp / nside);
+    const ifm = Math.floor(jm / nside);
+    face = ifp === ifm ? ifp | 4 : ifp < ifm ? ifp : ifm + 8;
+    ix = jm & (nside - 1);
+    iy = nside - (jp & (nside - 1)) - 1;
+  } else {
+    // polar caps; 1 - |z| = 2 sin²(colatitude/2) keeps its digits right up to the pole
+    const ntt = Math.min(3, Math.floor(tt));
+    const tp = tt - ntt;
+    const h = Math.sin(((90 - Math.abs(decDeg)) * D) / 2);
+    const tmp = nside * Math.sqrt(6 * h * h);
+    const jp = Math.min(nside - 1, Math.floor(tp * tmp));
+    const jm = Math.min(nside - 1, Math.floor((1 - tp) * tmp));
+    if (decDeg >= 0) {
+      face = ntt;
+      ix = nside - jm - 1;
+      iy = nside - jp - 1;
+    } else {
+      face = ntt + 8;
+      ix = jp;
+      iy = jm;
+    }
+  }
+  return face * nside * nside + spreadBits(ix) + 2 * spreadBits(iy);
 }
 
 /** The coarse order the disc is walked at: the finest ≤ maxOrder whose estimated pixel count

@@ -43,7 +43,8 @@ export function shapeKind(g: ArrayLike<number>): ShapeKind {
 export function toVec(raDeg: number, decDeg: number): Vec3 {
   const ra = raDeg * D;
   const dec = decDeg * D;
-  const c = Math.cos(dec);
+  // cos δ as sin(90° - |δ|): exact near the poles, where cos(radians(δ)) keeps only ~7 digits of a tiny value.
+  const c = Math.sin((90 - Math.abs(decDeg)) * D);
   return [c * Math.cos(ra), c * Math.sin(ra), Math.sin(dec)];
 }
 
@@ -88,9 +89,9 @@ export function distance(ra1: number, dec1: number, ra2: number, dec2: number): 
   const d1 = dec1 * D;
   const d2 = dec2 * D;
   const sd1 = Math.sin(d1);
-  const cd1 = Math.cos(d1);
+  const cd1 = Math.sin((90 - Math.abs(dec1)) * D);
   const sd2 = Math.sin(d2);
-  const cd2 = Math.cos(d2);
+  const cd2 = Math.sin((90 - Math.abs(dec2)) * D);
   const x = cd2 * Math.sin(dra);
   const h = Math.sin(dra / 2);
   const y = Math.sin((dec2 - dec1) * D) + 2 * sd1 * cd2 * h * h;

@@ -11,14 +11,15 @@ export const ADQL_GEOMETRY_SQL: string[] = [
   `CREATE SCHEMA IF NOT EXISTS adql`,
 
   // Great-circle distance in degrees; see spherical.ts distance() for the form (Δα is first reduced exactly to
-  // [-180, 180], so 359.5 → 0.5 keeps full precision). Inlinable: one expression, strict and immutable parts.
+  // [-180, 180], and cos δ is taken as sin(90° - |δ|), both to keep full relative precision). Inlinable: one
+  // expression whose parts are all strict and immutable.
   `CREATE OR REPLACE FUNCTION adql.distance(ra1 double precision, dec1 double precision, ra2 double precision, dec2 double precision)
 RETURNS double precision LANGUAGE sql ${FN} AS $fn$
 SELECT degrees(atan2(
-  sqrt(power(cos(radians($4)) * sin(radians($3 - $1 - 360 * round(($3 - $1) / 360))), 2)
+  sqrt(power(sin(radians(90 - abs($4))) * sin(radians($3 - $1 - 360 * round(($3 - $1) / 360))), 2)
      + power(sin(radians($4 - $2))
-             + 2 * sin(radians($2)) * cos(radians($4)) * power(sin(radians($3 - $1 - 360 * round(($3 - $1) / 360)) / 2), 2), 2)),
-  sin(radians($2)) * sin(radians($4)) + cos(radians($2)) * cos(radians($4)) * cos(radians($3 - $1 - 360 * round(($3 - $1) / 360)))))
+             + 2 * sin(radians($2)) * sin(radians(90 - abs($4))) * power(sin(radians($3 - $1 - 360 * round(($3 - $1) / 360)) / 2), 2), 2)),
+  sin(radians($2)) * sin(radians($4)) + sin(radians(90 - abs($2))) * sin(radians(90 - abs($4))) * cos(radians($3 - $1 - 360 * round(($3 - $1) / 360)))))
 $fn$`,
 
   // Closed disc. Inlinable, so "... = 1" over a table costs one expression per row, constants folded once.
@@ -51,7 +52,7 @@ $fn$`,
 
   `CREATE OR REPLACE FUNCTION adql._vec(ra double precision, "dec" double precision)
 RETURNS double precision[] LANGUAGE sql ${FN} AS $fn$
-SELECT ARRAY[cos(radians($2)) * cos(radians($1)), cos(radians($2)) * sin(radians($1)), sin(radians($2))]
+SELECT ARRAY[sin(radians(90 - abs($2))) * cos(radians($1)), sin(radians(90 - abs($2))) * sin(radians($1)), sin(radians($2))]
 $fn$`,
 
   // Flat [x1, y1, z1, x2, ...] unit vectors of a polygon's vertices.
@@ -68,7 +69,7 @@ BEGIN
   FOR i IN 0 .. m - 1 LOOP
     lon := radians(g[lo + 2 * i]);
     lat := radians(g[lo + 2 * i + 1]);
-    c := cos(lat);
+    c := sin(radians(90 - abs(g[lo + 2 * i + 1])));
     v[3 * i + 1] := c * cos(lon);
     v[3 * i + 2] := c * sin(lon);
     v[3 * i + 3] := sin(lat);

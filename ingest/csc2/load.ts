@@ -4,7 +4,6 @@
 import type { Logger } from 'pino';
 import { healpixIndex } from '../../adql/geometry/index.js';
 import type { Queryable } from '../../db/index.js';
-import { quoteIdent, sqlTableName } from '../../schema/index.js';
 import type { ColumnDef, TableDef } from '../../schema/index.js';
 import { IngestError } from '../errors.js';
 import type { Progress } from '../progress.js';
@@ -19,6 +18,8 @@ import type { ObservationLink } from './hierarchy.js';
 import { autoLayout, csc2Table, explicitLayout } from './layout.js';
 import type { ColumnTarget, Csc2Layout, Csc2TableName } from './layout.js';
 import { ValueError, convertValue } from './values.js';
+import { createStage, upsertFromStage } from '../staging.js';
+import type { Staged } from '../staging.js';
 
 /** Upsert order: every foreign key points to a table earlier in this list. */
 const LOAD_ORDER: Csc2TableName[] = ['master_source', 'stack_source', 'observation_source', 'master_stack_assoc', 'stack_observation_assoc'];
@@ -39,12 +40,6 @@ export interface Csc2FileReport {
   stored: Partial<Record<Csc2TableName, number>>;
   ignoredColumns: string[];
   warnings: string[];
-}
-
-interface Staged {
-  table: TableDef;
-  columns: string[];
-  stage: string;
 }
 
 /** Loads the inputs inside the caller's transaction; throws IngestError (and the caller rolls back) on bad data. */
@@ -68,31 +63,6 @@ function layoutFor(input: TableInput, table: Csc2IngestOptions['table']): { layo
     throw new IngestError('NO_TABLE', 'no csc2 table can be loaded from this file (no complete primary key found)', { file: input.file });
   }
   return { layout, warnings };
-}
-
-async function createStage(tx: Queryable, table: TableDef, columns: string[]): Promise<Staged> {
-  const stage = `xtap_stage_${table.name}`;
-  await tx.exec(`DROP TABLE IF EXISTS ${stage}`);
-  await tx.exec(`CREATE TEMP TABLE ${stage} (LIKE ${sqlTableName(table)}) ON COMMIT DROP`);
-  await tx.exec(`ALTER TABLE ${stage} ADD COLUMN xtap_ord bigint`);
-  return { table, columns, stage };
-}
-
-async function upsert(tx: Queryable, s: Staged): Promise<number> {
-  const pk = s.table.primaryKey ?? [];
-  const cols = s.columns.map(quoteIdent).join(', ');
-  const pkSql = pk.map(quoteIdent).join(', ');
-  const updates = s.columns.filter((c) => !pk.includes(c)).map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`);
-  // IS DISTINCT FROM keeps re-loads of identical rows from rewriting (and counting) them.
-  const changed = s.columns
-    .filter((c) => !pk.includes(c))
-    .map((c) => `${sqlTableName(s.table)}.${quoteIdent(c)} IS DISTINCT FROM EXCLUDED.${quoteIdent(c)}`);
-  const onConflict = updates.length ? `DO UPDATE SET ${updates.join(', ')} WHERE ${changed.join(' OR ')}` : 'DO NOTHING';
-  const r = await tx.query(
-    `INSERT INTO ${sqlTableName(s.table)} (${cols}) SELECT DISTINCT ON (${pkSql}) ${cols} FROM ${s.stage} ` +
-      `ORDER BY ${pkSql}, xtap_ord DESC ON CONFLICT (${pkSql}) ${onConflict}`,
-  );
-  return r.rowCount;
 }
 
 function healpixFor(row: Record<string, unknown>, t: TableDef): bigint | null {
@@ -179,7 +149,7 @@ async function loadOne(tx: Queryable, input: TableInput, opts: Csc2IngestOptions
   const stored: Csc2FileReport['stored'] = {};
   for (const t of LOAD_ORDER) {
     const s = staged.get(t);
-    if (s) stored[t] = await upsert(tx, s);
+    if (s) stored[t] = await upsertFromStage(tx, s);
   }
   for (const w of warnings) opts.log.warn({ file: input.file }, w);
   return { file: input.file, rows, stored, ignoredColumns: layout.ignored, warnings };

@@ -156,7 +156,7 @@ export function pairLagsFft(a: Int32Array, b: Int32Array): Float64Array {
       if (t === 0 && kE === 0) c = (rowRe[0] * scale - n) / 2;
       else if (t === 0 || kE === 0) c = rowRe[kE] * scale;
       else c = (rowRe[kE] + rowRe[pe - kE]) * scale;
-      out[t * fe + kE] = Math.round(c);
+      out[t * fe + kE] = Math.round(c) || 0; // `|| 0` turns a rounded −0 into 0
     }
   }
   return out;
@@ -194,7 +194,7 @@ export function dedtMap(events: EventsLike, options: DedtOptions = {}): DedtMap 
     shape: [DEDT_TIME_BINS, DEDT_ENERGY_BINS],
     used: n,
     excluded,
-    pairs: (n * (n - 1)) / 2,
+    pairs: n < 2 ? 0 : (n * (n - 1)) / 2, // n = 0 would give −0
     method,
     normalize,
   };

@@ -26,7 +26,6 @@ export const mwCounterpart: TableDef = {
     ...mag('w1mag', 'W1', 'phot.mag;em.IR.3-4um', 'WISE'),
     ...mag('w2mag', 'W2', 'phot.mag;em.IR.4-8um', 'WISE'),
     ...mag('w3mag', 'W3', 'phot.mag;em.IR.8-15um', 'WISE'),
-    col('loaded_at', 'char', '', 'time.processing', 'When the row was loaded (UTC)', { xtype: 'timestamp' }),
   ],
   primaryKey: ['name', 'origin'],
   foreignKeys: [

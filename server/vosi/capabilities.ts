@@ -4,13 +4,13 @@
  *  exactly what the code implements. Only what validates against the TAPRegExt 1.0 XSD (the one taplint CPV
  *  uses) is emitted: one executionDuration (async; `forMode="sync"` is TAPRegExt 1.1), one unit per limit. */
 import { create } from 'xmlbuilder2';
-import { languageFeatures } from '../../adql/features.js';
-import type { LanguageFeature } from '../../adql/features.js';
+import { languageFeatures } from '../../adql/index.js';
+import type { LanguageFeature } from '../../adql/index.js';
 import type { Config } from '../../config/index.js';
 import { PUBLISHED_SCHEMAS, allTables, qualifiedName } from '../../schema/index.js';
 import type { SchemaDef } from '../../schema/index.js';
-import { OUTPUT_FORMATS } from '../../votable/formats.js';
-import type { OutputFormat } from '../../votable/formats.js';
+import { OUTPUT_FORMATS } from '../../votable/index.js';
+import type { OutputFormat } from '../../votable/index.js';
 import { LINKS_CONTENT_TYPE } from '../datalink/links.js';
 import { NS, STANDARD_ID, TAP_PATHS } from './namespaces.js';
 

@@ -147,7 +147,8 @@ export function roundTripped(c: EncoderColumn, v: unknown, ser: VotableSerializa
   if (Array.isArray(v)) {
     const variable = c.arraysize !== undefined && c.arraysize.endsWith('*');
     if (variable && v.length === 0) return null; // TABLEDATA: empty TD; BINARY: length 0
-    if (ser === 'BINARY' && !variable && isFloatType(c) && v.every((x) => x !== x)) return null;
+    // TABLEDATA and BINARY spell a null fixed array as null elements, so all-NaN reads back as null.
+    if (!variable && isFloatType(c) && v.every((x) => x !== x)) return null;
     return v;
   }
   if (ser === 'BINARY' && isFloatType(c) && v !== v) return null; // NaN is BINARY's float null

@@ -1,0 +1,26 @@
+/** Public surface of adql/: ADQL 2.1 text → PostgreSQL SQL + bound parameters + result column metadata.
+ *  Pipeline: lexer.ts → parser.ts (ast.ts) → to-postgres.ts (resolve.ts names, translate-expr.ts expressions,
+ *  functions.ts UDFs, units.ts IN_UNIT, geometry/ SQL helpers). Pure: no I/O. See README.md. */
+import type { Catalog } from '../schema/catalog.js';
+import { parseAdql } from './parser.js';
+import { translateQuery } from './to-postgres.js';
+import type { TranslateOptions, Translation } from './to-postgres.js';
+
+export { AdqlError, expected } from './errors.js';
+export type { AdqlErrorCode, Span } from './errors.js';
+export { parseAdql } from './parser.js';
+export type { ParseOptions } from './parser.js';
+export { printQuery, printExpr } from './print.js';
+export { translateQuery } from './to-postgres.js';
+export type { TranslateOptions, Translation } from './to-postgres.js';
+export { UDFS, findUdf, udfFeatures, UDF_FEATURE_TYPE } from './functions.js';
+export type { UdfDef } from './functions.js';
+export { ADQL_FEATURES, languageFeatures } from './features.js';
+export type { LanguageFeature } from './features.js';
+export { isReservedWord, RESERVED_WORDS } from './reserved-words.js';
+export type { Query } from './ast.js';
+
+/** Parses and translates one ADQL query: the whole pipeline. Throws AdqlError (with code, line, column). */
+export function translateAdql(query: string, catalog: Catalog, opts: TranslateOptions = {}): Translation {
+  return translateQuery(parseAdql(query), catalog, opts);
+}

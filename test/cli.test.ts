@@ -1,0 +1,87 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runCli } from '../cli/program.js';
+import { openDb } from '../db/index.js';
+import { testDatabases } from './helpers/databases.js';
+
+const SAMPLE = join(process.cwd(), 'data', 'sample');
+
+describe.each(testDatabases())('xtap ingest csc2 (command line) on $name', (backend) => {
+  const tmp = mkdtempSync(join(tmpdir(), 'xtap-cli-'));
+  let env: Record<string, string>;
+  let drop: () => Promise<void> = async () => undefined;
+  const stderr: string[] = [];
+
+  beforeAll(async () => {
+    if (backend.name === 'pg') {
+      const opened = await backend.open();
+      await opened.db.close();
+      drop = opened.drop;
+      env = { DATABASE_URL: opened.url ?? '' };
+    } else {
+      env = { XTAP_DATA_DIR: join(tmp, 'pglite') };
+    }
+    env.LOG_LEVEL = 'silent';
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stderr.push(String(chunk));
+      return true;
+    });
+  });
+  afterAll(async () => {
+    vi.restoreAllMocks();
+    await drop();
+  });
+
+  async function run(args: string[]): Promise<number> {
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    try {
+      return await runCli(args);
+    } finally {
+      process.env = saved;
+    }
+  }
+
+  async function countMaster(): Promise<number> {
+    const db = await openDb({ databaseUrl: env.DATABASE_URL, dataDir: env.XTAP_DATA_DIR ?? '' });
+    try {
+      return Number((await db.query('SELECT count(*) FROM csc2.master_source')).rows[0]?.[0]);
+    } finally {
+      await db.close();
+    }
+  }
+
+  it('loads a file and exits 0; loading it again keeps the count', async () => {
+    expect(await run(['ingest', 'csc2', join(SAMPLE, 'ngc3532_conesearch_per.csv')])).toBe(0);
+    expect(await countMaster()).toBe(389);
+    expect(await run(['ingest', 'csc2', join(SAMPLE, 'ngc3532_conesearch_per.csv')])).toBe(0);
+    expect(await countMaster()).toBe(389);
+  });
+
+  it('exits 1 on a corrupt row, names it, and changes nothing', async () => {
+    const lines = readFileSync(join(SAMPLE, 'ic2395_conesearch_per.csv'), 'utf8').split('\n');
+    const cells = (lines[3] ?? '').split(',');
+    cells[3] = '-95 00 00.0'; // dec out of range
+    lines[3] = cells.join(',');
+    const bad = join(tmp, 'bad.csv');
+    writeFileSync(bad, lines.join('\n'));
+    stderr.length = 0;
+    expect(await run(['ingest', 'csc2', bad])).toBe(1);
+    expect(stderr.join('')).toMatch(/ingest failed, nothing was changed: .*bad\.csv, row 3, column dec: -95 is outside the valid range \[-90, 90\]/);
+    expect(await countMaster()).toBe(389);
+  });
+
+  it('exits 2 on bad usage', async () => {
+    stderr.length = 0;
+    expect(await run(['ingest', 'csc2', '--table', 'nonsense', 'x.csv'])).toBe(2);
+    expect(stderr.join('')).toContain("Allowed choices are auto, master_source");
+  });
+
+  it('exits 1 with a clear message for a missing file', async () => {
+    stderr.length = 0;
+    expect(await run(['ingest', 'csc2', join(tmp, 'missing.csv')])).toBe(1);
+    expect(stderr.join('')).toContain('missing.csv: file not found or not readable');
+  });
+});
