@@ -158,7 +158,8 @@ export function assertNever(x: never): never {
   throw new Error(`unhandled AST node: ${JSON.stringify(x)}`);
 }
 
-/** Expressions that are conditions (predicates and their boolean combinations). */
+/** Expressions that are conditions (predicates and their boolean combinations). TRUE/FALSE are values that may
+ *  also stand as conditions. */
 export function isCondition(e: Expr): boolean {
   switch (e.kind) {
     case 'compare':
@@ -170,7 +171,6 @@ export function isCondition(e: Expr): boolean {
     case 'inQuery':
     case 'isNull':
     case 'exists':
-    case 'boolean':
       return true;
     case 'paren':
       return isCondition(e.expr);

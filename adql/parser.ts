@@ -578,9 +578,13 @@ class Parser {
       case 'number':
         this.next();
         return { kind: 'number', text: t.value, value: Number(t.value), isInteger: !!t.isInteger, span: t.span };
-      case 'string':
+      case 'string': {
         this.next();
-        return { kind: 'string', value: t.value, span: t.span };
+        // SQL-92 §5.3: string literals separated only by whitespace or comments are one literal ('a' 'b' = 'ab').
+        let value = t.value;
+        while (this.peek().kind === 'string') value += this.next().value;
+        return { kind: 'string', value, span: t.span };
+      }
       case 'delimited':
         return this.parseColumnOrCall();
       case 'op':
@@ -893,7 +897,7 @@ function isPointLike(e: Expr): boolean {
 function isConditionLike(e: Expr): boolean {
   if (isCondition(e)) return true;
   const s = stripParens(e);
-  return s.kind === 'call' && !s.builtin;
+  return (s.kind === 'call' && !s.builtin) || s.kind === 'boolean';
 }
 
 function notACondition(e: Expr, near: Token, what: string): AdqlError {

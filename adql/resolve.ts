@@ -14,6 +14,8 @@ import type { ColumnMeta } from '../schema/types.js';
 export interface Binding {
   /** Name ADQL queries use for it. */
   name: string;
+  /** name in lower case (regular identifiers match case-insensitively). */
+  lname: string;
   /** SQL expression that yields it, e.g. "m"."ra". */
   sql: string;
   meta: ColumnMeta;
@@ -32,6 +34,8 @@ export interface RangeEntry {
   /** Quoted SQL alias, unique in the whole statement. */
   sqlAlias: string;
   columns: Binding[];
+  /** Lower-cased name → positions in `columns` (shared per stored table, else built on first lookup). */
+  positions?: ReadonlyMap<string, number[]>;
 }
 
 /** A common table expression's published shape. */
@@ -45,6 +49,27 @@ export interface CteDef {
 export interface FromShape {
   entries: RangeEntry[];
   columns: Binding[];
+  /** USING/NATURAL join columns (in `columns`), and the entry columns they stand for (hidden from
+   *  unqualified lookup). */
+  merged?: Binding[];
+  hidden?: ReadonlySet<Binding>;
+}
+
+function positionsOf(names: ReadonlyArray<{ lname: string }>): Map<string, number[]> {
+  const m = new Map<string, number[]>();
+  names.forEach((b, i) => {
+    const list = m.get(b.lname);
+    if (list) list.push(i);
+    else m.set(b.lname, [i]);
+  });
+  return m;
+}
+
+/** The columns of an entry an identifier names (regular: case-insensitive; delimited: exact). */
+function findInEntry(entry: RangeEntry, id: Ident): Binding[] {
+  entry.positions ??= positionsOf(entry.columns);
+  const hits = (entry.positions.get(id.name.toLowerCase()) ?? []).map((i) => entry.columns[i] as Binding);
+  return id.delimited ? hits.filter((b) => b.name === id.name) : hits;
 }
 
 /** Regular identifiers match case-insensitively, delimited ones exactly (ADQL §2.1.5). */
@@ -72,6 +97,8 @@ export class Scope {
   readonly columns: Binding[] = [];
   /** Output-column aliases usable by ORDER BY / GROUP BY (set by the translator). */
   selectAliases: Array<{ name: string; index: number; sql: string; meta: ColumnMeta }> = [];
+  private readonly merged: Binding[] = [];
+  private readonly hidden = new Set<Binding>();
 
   constructor(
     readonly parent: Scope | undefined,
@@ -81,6 +108,8 @@ export class Scope {
   addShape(shape: FromShape): void {
     this.entries.push(...shape.entries);
     this.columns.push(...shape.columns);
+    if (shape.merged) this.merged.push(...shape.merged);
+    if (shape.hidden) for (const b of shape.hidden) this.hidden.add(b);
   }
 
   /** Resolves a column reference (1 to 4 parts) in this scope or, failing that, in enclosing scopes. */
@@ -104,7 +133,8 @@ export class Scope {
   private lookupHere(parts: ReadonlyArray<Ident>, span: Span): Binding | undefined {
     const colId = parts[parts.length - 1] as Ident;
     if (parts.length === 1) {
-      const hits = this.columns.filter((b) => identMatches(colId, b.name));
+      const hits = this.merged.filter((b) => identMatches(colId, b.name) && !this.hidden.has(b));
+      for (const e of this.entries) for (const b of findInEntry(e, colId)) if (!this.hidden.has(b)) hits.push(b);
       if (hits.length > 1) throw ambiguous(colId, hits, span);
       return hits[0];
     }
@@ -118,7 +148,7 @@ export class Scope {
       });
     }
     const entry = entries[0] as RangeEntry;
-    const hits = entry.columns.filter((b) => identMatches(colId, b.name));
+    const hits = findInEntry(entry, colId);
     if (hits.length > 1) throw ambiguous(colId, hits, span);
     const hit = hits[0];
     if (!hit) {
@@ -233,15 +263,37 @@ function fail(e: AdqlError): never {
   throw e;
 }
 
+/** Published metadata (flags stripped) and quoted SQL names of a stored table's columns, computed once per table. */
+interface TableColumns {
+  columns: ReadonlyArray<{ name: string; lname: string; quoted: string; meta: ColumnMeta }>;
+  positions: ReadonlyMap<string, number[]>;
+}
+const TABLE_COLUMNS = new WeakMap<CatalogTable, TableColumns>();
+
+function tableColumns(table: CatalogTable): TableColumns {
+  let cached = TABLE_COLUMNS.get(table);
+  if (!cached) {
+    const cols = table.columns.map((c) => {
+      const meta: ColumnMeta = { name: c.name, datatype: c.datatype, description: c.description };
+      if (c.arraysize !== undefined) meta.arraysize = c.arraysize;
+      if (c.xtype !== undefined) meta.xtype = c.xtype;
+      if (c.unit !== undefined) meta.unit = c.unit;
+      if (c.ucd !== undefined) meta.ucd = c.ucd;
+      if (c.utype !== undefined) meta.utype = c.utype;
+      return { name: c.name, lname: c.name.toLowerCase(), quoted: quoteIdent(table.sqlColumnNames?.[c.name] ?? c.name), meta };
+    });
+    cached = { columns: cols, positions: positionsOf(cols) };
+    TABLE_COLUMNS.set(table, cached);
+  }
+  return cached;
+}
+
 /** The scope entry for a stored table: every column, with its SQL name (uploads may rename). */
 export function tableEntry(table: CatalogTable, alias: Ident | undefined, aliases: AliasAllocator): RangeEntry {
   const sqlAlias = quoteIdent(aliases.allocate(alias ? (alias.delimited ? alias.name : alias.name.toLowerCase()) : table.name.toLowerCase()));
-  const entry: RangeEntry = { alias, table, cteName: undefined, sqlAlias, columns: [] };
-  for (const c of table.columns) {
-    const sqlName = table.sqlColumnNames?.[c.name] ?? c.name;
-    const { principal: _p, indexed: _i, std: _s, required: _r, range: _g, nullValue: _n, ...meta } = c as ColumnMeta & Record<string, unknown>;
-    entry.columns.push({ name: c.name, sql: `${sqlAlias}.${quoteIdent(sqlName)}`, meta: meta as ColumnMeta, entry });
-  }
+  const cached = tableColumns(table);
+  const entry: RangeEntry = { alias, table, cteName: undefined, sqlAlias, columns: [], positions: cached.positions };
+  entry.columns = cached.columns.map((c) => ({ name: c.name, lname: c.lname, sql: `${sqlAlias}.${c.quoted}`, meta: c.meta, entry }));
   return entry;
 }
 
@@ -255,7 +307,7 @@ export function derivedEntry(
   const wanted = alias ? (alias.delimited ? alias.name : alias.name.toLowerCase()) : (cteName ?? 'q').toLowerCase();
   const sqlAlias = quoteIdent(aliases.allocate(wanted));
   const entry: RangeEntry = { alias, table: undefined, cteName, sqlAlias, columns: [] };
-  for (const c of columns) entry.columns.push({ name: c.name, sql: `${sqlAlias}.${quoteIdent(c.sqlName)}`, meta: c.meta, entry });
+  for (const c of columns) entry.columns.push({ name: c.name, lname: c.name.toLowerCase(), sql: `${sqlAlias}.${quoteIdent(c.sqlName)}`, meta: c.meta, entry });
   return entry;
 }
 

@@ -235,16 +235,18 @@ class Translator {
     const keyword = j.type === 'INNER' || j.type === 'CROSS' ? 'JOIN' : `${j.type} JOIN`;
     let sql: string;
     let columns: Binding[];
+    const merged: Binding[] = [...(l.shape.merged ?? []), ...(r.shape.merged ?? [])];
+    const hidden = new Set<Binding>([...(l.shape.hidden ?? []), ...(r.shape.hidden ?? [])]);
     if (j.on) {
       const scope = new Scope(parent, this.ctes);
-      scope.addShape({ entries, columns: [...l.shape.columns, ...r.shape.columns] });
+      scope.addShape({ entries, columns: [...l.shape.columns, ...r.shape.columns], merged, hidden });
       sql = `${l.sql} ${keyword} ${r.sql} ON ${this.exprs.condition(j.on, scope).sql}`;
       columns = [...l.shape.columns, ...r.shape.columns];
     } else if (j.using || j.natural) {
       // USING / NATURAL become explicit equalities; the join columns appear once, first (SQL-92 7.5).
       const ids: Ident[] = j.using ?? naturalColumns(l.shape, r.shape).map((n) => ({ name: n, delimited: false, span: j.span }));
       const conds: string[] = [];
-      const merged: Binding[] = [];
+      const joinCols: Binding[] = [];
       const usedL = new Set<Binding>();
       const usedR = new Set<Binding>();
       for (const id of ids) {
@@ -254,16 +256,19 @@ class Translator {
         usedL.add(lb);
         usedR.add(rb);
         const mergedSql = j.type === 'FULL' ? `COALESCE(${lb.sql}, ${rb.sql})` : j.type === 'RIGHT' ? rb.sql : lb.sql;
-        merged.push({ name: lb.name, sql: mergedSql, meta: lb.meta, entry: j.type === 'FULL' ? undefined : j.type === 'RIGHT' ? rb.entry : lb.entry });
+        hidden.add(lb);
+        hidden.add(rb);
+        joinCols.push({ name: lb.name, lname: lb.lname, sql: mergedSql, meta: lb.meta, entry: j.type === 'FULL' ? undefined : j.type === 'RIGHT' ? rb.entry : lb.entry });
       }
       sql = `${l.sql} ${keyword} ${r.sql} ON ${conds.length ? conds.join(' AND ') : 'TRUE'}`;
-      columns = [...merged, ...l.shape.columns.filter((b) => !usedL.has(b)), ...r.shape.columns.filter((b) => !usedR.has(b))];
+      merged.push(...joinCols);
+      columns = [...joinCols, ...l.shape.columns.filter((b) => !usedL.has(b)), ...r.shape.columns.filter((b) => !usedR.has(b))];
     } else {
       // The ADQL grammar makes the join specification optional: no condition means every pair of rows.
       sql = j.type === 'INNER' || j.type === 'CROSS' ? `${l.sql} CROSS JOIN ${r.sql}` : `${l.sql} ${keyword} ${r.sql} ON TRUE`;
       columns = [...l.shape.columns, ...r.shape.columns];
     }
-    return { sql: j.parenthesized ? `(${sql})` : sql, shape: { entries, columns } };
+    return { sql: j.parenthesized ? `(${sql})` : sql, shape: { entries, columns, merged, hidden } };
   }
 }
 

@@ -8,6 +8,10 @@ type Bench = () => Promise<BenchRow[]>;
 
 const BENCHES: Record<string, () => Promise<Bench>> = {
   ingest: async () => (await import('./ingest.js')).benchIngest,
+  adql: async () => (await import('./adql.js')).benchAdql,
+  cone: async () => (await import('./cone.js')).benchCone,
+  votable: async () => (await import('./votable.js')).benchVotable,
+  dedt: async () => (await import('./dedt.js')).benchDedt,
 };
 
 function table(rows: BenchRow[]): string {

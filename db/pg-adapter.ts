@@ -146,7 +146,11 @@ export class PgDb extends PgQueryable implements Db {
     }
   }
 
+  private closed = false;
+
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.pool.end();
   }
 }

@@ -157,6 +157,7 @@ export class PgliteDb extends PgliteQueryable implements Db {
   }
 
   async close(): Promise<void> {
+    if (this.pglite.closed) return;
     await this.pglite.close();
   }
 }

@@ -3,6 +3,7 @@
  *  edited: later metadata changes get a new migration (ALTER ... generated or written here). */
 import { csc2Schema } from './csc2/index.js';
 import { createTablesDdl } from './ddl.js';
+import { ADQL_GEOMETRY_SQL } from '../adql/geometry/sql-functions.js';
 import { mlSchema } from './ml/index.js';
 import { tapSchema } from './tap-schema.js';
 import { UWS_DDL } from '../uws/ddl.js';
@@ -33,6 +34,11 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
     version: 10,
     name: 'uws job store',
     statements: () => [...UWS_DDL],
+  },
+  {
+    version: 4,
+    name: 'adql: spherical geometry functions (distance, contains, intersects, area, centroid)',
+    statements: () => [...ADQL_GEOMETRY_SQL],
   },
 ];
 

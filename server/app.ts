@@ -11,6 +11,9 @@ import { createQueryRunner } from './tap/sql-query-runner.js';
 import type { QueryRunner } from './tap/query-runner.js';
 import { registerSyncRoutes } from './tap/sync.js';
 import { registerDatalinkRoutes } from './datalink/route.js';
+import { registerVosiRoutes } from './vosi/index.js';
+import { registerExamplesRoutes } from './examples/index.js';
+import { registerPageRoutes } from './pages/index.js';
 import { availabilityXml } from './vosi-availability.js';
 
 export interface AppContext {
@@ -58,6 +61,9 @@ export function createApp(ctx: AppContext): Koa {
 
   registerSyncRoutes(router, { runner, config: ctx.config });
   registerDatalinkRoutes(router, { db: ctx.db, config: ctx.config });
+  registerVosiRoutes(router, { config: ctx.config });
+  registerExamplesRoutes(router, { config: ctx.config });
+  registerPageRoutes(router, { config: ctx.config });
 
   app.use(daliErrors(ctx.log));
   app.use(router.routes());

@@ -32,13 +32,14 @@ const SQL = {
   selectUploads: 'SELECT field, filename, path, size::float8 AS size FROM uws.job_upload WHERE job_id = $1 ORDER BY field',
   selectResults: `SELECT result_id, path, size::float8 AS size, content_type FROM uws.job_result WHERE job_id = $1
     ORDER BY result_id`,
-  // LAST: the newest n (UWS 1.1 §2.2.2.1), newest first; otherwise oldest first, capped by $4.
+  // LAST: the newest n (UWS 1.1 §2.2.2.1), newest first; otherwise oldest first, capped by $4. AFTER compares
+  // at the millisecond precision of the creationTime we publish, so AFTER=<a job's creationTime> excludes it.
   listJobs: `SELECT job_id, run_id, owner_id, phase, (extract(epoch FROM creation_time) * 1000)::float8 AS creation_ms
     FROM uws.job
     WHERE owner_id = $1
       AND (CASE WHEN $2::text = '' THEN phase <> 'ARCHIVED'
                 ELSE phase IN (SELECT jsonb_array_elements_text($2::jsonb)) END)
-      AND ($3::timestamptz IS NULL OR creation_time > $3::timestamptz)
+      AND ($3::timestamptz IS NULL OR date_trunc('milliseconds', creation_time) > $3::timestamptz)
     ORDER BY CASE WHEN $5::boolean THEN creation_time END DESC,
              CASE WHEN NOT $5::boolean THEN creation_time END ASC, job_id
     LIMIT $4`,

@@ -100,15 +100,40 @@ function specValue(v: unknown): unknown {
 
 describe.skipIf(!hasAstropy && !required)('astropy', () => {
   it('reads TABLEDATA, BINARY2, BINARY, CSV and TSV with the encoded values', async () => {
-    const files: Array<{ path: string; format: string }> = [];
-    for (const ser of SERIALIZATIONS) files.push({ path: await writeVotable(`astropy-${ser}.vot`, ser), format: 'votable' });
+    // Known astropy 5.2 (Debian 12) limits, see votable/README.md: in BINARY/BINARY2 it reads a bounded char
+    // 'n*' as fixed-length (astropy#18099, fixed in 7.1) and takes the length prefix of a 2-D variable array
+    // ('3x*') as a count of rows rather than of elements (STIL and xtap count elements). The binary files
+    // for astropy leave those two columns out; TABLEDATA, CSV and TSV keep them, and STIL reads them all.
+    const binarySkip = ['c12', 'd3xv'];
+    const files: Array<{ path: string; format: string; skip: string[] }> = [];
+    for (const ser of SERIALIZATIONS) {
+      const skip = ser === 'TABLEDATA' ? [] : binarySkip;
+      const keep = ALL_COLUMNS.map((c, i) => (skip.includes(c.name) ? -1 : i)).filter((i) => i >= 0);
+      const cols = keep.map((i) => ALL_COLUMNS[i]!);
+      const rows = SAMPLE_ROWS.map((r) => keep.map((i) => r[i]));
+      files.push({ path: await writeVotable(`astropy-${ser}.vot`, ser, cols, rows), format: 'votable', skip });
+    }
     const csv = join(dir, 'astropy.csv');
     writeFileSync(csv, await collectBytes(encodeCsv(ALL_COLUMNS, [SAMPLE_ROWS])));
     const tsv = join(dir, 'astropy.tsv');
     writeFileSync(tsv, await collectBytes(encodeTsv(ALL_COLUMNS, [SAMPLE_ROWS])));
-    files.push({ path: csv, format: 'csv' }, { path: tsv, format: 'tsv' });
-    const columns = ALL_COLUMNS.map((c) => ({ name: c.name, datatype: c.datatype, ...(c.arraysize !== undefined ? { arraysize: c.arraysize } : {}) }));
-    const spec = { files: files.map((f) => ({ ...f, columns, rows: SAMPLE_ROWS.map((r) => r.map(specValue)) })) };
+    files.push({ path: csv, format: 'csv', skip: [] }, { path: tsv, format: 'tsv', skip: [] });
+    const spec = {
+      files: files.map((f) => {
+        const skip = f.skip;
+        const keep = ALL_COLUMNS.map((c, i) => (skip.includes(c.name) ? -1 : i)).filter((i) => i >= 0);
+        // A TSV line of nothing but TABs (an all-null row) is a blank line to astropy's reader.
+        const rows = f.format === 'tsv' ? SAMPLE_ROWS.filter((r) => r.some((v) => v !== null)) : SAMPLE_ROWS;
+        return {
+          ...f,
+          columns: keep.map((i) => {
+            const c = ALL_COLUMNS[i]!;
+            return { name: c.name, datatype: c.datatype, ...(c.arraysize !== undefined ? { arraysize: c.arraysize } : {}) };
+          }),
+          rows: rows.map((r) => keep.map((i) => specValue(r[i]))),
+        };
+      }),
+    };
     const specPath = join(dir, 'spec.json');
     writeFileSync(specPath, JSON.stringify(spec));
     const r = spawnSync(PYTHON, [CHECKER, specPath], { encoding: 'utf8', timeout: 120_000 });

@@ -286,3 +286,15 @@ describe('encodeVotable document structure', () => {
     expect(text).toContain('<TR><TD>T</TD><TD>-9223372036854775807</TD><TD>-Inf</TD><TD>10 20</TD><TD>1.5 -2 NaN</TD></TR>');
   });
 });
+
+describe('encodeVotable bit columns (not published, but readable and writable)', () => {
+  const cols = [
+    { name: 'b', datatype: 'bit' as const, description: '' },
+    { name: 'b4', datatype: 'bit' as const, arraysize: '4', description: '' },
+    { name: 'bv', datatype: 'bit' as const, arraysize: '*', description: '' },
+  ];
+  const rows: Row[] = [[true, [true, false, false, true], [false, true, true, true, false, false, false, false, true]], [false, [false, false, false, false], [true]]];
+  it.each(SERIALIZATIONS)('%s round-trips bits', async (ser) => {
+    expect(parseVotable(await collectText(encodeVotable({}, cols, [rows], { serialization: ser })))[0]!.rows).toEqual(rows);
+  });
+});

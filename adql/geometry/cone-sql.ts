@@ -11,6 +11,12 @@ export function sqlFloat(x: number): string {
   return x < 0 ? `(${s})::float8` : `${s}::float8`;
 }
 
+/** |x| < 1e-100 → 0. PostgreSQL raises "value out of range: underflow" when a product of non-zero doubles
+ *  rounds to 0, which sines and squares of such numbers do; no coordinate means anything at 1e-100 degrees. */
+export function snapTiny(x: number): number {
+  return Math.abs(x) < 1e-100 ? 0 : x;
+}
+
 /** A safe integer as a SQL integer literal. */
 function sqlInteger(x: number): string {
   if (!Number.isSafeInteger(x)) throw new GeometryError('BAD_NUMBER', `not a safe integer: ${x}`);
@@ -25,7 +31,8 @@ export function healpixRangesSql(healpix: string, ranges: ReadonlyArray<readonly
   return `(${terms.join(' OR ')})`;
 }
 
-/** Boolean SQL for "(ra, dec) within radiusDeg of (raDeg, decDeg)" (closed disc), index-assisted:
+/** Boolean SQL for "(ra, dec) within radiusDeg of (raDeg, decDeg)" (closed disc), index-assisted (centre and
+ *  radius pass through snapTiny):
  *  `((<healpix> BETWEEN a AND b OR ...) AND adql.point_in_circle(<ra>, <dec>, ra0, dec0, r) = 1)`.
  *  `cols` are already-quoted SQL expressions; `order` is the HEALPix order of the `healpix` column (14). */
 export function coneFilterSql(
@@ -36,6 +43,7 @@ export function coneFilterSql(
   order: number,
 ): string {
   const ranges = healpixRangesForCone(raDeg, decDeg, radiusDeg, order);
-  const exact = `adql.point_in_circle(${cols.ra}, ${cols.dec}, ${sqlFloat(raDeg)}, ${sqlFloat(decDeg)}, ${sqlFloat(radiusDeg)}) = 1`;
+  const [ra, dec, r] = [snapTiny(raDeg), snapTiny(decDeg), snapTiny(radiusDeg)];
+  const exact = `adql.point_in_circle(${cols.ra}, ${cols.dec}, ${sqlFloat(ra)}, ${sqlFloat(dec)}, ${sqlFloat(r)}) = 1`;
   return `(${healpixRangesSql(cols.healpix, ranges)} AND ${exact})`;
 }

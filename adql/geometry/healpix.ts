@@ -121,22 +121,27 @@ function expandToRanges(pixels: number[], coarse: number, order: number): Array<
   return out;
 }
 
-/** Inclusive ranges of nested pixel ids at `order` whose union covers the closed disc of `radiusDeg` around
- *  (raDeg, decDeg): never misses a point, may include extra pixels. Sorted and merged (no two ranges touch).
- *  Radius 0 covers the centre's pixel; ≥ 180° is the whole sky as one range. */
-export function healpixRangesForCone(raDeg: number, decDeg: number, radiusDeg: number, order: number): Array<[number, number]> {
+/** How a cone was covered: the coarse order walked, how many pixels it took there, and the resulting ranges. */
+export interface ConeCover {
+  queryOrder: number;
+  pixelCount: number;
+  ranges: Array<[number, number]>;
+}
+
+/** healpixRangesForCone with its working shown (for benchmarks and query diagnostics). */
+export function coneCover(raDeg: number, decDeg: number, radiusDeg: number, order: number): ConeCover {
   checkPosition(raDeg, decDeg);
   checkFinite('radius', radiusDeg);
   checkOrder(order);
   if (radiusDeg < 0) throw new GeometryError('BAD_NUMBER', `radius must be >= 0, got ${radiusDeg}`);
-  if (radiusDeg >= 180) return [[0, healpixPixelCount(order) - 1]];
+  if (radiusDeg >= 180) return { queryOrder: 0, pixelCount: 12, ranges: [[0, healpixPixelCount(order) - 1]] };
   const v = toVec(raDeg, decDeg);
   const r = radiusDeg * D + RADIUS_MARGIN;
   const pixels: number[] = [];
   if (r <= Math.PI / 2) {
     const k = queryOrderForRadius(radiusDeg, order);
     query_disc_inclusive_nest(2 ** k, [v[0], v[1], v[2]], r, (p) => pixels.push(p));
-    return expandToRanges(pixels, k, order);
+    return { queryOrder: k, pixelCount: pixels.length, ranges: expandToRanges(pixels, k, order) };
   }
   // The library walks discs up to 90° only; beyond, test every pixel of a low order: its centre within
   // r + (the largest centre-to-corner distance at that order) means it may touch the disc.
@@ -144,5 +149,12 @@ export function healpixRangesForCone(raDeg: number, decDeg: number, radiusDeg: n
   const nside = 2 ** k;
   const reach = r + max_pixrad(nside) * (1 + 1e-9);
   for (let p = 0; p < healpixPixelCount(k); p++) if (angle(pix2vec_nest(nside, p), v) <= reach) pixels.push(p);
-  return expandToRanges(pixels, k, order);
+  return { queryOrder: k, pixelCount: pixels.length, ranges: expandToRanges(pixels, k, order) };
+}
+
+/** Inclusive ranges of nested pixel ids at `order` whose union covers the closed disc of `radiusDeg` around
+ *  (raDeg, decDeg): never misses a point, may include extra pixels. Sorted and merged (no two ranges touch).
+ *  Radius 0 covers the centre's pixel; ≥ 180° is the whole sky as one range. */
+export function healpixRangesForCone(raDeg: number, decDeg: number, radiusDeg: number, order: number): Array<[number, number]> {
+  return coneCover(raDeg, decDeg, radiusDeg, order).ranges;
 }

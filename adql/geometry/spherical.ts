@@ -69,15 +69,23 @@ function neg(a: Vec3): Vec3 {
   return [-a[0], -a[1], -a[2]];
 }
 
-/** a · (b × c) */
-function det(a: Vec3, b: Vec3, c: Vec3): number {
-  return dot(a, cross(b, c));
+/** a × b for unit vectors as ½ (a - b) × (a + b): the same vector, but its rounding error scales with |a × b|
+ *  instead of 1, so the normal of a short edge keeps its direction (S2's RobustCrossProd idea). */
+function edgeNormal(a: Vec3, b: Vec3): Vec3 {
+  const d: Vec3 = [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+  const s: Vec3 = [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
+  return [0.5 * (d[1] * s[2] - d[2] * s[1]), 0.5 * (d[2] * s[0] - d[0] * s[2]), 0.5 * (d[0] * s[1] - d[1] * s[0])];
 }
 
-/** Angle between two unit vectors, radians; atan2 form, accurate from 0 to π. */
+/** Angle between two unit vectors, radians: 2 atan2(|a - b|, |a + b|), accurate from 0 to π. */
 export function angle(a: Vec3, b: Vec3): number {
-  const c = cross(a, b);
-  return Math.atan2(Math.sqrt(dot(c, c)), dot(a, b));
+  const d0 = a[0] - b[0];
+  const d1 = a[1] - b[1];
+  const d2 = a[2] - b[2];
+  const s0 = a[0] + b[0];
+  const s1 = a[1] + b[1];
+  const s2 = a[2] + b[2];
+  return 2 * Math.atan2(Math.sqrt(d0 * d0 + d1 * d1 + d2 * d2), Math.sqrt(s0 * s0 + s1 * s1 + s2 * s2));
 }
 
 /** Great-circle distance in degrees (Vincenty's atan2 form, with the latitude term written as
@@ -94,7 +102,7 @@ export function distance(ra1: number, dec1: number, ra2: number, dec2: number): 
   const cd2 = Math.sin((90 - Math.abs(dec2)) * D);
   const x = cd2 * Math.sin(dra);
   const h = Math.sin(dra / 2);
-  const y = Math.sin((dec2 - dec1) * D) + 2 * sd1 * cd2 * h * h;
+  const y = Math.sin((dec2 - dec1) * D) + 2 * sd1 * cd2 * (h * h);
   const z = sd1 * sd2 + cd1 * cd2 * Math.cos(dra);
   return Math.atan2(Math.sqrt(x * x + y * y), z) / D;
 }
@@ -119,8 +127,9 @@ export function fan(q: Vec3, v: readonly Vec3[]): number {
   for (let i = 0; i < v.length; i++) {
     const b = v[i]!;
     const c = v[(i + 1) % v.length]!;
-    const num = det(q, b, c);
-    const den = 1 + dot(q, b) + dot(b, c) + dot(c, q);
+    const num = dot(q, edgeNormal(b, c));
+    // 1 + q·b + b·c + c·q, written as (q + b)·(q + c) so it keeps its digits when it is tiny (q = -p, p near b, c)
+    const den = (q[0] + b[0]) * (q[0] + c[0]) + (q[1] + b[1]) * (q[1] + c[1]) + (q[2] + b[2]) * (q[2] + c[2]);
     s += 2 * Math.atan2(num, den);
   }
   return s;
@@ -146,9 +155,10 @@ export function polygonAreaSr(v: readonly Vec3[]): { area: number; isCcw: boolea
 
 /** Smallest angular distance (radians) from p to the great-circle arc a→b (minor arc). */
 export function arcDistance(p: Vec3, a: Vec3, b: Vec3): number {
-  const n = cross(a, b);
+  const n = edgeNormal(a, b);
   const nn = Math.sqrt(dot(n, n));
-  if (nn > 0 && det(a, p, n) >= 0 && det(p, b, n) >= 0) {
+  // p's foot on the great circle lies between a and b
+  if (nn > 0 && dot(p, cross(n, a)) >= 0 && dot(p, cross(b, n)) >= 0) {
     return Math.asin(Math.min(1, Math.abs(dot(p, n)) / nn));
   }
   return Math.min(angle(p, a), angle(p, b));
@@ -157,9 +167,11 @@ export function arcDistance(p: Vec3, a: Vec3, b: Vec3): number {
 /** Arcs a→b and c→d cross at a point interior to both (S2's CrossingSign, sans the exact-arithmetic fallback):
  *  c, d on opposite sides of ab, a, b on opposite sides of cd, and consistent orientation (not antipodal). */
 export function arcsCross(a: Vec3, b: Vec3, c: Vec3, d: Vec3): boolean {
-  const acb = -Math.sign(det(a, b, c));
-  if (acb === 0 || Math.sign(det(a, b, d)) !== acb) return false;
-  return -Math.sign(det(c, d, b)) === acb && Math.sign(det(c, d, a)) === acb;
+  const nab = edgeNormal(a, b);
+  const acb = -Math.sign(dot(c, nab));
+  if (acb === 0 || Math.sign(dot(d, nab)) !== acb) return false;
+  const ncd = edgeNormal(c, d);
+  return -Math.sign(dot(b, ncd)) === acb && Math.sign(dot(a, ncd)) === acb;
 }
 
 /** Area in square degrees: point 0, circle the spherical cap 4π sin²(r/2), polygon the spherical excess of the
@@ -188,9 +200,9 @@ export function centroid(g: ArrayLike<number>): [number, number] {
   for (let i = 0; i < v.length; i++) {
     const a = v[i]!;
     const b = v[(i + 1) % v.length]!;
-    const c = cross(a, b);
+    const c = edgeNormal(a, b);
     const sinT = Math.sqrt(dot(c, c));
-    const f = sinT > 0 ? Math.atan2(sinT, dot(a, b)) / sinT : 1;
+    const f = sinT > 0 ? angle(a, b) / sinT : 1;
     sx += f * c[0];
     sy += f * c[1];
     sz += f * c[2];

@@ -78,20 +78,22 @@ BEGIN
 END
 $fn$`,
 
-  // a · (b × c)
-  `CREATE OR REPLACE FUNCTION adql._det(a1 double precision, a2 double precision, a3 double precision,
+  // x · (b × c), the edge normal b × c taken as ½ (b - c) × (b + c) so short edges keep their direction
+  // (spherical.ts edgeNormal()).
+  `CREATE OR REPLACE FUNCTION adql._ndot(x1 double precision, x2 double precision, x3 double precision,
   b1 double precision, b2 double precision, b3 double precision, c1 double precision, c2 double precision, c3 double precision)
 RETURNS double precision LANGUAGE sql ${FN} AS $fn$
-SELECT $1 * ($5 * $9 - $6 * $8) + $2 * ($6 * $7 - $4 * $9) + $3 * ($4 * $8 - $5 * $7)
+SELECT $1 * (0.5 * (($5 - $8) * ($6 + $9) - ($6 - $9) * ($5 + $8)))
+     + $2 * (0.5 * (($6 - $9) * ($4 + $7) - ($4 - $7) * ($6 + $9)))
+     + $3 * (0.5 * (($4 - $7) * ($5 + $8) - ($5 - $8) * ($4 + $7)))
 $fn$`,
 
-  // Angle between unit vectors, radians (atan2 form).
+  // Angle between unit vectors, radians: 2 atan2(|a - b|, |a + b|).
   `CREATE OR REPLACE FUNCTION adql._angle(a1 double precision, a2 double precision, a3 double precision,
   b1 double precision, b2 double precision, b3 double precision)
 RETURNS double precision LANGUAGE sql ${FN} AS $fn$
-SELECT atan2(sqrt(($2 * $6 - $3 * $5) * ($2 * $6 - $3 * $5) + ($3 * $4 - $1 * $6) * ($3 * $4 - $1 * $6)
-                + ($1 * $5 - $2 * $4) * ($1 * $5 - $2 * $4)),
-             $1 * $4 + $2 * $5 + $3 * $6)
+SELECT 2 * atan2(sqrt(($1 - $4) * ($1 - $4) + ($2 - $5) * ($2 - $5) + ($3 - $6) * ($3 - $6)),
+                 sqrt(($1 + $4) * ($1 + $4) + ($2 + $5) * ($2 + $5) + ($3 + $6) * ($3 + $6)))
 $fn$`,
 
   // Σ signed solid angles of triangles (q, vᵢ, vᵢ₊₁): |result| is the area of the side of the boundary that does
@@ -109,8 +111,8 @@ BEGIN
     j := (i + 1) % m;
     b1 := v[3 * i + 1]; b2 := v[3 * i + 2]; b3 := v[3 * i + 3];
     c1 := v[3 * j + 1]; c2 := v[3 * j + 2]; c3 := v[3 * j + 3];
-    s := s + 2 * atan2(q1 * (b2 * c3 - b3 * c2) + q2 * (b3 * c1 - b1 * c3) + q3 * (b1 * c2 - b2 * c1),
-                       1 + (q1 * b1 + q2 * b2 + q3 * b3) + (b1 * c1 + b2 * c2 + b3 * c3) + (c1 * q1 + c2 * q2 + c3 * q3));
+    s := s + 2 * atan2(adql._ndot(q1, q2, q3, b1, b2, b3, c1, c2, c3),
+                       (q1 + b1) * (q1 + c1) + (q2 + b2) * (q2 + c2) + (q3 + b3) * (q3 + c3));
   END LOOP;
   RETURN s;
 END
@@ -127,12 +129,15 @@ $fn$`,
   a1 double precision, a2 double precision, a3 double precision, b1 double precision, b2 double precision, b3 double precision)
 RETURNS double precision LANGUAGE plpgsql ${FN} AS $fn$
 DECLARE
-  n1 double precision := a2 * b3 - a3 * b2;
-  n2 double precision := a3 * b1 - a1 * b3;
-  n3 double precision := a1 * b2 - a2 * b1;
+  n1 double precision := 0.5 * ((a2 - b2) * (a3 + b3) - (a3 - b3) * (a2 + b2));
+  n2 double precision := 0.5 * ((a3 - b3) * (a1 + b1) - (a1 - b1) * (a3 + b3));
+  n3 double precision := 0.5 * ((a1 - b1) * (a2 + b2) - (a2 - b2) * (a1 + b1));
   nn double precision := sqrt(n1 * n1 + n2 * n2 + n3 * n3);
 BEGIN
-  IF nn > 0 AND adql._det(a1, a2, a3, p1, p2, p3, n1, n2, n3) >= 0 AND adql._det(p1, p2, p3, b1, b2, b3, n1, n2, n3) >= 0 THEN
+  -- p's foot on the great circle lies between a and b: p · (n × a) >= 0 and p · (b × n) >= 0
+  IF nn > 0
+     AND p1 * (n2 * a3 - n3 * a2) + p2 * (n3 * a1 - n1 * a3) + p3 * (n1 * a2 - n2 * a1) >= 0
+     AND p1 * (b2 * n3 - b3 * n2) + p2 * (b3 * n1 - b1 * n3) + p3 * (b1 * n2 - b2 * n1) >= 0 THEN
     RETURN asin(least(1, abs(p1 * n1 + p2 * n2 + p3 * n3) / nn));
   END IF;
   RETURN least(adql._angle(p1, p2, p3, a1, a2, a3), adql._angle(p1, p2, p3, b1, b2, b3));
@@ -160,12 +165,12 @@ $fn$`,
   d1 double precision, d2 double precision, d3 double precision)
 RETURNS boolean LANGUAGE plpgsql ${FN} AS $fn$
 DECLARE
-  acb double precision := -sign(adql._det(a1, a2, a3, b1, b2, b3, c1, c2, c3));
+  acb double precision := -sign(adql._ndot(c1, c2, c3, a1, a2, a3, b1, b2, b3));
 BEGIN
-  IF acb = 0 OR sign(adql._det(a1, a2, a3, b1, b2, b3, d1, d2, d3)) <> acb THEN
+  IF acb = 0 OR sign(adql._ndot(d1, d2, d3, a1, a2, a3, b1, b2, b3)) <> acb THEN
     RETURN false;
   END IF;
-  RETURN -sign(adql._det(c1, c2, c3, d1, d2, d3, b1, b2, b3)) = acb AND sign(adql._det(c1, c2, c3, d1, d2, d3, a1, a2, a3)) = acb;
+  RETURN -sign(adql._ndot(b1, b2, b3, c1, c2, c3, d1, d2, d3)) = acb AND sign(adql._ndot(a1, a2, a3, c1, c2, c3, d1, d2, d3)) = acb;
 END
 $fn$`,
 
@@ -350,12 +355,13 @@ BEGIN
   m := array_length(v, 1) / 3;
   FOR i IN 0 .. m - 1 LOOP
     j := (i + 1) % m;
-    c1 := v[3 * i + 2] * v[3 * j + 3] - v[3 * i + 3] * v[3 * j + 2];
-    c2 := v[3 * i + 3] * v[3 * j + 1] - v[3 * i + 1] * v[3 * j + 3];
-    c3 := v[3 * i + 1] * v[3 * j + 2] - v[3 * i + 2] * v[3 * j + 1];
+    -- edge normal as ½ (a - b) × (a + b), as in _ndot
+    c1 := 0.5 * ((v[3 * i + 2] - v[3 * j + 2]) * (v[3 * i + 3] + v[3 * j + 3]) - (v[3 * i + 3] - v[3 * j + 3]) * (v[3 * i + 2] + v[3 * j + 2]));
+    c2 := 0.5 * ((v[3 * i + 3] - v[3 * j + 3]) * (v[3 * i + 1] + v[3 * j + 1]) - (v[3 * i + 1] - v[3 * j + 1]) * (v[3 * i + 3] + v[3 * j + 3]));
+    c3 := 0.5 * ((v[3 * i + 1] - v[3 * j + 1]) * (v[3 * i + 2] + v[3 * j + 2]) - (v[3 * i + 2] - v[3 * j + 2]) * (v[3 * i + 1] + v[3 * j + 1]));
     sin_t := sqrt(c1 * c1 + c2 * c2 + c3 * c3);
     IF sin_t > 0 THEN
-      f := atan2(sin_t, v[3 * i + 1] * v[3 * j + 1] + v[3 * i + 2] * v[3 * j + 2] + v[3 * i + 3] * v[3 * j + 3]) / sin_t;
+      f := adql._angle(v[3 * i + 1], v[3 * i + 2], v[3 * i + 3], v[3 * j + 1], v[3 * j + 2], v[3 * j + 3]) / sin_t;
     ELSE
       f := 1;
     END IF;

@@ -206,6 +206,7 @@ class Config:
     max_epochs: int = 200
     patience: int = 25
     feat_drop: float = 0.05   # probability that any single present feature is masked during training
+    balance: float = 1.0      # class weights (n / (8 n_c)) ** balance: 1 = fully balanced, 0 = natural prior
 
 
 # Candidate grids, fixed before looking at any outer-fold result; one config per network is chosen
@@ -266,7 +267,7 @@ def train_ensemble(cfg: Config, cols: np.ndarray, Xa: np.ndarray, Ma: np.ndarray
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     trs = [s[0] for s in splits]
     vas = [s[1] for s in splits]
-    wts = torch.stack([class_weights(y[t]) for t in trs])  # [K, C]
+    wts = torch.stack([class_weights(y[t], cfg.balance) for t in trs])  # [K, C]
     n_tr = max(len(t) for t in trs)
     Zv = [torch.tensor(Z[0, v]) for v in vas]
     Mv = [torch.tensor(Mc[0, v]) for v in vas]
@@ -362,9 +363,9 @@ def standardiser(X: np.ndarray, M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mu.astype(np.float32), sd.astype(np.float32)
 
 
-def class_weights(y: np.ndarray) -> torch.Tensor:
+def class_weights(y: np.ndarray, balance: float = 1.0) -> torch.Tensor:
     cnt = np.bincount(y, minlength=N_CLASSES).astype(np.float64)
-    w = cnt.sum() / (N_CLASSES * np.maximum(cnt, 1))
+    w = (cnt.sum() / (N_CLASSES * np.maximum(cnt, 1))) ** balance
     return torch.tensor(w, dtype=torch.float32)
 
 

@@ -8,7 +8,7 @@ import type { Context } from 'koa';
 import type { Config } from '../../config/index.js';
 import type { Job, JobParameter, JobPhase, JobService, JobUrls } from '../../uws/index.js';
 import { ACTIVE_PHASES, isJobPhase, jobListXml, jobXml, parametersXml, resultsXml, isoTime } from '../../uws/index.js';
-import { errorVotable } from '../../votable/error-document.js';
+import { errorVotable } from '../../votable/index.js';
 import { DaliError } from '../errors.js';
 import { readTapParams } from '../tap/params.js';
 import type { TapParams } from '../tap/params.js';
@@ -226,9 +226,10 @@ export function registerAsyncRoutes(router: Router, deps: AsyncRouteDeps): void 
       () => undefined,
     );
     if (size === undefined) throw new DaliError('NOT_FOUND', `the result of job "${job.jobId}" is no longer stored`);
-    k.type = result.contentType;
-    k.length = size;
     k.body = createReadStream(path);
+    k.length = size;
+    // Set the header as stored: k.type would add a charset the runner did not choose.
+    k.set('Content-Type', result.contentType);
   });
 
   router.get('/tap/async/:id/owner', async (k) => text(k, (await loadJob(k)).ownerId));

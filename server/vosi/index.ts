@@ -3,9 +3,9 @@
  *  metadata and the configuration do not change while the process runs) and served with Last-Modified = start
  *  time. Other methods get 405 (VOSI 1.1 §2); /tap/availability stays with server/vosi-availability.ts. */
 import type Router from '@koa/router';
-import type { Context } from 'koa';
 import type { Config } from '../../config/index.js';
 import { DaliError } from '../errors.js';
+import { queryParam, rejectOtherMethods, sendStatic } from './http.js';
 import { capabilitiesXml, serviceCapabilities } from './capabilities.js';
 import { TAP_PATHS } from './namespaces.js';
 import { findPublishedTable, parseTablesDetail, tableXml, tablesetXml } from './tables.js';
@@ -16,45 +16,13 @@ export type { CapabilitiesInput, DataModelDecl } from './capabilities.js';
 export { tablesetXml, tableXml, findPublishedTable, parseTablesDetail, columnFlags } from './tables.js';
 export type { TablesDetail } from './tables.js';
 export { NS, STANDARD_ID, TAP_PATHS } from './namespaces.js';
+export { queryParam, rejectOtherMethods, sendStatic, XML_TYPE } from './http.js';
 
 export interface VosiDeps {
   config: Readonly<Config>;
 }
 
-const XML_TYPE = 'text/xml; charset=utf-8';
 const TABLES_DEFAULT_DETAIL: TablesDetail = 'min';
-
-/** A GET-only resource: answers 405 with Allow for every other method (HEAD comes with GET). */
-export function rejectOtherMethods(router: Router, path: string): void {
-  router.all(path, (ctx) => {
-    ctx.status = 405;
-    ctx.set('Allow', 'GET, HEAD');
-  });
-}
-
-/** Sends a constant XML document with Last-Modified, answering 304 to a matching conditional request. */
-export function sendStatic(ctx: Context, body: string, lastModified: Date, type = XML_TYPE): void {
-  ctx.lastModified = lastModified;
-  ctx.type = type;
-  ctx.status = 200;
-  if (ctx.fresh) {
-    ctx.status = 304;
-    return;
-  }
-  ctx.body = body;
-}
-
-/** The single value of a query parameter whose name is compared case-insensitively (DALI 1.1 §3.1). */
-export function queryParam(ctx: Context, name: string): string | undefined {
-  const want = name.toLowerCase();
-  const values: string[] = [];
-  for (const [k, v] of Object.entries(ctx.query)) {
-    if (k.toLowerCase() !== want || v === undefined) continue;
-    values.push(...(Array.isArray(v) ? v : [v]));
-  }
-  if (values.length > 1) throw new DaliError('BAD_PARAMETER', `${name} was given ${values.length} times; give it once`);
-  return values[0];
-}
 
 /** Registers the VOSI capabilities and tables resources. */
 export function registerVosiRoutes(router: Router, deps: VosiDeps): void {

@@ -146,6 +146,10 @@ def main():
                 cells = lambda i, j: text_cell(t[names[j]][i], cols[j], fmt)
                 nrows = len(t)
         for w in caught:
+            # W47 "Missing arraysize indicates length 1": a single char has no arraysize, since votlint
+            # deprecates arraysize="1" (VOTable 1.3 Erratum 3); astropy merely notes the default.
+            if "W47" in str(w.message):
+                continue
             warns.append(f"{path}: {w.category.__name__}: {w.message}")
         if names != [c["name"] for c in cols]:
             problems.append(f"{path}: column names {names}")

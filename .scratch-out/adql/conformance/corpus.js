@@ -1,0 +1,52 @@
+/** Reads the IVOA lyonetia ADQL corpus (XML files of `<query uuid><adql valid version>` items) from disk.
+ *  Part of the conformance CLI, not of the pure core: it reads files. Format: lyonetia src/adql/queries.xsd. */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { XMLParser } from 'fast-xml-parser';
+function xmlFiles(dir) {
+    const out = [];
+    for (const name of readdirSync(dir).sort()) {
+        const p = join(dir, name);
+        if (statSync(p).isDirectory())
+            out.push(...xmlFiles(p));
+        else if (name.endsWith('.xml'))
+            out.push(p);
+    }
+    return out;
+}
+function text(v) {
+    if (typeof v === 'string')
+        return v;
+    if (v && typeof v === 'object' && '#text' in v)
+        return String(v['#text']);
+    return '';
+}
+/** Every query of every XML file under `root`, in file order. */
+export function readCorpus(root) {
+    const parser = new XMLParser({
+        ignoreAttributes: false,
+        attributeNamePrefix: '@_',
+        parseTagValue: false,
+        parseAttributeValue: false,
+        trimValues: false,
+        isArray: (name) => name === 'query' || name === 'adql',
+    });
+    const out = [];
+    for (const path of xmlFiles(root)) {
+        const doc = parser.parse(readFileSync(path, 'utf8'));
+        const queries = (doc['queries']?.['query'] ?? []);
+        for (const q of queries) {
+            for (const a of (q['adql'] ?? [])) {
+                out.push({
+                    file: relative(root, path).split('\\').join('/'),
+                    uuid: String(q['@_uuid'] ?? ''),
+                    description: text(q['description']).trim().replace(/\s+/g, ' '),
+                    valid: a['@_valid'] === 'true',
+                    version: String(a['@_version'] ?? ''),
+                    adql: text(a).trim(),
+                });
+            }
+        }
+    }
+    return out;
+}

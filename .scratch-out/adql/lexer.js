@@ -1,0 +1,170 @@
+/** Splits ADQL text into tokens with spans (line, column, offset). Owns the lexical rules of ADQL 2.1 §2.1:
+ *  regular and delimited identifiers, numeric and string literals, operators, `--` comments, whitespace.
+ *  Rejects what ADQL 2.1 does not have (hex literals, bitwise operators). Keywords are decided by the parser. */
+import { AdqlError } from './errors.js';
+export const OPERATORS = ['<>', '!=', '<=', '>=', '||', '(', ')', ',', '.', '*', '+', '-', '/', '=', '<', '>', ';'];
+const isLetter = (c) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+const isDigit = (c) => c >= '0' && c <= '9';
+const isIdentChar = (c) => isLetter(c) || isDigit(c) || c === '_';
+const isHexDigit = (c) => isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+/** Tokenizes the whole input; the last token is always `eof`. Throws AdqlError on a lexical error. */
+export function tokenize(input) {
+    const tokens = [];
+    let pos = 0;
+    let line = 1;
+    let lineStart = 0;
+    const n = input.length;
+    const spanAt = (start, startLine, startLineStart, end) => ({
+        line: startLine,
+        column: start - startLineStart + 1,
+        offset: start,
+        length: end - start,
+    });
+    const fail = (code, message, start, end, hint) => {
+        throw new AdqlError(code, message, spanAt(start, line, lineStart, end), {
+            token: input.slice(start, end),
+            hint,
+        });
+    };
+    while (pos < n) {
+        const c = input.charAt(pos);
+        // Whitespace (ADQL §2.1.10) and newlines.
+        if (c === '\n') {
+            pos++;
+            line++;
+            lineStart = pos;
+            continue;
+        }
+        if (/\s/.test(c)) {
+            pos++;
+            continue;
+        }
+        // Comments run to the end of the line (ADQL §2.1.9).
+        if (c === '-' && input.charAt(pos + 1) === '-') {
+            while (pos < n && input.charAt(pos) !== '\n')
+                pos++;
+            continue;
+        }
+        const start = pos;
+        const startLine = line;
+        const startLineStart = lineStart;
+        const push = (kind, text, value, extra = {}) => {
+            tokens.push({ kind, text, value, span: spanAt(start, startLine, startLineStart, pos), ...extra });
+        };
+        if (isLetter(c)) {
+            while (pos < n && isIdentChar(input.charAt(pos)))
+                pos++;
+            const text = input.slice(start, pos);
+            push('ident', text, text.toUpperCase());
+            continue;
+        }
+        if (c === '_') {
+            let end = pos + 1;
+            while (end < n && isIdentChar(input.charAt(end)))
+                end++;
+            fail('LEXICAL', 'a regular identifier must start with a letter', start, end, `write "${input.slice(start, end)}" (a delimited identifier) to use this name`);
+        }
+        if (isDigit(c) || (c === '.' && isDigit(input.charAt(pos + 1)))) {
+            if (c === '0' && (input.charAt(pos + 1) === 'x' || input.charAt(pos + 1) === 'X') && isHexDigit(input.charAt(pos + 2))) {
+                let end = pos + 2;
+                while (end < n && isHexDigit(input.charAt(end)))
+                    end++;
+                fail('HEX_LITERAL', 'hexadecimal literals are not part of ADQL 2.1', start, end, 'write the value in decimal');
+            }
+            let isInteger = true;
+            while (pos < n && isDigit(input.charAt(pos)))
+                pos++;
+            if (input.charAt(pos) === '.') {
+                isInteger = false;
+                pos++;
+                while (pos < n && isDigit(input.charAt(pos)))
+                    pos++;
+            }
+            const e = input.charAt(pos);
+            if (e === 'e' || e === 'E') {
+                // An exponent needs digits; "10e" or "1E+" is an error, but "89x" is 89 followed by the name x.
+                let p = pos + 1;
+                if (input.charAt(p) === '+' || input.charAt(p) === '-')
+                    p++;
+                if (isDigit(input.charAt(p))) {
+                    isInteger = false;
+                    pos = p;
+                    while (pos < n && isDigit(input.charAt(pos)))
+                        pos++;
+                }
+                else if (input.charAt(p) === '+' || input.charAt(p) === '-' || p > pos + 1) {
+                    fail('LEXICAL', 'malformed exponent in numeric literal', start, p);
+                }
+            }
+            const text = input.slice(start, pos);
+            push('number', text, text, { isInteger });
+            continue;
+        }
+        if (c === "'") {
+            pos++;
+            let value = '';
+            for (;;) {
+                if (pos >= n)
+                    fail('LEXICAL', 'unterminated string literal', start, n, "close the string with '");
+                const ch = input.charAt(pos);
+                if (ch === "'") {
+                    if (input.charAt(pos + 1) === "'") {
+                        value += "'";
+                        pos += 2;
+                        continue;
+                    }
+                    pos++;
+                    break;
+                }
+                if (ch === '\n') {
+                    line++;
+                    lineStart = pos + 1;
+                }
+                value += ch;
+                pos++;
+            }
+            push('string', input.slice(start, pos), value);
+            continue;
+        }
+        if (c === '"') {
+            pos++;
+            let value = '';
+            for (;;) {
+                if (pos >= n)
+                    fail('LEXICAL', 'unterminated delimited identifier', start, n, 'close the identifier with "');
+                const ch = input.charAt(pos);
+                if (ch === '"') {
+                    if (input.charAt(pos + 1) === '"') {
+                        value += '"';
+                        pos += 2;
+                        continue;
+                    }
+                    pos++;
+                    break;
+                }
+                if (ch === '\n')
+                    fail('LEXICAL', 'newline inside a delimited identifier', start, pos);
+                value += ch;
+                pos++;
+            }
+            if (value.length === 0)
+                fail('LEXICAL', 'empty delimited identifier', start, pos);
+            push('delimited', input.slice(start, pos), value);
+            continue;
+        }
+        const op = OPERATORS.find((o) => input.startsWith(o, pos));
+        if (op) {
+            pos += op.length;
+            push('op', op, op);
+            continue;
+        }
+        if (c === '&' || c === '|' || c === '^' || c === '~') {
+            fail('BITWISE_OPERATOR', `bitwise operator "${c}" is not part of ADQL 2.1`, start, start + 1, 'use csc_bitand(a, b) or csc_bittest(a, bit) for flag columns');
+        }
+        const cp = input.codePointAt(pos) ?? 0;
+        const width = cp > 0xffff ? 2 : 1;
+        fail('LEXICAL', `unexpected character "${input.slice(pos, pos + width)}"`, start, start + width);
+    }
+    tokens.push({ kind: 'eof', text: '', value: '', span: spanAt(pos, line, lineStart, pos) });
+    return tokens;
+}

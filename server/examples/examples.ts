@@ -1,0 +1,260 @@
+/** The DALI/TAP examples of this service, as data: the /tap/examples page is generated from this list and
+ *  test/examples.test.ts runs every query through the real translator and database on the bundled sample (fields
+ *  around NGC 3532, ObsID 8941, and IC 2395, ObsIDs 21137 and 24613). Spec: TAP 1.1 §2.6, DALI 1.1 §2.3.
+ *  CSC 2 conventions: dbo.cone_distance is in arcminutes; public queries keep master/stack matches with
+ *  match_type = 'u'. */
+import type { ColumnMeta } from '../../schema/index.js';
+
+/** A table the example needs as TAP_UPLOAD.<table>; the page offers the sample rows for download. */
+export interface ExampleUpload {
+  /** Name after TAP_UPLOAD. (a regular ADQL identifier). */
+  table: string;
+  description: string;
+  columns: ReadonlyArray<ColumnMeta>;
+  /** Sample rows (values in column order) served as a VOTable next to the page. */
+  rows: ReadonlyArray<ReadonlyArray<string | number>>;
+}
+
+export interface TapExample {
+  /** XML Name used as the element id and URL fragment. */
+  id: string;
+  /** Short title (RDFa property="name"). */
+  name: string;
+  /** What the query does and why; `back-quoted` words render as code. */
+  description: string;
+  /** The ADQL text (RDFa property="query"), shown and run exactly as written. */
+  query: string;
+  /** Fully qualified published tables the query reads (RDFa property="table"); TAP_UPLOAD tables are not listed
+   *  here because clients (taplint EXA) check these names against /tables. */
+  tables: ReadonlyArray<string>;
+  upload?: ExampleUpload;
+  /** Rows the query returns on the bundled sample (checked by the test; MAXREC large enough). */
+  sampleRows: { min: number; max?: number };
+}
+
+export const CSC2_EXAMPLES: ReadonlyArray<TapExample> = [
+  {
+    id: 'cone-search',
+    name: 'Cone search around NGC 3532 with CONTAINS',
+    description:
+      'Master sources within 3 arcminutes of the ACIS aim point of ObsID 8941 in the open cluster NGC 3532, most ' +
+      'significant first. `CONTAINS(POINT, CIRCLE)` is standard ADQL; the radius is in degrees and the HEALPix ' +
+      'index makes it fast on the whole catalogue.',
+    query: `SELECT name, ra, dec, significance, flux_aper90_b, likelihood_class
+FROM csc2.master_source
+WHERE 1 = CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', 166.2759, -58.8454, 0.05))
+ORDER BY significance DESC`,
+    tables: ['csc2.master_source'],
+    sampleRows: { min: 10 },
+  },
+  {
+    id: 'cone-distance-csc',
+    name: 'CSC-style cone search with dbo.cone_distance',
+    description:
+      'The same kind of search written as on the CSC 2 TAP service: `dbo.cone_distance(ra, dec, ra0, dec0)` returns ' +
+      'the angular distance in arcminutes, so `<= 3` keeps sources within 3 arcminutes of a position in IC 2395. ' +
+      'Queries written for the CSC 2 service run here unchanged.',
+    query: `SELECT name, ra, dec, significance, dbo.cone_distance(ra, dec, 130.6, -48.1) AS dist_arcmin
+FROM csc2.master_source
+WHERE dbo.cone_distance(ra, dec, 130.6, -48.1) <= 3
+ORDER BY dist_arcmin`,
+    tables: ['csc2.master_source'],
+    sampleRows: { min: 3 },
+  },
+  {
+    id: 'detections-of-sources',
+    name: 'Every detection of the sources in a region (master → stack → observation)',
+    description:
+      'Walks the CSC 2 hierarchy: each master source, its stacked-observation detection (`master_stack_assoc`, ' +
+      "unique matches only), and the per-observation detections that stack combines (`stack_observation_assoc`). " +
+      'In IC 2395 most sources were observed twice (ObsIDs 21137 and 24613), so they appear once per observation ' +
+      'with the off-axis angle and the flux measured in that observation.',
+    query: `SELECT m.name, s.detect_stack_id, o.obsid, o.obi, o.region_id, o.theta, o.flux_aper90_b AS obs_flux_b
+FROM csc2.master_source AS m
+JOIN csc2.master_stack_assoc AS a ON a.name = m.name
+JOIN csc2.stack_source AS s ON s.detect_stack_id = a.detect_stack_id AND s.region_id = a.region_id
+JOIN csc2.stack_observation_assoc AS so ON so.detect_stack_id = s.detect_stack_id AND so.region_id = s.region_id
+JOIN csc2.observation_source AS o ON o.obsid = so.obsid AND o.obi = so.obi AND o.region_id = so.region_id
+WHERE a.match_type = 'u'
+  AND 1 = CONTAINS(POINT('ICRS', m.ra, m.dec), CIRCLE('ICRS', 130.6, -48.1, 0.05))
+ORDER BY m.name, o.obsid`,
+    tables: [
+      'csc2.master_source',
+      'csc2.master_stack_assoc',
+      'csc2.stack_source',
+      'csc2.stack_observation_assoc',
+      'csc2.observation_source',
+    ],
+    sampleRows: { min: 4 },
+  },
+  {
+    id: 'variable-sources',
+    name: 'Sources variable within an observation',
+    description:
+      'Sources flagged variable (`var_flag`) whose Gregory-Loredo probability of variability within an observation ' +
+      'in the broad band (`var_intra_prob_b`) exceeds 0.9; `var_intra_index_b` grades the evidence from 0 to 10.',
+    query: `SELECT name, ra, dec, var_intra_prob_b, var_intra_index_b, var_inter_prob_b, flux_aper90_b
+FROM csc2.master_source
+WHERE var_flag = 1 AND var_intra_prob_b > 0.9
+ORDER BY var_intra_prob_b DESC`,
+    tables: ['csc2.master_source'],
+    sampleRows: { min: 10 },
+  },
+  {
+    id: 'variable-between-observations',
+    name: 'Flux changes between observations',
+    description:
+      'Sources observed more than once whose broad-band flux varies between observations (`var_inter_prob_b` > 0.5), ' +
+      'with the flux and variability probability of each observation: a two-point light curve per source.',
+    query: `SELECT m.name, m.var_inter_prob_b, o.obsid, o.gti_obs, o.flux_aper90_b AS obs_flux_b, o.var_prob_b
+FROM csc2.master_source AS m
+JOIN csc2.master_stack_assoc AS a ON a.name = m.name
+JOIN csc2.stack_observation_assoc AS so ON so.detect_stack_id = a.detect_stack_id AND so.region_id = a.region_id
+JOIN csc2.observation_source AS o ON o.obsid = so.obsid AND o.obi = so.obi AND o.region_id = so.region_id
+WHERE a.match_type = 'u' AND m.var_inter_prob_b > 0.5
+ORDER BY m.var_inter_prob_b DESC, m.name, o.gti_obs`,
+    tables: ['csc2.master_source', 'csc2.master_stack_assoc', 'csc2.stack_observation_assoc', 'csc2.observation_source'],
+    sampleRows: { min: 10 },
+  },
+  {
+    id: 'hard-sources',
+    name: 'Hard sources by hardness ratio',
+    description:
+      'CSC 2 hardness ratios compare band photon fluxes, e.g. `hard_hs` = (h − s)/(h + s) for the hard (2–7 keV) and ' +
+      'soft (0.5–1.2 keV) bands. Positive values select spectrally hard (often absorbed) sources; the query keeps ' +
+      "reliable detections (`likelihood_class = 'TRUE'`).",
+    query: `SELECT name, ra, dec, hard_hs, hard_hs_lolim, hard_hs_hilim, hard_hm, hard_ms, powlaw_gamma
+FROM csc2.master_source
+WHERE hard_hs > 0 AND likelihood_class = 'TRUE'
+ORDER BY hard_hs DESC`,
+    tables: ['csc2.master_source'],
+    sampleRows: { min: 1 },
+  },
+  {
+    id: 'brightest-sources',
+    name: 'The 20 brightest sources in the broad band',
+    description:
+      'TOP with ORDER BY … DESC. `flux_aper90_b` is the aperture-corrected 0.5–7 keV energy flux (erg/s/cm²); the ' +
+      '`IS NOT NULL` test keeps sources without a broad-band flux out of the list.',
+    query: `SELECT TOP 20 name, ra, dec, flux_aper90_b, flux_aper90_lolim_b, flux_aper90_hilim_b, significance
+FROM csc2.master_source
+WHERE flux_aper90_b IS NOT NULL
+ORDER BY flux_aper90_b DESC`,
+    tables: ['csc2.master_source'],
+    sampleRows: { min: 20, max: 20 },
+  },
+  {
+    id: 'detections-per-obsid',
+    name: 'Detections per observation',
+    description:
+      'Counts per-observation detections with GROUP BY, with the mean off-axis angle `theta` (arcmin) and the number ' +
+      'of detections flagged variable within the observation.',
+    query: `SELECT obsid, instrument, COUNT(*) AS n_detections, AVG(theta) AS mean_theta,
+       SUM(CASE WHEN var_prob_b > 0.9 THEN 1 ELSE 0 END) AS n_variable
+FROM csc2.observation_source
+GROUP BY obsid, instrument
+ORDER BY n_detections DESC`,
+    tables: ['csc2.observation_source'],
+    sampleRows: { min: 3, max: 3 },
+  },
+  {
+    id: 'sources-seen-twice',
+    name: 'Sources detected in several observations (WITH)',
+    description:
+      'A common table expression counts the observations contributing to each master source; the outer query keeps ' +
+      'sources seen at least twice, the ones whose variability between observations can be measured.',
+    query: `WITH per_source AS (
+  SELECT a.name, COUNT(*) AS n_obs
+  FROM csc2.master_stack_assoc AS a
+  JOIN csc2.stack_observation_assoc AS so ON so.detect_stack_id = a.detect_stack_id AND so.region_id = a.region_id
+  WHERE a.match_type = 'u'
+  GROUP BY a.name
+)
+SELECT m.name, m.ra, m.dec, p.n_obs, m.var_inter_prob_b
+FROM per_source AS p
+JOIN csc2.master_source AS m ON m.name = p.name
+WHERE p.n_obs >= 2
+ORDER BY p.n_obs DESC, m.name`,
+    tables: ['csc2.master_stack_assoc', 'csc2.stack_observation_assoc', 'csc2.master_source'],
+    sampleRows: { min: 50 },
+  },
+  {
+    id: 'name-lookup-datalink',
+    name: 'Look sources up by name, then follow their DataLink links',
+    description:
+      'CSC 2 names encode the position (2CXO Jhhmmss.s±ddmmss). Results carry a DataLink service descriptor on ' +
+      '`name`: in TOPCAT, Activation → Invoke Service (or /tap/links?ID=<name>) lists the detections and products ' +
+      'of each source.',
+    query: `SELECT name, ra, dec, significance, var_flag
+FROM csc2.master_source
+WHERE name LIKE '2CXO J1104%'
+ORDER BY name`,
+    tables: ['csc2.master_source'],
+    sampleRows: { min: 1 },
+  },
+  {
+    id: 'upload-crossmatch',
+    name: 'Cross-match your own list of positions (TAP_UPLOAD)',
+    description:
+      'Upload a table of positions as `mylist` (UPLOAD=mylist,param:mylist in the request; TOPCAT and pyvo do this ' +
+      'for you) and find the CSC 2 sources within 5 arcseconds of each, nearest first. The list needs columns ' +
+      '`ra` and `dec` in degrees (ICRS); a sample list is linked below.',
+    query: `SELECT u.label, u.ra AS my_ra, u.dec AS my_dec, m.name, m.ra, m.dec,
+       3600 * DISTANCE(POINT('ICRS', u.ra, u.dec), POINT('ICRS', m.ra, m.dec)) AS sep_arcsec
+FROM TAP_UPLOAD.mylist AS u
+JOIN csc2.master_source AS m
+  ON 1 = CONTAINS(POINT('ICRS', m.ra, m.dec), CIRCLE('ICRS', u.ra, u.dec, 5.0 / 3600))
+ORDER BY u.label, sep_arcsec`,
+    tables: ['csc2.master_source'],
+    upload: {
+      table: 'mylist',
+      description: 'Three positions near CSC 2 sources in NGC 3532 and IC 2395, and one with no X-ray source.',
+      columns: [
+        { name: 'label', datatype: 'char', arraysize: '*', ucd: 'meta.id', description: 'Your name for the position' },
+        { name: 'ra', datatype: 'double', unit: 'deg', ucd: 'pos.eq.ra', description: 'Right ascension (ICRS)' },
+        { name: 'dec', datatype: 'double', unit: 'deg', ucd: 'pos.eq.dec', description: 'Declination (ICRS)' },
+      ],
+      rows: [
+        ['ngc3532-a', 166.1171, -58.8306],
+        ['ic2395-a', 130.5158, -48.0686],
+        ['ic2395-b', 130.5070, -47.9497],
+        ['blank-sky', 150.0, 2.2],
+      ],
+    },
+    sampleRows: { min: 3 },
+  },
+  {
+    id: 'tap-schema-tables',
+    name: 'What tables are there? (TAP_SCHEMA)',
+    description:
+      'TAP_SCHEMA describes every published table and column; it is queried like any other table. This lists the ' +
+      'tables with their descriptions in the recommended order.',
+    query: `SELECT schema_name, table_name, table_type, description
+FROM TAP_SCHEMA.tables
+ORDER BY table_index`,
+    tables: ['TAP_SCHEMA.tables'],
+    sampleRows: { min: 10 },
+  },
+  {
+    id: 'tap-schema-columns',
+    name: 'Principal columns of the master source table, with units and UCDs',
+    description:
+      'The columns a client shows by default (`principal = 1`) of `csc2.master_source`, with their units, UCDs and ' +
+      'descriptions. Drop the principal condition to see all 516 columns.',
+    query: `SELECT column_name, datatype, unit, ucd, description
+FROM TAP_SCHEMA.columns
+WHERE table_name = 'csc2.master_source' AND principal = 1
+ORDER BY column_index`,
+    tables: ['TAP_SCHEMA.columns'],
+    sampleRows: { min: 5 },
+  },
+];
+
+/** Examples on the ML products (schema `ml`). EMPTY ON PURPOSE until the ml tables exist: the ML engineer adds
+ *  entries here in the same shape (a class filter on the classification table, the most anomalous event files,
+ *  a join from csc2.master_source to the ML rows with the model version), each with `tables` naming the ml
+ *  tables; test/examples.test.ts then runs them like the others. */
+export const ML_EXAMPLES: ReadonlyArray<TapExample> = [];
+
+/** Every example, in page order. */
+export const TAP_EXAMPLES: ReadonlyArray<TapExample> = [...CSC2_EXAMPLES, ...ML_EXAMPLES];
