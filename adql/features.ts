@@ -24,8 +24,9 @@ export const ADQL_FEATURES: ReadonlyArray<LanguageFeature> = [
   ...forms('features-adql-unit', ['IN_UNIT']),
   ...forms('features-adql-common-table', ['WITH']),
   ...forms('features-adql-sets', ['UNION', 'EXCEPT', 'INTERSECT']),
-  ...forms('features-adql-conditional', ['COALESCE']),
 ];
+// COALESCE (ADQL 2.1 §4.8, type features-adql-conditional) is implemented but not declared: STILTS taplint 3.4
+// (the validator in Debian, which CI runs) rejects that feature type as unknown. Declare it once taplint knows it.
 
 /** Every languageFeatures entry for capabilities: the ADQL optional features and the user-defined functions. */
 export function languageFeatures(): LanguageFeature[] {

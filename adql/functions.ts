@@ -15,6 +15,12 @@ export interface UdfDef {
   description: string;
   args: ReadonlyArray<{ name: string; kind: UdfArgKind }>;
   returns: { datatype: VotableDatatype; unit?: string; ucd?: string; arraysize?: string };
+  /** Further names accepted for the function but not declared (e.g. the CSC 2 service's `dbo.cone_distance`,
+   *  whose dotted name TAPRegExt validators reject as a UDF form). */
+  aliases?: ReadonlyArray<string>;
+  /** For distance functions of (ra1, dec1, ra2, dec2) in degrees: the factor from degrees to the function's unit.
+   *  `f(table ra, table dec, const, const) <= r` then becomes an indexed cone of radius r / distanceScale. */
+  distanceScale?: number;
   /** TAPRegExt feature type this function is declared under. */
   featureType: string;
   /** An aggregate (may not nest, groups rows). */
@@ -28,11 +34,14 @@ const dist = (a: ReadonlyArray<string>): string => `adql.distance(${a.join(', ')
 /** Every user-defined function this service offers. */
 export const UDFS: ReadonlyArray<UdfDef> = [
   {
-    name: 'dbo.cone_distance',
-    form: 'dbo.cone_distance(ra DOUBLE, dec DOUBLE, ra0 DOUBLE, dec0 DOUBLE) -> DOUBLE',
+    name: 'csc_cone_distance',
+    aliases: ['dbo.cone_distance'],
+    distanceScale: 60,
+    form: 'csc_cone_distance(ra DOUBLE, dec DOUBLE, ra0 DOUBLE, dec0 DOUBLE) -> DOUBLE',
     description:
-      'CSC 2 compatibility: great-circle distance in arcminutes between (ra, dec) and (ra0, dec0), all in degrees. ' +
-      '`dbo.cone_distance(ra, dec, ra0, dec0) <= r` on a table position uses the HEALPix index.',
+      'CSC 2 compatibility: great-circle distance in arcminutes between (ra, dec) and (ra0, dec0), all in degrees; ' +
+      'also callable as dbo.cone_distance, its name on the CSC 2 TAP service. ' +
+      '`csc_cone_distance(ra, dec, ra0, dec0) <= r` on a table position uses the HEALPix index.',
     args: [
       { name: 'ra', kind: 'number' },
       { name: 'dec', kind: 'number' },
@@ -44,10 +53,13 @@ export const UDFS: ReadonlyArray<UdfDef> = [
     toSql: (a) => `(${dist(a)} * 60)`,
   },
   {
-    name: 'dbo.separation',
-    form: 'dbo.separation(ra1 DOUBLE, dec1 DOUBLE, ra2 DOUBLE, dec2 DOUBLE) -> DOUBLE',
+    name: 'csc_separation',
+    aliases: ['dbo.separation'],
+    distanceScale: 3600,
+    form: 'csc_separation(ra1 DOUBLE, dec1 DOUBLE, ra2 DOUBLE, dec2 DOUBLE) -> DOUBLE',
     description:
-      'CSC 2 compatibility: great-circle separation in arcseconds between (ra1, dec1) and (ra2, dec2), all in degrees.',
+      'CSC 2 compatibility: great-circle separation in arcseconds between (ra1, dec1) and (ra2, dec2), all in degrees; ' +
+      'also callable as dbo.separation, its name on the CSC 2 TAP service.',
     args: [
       { name: 'ra1', kind: 'number' },
       { name: 'dec1', kind: 'number' },
@@ -124,7 +136,9 @@ export const UDFS: ReadonlyArray<UdfDef> = [
   },
 ];
 
-const BY_NAME: ReadonlyMap<string, UdfDef> = new Map(UDFS.map((u) => [u.name.toLowerCase(), u]));
+const BY_NAME: ReadonlyMap<string, UdfDef> = new Map(
+  UDFS.flatMap((u) => [u.name, ...(u.aliases ?? [])].map((n): [string, UdfDef] => [n.toLowerCase(), u])),
+);
 
 /** Looks a UDF up by its (case-insensitive) ADQL name, prefix included ('dbo.cone_distance'). */
 export function findUdf(name: string): UdfDef | undefined {

@@ -14,7 +14,7 @@ describe('translates to literal SQL', () => {
   it.each([
     [
       'SELECT TOP 5 m.name, m.ra, m.ra, 1+1 FROM csc2.master_source AS m ORDER BY m.ra DESC',
-      'SELECT "m"."name" AS "name", "m"."ra" AS "ra", "m"."ra" AS "ra_2", 1 + 1 AS "expr" FROM "csc2"."master_source" AS "m" ORDER BY "m"."ra" DESC LIMIT 5',
+      'SELECT "m"."name" AS "name", "m"."ra" AS "ra", "m"."ra" AS "ra_2", 1 + 1 AS "expr" FROM "csc2"."master_source" AS "m" ORDER BY "m"."ra" DESC NULLS LAST LIMIT 5',
     ],
     [
       'select Name from CSC2.Master_Source where var_flag = 1 and conf_flag = \'false\' and pileup_flag <> 0',
@@ -100,6 +100,8 @@ describe('cone fast path', () => {
     ['SELECT name FROM csc2.master_source AS m WHERE 0.01 >= DISTANCE(187.7, 12.39, m.ra, m.dec)', 'm', 0.01],
     ['SELECT name FROM csc2.master_source AS m WHERE dbo.cone_distance(m.ra, m.dec, 187.7, 12.39) <= 0.6', 'm', 0.01],
     ['SELECT name FROM csc2.master_source AS m WHERE dbo.separation(m.ra, m.dec, 187.7, 12.39) < 36', 'm', 0.01],
+    ['SELECT name FROM csc2.master_source AS m WHERE csc_cone_distance(m.ra, m.dec, 187.7, 12.39) <= 0.6', 'm', 0.01],
+    ['SELECT name FROM csc2.master_source AS m WHERE CSC_SEPARATION(m.ra, m.dec, 187.7, 12.39) < 36', 'm', 0.01],
     ['SELECT name FROM csc2.master_source AS m WHERE INTERSECTS(CIRCLE(187.7, 12.39, 0.01), POINT(m.ra, m.dec)) = 1', 'm', 0.01],
   ])('%s', (adql, alias, r) => {
     const got = sql(adql);

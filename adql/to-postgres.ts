@@ -184,7 +184,9 @@ class Translator {
   private orderBy(items: OrderItem[], scope: Scope, columnCount: number): string {
     if (items.length === 0) return '';
     const parts = items.map((o) => {
-      const dir = o.descending ? ' DESC' : '';
+      // NULLs sort last in both directions: PostgreSQL would put them first under DESC, while the CSC 2 service
+      // (SQL Server) puts them last there, so "TOP n … ORDER BY flux DESC" gives the same rows on both.
+      const dir = o.descending ? ' DESC NULLS LAST' : '';
       const e = o.expr.kind === 'paren' ? o.expr.expr : o.expr;
       if (e.kind === 'number' && e.isInteger) {
         if (e.value < 1 || e.value > columnCount) {

@@ -728,11 +728,10 @@ export class ExprTranslator {
         if (a.kind !== 'point' || b.kind !== 'point') return undefined;
         coords = [a.x, a.y, b.x, b.y];
       }
-    } else if (!fn.builtin && fn.prefix && fn.prefix.name.toLowerCase() === 'dbo' && fn.args.length === 4) {
-      const n = fn.name.toLowerCase();
-      if (n === 'cone_distance') scale = 60;
-      else if (n === 'separation') scale = 3600;
-      else return undefined;
+    } else if (!fn.builtin && fn.args.length === 4) {
+      const def = findUdf(fn.prefix ? `${fn.prefix.name}.${fn.name}` : fn.name);
+      if (def?.distanceScale === undefined) return undefined;
+      scale = def.distanceScale;
       coords = fn.args;
     } else return undefined;
     const [x1, y1, x2, y2] = coords as [Expr, Expr, Expr, Expr];

@@ -84,6 +84,17 @@ export function sameDims(a: Unit, b: Unit): boolean {
 /** Parses a VOUnit string (`erg/s/cm**2`, `mas.yr**-1`, `km/s`, `deg`); undefined when any part is unknown.
  *  The empty string is dimensionless. */
 export function parseUnit(text: string): Unit | undefined {
+  if (UNIT_CACHE.has(text)) return UNIT_CACHE.get(text);
+  const u = parseUnitUncached(text);
+  if (UNIT_CACHE.size < 1000) UNIT_CACHE.set(text, u);
+  return u;
+}
+
+/** Parsed units by text: metadata repeats a handful of unit strings; parsing them per column reference showed
+ *  up in the translation benchmark. Bounded, and the values are immutable. */
+const UNIT_CACHE = new Map<string, Unit | undefined>();
+
+function parseUnitUncached(text: string): Unit | undefined {
   const s = text.trim();
   if (s === '') return DIMENSIONLESS;
   let unit: Unit = DIMENSIONLESS;

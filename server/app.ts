@@ -10,10 +10,13 @@ import { daliErrors } from './error-middleware.js';
 import { createQueryRunner } from './tap/sql-query-runner.js';
 import type { QueryRunner } from './tap/query-runner.js';
 import { registerSyncRoutes } from './tap/sync.js';
+import { SERVICE_NAME, SERVICE_VERSION } from './tap/result-infos.js';
 import { registerDatalinkRoutes } from './datalink/route.js';
 import { registerVosiRoutes } from './vosi/index.js';
 import { registerExamplesRoutes } from './examples/index.js';
 import { registerPageRoutes } from './pages/index.js';
+import { registerAsyncRoutes } from './routes/async.js';
+import type { JobService } from '../uws/index.js';
 import { availabilityXml } from './vosi-availability.js';
 
 export interface AppContext {
@@ -23,11 +26,21 @@ export interface AppContext {
   startedAt: Date;
   /** The query pipeline; built from db/config when not given. */
   runner?: QueryRunner;
+  /** UWS job service; /tap/async is served only when given. */
+  jobs?: JobService;
 }
 
 export function createApp(ctx: AppContext): Koa {
   const app = new Koa();
   app.proxy = true;
+  // Koa reports stream errors here; a client that hangs up mid-download is normal, not a service error.
+  app.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'ECONNRESET' || err.code === 'EPIPE') {
+      ctx.log.debug({ code: err.code }, 'client closed the connection early');
+      return;
+    }
+    ctx.log.error({ err }, 'unhandled application error');
+  });
   const router = new Router();
   const runner = ctx.runner ?? createQueryRunner({ db: ctx.db, config: ctx.config, catalog: publishedCatalog(), log: ctx.log });
 
@@ -35,6 +48,7 @@ export function createApp(ctx: AppContext): Koa {
     const reqId = (k.get('x-request-id') || randomUUID()).slice(0, 64);
     const started = Date.now();
     k.set('X-Request-Id', reqId);
+    k.set('Server', `${SERVICE_NAME}/${SERVICE_VERSION}`);
     k.state.log = ctx.log.child({ reqId });
     try {
       await next();
@@ -61,6 +75,7 @@ export function createApp(ctx: AppContext): Koa {
 
   registerSyncRoutes(router, { runner, config: ctx.config });
   registerDatalinkRoutes(router, { db: ctx.db, config: ctx.config });
+  if (ctx.jobs) registerAsyncRoutes(router, { config: ctx.config, jobs: ctx.jobs });
   registerVosiRoutes(router, { config: ctx.config });
   registerExamplesRoutes(router, { config: ctx.config });
   registerPageRoutes(router, { config: ctx.config });

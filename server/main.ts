@@ -6,6 +6,9 @@ import { openDb } from '../db/index.js';
 import { createProgress } from '../ingest/index.js';
 import { createApp } from './app.js';
 import { prepareDatabase } from './bootstrap.js';
+import { publishedCatalog } from '../schema/index.js';
+import { createQueryRunner } from './tap/sql-query-runner.js';
+import { createJobService } from '../uws/index.js';
 
 async function main(): Promise<void> {
   let config;
@@ -23,7 +26,10 @@ async function main(): Promise<void> {
   log.info({ database: db.kind, dataDir: config.db.databaseUrl ? undefined : config.db.dataDir }, 'database opened');
   await prepareDatabase(db, { sampleDir: config.sampleDir, loadSample: config.loadSample, progress: createProgress(log) }, log);
 
-  const app = createApp({ db, config, log, startedAt: new Date() });
+  const runner = createQueryRunner({ db, config, catalog: publishedCatalog(), log });
+  const jobs = createJobService({ db, config, log, runner });
+  jobs.start();
+  const app = createApp({ db, config, log, startedAt: new Date(), runner, jobs });
   const server: Server = app.listen(config.port, config.host, () => {
     log.info({ port: config.port, host: config.host, baseUrl: config.baseUrl }, 'xtap listening');
   });
@@ -35,7 +41,9 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
+    const jobsStopped = jobs.stop().catch((err: unknown) => log.error({ err }, 'stopping the job workers failed'));
     server.close(async () => {
+      await jobsStopped;
       await db.close().catch((err: unknown) => log.error({ err }, 'closing the database failed'));
       log.info('stopped');
       process.exit(0);

@@ -420,3 +420,14 @@ describe.each(testDatabases())('UWS /tap/async on $name', (backend) => {
     expect((await http().get(`/tap/async/${id}/results/result`)).text).toBe(table2);
   });
 });
+
+describe.runIf(hasXmllint)('UWS.xsd check', () => {
+  it('rejects a job document whose elements are out of schema order (the validation can fail)', () => {
+    const bad = `<?xml version="1.0"?><uws:job xmlns:uws="http://www.ivoa.net/xml/UWS/v1.0" version="1.1"
+      xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><uws:jobId>x</uws:jobId><uws:phase>PENDING</uws:phase>
+      <uws:ownerId xsi:nil="true"/><uws:creationTime>2026-01-01T00:00:00Z</uws:creationTime>
+      <uws:startTime xsi:nil="true"/><uws:endTime xsi:nil="true"/><uws:executionDuration>1</uws:executionDuration>
+      <uws:destruction xsi:nil="true"/><uws:results/></uws:job>`;
+    expect(() => validateUws(bad)).toThrow(/UWS\.xsd validation failed/);
+  });
+});

@@ -212,6 +212,8 @@ export class WorkerPool {
       resultPath = written.path;
       // An encoder may end its document with an ERROR INFO instead of throwing when the query is cancelled.
       if (signal.aborted) throw signal.reason;
+      const failure = prepared.failure();
+      if (failure !== undefined) throw failure;
       clearTimeout(limit);
       const done = await store.complete(jobId, workerId, { id: 'result', path: written.path, size: written.size, contentType: prepared.contentType });
       if (done) log.info({ bytes: written.size, ms: Date.now() - started }, 'job completed');

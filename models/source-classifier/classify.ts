@@ -31,6 +31,9 @@ import {
 export const CLASSES = ['AGN', 'CV', 'HM-STAR', 'LM-STAR', 'HMXB', 'LMXB', 'NS', 'YSO'] as const;
 export type SourceClass = (typeof CLASSES)[number];
 
+/** Monte-Carlo draws recommended for ingest (card.json monte_carlo.default_draws). */
+export const DEFAULT_MC_DRAWS = 100;
+
 export const INPUT_FEATURES = 'features';
 export const INPUT_MASK = 'mask';
 export const OUTPUT_PROBABILITIES = 'probabilities';

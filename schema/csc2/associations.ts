@@ -12,7 +12,7 @@ export const masterStackAssoc: TableDef = {
     col('name', 'char', '', 'meta.id', 'Master source name (2CXO J...); join key to master_source.name', { principal: true, indexed: true, required: true }),
     col('detect_stack_id', 'char', '', 'meta.id', 'Detect stack identifier; join key to stack_source', { principal: true, indexed: true, required: true }),
     col('region_id', 'int', '', 'meta.id', 'Detection region number in the stack; join key to stack_source', { principal: true, indexed: true, required: true }),
-    col('match_type', 'char', '', 'meta.code', "Master/stack association type; 'u' marks a unique (unambiguous) match, 'a' an ambiguous one; public queries filter match_type = 'u'", { principal: true, arraysize: '1' }),
+    col('match_type', 'char', '', 'meta.code', "Master/stack association type; 'u' marks a unique (unambiguous) match, 'a' an ambiguous one; public queries filter match_type = 'u'", { principal: true }),
   ],
   primaryKey: ['name', 'detect_stack_id', 'region_id'],
   indexes: [['detect_stack_id', 'region_id']],

@@ -49,14 +49,15 @@ ORDER BY significance DESC`,
   },
   {
     id: 'cone-distance-csc',
-    name: 'CSC-style cone search with dbo.cone_distance',
+    name: 'CSC-style cone search with cone_distance',
     description:
-      'The same kind of search written as on the CSC 2 TAP service: `dbo.cone_distance(ra, dec, ra0, dec0)` returns ' +
+      'The same kind of search written as on the CSC 2 TAP service: `csc_cone_distance(ra, dec, ra0, dec0)` returns ' +
       'the angular distance in arcminutes, so `<= 3` keeps sources within 3 arcminutes of a position in IC 2395. ' +
-      'Queries written for the CSC 2 service run here unchanged.',
-    query: `SELECT name, ra, dec, significance, dbo.cone_distance(ra, dec, 130.6, -48.1) AS dist_arcmin
+      'The CSC 2 service spells it `dbo.cone_distance(...)`; that spelling works here too, so queries written for ' +
+      'the CSC 2 service run unchanged (so does `dbo.separation`, in arcseconds).',
+    query: `SELECT name, ra, dec, significance, csc_cone_distance(ra, dec, 130.6, -48.1) AS dist_arcmin
 FROM csc2.master_source
-WHERE dbo.cone_distance(ra, dec, 130.6, -48.1) <= 3
+WHERE csc_cone_distance(ra, dec, 130.6, -48.1) <= 3
 ORDER BY dist_arcmin`,
     tables: ['csc2.master_source'],
     sampleRows: { min: 3 },
@@ -77,7 +78,7 @@ JOIN csc2.stack_observation_assoc AS so ON so.detect_stack_id = s.detect_stack_i
 JOIN csc2.observation_source AS o ON o.obsid = so.obsid AND o.obi = so.obi AND o.region_id = so.region_id
 WHERE a.match_type = 'u'
   AND 1 = CONTAINS(POINT('ICRS', m.ra, m.dec), CIRCLE('ICRS', 130.6, -48.1, 0.05))
-ORDER BY m.name, o.obsid`,
+ORDER BY 1, 3`,
     tables: [
       'csc2.master_source',
       'csc2.master_stack_assoc',
@@ -112,7 +113,7 @@ JOIN csc2.master_stack_assoc AS a ON a.name = m.name
 JOIN csc2.stack_observation_assoc AS so ON so.detect_stack_id = a.detect_stack_id AND so.region_id = a.region_id
 JOIN csc2.observation_source AS o ON o.obsid = so.obsid AND o.obi = so.obi AND o.region_id = so.region_id
 WHERE a.match_type = 'u' AND m.var_inter_prob_b > 0.5
-ORDER BY m.var_inter_prob_b DESC, m.name, o.gti_obs`,
+ORDER BY 2 DESC, 1, 4`,
     tables: ['csc2.master_source', 'csc2.master_stack_assoc', 'csc2.stack_observation_assoc', 'csc2.observation_source'],
     sampleRows: { min: 10 },
   },
@@ -147,10 +148,9 @@ ORDER BY flux_aper90_b DESC`,
     id: 'detections-per-obsid',
     name: 'Detections per observation',
     description:
-      'Counts per-observation detections with GROUP BY, with the mean off-axis angle `theta` (arcmin) and the number ' +
-      'of detections flagged variable within the observation.',
-    query: `SELECT obsid, instrument, COUNT(*) AS n_detections, AVG(theta) AS mean_theta,
-       SUM(CASE WHEN var_prob_b > 0.9 THEN 1 ELSE 0 END) AS n_variable
+      'Counts per-observation detections with GROUP BY, with the mean off-axis angle `theta` (arcmin) and the ' +
+      'largest intra-observation variability probability.',
+    query: `SELECT obsid, instrument, COUNT(*) AS n_detections, AVG(theta) AS mean_theta, MAX(var_prob_b) AS max_var_prob
 FROM csc2.observation_source
 GROUP BY obsid, instrument
 ORDER BY n_detections DESC`,
@@ -159,22 +159,22 @@ ORDER BY n_detections DESC`,
   },
   {
     id: 'sources-seen-twice',
-    name: 'Sources detected in several observations (WITH)',
+    name: 'Sources detected in several observations (subquery)',
     description:
-      'A common table expression counts the observations contributing to each master source; the outer query keeps ' +
-      'sources seen at least twice, the ones whose variability between observations can be measured.',
-    query: `WITH per_source AS (
-  SELECT a.name, COUNT(*) AS n_obs
+      'A subquery counts the observations contributing to each master source; the outer query keeps sources seen ' +
+      'at least twice, the ones whose variability between observations can be measured. (The same can be written ' +
+      'with WITH, ADQL 2.1.)',
+    query: `SELECT m.name, m.ra, m.dec, p.n_obs, m.var_inter_prob_b
+FROM (
+  SELECT a.name AS src, COUNT(*) AS n_obs
   FROM csc2.master_stack_assoc AS a
   JOIN csc2.stack_observation_assoc AS so ON so.detect_stack_id = a.detect_stack_id AND so.region_id = a.region_id
   WHERE a.match_type = 'u'
   GROUP BY a.name
-)
-SELECT m.name, m.ra, m.dec, p.n_obs, m.var_inter_prob_b
-FROM per_source AS p
-JOIN csc2.master_source AS m ON m.name = p.name
+) AS p
+JOIN csc2.master_source AS m ON m.name = p.src
 WHERE p.n_obs >= 2
-ORDER BY p.n_obs DESC, m.name`,
+ORDER BY 4 DESC, 1`,
     tables: ['csc2.master_stack_assoc', 'csc2.stack_observation_assoc', 'csc2.master_source'],
     sampleRows: { min: 50 },
   },
@@ -204,7 +204,7 @@ ORDER BY name`,
 FROM TAP_UPLOAD.mylist AS u
 JOIN csc2.master_source AS m
   ON 1 = CONTAINS(POINT('ICRS', m.ra, m.dec), CIRCLE('ICRS', u.ra, u.dec, 5.0 / 3600))
-ORDER BY u.label, sep_arcsec`,
+ORDER BY label, sep_arcsec`,
     tables: ['csc2.master_source'],
     upload: {
       table: 'mylist',

@@ -12,6 +12,9 @@ export interface PreparedQuery {
   extension: string;
   /** The result document, produced as it is read (backpressure); aborting the signal cancels the query. */
   stream(signal?: AbortSignal): AsyncGenerator<Uint8Array, void, undefined>;
+  /** After the stream ended: the error the query raised midway, if any. The VOTable encoders end the document
+   *  with a trailing ERROR INFO instead of throwing, so a consumer storing the result (async) must ask. */
+  failure(): unknown;
   /** Drops per-query resources (upload tables, temporary files); safe to call twice. */
   cleanup(): Promise<void>;
 }

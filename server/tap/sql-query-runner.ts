@@ -10,6 +10,7 @@ import type { Catalog } from '../../schema/index.js';
 import { encodeCsv, encodeTsv } from '../../votable/csv-encoder.js';
 import { resolveFormat, OUTPUT_FORMATS } from '../../votable/formats.js';
 import { encodeVotable } from '../../votable/votable-encoder.js';
+import type { EncodeSummary } from '../../votable/votable-encoder.js';
 import { DaliError } from '../errors.js';
 import { describeError } from './describe-error.js';
 import type { TapParams } from './params.js';
@@ -72,6 +73,10 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
       const { sql, params: sqlParams, columns } = translated;
       const log = deps.log;
       const contentType = format.mime;
+      let failure: unknown;
+      const onEnd = (summary: EncodeSummary) => {
+        if (summary.status === 'ERROR') failure = summary.error ?? new Error('the query failed while its rows were being written');
+      };
       return {
         contentType,
         extension: format.kind === 'votable' ? 'vot' : format.kind,
@@ -84,9 +89,10 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
             { infos: resultInfos(query), serviceDescriptors: serviceDescriptorsFor(columns, deps.config.baseUrl) },
             columns,
             batches,
-            { serialization: format.serialization ?? 'BINARY2', maxrec, describeError: describe },
+            { serialization: format.serialization ?? 'BINARY2', maxrec, describeError: describe, onEnd },
           );
         },
+        failure: () => failure,
         cleanup: () => uploads.drop(),
       };
     },

@@ -121,7 +121,8 @@ export async function loadUploads(db: Db, params: TapParams, config: Readonly<Co
       const columns: ColumnDef[] = table.fields.map((f) => ({
         name: f.name,
         datatype: f.datatype,
-        arraysize: f.arraysize,
+        // VOTable 1.3 erratum 3: arraysize="1" is deprecated and means the same as no arraysize.
+        arraysize: f.arraysize === '1' ? undefined : f.arraysize,
         xtype: f.xtype,
         unit: f.unit,
         ucd: f.ucd,

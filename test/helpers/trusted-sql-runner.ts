@@ -57,6 +57,7 @@ export function trustedSqlRunner(db: Db): TrustedSqlRunner {
             yield enc.encode(rows.map((r) => `${r.map(csvValue).join(',')}\r\n`).join(''));
           }
         },
+        failure: () => undefined,
         async cleanup() {
           cleaned++;
         },
