@@ -61,7 +61,7 @@ echo "--- pyvo"
 echo "--- stilts tapquery (TOPCAT's TAP client)"
 for mode in sync async; do
   n=$(stilts tapquery tapurl="$base/tap" sync=$([ $mode = sync ] && echo true || echo false) \
-      adql="SELECT name, ra, dec FROM csc2.master_source WHERE dec < -40" ofmt=csv-noheader | wc -l)
+      adql="SELECT name, ra, dec FROM csc2.master_source WHERE dec < -40" ofmt=csv-noheader 2>>"$out/tapquery.log" | wc -l)
   [ "$n" -eq 491 ] || { echo "tapquery $mode returned $n rows, expected 491"; exit 1; }
   echo "tapquery $mode: $n rows"
 done

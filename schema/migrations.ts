@@ -4,7 +4,7 @@
 import { csc2Schema } from './csc2/index.js';
 import { createTablesDdl } from './ddl.js';
 import { ADQL_GEOMETRY_SQL } from '../adql/geometry/sql-functions.js';
-import { mlSchema } from './ml/index.js';
+import { EVENT_SQL_FUNCTIONS, EVENT_TABLES, mlSchema } from './ml/index.js';
 import { tapSchema } from './tap-schema.js';
 import { UWS_DDL } from '../uws/ddl.js';
 
@@ -29,6 +29,11 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
     version: 2,
     name: 'ml: model cards, inference runs, source classes, multiwavelength counterparts',
     statements: () => createTablesDdl([], mlSchema.tables.filter((t) => ML_V2.includes(t.name))),
+  },
+  {
+    version: 3,
+    name: 'ml: event files, events, representations',
+    statements: () => [...createTablesDdl([], EVENT_TABLES), ...EVENT_SQL_FUNCTIONS],
   },
   {
     version: 10,

@@ -10,8 +10,6 @@ export const EVENT_EMBEDDING_DIM = 16;
 /** Representation maps: 24 time rows × 16 energy columns, stored row-major (time-major), so the fastest-varying
  *  index is the energy column and the VOTable arraysize (fastest dimension first) is '16x24'. */
 export const EVENT_MAP_ARRAYSIZE = '16x24';
-/** Kinds of variability the encoder scores, in the order of its kind_probabilities output. */
-export const VARIABILITY_KINDS = ['steady', 'flare', 'dip', 'periodic'] as const;
 
 export const eventFile: TableDef = {
   schema: 'ml',
@@ -51,8 +49,7 @@ export const eventFile: TableDef = {
     col('n_events', 'long', '', 'meta.number', 'Events in the EVENTS extension (rows of ml.event for this file)', { principal: true }),
     col('energy_source', 'char', '', 'meta.code', "Where energies come from: 'energy' (ENERGY column) or 'pi' (PI channel x 14.6 eV, ACIS gain)"),
     col('gti_total', 'double', 's', 'time.duration', 'Total good time: sum of the GTI intervals used for light curves'),
-    col('gti_start', 'double', 's', 'time.start', 'Start of the first good time interval (MET s)'),
-    col('gti_stop', 'double', 's', 'time.end', 'Stop of the last good time interval (MET s)'),
+    col('gti', 'double', 's', 'time.interval', 'Good time intervals used for light curves: [start, stop] pairs in MET s, sorted by start', { arraysize: '2x*' }),
     col('gti_source', 'char', '', 'meta.note', "Where the GTIs come from: the GTI extension (and its CCD_ID), 'TSTART/TSTOP' or 'events'"),
     col('has_csc2_observation', 'boolean', '', 'meta.code', 'True when obsid occurs in csc2.observation_source (at ingest time)', { principal: true }),
     col('csc2_name', 'char', '', 'meta.id.cross', 'For per-source lists: the nearest csc2.master_source within 10 arcsec of the event centroid, else NULL', { principal: true, indexed: true }),

@@ -1,5 +1,6 @@
 /** The ml schema: machine-learning products computed on ingest, with model cards and provenance. */
 import type { SchemaDef } from '../types.js';
+import { event, eventFile, eventRepresentation } from './events.js';
 import { mwCounterpart } from './mw-counterpart.js';
 import { inferenceRun, model, sourceClass } from './source-class.js';
 
@@ -8,8 +9,9 @@ export const mlSchema: SchemaDef = {
   description:
     'Machine-learning products computed by xtap on ingest: source classification probabilities, event-file ' +
     'representations, embeddings and anomaly scores, with the model cards and provenance that produced them.',
-  tables: [model, inferenceRun, sourceClass, mwCounterpart],
+  tables: [model, inferenceRun, sourceClass, mwCounterpart, eventFile, event, eventRepresentation],
 };
 
 export { SOURCE_CLASSES, classColumnStem } from './source-class.js';
 export type { SourceClass } from './source-class.js';
+export { EVENT_EMBEDDING_DIM, EVENT_MAP_ARRAYSIZE, EVENT_SQL_FUNCTIONS, EVENT_TABLES, event, eventFile, eventRepresentation } from './events.js';

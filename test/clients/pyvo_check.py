@@ -51,7 +51,7 @@ def _():
 
 @check("async job runs and returns the same rows as sync")
 def _():
-    q = "SELECT name, obsid FROM csc2.observation_source JOIN csc2.stack_observation_assoc USING (obsid, obi, region_id) WHERE obsid = 8941"
+    q = "SELECT o.obsid, o.region_id, so.detect_stack_id FROM csc2.observation_source AS o JOIN csc2.stack_observation_assoc AS so USING (obsid, obi, region_id) WHERE o.obsid = 8941"
     sync = service.search(q.replace("SELECT", "SELECT TOP 1000")).to_table()
     job = service.run_async(q.replace("SELECT", "SELECT TOP 1000"))
     t = job.to_table()
