@@ -207,6 +207,9 @@ export class ExprTranslator {
       } else unitValue = multiplyUnits(l.unitValue, r.unitValue, e.op === '*' ? 1 : -1);
     }
     if ((e.op === '+' || e.op === '-') && (l.unit === r.unit || r.constant !== undefined || l.constant !== undefined)) unit = l.constant !== undefined ? r.unit : l.unit;
+    // Scaling by a plain number keeps the unit: 2 * flux, flux / 1000 (but not 1 / flux).
+    if (e.op === '*' && l.constant !== undefined && !l.unit) unit = r.unit;
+    else if ((e.op === '*' || e.op === '/') && r.constant !== undefined && !r.unit) unit = l.unit;
     if (e.op === '/' && l.isInt && r.isInt) {
       // ADQL has no integer division: 1/2 is 0.5 here, not PostgreSQL's 0 (see README "Semantics").
       return doubleTyped(`CAST(${ls} AS double precision) / ${rs}`, PREC.MUL, { constant, unitValue });

@@ -70,7 +70,8 @@ export async function benchIngest(): Promise<BenchRow[]> {
     const db = await openDb({ databaseUrl: url, dataDir: 'unused' });
     await migrate(db, MIGRATIONS);
     const t0 = performance.now();
-    await ingestCsc2(db, { files: [csv], table: 'master_source', log, progress: createProgress(log) });
+    // The loader alone (as `xtap ingest csc2 --no-classify`); classification is measured by `npm run bench -- classify`.
+    await ingestCsc2(db, { files: [csv], table: 'master_source', log, progress: createProgress(log), classify: false });
     const xtapS = (performance.now() - t0) / 1000;
     const count = (await db.query('SELECT count(*) FROM csc2.master_source')).rows[0]?.[0];
     if (count !== BigInt(rows)) throw new Error(`expected ${rows} rows loaded, found ${String(count)}`);

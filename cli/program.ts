@@ -4,9 +4,11 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { createLogger } from '../config/logger.js';
 import { openDb } from '../db/index.js';
-import { IngestError, createProgress, ingestCounterparts, ingestCsc2 } from '../ingest/index.js';
+import { IngestError, createProgress, ingestCounterparts, ingestCsc2, runSourceClassifier, ingestEvents, runEventEncoder } from '../ingest/index.js';
 import type { Csc2TableName } from '../ingest/index.js';
 import { prepareDatabase } from '../server/bootstrap.js';
+import { AdqlError } from '../adql/errors.js';
+import { formatTranslation, translateForCli } from './adql-command.js';
 
 const CSC2_TABLES = ['auto', 'master_source', 'stack_source', 'observation_source', 'master_stack_assoc', 'stack_observation_assoc'];
 
@@ -16,15 +18,26 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
 
+  program
+    .command('adql')
+    .description('translate an ADQL query to PostgreSQL SQL and print it with its output columns (nothing is run)')
+    .option('--json', 'print {sql, params, columns} as JSON')
+    .argument('<query>', 'the ADQL query')
+    .action((query: string, opts: { json?: boolean }) => {
+      const t = translateForCli(query);
+      process.stdout.write(opts.json ? `${JSON.stringify(t, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n` : formatTranslation(t));
+    });
+
   const ingest = program.command('ingest').description('load data into the database (one transaction per command)');
   ingest
     .command('csc2')
     .description('load CSC2 rows from CSV or VOTable files as the CSC2 TAP service or CSC CLI returns them')
     .addOption(new Option('--table <name>', 'the csc2 table the files hold; auto splits mixed master/observation outputs').choices(CSC2_TABLES).default('auto'))
+    .option('--no-classify', 'do not run the source classifier on the loaded master sources')
     .argument('<files...>', 'CSV (.csv) or VOTable (.vot, .xml) files')
-    .action(async (files: string[], opts: { table: string }) => {
+    .action(async (files: string[], opts: { table: string; classify: boolean }) => {
       await withDatabase(async (db, log) => {
-        const reports = await ingestCsc2(db, { files, table: opts.table as Csc2TableName | 'auto', log, progress: createProgress(log) });
+        const reports = await ingestCsc2(db, { files, table: opts.table as Csc2TableName | 'auto', log, progress: createProgress(log), classify: opts.classify });
         for (const r of reports) log.info({ file: r.file, rows: r.rows, stored: r.stored, warnings: r.warnings.length }, 'loaded');
       });
     });
@@ -39,8 +52,45 @@ export function buildProgram(): Command {
         for (const r of reports) log.info({ file: r.file, rows: r.rows, stored: r.stored, skippedUnknownSource: r.skippedUnknownSource }, 'loaded');
       });
     });
+  ingest
+    .command('events')
+    .description('load X-ray event lists (FITS) into ml.event_file and ml.event, with E-t/dEdT maps, embedding and anomaly score (ml.event_representation)')
+    .option('--model-dir <dir>', 'event encoder directory with model.onnx and card.json (default models/event-encoder)')
+    .argument('<files...>', 'FITS event files (Chandra evt2 layout)')
+    .action(async (files: string[], opts: { modelDir?: string }) => {
+      await withDatabase(async (db, log) => {
+        const reports = await ingestEvents(db, { files, modelDir: opts.modelDir, log, progress: createProgress(log) });
+        for (const r of reports) log.info({ file: r.file, eventFileId: r.eventFileId, events: r.events, isNew: r.isNew, anomalyScore: r.anomalyScore, csc2Name: r.csc2Name }, 'loaded');
+      });
+    });
+
+  const models = program.command('models').description('machine-learning models: re-run them over stored data');
+  models
+    .command('run')
+    .description('run the current version of a model over the stored data that has no output of that version yet (older versions are kept)')
+    .argument('<model>', `model to run: ${Object.keys(MODEL_RUNNERS).join(', ')}`)
+    .option('--model-dir <dir>', 'directory with model.onnx and card.json (default models/<model>)')
+    .action(async (model: string, opts: { modelDir?: string }) => {
+      const runner = MODEL_RUNNERS[model];
+      if (!runner) throw new InvalidArgumentError(`unknown model "${model}"; known: ${Object.keys(MODEL_RUNNERS).join(', ')}`);
+      await withDatabase((db, log) => runner(db, log, opts));
+    });
   return program;
 }
+
+type ModelRunner = (db: Awaited<ReturnType<typeof openDb>>, log: ReturnType<typeof createLogger>, opts: { modelDir?: string }) => Promise<void>;
+
+/** `xtap models run <model>` dispatch: one entry per model. */
+const MODEL_RUNNERS: Record<string, ModelRunner> = {
+  'source-classifier': async (db, log, opts) => {
+    const rows = await runSourceClassifier(db, { log, progress: createProgress(log), modelDir: opts.modelDir });
+    log.info({ model: 'source-classifier', added: rows }, 'model run done');
+  },
+  'event-encoder': async (db, log, opts) => {
+    const r = await runEventEncoder(db, { modelDir: opts.modelDir, log, progress: createProgress(log) });
+    log.info({ model: r.modelId, version: r.modelVersion, runId: r.runId, added: r.added, alreadyDone: r.skipped }, 'model run done');
+  },
+};
 
 async function withDatabase(fn: (db: Awaited<ReturnType<typeof openDb>>, log: ReturnType<typeof createLogger>) => Promise<void>): Promise<void> {
   const config = loadConfig();
@@ -65,6 +115,10 @@ export async function runCli(argv: string[]): Promise<number> {
     if (err instanceof ConfigError || err instanceof InvalidArgumentError) {
       process.stderr.write(`${(err as Error).message}\n`);
       return 2;
+    }
+    if (err instanceof AdqlError) {
+      process.stderr.write(`xtap: ADQL error at ${err.describe()}\n`);
+      return 1;
     }
     if (err instanceof IngestError) {
       process.stderr.write(`xtap: ingest failed, nothing was changed: ${err.message}\n`);

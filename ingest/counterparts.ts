@@ -49,6 +49,8 @@ export interface CounterpartReport {
   rows: number;
   stored: number;
   skippedUnknownSource: number;
+  /** Sources that now have a counterpart from this file. */
+  names: string[];
 }
 
 export async function loadCounterparts(
@@ -92,7 +94,8 @@ export async function loadCounterparts(
     const skipped = Number(unknown.rows[0]?.[0] ?? 0);
     const stored = await upsertFromStage(tx, stage, `EXISTS (SELECT 1 FROM csc2.master_source m WHERE m.name = ${stage.stage}.name)`);
     if (skipped) opts.log.warn({ file: input.file, skipped }, 'counterparts of sources not in csc2.master_source were skipped');
-    reports.push({ file: input.file, rows, stored, skippedUnknownSource: skipped });
+    const names = (await tx.query(`SELECT DISTINCT s.name FROM ${stage.stage} s JOIN csc2.master_source m ON m.name = s.name`)).rows.map((r) => String(r[0]));
+    reports.push({ file: input.file, rows, stored, skippedUnknownSource: skipped, names });
   }
   return reports;
 }

@@ -5,10 +5,13 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/index.js';
 import { loadCsc2 } from './csc2/load.js';
 import { loadCounterparts } from './counterparts.js';
+import { classifyMasterSources } from './ml/classify-sources.js';
 import type { CounterpartReport } from './counterparts.js';
 import type { Csc2FileReport } from './csc2/load.js';
 import type { Csc2TableName } from './csc2/layout.js';
 import { IngestError } from './errors.js';
+import { loadEncoderForIngest, loadEventFiles, runEncoderOverStoredFiles } from './events.js';
+import type { EventFileReport, ModelRunReport } from './events.js';
 import type { Progress } from './progress.js';
 import { readCsv } from './readers/csv.js';
 import { readVotableFile } from './readers/votable.js';
@@ -20,6 +23,8 @@ export type { Progress } from './progress.js';
 export type { Csc2FileReport } from './csc2/load.js';
 export type { Csc2TableName } from './csc2/layout.js';
 export type { CounterpartReport } from './counterparts.js';
+export type { EventFileReport, ModelRunReport } from './events.js';
+export { PER_SOURCE_MAX_RMS_ARCSEC, SOURCE_MATCH_RADIUS_ARCSEC, eventFileId, loadStoredEvents } from './events.js';
 
 export type InputFormat = 'csv' | 'votable';
 
@@ -55,13 +60,23 @@ export interface IngestCsc2Request {
   table: Csc2TableName | 'auto';
   log: Logger;
   progress: Progress;
+  /** Run the source classifier on the loaded master sources (default true). */
+  classify?: boolean;
+  /** Source classifier directory (default models/source-classifier). */
+  modelDir?: string;
 }
 
-/** Loads CSC2 files into the database: all files in one transaction, so any bad row changes nothing. */
+/** Loads CSC2 files into the database and classifies their master sources: all files and all ML rows in one
+ *  transaction, so any bad row (or a model that does not match its card) changes nothing. */
 export async function ingestCsc2(db: Db, req: IngestCsc2Request): Promise<Csc2FileReport[]> {
-  return db.transaction((tx) =>
-    loadCsc2(tx, openInputs(req.files), { table: req.table, log: req.log, progress: req.progress, estimateRows }),
-  );
+  return db.transaction(async (tx) => {
+    const reports = await loadCsc2(tx, openInputs(req.files), { table: req.table, log: req.log, progress: req.progress, estimateRows });
+    const names = reports.flatMap((r) => r.masterNames);
+    if (req.classify !== false && names.length) {
+      await classifyMasterSources(tx, { names, activity: 'ingest', input: req.files.join(', '), log: req.log, progress: req.progress, modelDir: req.modelDir });
+    }
+    return reports;
+  });
 }
 
 export interface IngestCounterpartsRequest {
@@ -70,9 +85,63 @@ export interface IngestCounterpartsRequest {
   origin?: string;
   log: Logger;
   progress: Progress;
+  /** Re-classify the sources that gained counterparts (default true). */
+  classify?: boolean;
 }
 
-/** Loads multiwavelength counterpart photometry into ml.mw_counterpart (one transaction for all files). */
+/** Loads multiwavelength counterpart photometry into ml.mw_counterpart and re-classifies the sources that gained
+ *  counterparts (their feature set changes), all in one transaction. */
 export async function ingestCounterparts(db: Db, req: IngestCounterpartsRequest): Promise<CounterpartReport[]> {
-  return db.transaction((tx) => loadCounterparts(tx, openInputs(req.files), { origin: req.origin, log: req.log, progress: req.progress }));
+  return db.transaction(async (tx) => {
+    const reports = await loadCounterparts(tx, openInputs(req.files), { origin: req.origin, log: req.log, progress: req.progress });
+    const names = reports.flatMap((r) => r.names);
+    if (req.classify !== false && names.length) {
+      await classifyMasterSources(tx, { names, activity: 'ingest', input: req.files.join(', '), log: req.log, progress: req.progress });
+    }
+    return reports;
+  });
+}
+
+export interface IngestEventsRequest {
+  /** FITS event lists (Chandra evt2 layout). */
+  files: ReadonlyArray<string>;
+  log: Logger;
+  progress: Progress;
+  /** Directory of the event encoder's model.onnx + card.json (default models/event-encoder). */
+  modelDir?: string;
+}
+
+/** Loads event files into ml.event_file / ml.event with their representations (E–t, dEdT, embedding, anomaly score),
+ *  the model card and the run's provenance, all in one transaction; re-ingesting the same bytes changes nothing. */
+export async function ingestEvents(db: Db, req: IngestEventsRequest): Promise<EventFileReport[]> {
+  const encoder = await loadEncoderForIngest(req.modelDir);
+  return db.transaction((tx) => loadEventFiles(tx, req.files, encoder, { log: req.log, progress: req.progress }));
+}
+
+export interface RunEventEncoderRequest {
+  log: Logger;
+  progress: Progress;
+  modelDir?: string;
+}
+
+/** Runs the current event-encoder version over every stored event file lacking a row of that version (one
+ *  transaction); rows of earlier versions stay as they are. */
+export async function runEventEncoder(db: Db, req: RunEventEncoderRequest): Promise<ModelRunReport> {
+  const encoder = await loadEncoderForIngest(req.modelDir);
+  return db.transaction((tx) => runEncoderOverStoredFiles(tx, encoder, { log: req.log, progress: req.progress }));
+}
+
+export interface ClassifyAllRequest {
+  log: Logger;
+  progress: Progress;
+  mcDraws?: number;
+  modelDir?: string;
+}
+
+/** `xtap models run source-classifier`: classifies every master source that has no row of the current model
+ *  version yet, adding rows for that version and leaving rows of other versions untouched. */
+export async function runSourceClassifier(db: Db, req: ClassifyAllRequest): Promise<number> {
+  return db.transaction((tx) =>
+    classifyMasterSources(tx, { names: 'missing', activity: 'models-run', input: 'all csc2.master_source rows', log: req.log, progress: req.progress, mcDraws: req.mcDraws, modelDir: req.modelDir }),
+  );
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { migrate, publishTapSchema } from '../db/index.js';
 import type { Db } from '../db/index.js';
-import { ingestCounterparts, ingestCsc2, silentProgress } from '../ingest/index.js';
+import { ingestCounterparts, ingestCsc2, ingestEvents, silentProgress } from '../ingest/index.js';
 import type { Progress } from '../ingest/index.js';
 import { MIGRATIONS, PUBLISHED_SCHEMAS } from '../schema/index.js';
 
@@ -49,4 +49,12 @@ export async function prepareDatabase(db: Db, opts: PrepareOptions, log: Logger)
     progress: opts.progress ?? silentProgress,
   });
   for (const r of counterparts) log.info({ file: r.file, rows: r.rows, stored: r.stored }, 'sample counterparts loaded');
+
+  // Event files: ml.event_file / ml.event / ml.event_representation through the event encoder (ingest/events.ts).
+  const events = await ingestEvents(db, {
+    files: (manifest.events ?? []).map((f) => join(opts.sampleDir, f)),
+    log,
+    progress: opts.progress ?? silentProgress,
+  });
+  for (const r of events) log.info({ file: r.file, eventFileId: r.eventFileId, events: r.events, anomalyScore: r.anomalyScore }, 'sample event file loaded');
 }

@@ -85,3 +85,38 @@ describe.each(testDatabases())('xtap ingest csc2 (command line) on $name', (back
     expect(stderr.join('')).toContain('missing.csv: file not found or not readable');
   });
 });
+
+describe('xtap adql', () => {
+  it('prints the SQL and the output columns with their metadata', async () => {
+    const out: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => {
+      out.push(String(c));
+      return true;
+    });
+    try {
+      expect(await runCli(['adql', "SELECT TOP 3 name, ra, flux_aper90_b * 2 AS f2 FROM csc2.master_source WHERE likelihood_class = 'TRUE'"])).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    const text = out.join('');
+    expect(text).toContain('SELECT "master_source"."name" AS "name"');
+    expect(text).toContain('LIMIT 3');
+    expect(text).toContain('$1 = "TRUE"');
+    expect(text).toMatch(/ra\s+double\s+deg\s+pos\.eq\.ra;meta\.main/);
+    expect(text).toMatch(/f2\s+double\s+erg\/s\/cm\*\*2/);
+  });
+
+  it('exits 1 with line, column and code for a bad query', async () => {
+    const err: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => {
+      err.push(String(c));
+      return true;
+    });
+    try {
+      expect(await runCli(['adql', 'SELECT ra FROM csc2.master_source WHERE'])).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(err.join('')).toMatch(/xtap: ADQL error at 1:\d+: \w+: /);
+  });
+});

@@ -1,9 +1,9 @@
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../db/index.js';
-import { IngestError, ingestCsc2, silentProgress } from '../ingest/index.js';
+import { IngestError, ingestCsc2, runSourceClassifier, silentProgress } from '../ingest/index.js';
 import { prepareDatabase, readSampleManifest } from '../server/bootstrap.js';
 import { testDatabases } from './helpers/databases.js';
 import { testLogger } from './helpers/logger.js';
@@ -115,6 +115,7 @@ describe.each(testDatabases())('CSC2 ingest on $name', (backend) => {
     await expect(ingestCsc2(db, { files: [f], table: 'master_source', log, progress: silentProgress })).rejects.toMatchObject({
       code: 'BAD_VALUE', row: 1, column: 'ra',
     });
+    await db.exec(`DELETE FROM ml.source_class WHERE name = '2CXO J000001.0+000001'`);
     await db.exec(`DELETE FROM csc2.master_source WHERE name = '2CXO J000001.0+000001'`);
   });
 
@@ -126,6 +127,61 @@ describe.each(testDatabases())('CSC2 ingest on $name', (backend) => {
     expect(r.rows[0]?.[4]).toBe(0n);
     const one = await db.queryObjects<{ gmag: number; jmag: number }>(`SELECT gmag, jmag FROM ml.mw_counterpart WHERE name = '2CXO J110355.5-584754'`);
     expect(one).toEqual([{ gmag: 10.676302, jmag: 10.019000053405762 }]);
+  });
+
+  it('classifies every master source on ingest, with probabilities summing to 1 and provenance', async () => {
+    const r = await db.queryObjects<{ n: bigint; bad: bigint; mw: bigint; runs: bigint }>(`
+      SELECT count(*) AS n,
+             count(*) FILTER (WHERE abs(p_agn + p_cv + p_hm_star + p_lm_star + p_hmxb + p_lmxb + p_ns + p_yso - 1) > 1e-6) AS bad,
+             count(*) FILTER (WHERE feature_set = 'xray+mw') AS mw,
+             count(DISTINCT run_id) AS runs
+      FROM ml.source_class WHERE model_id = 'source-classifier'`);
+    expect(r[0]?.n).toBe(492n);
+    expect(r[0]?.bad).toBe(0n);
+    // every NGC 3532 source with a Gaia, 2MASS or WISE magnitude is classified with multiwavelength features
+    const withMw = await db.query(`SELECT count(*) FROM ml.mw_counterpart WHERE coalesce(gmag, jmag, w1mag) IS NOT NULL`);
+    expect(r[0]?.mw).toBe(withMw.rows[0]?.[0]);
+    const run = await db.queryObjects<{ model_id: string; activity: string; n_rows: bigint }>(
+      `SELECT r.model_id, r.activity, r.n_rows FROM ml.inference_run r JOIN ml.source_class s ON s.run_id = r.run_id WHERE s.name = '2CXO J110507.4-585105'`,
+    );
+    expect(run).toHaveLength(1);
+    expect(run[0]).toMatchObject({ model_id: 'source-classifier', activity: 'ingest' });
+    const model = await db.query(`SELECT version, onnx_sha256 FROM ml.model WHERE model_id = 'source-classifier'`);
+    expect(model.rows).toHaveLength(1);
+    expect(String(model.rows[0]?.[1])).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('a classifier whose model does not match its card fails the ingest and changes nothing', async () => {
+    const dir = join(tmp, 'bad-model');
+    cpSync(join(process.cwd(), 'models', 'source-classifier'), dir, { recursive: true });
+    const card = JSON.parse(readFileSync(join(dir, 'card.json'), 'utf8')) as { inputs: Array<{ name: string }> };
+    const first = card.inputs[0];
+    if (first) first.name = 'not_the_input';
+    writeFileSync(join(dir, 'card.json'), JSON.stringify(card));
+    const f = join(tmp, 'one.csv');
+    writeFileSync(f, 'name,ra,dec,flux_aper90_b\n2CXO J000003.0+000001,0.0125,0.0003,1e-14\n');
+    const before = await counts(db);
+    const classes = (await db.query('SELECT count(*) FROM ml.source_class')).rows[0]?.[0];
+    await expect(ingestCsc2(db, { files: [f], table: 'master_source', log, progress: silentProgress, modelDir: dir })).rejects.toMatchObject({
+      name: 'IngestError', code: 'MODEL_MISMATCH',
+    });
+    expect(await counts(db)).toEqual(before);
+    expect((await db.query('SELECT count(*) FROM ml.source_class')).rows[0]?.[0]).toBe(classes);
+  });
+
+  it('models run with a new model version adds rows for it and keeps the old version', async () => {
+    const dir = join(tmp, 'v2-model');
+    cpSync(join(process.cwd(), 'models', 'source-classifier'), dir, { recursive: true });
+    const card = JSON.parse(readFileSync(join(dir, 'card.json'), 'utf8')) as { version: string };
+    const oldVersion = card.version;
+    card.version = `${oldVersion}-test2`;
+    writeFileSync(join(dir, 'card.json'), JSON.stringify(card));
+    const added = await runSourceClassifier(db, { log, progress: silentProgress, modelDir: dir, mcDraws: 4 });
+    expect(added).toBe(492);
+    const byVersion = await db.query(`SELECT model_version, count(*) FROM ml.source_class GROUP BY 1 ORDER BY 1`);
+    expect(byVersion.rows).toEqual([[oldVersion, 492n], [`${oldVersion}-test2`, 492n]]);
+    expect(await runSourceClassifier(db, { log, progress: silentProgress, modelDir: dir, mcDraws: 4 })).toBe(0);
+    await db.exec(`DELETE FROM ml.source_class WHERE model_version = '${oldVersion}-test2'`);
   });
 
   it('logs what it skipped and derived', () => {

@@ -40,6 +40,8 @@ export interface Csc2FileReport {
   stored: Partial<Record<Csc2TableName, number>>;
   ignoredColumns: string[];
   warnings: string[];
+  /** Names of the master sources the file holds (what ML on ingest classifies). */
+  masterNames: string[];
 }
 
 /** Loads the inputs inside the caller's transaction; throws IngestError (and the caller rolls back) on bad data. */
@@ -91,6 +93,7 @@ async function loadOne(tx: Queryable, input: TableInput, opts: Csc2IngestOptions
   }
 
   const links: ObservationLink[] = [];
+  const masterNames = new Set<string>();
   let rows = 0;
   opts.progress.begin(`csc2 ${input.file}`, opts.estimateRows?.(input.file) ?? 0);
   for await (const batch of input.batches) {
@@ -101,6 +104,7 @@ async function loadOne(tx: Queryable, input: TableInput, opts: Csc2IngestOptions
       for (const t of tables) byTable.set(t, convertRow(raw.values, layout.tables[t] ?? [], input.file, raw.row));
       const master = byTable.get('master_source');
       const obs = byTable.get('observation_source');
+      if (master && typeof master.name === 'string') masterNames.add(master.name);
       if (obs && master) {
         obs.ra ??= master.ra ?? null;
         obs.dec ??= master.dec ?? null;
@@ -152,7 +156,7 @@ async function loadOne(tx: Queryable, input: TableInput, opts: Csc2IngestOptions
     if (s) stored[t] = await upsertFromStage(tx, s);
   }
   for (const w of warnings) opts.log.warn({ file: input.file }, w);
-  return { file: input.file, rows, stored, ignoredColumns: layout.ignored, warnings };
+  return { file: input.file, rows, stored, ignoredColumns: layout.ignored, warnings, masterNames: [...masterNames] };
 }
 
 function convertRow(values: unknown[], targets: ReadonlyArray<ColumnTarget>, file: string, row: number): Record<string, unknown> {

@@ -220,9 +220,25 @@ export async function encodeFeatures(encoder: EventEncoder, features: Float32Arr
   return { embedding: Float32Array.from(get(OUTPUT_EMBEDDING)), anomalyScore: get(OUTPUT_ANOMALY)[0], kindProbabilities: Float32Array.from(get(OUTPUT_KINDS)) };
 }
 
+/** The events sorted by time, then energy (NaN last). eventFeatures keeps ties in input order and the gap feature of
+ *  tied events depends on it, so this canonical order makes the encoder input a function of the event *set*
+ *  (train.py sorts the same way). */
+export function canonicalOrder(events: EventsLike): { time: Float64Array; energyEv: Float32Array } {
+  const n = events.time.length;
+  const idx = Array.from({ length: n }, (_, i) => i);
+  const e = (i: number) => (Number.isNaN(events.energyEv[i]) ? Number.POSITIVE_INFINITY : events.energyEv[i]);
+  idx.sort((i, j) => events.time[i] - events.time[j] || e(i) - e(j) || i - j);
+  return { time: Float64Array.from(idx, (i) => events.time[i]), energyEv: Float32Array.from(idx, (i) => events.energyEv[i]) };
+}
+
+/** The encoder's input features: eventFeatures of the canonically ordered events, at most card.max_events rows. */
+export function encoderFeatures(events: EventsLike, maxEvents: number): ReturnType<typeof eventFeatures> {
+  return eventFeatures(canonicalOrder(events), maxEvents);
+}
+
 /** Encodes one event list (times in s, energies in eV). */
 export async function encodeEvents(encoder: EventEncoder, events: EventsLike): Promise<EventEncoding> {
-  const f = eventFeatures(events, encoder.card.max_events);
+  const f = encoderFeatures(events, encoder.card.max_events);
   const base = {
     used: f.used,
     encoded: f.count,

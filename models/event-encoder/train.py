@@ -210,7 +210,13 @@ def simulate_events(p):
 # Features: reference.event_features + the documented subsampling (README "Per-event features").
 
 def features(time, energy_ev, max_events=MAX_EVENTS):
-    f = reference.event_features(time, energy_ev)
+    # Canonical order (time, then energy) first: eventFeatures keeps ties in input order, and the gap of tied
+    # events depends on that order; sorting makes the encoder input a function of the event set (encode.ts does
+    # the same).
+    time = np.asarray(time, dtype=np.float64)
+    energy_ev = np.asarray(energy_ev, dtype=np.float32)
+    order = np.lexsort((energy_ev, time))
+    f = reference.event_features(time[order], energy_ev[order])
     n = f.shape[0]
     if n > max_events:
         f = f[(np.arange(max_events) * n) // max_events]
@@ -268,7 +274,8 @@ def read_event_file(path):
 # Model.
 
 class DeepSets(nn.Module):
-    """phi per event -> masked mean -> [LayerNorm(mean), log10 N / log10 MAX_EVENTS] -> rho -> embedding -> kind logits."""
+    """phi per event -> masked mean and max -> [LayerNorm(mean), LayerNorm(max), log10 N / log10 MAX_EVENTS] -> rho
+    -> embedding -> kind logits. Both poolings are symmetric functions of the set (DeepSets, Zaheer et al. 2017)."""
 
     def __init__(self):
         super().__init__()
@@ -278,20 +285,22 @@ class DeepSets(nn.Module):
         self.phi = nn.Sequential(nn.Linear(3, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, HIDDEN), nn.ReLU(),
                                  nn.Linear(HIDDEN, HIDDEN), nn.ReLU())
         self.norm = nn.LayerNorm(HIDDEN)
-        self.rho = nn.Sequential(nn.Linear(HIDDEN + 1, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, EMBED_DIM))
+        self.norm_max = nn.LayerNorm(HIDDEN)
+        self.rho = nn.Sequential(nn.Linear(2 * HIDDEN + 1, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, EMBED_DIM))
         self.head = nn.Linear(EMBED_DIM, len(KINDS))
 
     def event_phi(self, x):
         return self.phi((x - 0.5) * self.in_scale)
 
-    def set_rho(self, pooled, n):
+    def set_rho(self, pooled, pooled_max, n):
         logn = torch.log10(n) / LOGN_SCALE
-        return self.rho(torch.cat([self.norm(pooled), logn], dim=1))
+        return self.rho(torch.cat([self.norm(pooled), self.norm_max(pooled_max), logn], dim=1))
 
     def encode(self, x, mask):
         h = self.event_phi(x) * mask.unsqueeze(-1)
         n = mask.sum(dim=1, keepdim=True).clamp(min=1)
-        return self.set_rho(h.sum(dim=1) / n, n)
+        # phi ends in a ReLU (>= 0), so the zeroed padding rows never win the max.
+        return self.set_rho(h.sum(dim=1) / n, h.max(dim=1).values, n)
 
     def forward(self, x, mask):
         emb = self.encode(x, mask)
@@ -306,9 +315,9 @@ class OnnxEncoder(nn.Module):
         self.net = net
 
     def forward(self, events):
-        pooled = self.net.event_phi(events).mean(dim=1)
+        h = self.net.event_phi(events)
         n = torch.ones_like(events[:, :, :1]).sum(dim=1)  # [1, 1] = N without shape arithmetic
-        emb = self.net.set_rho(pooled, n)
+        emb = self.net.set_rho(h.mean(dim=1), h.max(dim=1).values, n)
         probs = torch.softmax(self.net.head(emb), dim=1)
         return emb, 1.0 - probs[:, 0], probs
 
@@ -566,7 +575,7 @@ def main():
         'inputs': [{
             'name': 'events', 'type': 'float32', 'shape': [1, 'N', 3],
             'description': ('per-event features v1 of the 0.5-7 keV events, rows in time order, N = min(in-band events, '
-                            f'{MAX_EVENTS}) (even subsampling); eventFeatures(list, {MAX_EVENTS}) in ml/representations'),
+                            f'{MAX_EVENTS}) (even subsampling); eventFeatures(list sorted by (time, energy), {MAX_EVENTS}) in ml/representations'),
             'features_version': 1,
             'features': [
                 {'name': 'tau', 'unit': '', 'definition': '(t - tmin)/(tmax - tmin) over the in-band events'},
@@ -576,7 +585,7 @@ def main():
         }],
         'outputs': [
             {'name': 'embedding', 'type': 'float32', 'shape': [1, EMBED_DIM],
-             'description': 'rho(mean_i phi(x_i), log10 N / log10 2048): the 16-d set embedding (Euclidean distances are meaningful)'},
+             'description': 'rho(mean_i phi(x_i), max_i phi(x_i), log10 N / log10 2048): the 16-d set embedding (Euclidean distances are meaningful)'},
             {'name': 'anomaly_score', 'type': 'float32', 'shape': [1],
              'description': '1 - P(steady): probability that the list is not a steady (constant-rate Poisson) source'},
             {'name': 'kind_probabilities', 'type': 'float32', 'shape': [1, len(KINDS)],
@@ -586,10 +595,10 @@ def main():
                                'python': 'ml/representations/reference.py (event_features)',
                                'spec': 'ml/representations/README.md "Per-event features"'},
         'architecture': {
-            'type': 'DeepSets: phi = MLP 3-64-64-64 (ReLU) per event on (x - 0.5) * (2, 2, 10); mean over events; '
-                    'LayerNorm; rho = MLP (64+1)-64-16 on [LayerNorm(mean), log10 N / log10 2048]; head = linear 16-4 + softmax',
+            'type': 'DeepSets: phi = MLP 3-64-64-64 (ReLU) per event on (x - 0.5) * (2, 2, 10); mean and max over events; '
+                    'rho = MLP (64+64+1)-64-16 on [LayerNorm(mean), LayerNorm(max), log10 N / log10 2048]; head = linear 16-4 + softmax',
             'n_parameters': int(sum(p.numel() for p in net.parameters())),
-            'permutation_invariance': 'exact (mean pooling); ONNX sums in a fixed order, so a shuffled input agrees to float rounding',
+            'permutation_invariance': 'mean and max pooling are symmetric; encode.ts and train.py sort events by (time, energy) before eventFeatures so ties cannot change the rows; a shuffled input agrees to float rounding',
         },
         'training': {
             'data': {

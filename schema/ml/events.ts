@@ -17,7 +17,7 @@ export const eventFile: TableDef = {
   description:
     'X-ray event lists (FITS, Chandra evt2 layout) loaded by xtap ingest events: one row per file, identified by the ' +
     'first 16 hex digits of the SHA-256 of its bytes, with the observation keywords and its link to CSC2. Times ' +
-    '(tstart, tstop, ml.event.time) are mission elapsed time in seconds since MJDREF in the time scale TIMESYS (TT ' +
+    '(tstart, tstop, ml.event.event_time) are mission elapsed time in seconds since MJDREF in the time scale TIMESYS (TT ' +
     'for Chandra). csc2_name is set only for per-source lists: when the RMS radius of the events around their ' +
     'centroid is at most 30 arcsec, the nearest csc2.master_source within 10 arcsec of the centroid. DataLink IDs ' +
     'may be event_file_id values.',
@@ -39,7 +39,7 @@ export const eventFile: TableDef = {
     col('tstop', 'double', 's', 'time.end;obs.exposure', 'End of the observation (TSTOP): seconds since MJDREF in TIMESYS (Chandra MET)'),
     col('exposure', 'double', 's', 'time.duration;obs.exposure', 'Exposure time (EXPOSURE keyword)', { principal: true }),
     col('mjdref', 'double', 'd', 'time.epoch;arith.zp', 'MJD of time zero (MJDREF, or MJDREFI + MJDREFF): time = 0 s is this MJD in TIMESYS'),
-    col('timezero', 'double', 's', 'time.epoch;arith.zp', 'TIMEZERO keyword, already added to ml.event.time'),
+    col('timezero', 'double', 's', 'time.epoch;arith.zp', 'TIMEZERO keyword, already added to ml.event.event_time'),
     col('timesys', 'char', '', 'time.scale', 'Time scale of every time of the file (TIMESYS keyword), TT for Chandra'),
     col('ra_nom', 'double', 'deg', 'pos.eq.ra;instr.fov', 'Nominal pointing, ICRS right ascension (RA_NOM keyword)'),
     col('dec_nom', 'double', 'deg', 'pos.eq.dec;instr.fov', 'Nominal pointing, ICRS declination (DEC_NOM keyword)'),
@@ -75,9 +75,9 @@ export const event: TableDef = {
   columns: [
     col('event_file_id', 'char', '', 'meta.id', 'File the event belongs to (ml.event_file)', { principal: true, required: true }),
     col('seq', 'int', '', 'meta.record', 'Row of the event in the EVENTS extension (0-based)', { principal: true, required: true }),
-    col('time', 'double', 's', 'time.epoch', 'Arrival time: seconds since ml.event_file.mjdref in its timesys (Chandra MET, TIMEZERO applied)', { principal: true }),
+    col('event_time', 'double', 's', 'time.epoch', 'Arrival time (named event_time because TIME is an ADQL reserved word): seconds since ml.event_file.mjdref in its timesys (Chandra MET, TIMEZERO applied)', { principal: true }),
     col('energy', 'float', 'eV', 'em.energy', "Photon energy; from the ENERGY column, or PI x 14.6 eV when ml.event_file.energy_source = 'pi'", { principal: true }),
-    col('pi', 'int', 'chan', 'meta.code;em.energy', 'Pulse invariant channel (PI column); NULL when the file has none'),
+    col('pi_channel', 'int', 'chan', 'meta.code;em.energy', 'Pulse invariant channel (PI column; PI is an ADQL reserved word); NULL when the file has none'),
     col('x', 'float', 'pix', 'pos.cartesian.x;instr.det', 'Sky x pixel (0.492 arcsec for ACIS); NULL when the file has none'),
     col('y', 'float', 'pix', 'pos.cartesian.y;instr.det', 'Sky y pixel; NULL when the file has none'),
     col('ccd_id', 'short', '', 'meta.id;instr.det', 'CCD the event was detected on; NULL when the file has none'),

@@ -4,6 +4,7 @@
 import { col } from '../../schema/index.js';
 import type { ColumnMeta } from '../../schema/index.js';
 import type { Queryable } from '../../db/index.js';
+import { eventFileIdLinks, eventFileLinks } from './event-links.js';
 
 export const LINKS_CONTENT_TYPE = 'application/x-votable+xml;content=datalink';
 const CORE = 'http://www.ivoa.net/rdf/datalink/core';
@@ -75,7 +76,7 @@ export const detectionLinks: LinkProvider = async (name, ctx) => {
   ];
 };
 
-export const LINK_PROVIDERS: LinkProvider[] = [detectionLinks];
+export const LINK_PROVIDERS: LinkProvider[] = [detectionLinks, eventFileLinks];
 
 /** All link rows for the given IDs; unknown IDs get a NotFoundFault row (DataLink §3.4), never an HTTP error. */
 export async function linksFor(ids: ReadonlyArray<string>, ctx: LinkContext, providers: ReadonlyArray<LinkProvider> = LINK_PROVIDERS): Promise<LinkRow[]> {
@@ -83,6 +84,12 @@ export async function linksFor(ids: ReadonlyArray<string>, ctx: LinkContext, pro
   for (const id of ids) {
     const found = await ctx.db.query('SELECT 1 FROM csc2.master_source WHERE name = $1', [id]);
     if (found.rows.length === 0) {
+      // Not a source: it may be an ml.event_file.event_file_id (event-links.ts), else NotFoundFault.
+      const fileRows = await eventFileIdLinks(id, ctx);
+      if (fileRows) {
+        rows.push(...fileRows);
+        continue;
+      }
       rows.push({ id, errorMessage: `NotFoundFault: no CSC2 master source named "${id}"`, description: 'Unknown identifier', semantics: `${CORE}#this` });
       continue;
     }

@@ -1,0 +1,354 @@
+/** Event-file ingest: FITS event lists → ml.event_file, ml.event and, through the event encoder, ml.event_representation
+ *  (E–t map, dEdT map, embedding, anomaly score) with the ml.model card and an ml.inference_run provenance row, all in
+ *  the caller's transaction. Also re-runs a (new) encoder version over the stored files (`xtap models run
+ *  event-encoder`). The maths lives in ml/representations and models/event-encoder; this module owns I/O and rows. */
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { Logger } from 'pino';
+import type { Queryable, Row } from '../db/index.js';
+import { FitsError, readEventList, readFits } from '../fits/index.js';
+import type { EventList, FitsHdu } from '../fits/index.js';
+import { EVENT_FEATURES_VERSION, dedtMap, etMap } from '../ml/representations/index.js';
+import type { EventsLike } from '../ml/representations/index.js';
+import { EventEncoderMismatchError, encodeEvents, loadEventEncoder } from '../models/event-encoder/encode.js';
+import type { EventEncoder } from '../models/event-encoder/encode.js';
+import { IngestError } from './errors.js';
+import type { Progress } from './progress.js';
+
+/** Per-source rule: RMS radius of the events around their centroid at most this → match a master source. */
+export const PER_SOURCE_MAX_RMS_ARCSEC = 30;
+/** Match radius around the event centroid for the nearest csc2.master_source. */
+export const SOURCE_MATCH_RADIUS_ARCSEC = 10;
+const COPY_BATCH = 10_000;
+
+export interface EventFileReport {
+  file: string;
+  eventFileId: string;
+  events: number;
+  inBand: number;
+  /** false when the file (same bytes) was already stored. */
+  isNew: boolean;
+  /** false when a representation for this model version already existed. */
+  isEncoded: boolean;
+  anomalyScore: number | null;
+  obsid: number | null;
+  hasCsc2Observation: boolean;
+  csc2Name: string | null;
+}
+
+export interface EventIngestOptions {
+  log: Logger;
+  progress: Progress;
+  /** Directory of model.onnx + card.json (default models/event-encoder). */
+  modelDir?: string;
+}
+
+/** The stable id of a file: first 16 hex digits of the SHA-256 of its bytes. */
+export function eventFileId(sha256Hex: string): string {
+  return sha256Hex.slice(0, 16);
+}
+
+/** Loads the encoder, turning a mismatch into an IngestError that names the card. */
+export async function loadEncoderForIngest(modelDir?: string): Promise<EventEncoder> {
+  try {
+    return await loadEventEncoder(modelDir);
+  } catch (err) {
+    if (err instanceof EventEncoderMismatchError) throw new IngestError('MODEL_MISMATCH', err.message, { file: `${err.modelDir}/card.json` }, { cause: err });
+    throw err;
+  }
+}
+
+const nowUtc = (): string => new Date().toISOString().replace('Z', '');
+
+/** Registers the encoder's card in ml.model (once per version); a version registered with another model file is
+ *  an error: a changed model must get a new version. */
+export async function registerEncoderModel(tx: Queryable, enc: EventEncoder): Promise<void> {
+  const c = enc.card;
+  const existing = await tx.query('SELECT onnx_sha256 FROM ml.model WHERE model_id = $1 AND version = $2', [c.model_id, c.version]);
+  if (existing.rows.length > 0) {
+    const sha = existing.rows[0][0];
+    if (sha !== c.model_sha256) {
+      throw new IngestError('MODEL_VERSION_CONFLICT', `ml.model already has ${c.model_id} ${c.version} with model sha256 ${String(sha)}, the card says ${c.model_sha256}: bump the version`, { file: `${enc.modelDir}/card.json` });
+    }
+    return;
+  }
+  const card = JSON.parse(enc.cardText) as { training?: { data?: unknown }; evaluation?: { test?: Record<string, unknown> } };
+  const test = card.evaluation?.test ?? {};
+  const metrics = Object.fromEntries(Object.entries(test).filter(([k]) => (k.startsWith('auc_') && !k.includes('by_')) || k === 'accuracy_4class'));
+  await tx.query(
+    'INSERT INTO ml.model (model_id, version, task, onnx_sha256, training_data, metrics, card, registered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+    [c.model_id, c.version, c.task, c.model_sha256, JSON.stringify(card.training?.data ?? null), JSON.stringify(metrics), enc.cardText, nowUtc()],
+  );
+}
+
+interface Run {
+  runId: string;
+  startedAt: string;
+  rows: number;
+}
+
+async function beginRun(tx: Queryable, enc: EventEncoder, activity: 'ingest' | 'models-run', input: string): Promise<Run> {
+  const startedAt = nowUtc();
+  const runId = `${enc.card.model_id}-${enc.card.version}-${startedAt.replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
+  const parameters = { max_events: enc.card.max_events, features_version: EVENT_FEATURES_VERSION, et_map: 'counts, 24x16, 0.5-7 keV', dedt_map: "method auto, normalize 'sum'" };
+  await tx.query(
+    'INSERT INTO ml.inference_run (run_id, model_id, model_version, activity, input, agent, parameters, started_at, n_rows) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0)',
+    [runId, enc.card.model_id, enc.card.version, activity, input, 'xtap ingest/events.ts with onnxruntime-node (CPU)', JSON.stringify(parameters), startedAt],
+  );
+  return { runId, startedAt, rows: 0 };
+}
+
+/** Closes a run; a run that produced nothing is removed so re-ingests leave no empty provenance behind. */
+async function endRun(tx: Queryable, run: Run): Promise<void> {
+  if (run.rows === 0) {
+    await tx.query('DELETE FROM ml.inference_run WHERE run_id = $1', [run.runId]);
+    return;
+  }
+  await tx.query('UPDATE ml.inference_run SET ended_at = $2, n_rows = $3 WHERE run_id = $1', [run.runId, nowUtc(), run.rows]);
+}
+
+/** Computes and inserts one representation row; returns the anomaly score, or undefined if the row existed. */
+async function writeRepresentation(tx: Queryable, enc: EventEncoder, run: Run, id: string, events: EventsLike): Promise<{ inserted: boolean; anomalyScore: number | null; inBand: number }> {
+  const et = etMap(events, { normalize: 'none' });
+  const dedt = dedtMap(events, { method: 'auto' });
+  const code = await encodeEvents(enc, events);
+  const span = et.used > 0 ? et.tmax - et.tmin : null;
+  const p = code.kindProbabilities;
+  const r = await tx.query(
+    'INSERT INTO ml.event_representation (event_file_id, model_id, model_version, run_id, features_version, n_events_in_band, n_events_encoded, ' +
+      'tmin, duration, et_map, dedt_map, dedt_method, embedding, anomaly_score, p_steady, p_flare, p_dip, p_periodic, is_in_training_domain) ' +
+      'VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) ' +
+      'ON CONFLICT (event_file_id, model_id, model_version) DO NOTHING',
+    [
+      id, enc.card.model_id, enc.card.version, run.runId, EVENT_FEATURES_VERSION, et.used, code.encoded,
+      et.used > 0 ? et.tmin : null, span, Array.from(et.data), Array.from(dedt.data), dedt.method,
+      code.embedding ? Array.from(code.embedding) : null, code.anomalyScore, p?.steady ?? null, p?.flare ?? null, p?.dip ?? null, p?.periodic ?? null,
+      code.isInTrainingDomain,
+    ],
+  );
+  const inserted = r.rowCount > 0;
+  if (inserted) run.rows += 1;
+  return { inserted, anomalyScore: code.anomalyScore, inBand: et.used };
+}
+
+interface SkyWcs {
+  crval: [number, number];
+  crpix: [number, number];
+  cdelt: [number, number];
+}
+
+/** The TAN sky WCS of the x/y columns (TCTYPn = RA---TAN / DEC--TAN, TCRVLn, TCRPXn, TCDLTn), if complete. */
+function skyWcs(hdu: FitsHdu): SkyWcs | null {
+  const table = hdu.table;
+  const x = table?.findColumn('x');
+  const y = table?.findColumn('y');
+  if (!x || !y) return null;
+  const h = hdu.header;
+  const nums = (k: string) => [h.number(`${k}${x.index}`), h.number(`${k}${y.index}`)] as const;
+  const ctype = [h.string(`TCTYP${x.index}`) ?? '', h.string(`TCTYP${y.index}`) ?? ''];
+  if (!/TAN/.test(ctype[0]) || !/TAN/.test(ctype[1])) return null;
+  const [v1, v2] = nums('TCRVL');
+  const [p1, p2] = nums('TCRPX');
+  const [d1, d2] = nums('TCDLT');
+  if (v1 === undefined || v2 === undefined || p1 === undefined || p2 === undefined || d1 === undefined || d2 === undefined) return null;
+  return { crval: [v1, v2], crpix: [p1, p2], cdelt: [d1, d2] };
+}
+
+/** Gnomonic (TAN) de-projection of sky pixel (x, y) to ICRS degrees (FITS WCS paper II, §5.1.3). */
+export function tanToRaDec(w: SkyWcs, x: number, y: number): [number, number] {
+  const rad = Math.PI / 180;
+  const xi = (x - w.crpix[0]) * w.cdelt[0] * rad;
+  const eta = (y - w.crpix[1]) * w.cdelt[1] * rad;
+  const ra0 = w.crval[0] * rad;
+  const dec0 = w.crval[1] * rad;
+  const den = Math.cos(dec0) - eta * Math.sin(dec0);
+  const ra = ra0 + Math.atan2(xi, den);
+  const dec = Math.atan2(Math.sin(dec0) + eta * Math.cos(dec0), Math.hypot(xi, den));
+  return [(((ra / rad) % 360) + 360) % 360, dec / rad];
+}
+
+interface Centroid {
+  ra: number;
+  dec: number;
+  rRmsArcsec: number;
+}
+
+function eventCentroid(hdu: FitsHdu, list: EventList): Centroid | null {
+  if (!list.x || !list.y || list.count === 0) return null;
+  const w = skyWcs(hdu);
+  if (!w) return null;
+  let sx = 0;
+  let sy = 0;
+  let n = 0;
+  for (let i = 0; i < list.count; i++) {
+    if (Number.isFinite(list.x[i]) && Number.isFinite(list.y[i])) {
+      sx += list.x[i];
+      sy += list.y[i];
+      n++;
+    }
+  }
+  if (n === 0) return null;
+  const mx = sx / n;
+  const my = sy / n;
+  let s2 = 0;
+  for (let i = 0; i < list.count; i++) {
+    if (Number.isFinite(list.x[i]) && Number.isFinite(list.y[i])) s2 += (list.x[i] - mx) ** 2 + (list.y[i] - my) ** 2;
+  }
+  const [ra, dec] = tanToRaDec(w, mx, my);
+  return { ra, dec, rRmsArcsec: Math.sqrt(s2 / n) * Math.abs(w.cdelt[0]) * 3600 };
+}
+
+const NEAREST_SOURCE_SQL =
+  'SELECT name, sep FROM (SELECT name, 3600 * degrees(2 * asin(least(1, sqrt(' +
+  'sin(radians(dec - $2) / 2) ^ 2 + cos(radians(dec)) * cos(radians($2)) * sin(radians(ra - $1) / 2) ^ 2)))) AS sep ' +
+  'FROM csc2.master_source WHERE dec BETWEEN $2 - $3 / 3600.0 AND $2 + $3 / 3600.0) s WHERE sep <= $3 ORDER BY sep, name LIMIT 1';
+
+function obsidOf(list: EventList): number | null {
+  const v = list.header.obsId;
+  if (v === null || !/^\s*\d+\s*$/.test(v)) return null;
+  const n = Number(v);
+  return n <= 2147483647 ? n : null;
+}
+
+function fitsProblem(file: string, err: unknown): IngestError {
+  if (err instanceof FitsError) return new IngestError('BAD_FITS', `${err.code}: ${err.message}`, { file, column: err.column }, { cause: err });
+  return new IngestError('BAD_FITS', err instanceof Error ? err.message : String(err), { file }, { cause: err });
+}
+
+async function* eventRows(id: string, list: EventList, pi: Float64Array | null, progress: Progress): AsyncGenerator<Row[]> {
+  for (let start = 0; start < list.count; start += COPY_BATCH) {
+    const end = Math.min(list.count, start + COPY_BATCH);
+    const batch: Row[] = [];
+    for (let i = start; i < end; i++) {
+      const e = list.energyEv[i];
+      const p = pi ? pi[i] : Number.NaN;
+      batch.push([
+        id, i, list.time[i], Number.isFinite(e) ? e : null, Number.isFinite(p) ? Math.round(p) : null,
+        list.x && Number.isFinite(list.x[i]) ? list.x[i] : null, list.y && Number.isFinite(list.y[i]) ? list.y[i] : null, list.ccdId ? list.ccdId[i] : null,
+      ]);
+    }
+    progress.advance(end - start);
+    yield batch;
+  }
+}
+
+/** Loads event files into the ml tables inside `tx` (the caller's transaction: any failure changes nothing). */
+export async function loadEventFiles(tx: Queryable, files: ReadonlyArray<string>, enc: EventEncoder, opts: EventIngestOptions): Promise<EventFileReport[]> {
+  await registerEncoderModel(tx, enc);
+  const run = await beginRun(tx, enc, 'ingest', JSON.stringify(files.map((f) => basename(f))));
+  const reports: EventFileReport[] = [];
+  for (const file of files) {
+    let buf: Buffer;
+    try {
+      buf = await readFile(file);
+    } catch (err) {
+      throw new IngestError('NO_FILE', 'file not found or not readable', { file }, { cause: err });
+    }
+    let list: EventList;
+    let pi: Float64Array | null = null;
+    let centroid: Centroid | null;
+    try {
+      list = readEventList(buf);
+      // The event-list view has no PI (when ENERGY exists) nor the x/y WCS: read those from the same HDU.
+      const hdu = readFits(buf).hdu(list.header.hduIndex);
+      if (hdu.table?.hasColumn('pi')) pi = hdu.table.float64('pi');
+      centroid = eventCentroid(hdu, list);
+    } catch (err) {
+      throw fitsProblem(file, err);
+    }
+    const sha = createHash('sha256').update(buf).digest('hex');
+    const id = eventFileId(sha);
+    const obsid = obsidOf(list);
+    const hasObs = obsid !== null && (await tx.query('SELECT 1 FROM csc2.observation_source WHERE obsid = $1 LIMIT 1', [obsid])).rows.length > 0;
+    let csc2Name: string | null = null;
+    let csc2Sep: number | null = null;
+    if (centroid && centroid.rRmsArcsec <= PER_SOURCE_MAX_RMS_ARCSEC) {
+      const m = await tx.query(NEAREST_SOURCE_SQL, [centroid.ra, centroid.dec, SOURCE_MATCH_RADIUS_ARCSEC]);
+      if (m.rows.length > 0) [csc2Name, csc2Sep] = [String(m.rows[0][0]), Number(m.rows[0][1])];
+    }
+    const h = list.header;
+    const gtiTotal = list.gti.reduce((s, [a, b]) => s + (b - a), 0);
+    const existed = (await tx.query('SELECT 1 FROM ml.event_file WHERE event_file_id = $1', [id])).rows.length > 0;
+    await tx.query(
+      'INSERT INTO ml.event_file (event_file_id, file_name, sha256, file_bytes, obsid, object, telescope, instrument, detnam, datamode, grating, ' +
+        'date_obs, date_end, tstart, tstop, exposure, mjdref, timezero, timesys, ra_nom, dec_nom, ra_centroid, dec_centroid, r_rms, n_events, ' +
+        'energy_source, gti_total, gti, gti_source, has_csc2_observation, csc2_name, csc2_separation, warnings, ingested_at) VALUES ' +
+        '($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34) ' +
+        // Same bytes, same rows: a re-ingest only refreshes the name it was given and the CSC2 links (the catalogue may have grown).
+        'ON CONFLICT (event_file_id) DO UPDATE SET file_name = EXCLUDED.file_name, has_csc2_observation = EXCLUDED.has_csc2_observation, ' +
+        'csc2_name = EXCLUDED.csc2_name, csc2_separation = EXCLUDED.csc2_separation',
+      [
+        id, basename(file), sha, buf.length, obsid, h.object, h.telescope, h.instrument, h.detnam, h.dataMode, h.grating,
+        h.dateObs, h.dateEnd, h.tstart, h.tstop, h.exposure, h.mjdref, h.timezero, h.timesys, h.raNom, h.decNom,
+        centroid?.ra ?? null, centroid?.dec ?? null, centroid?.rRmsArcsec ?? null, list.count, list.energySource, gtiTotal,
+        list.gti.flat(), list.gtiSource, hasObs, csc2Name, csc2Sep, JSON.stringify(list.warnings), nowUtc(),
+      ],
+    );
+    opts.progress.begin(`events ${basename(file)}`, existed ? 0 : list.count);
+    if (!existed) {
+      await tx.copyIn('"ml"."event"', ['event_file_id', 'seq', 'event_time', 'energy', 'pi_channel', 'x', 'y', 'ccd_id'], eventRows(id, list, pi, opts.progress));
+    }
+    opts.progress.end();
+    let rep: { inserted: boolean; anomalyScore: number | null; inBand: number };
+    try {
+      rep = await writeRepresentation(tx, enc, run, id, list);
+    } catch (err) {
+      if (err instanceof EventEncoderMismatchError) throw new IngestError('MODEL_MISMATCH', err.message, { file }, { cause: err });
+      throw err;
+    }
+    for (const w of list.warnings) opts.log.warn({ file, warning: w }, 'event file warning');
+    reports.push({
+      file, eventFileId: id, events: list.count, inBand: rep.inBand, isNew: !existed, isEncoded: rep.inserted,
+      anomalyScore: rep.anomalyScore, obsid, hasCsc2Observation: hasObs, csc2Name,
+    });
+  }
+  await endRun(tx, run);
+  return reports;
+}
+
+export interface ModelRunReport {
+  modelId: string;
+  modelVersion: string;
+  runId: string | null;
+  /** Event files that got a representation of this version (those that had one are left untouched). */
+  added: number;
+  skipped: number;
+}
+
+/** Runs the current encoder version over every stored event file that has no row of this version yet; rows of
+ *  other versions are never touched. */
+export async function runEncoderOverStoredFiles(tx: Queryable, enc: EventEncoder, opts: EventIngestOptions): Promise<ModelRunReport> {
+  await registerEncoderModel(tx, enc);
+  const todo = await tx.query(
+    'SELECT f.event_file_id FROM ml.event_file f WHERE NOT EXISTS (SELECT 1 FROM ml.event_representation r ' +
+      'WHERE r.event_file_id = f.event_file_id AND r.model_id = $1 AND r.model_version = $2) ORDER BY f.event_file_id',
+    [enc.card.model_id, enc.card.version],
+  );
+  const total = Number((await tx.query('SELECT count(*) FROM ml.event_file')).rows[0]?.[0] ?? 0);
+  const ids = todo.rows.map((r) => String(r[0]));
+  const base = { modelId: enc.card.model_id, modelVersion: enc.card.version, skipped: total - ids.length };
+  if (ids.length === 0) return { ...base, runId: null, added: 0 };
+  const run = await beginRun(tx, enc, 'models-run', JSON.stringify({ table: 'ml.event', event_file_id: ids }));
+  opts.progress.begin(`${enc.card.model_id} ${enc.card.version}`, ids.length);
+  for (const id of ids) {
+    const events = await loadStoredEvents(tx, id);
+    await writeRepresentation(tx, enc, run, id, events);
+    opts.progress.advance(1);
+  }
+  opts.progress.end();
+  await endRun(tx, run);
+  return { ...base, runId: run.runId, added: run.rows };
+}
+
+/** The time (s) and energy (eV) of a stored event file, in file order. */
+export async function loadStoredEvents(db: Queryable, id: string): Promise<{ time: Float64Array; energyEv: Float32Array }> {
+  const r = await db.query('SELECT event_time, energy FROM ml.event WHERE event_file_id = $1 ORDER BY seq', [id]);
+  const time = new Float64Array(r.rows.length);
+  const energyEv = new Float32Array(r.rows.length);
+  r.rows.forEach((row, i) => {
+    time[i] = Number(row[0]);
+    energyEv[i] = row[1] === null ? Number.NaN : Number(row[1]);
+  });
+  return { time, energyEv };
+}

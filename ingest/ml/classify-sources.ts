@@ -1,0 +1,131 @@
+/** Runs the source classifier (models/source-classifier) over CSC2 master sources inside the caller's transaction
+ *  and upserts ml.source_class rows for the model's version, with an ml.inference_run provenance row. Inputs: the
+ *  master_source X-ray columns and, when a source has one, its ml.mw_counterpart photometry. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Queryable } from '../../db/index.js';
+import { CLASSES, ModelCardMismatchError, classifySources, loadSourceClassifier } from '../../models/source-classifier/classify.js';
+import type { SourceClassification } from '../../models/source-classifier/classify.js';
+import { MW_KEYS } from '../../models/source-classifier/features.js';
+import type { MwPhotometry, SourceInput } from '../../models/source-classifier/features.js';
+import { classColumnStem } from '../../schema/ml/index.js';
+import { IngestError } from '../errors.js';
+import type { Progress } from '../progress.js';
+import { beginRun, endRun, registerModel } from './provenance.js';
+
+export const SOURCE_CLASSIFIER_ID = 'source-classifier';
+export const DEFAULT_MODEL_DIR = join(process.cwd(), 'models', 'source-classifier');
+/** Monte-Carlo draws per source (the card documents the procedure). */
+export const DEFAULT_MC_DRAWS = 100;
+const SEED = 20241125;
+const BATCH = 2000;
+
+const X_RAY_COLUMNS = ['name', ...['s', 'm', 'h', 'b'].flatMap((b) => [`flux_aper90_${b}`, `flux_aper90_lolim_${b}`, `flux_aper90_hilim_${b}`]), 'kp_intra_prob_b', 'var_inter_prob_b'];
+const MW_COLUMNS = MW_KEYS.flatMap((k) => [k, `e_${k}`]);
+const SOURCE_CLASS_COLUMNS = [
+  'name', 'model_id', 'model_version', 'predicted_class', 'predicted_prob', 'is_confident', 'feature_set',
+  ...CLASSES.flatMap((c) => [`p_${classColumnStem(c)}`, `e_p_${classColumnStem(c)}`]), 'n_draws', 'run_id',
+];
+
+export interface ClassifyRequest {
+  /** Master source names to classify, or 'missing': every source without a row of the current model version. */
+  names: ReadonlyArray<string> | 'missing';
+  activity: 'ingest' | 'models-run';
+  /** What the run used, for provenance (file names, "all sources"). */
+  input: string;
+  log: Logger;
+  progress: Progress;
+  mcDraws?: number;
+  modelDir?: string;
+}
+
+async function loadModel(modelDir: string) {
+  try {
+    return await loadSourceClassifier(modelDir);
+  } catch (err) {
+    if (err instanceof ModelCardMismatchError) throw new IngestError('MODEL_MISMATCH', err.message, { file: join(modelDir, 'card.json') }, { cause: err });
+    throw err;
+  }
+}
+
+/** One counterpart per source: the first origin alphabetically (deterministic when several were loaded). */
+const INPUT_SQL =
+  `SELECT ${X_RAY_COLUMNS.map((c) => `m."${c}"`).join(', ')}, ${MW_COLUMNS.map((c) => `c."${c}"`).join(', ')} ` +
+  'FROM csc2.master_source m LEFT JOIN LATERAL (SELECT * FROM ml.mw_counterpart k WHERE k.name = m.name ORDER BY k.origin LIMIT 1) c ON true';
+
+function toInput(row: unknown[]): SourceInput {
+  const csc: Record<string, number | string | null> = {};
+  X_RAY_COLUMNS.forEach((c, i) => (csc[c] = (row[i] as number | string | null) ?? null));
+  const mw: MwPhotometry = {};
+  let hasMw = false;
+  MW_COLUMNS.forEach((c, i) => {
+    const v = row[X_RAY_COLUMNS.length + i];
+    if (typeof v === 'number') {
+      (mw as Record<string, number>)[c] = v;
+      hasMw = true;
+    }
+  });
+  return { csc, mw: hasMw ? mw : null };
+}
+
+function toRow(r: SourceClassification, version: string, runId: string): unknown[] {
+  return [
+    r.name, SOURCE_CLASSIFIER_ID, version, r.predictedClass, r.predictedProbability, r.confident, r.featureSet,
+    ...CLASSES.flatMap((c) => [r.probabilities[c], r.probabilityStd[c]]), r.mcDraws, runId,
+  ];
+}
+
+/** Classifies the requested sources; returns the number of ml.source_class rows written. */
+export async function classifyMasterSources(tx: Queryable, req: ClassifyRequest): Promise<number> {
+  const modelDir = req.modelDir ?? DEFAULT_MODEL_DIR;
+  const model = await loadModel(modelDir);
+  const cardText = readFileSync(join(modelDir, 'card.json'), 'utf8');
+  const card = JSON.parse(cardText) as { task?: string; evaluation?: unknown; training?: { data?: unknown } };
+  const version = model.card.version;
+  await registerModel(tx, {
+    modelId: SOURCE_CLASSIFIER_ID, version, task: card.task ?? 'source classification', sha256: model.card.model_sha256,
+    trainingData: card.training?.data ?? null, metrics: card.evaluation ?? null, cardText, cardPath: join(modelDir, 'card.json'),
+  });
+  const mcDraws = req.mcDraws ?? DEFAULT_MC_DRAWS;
+  const run = await beginRun(tx, { modelId: SOURCE_CLASSIFIER_ID, version }, req.activity, req.input, 'xtap ingest/ml/classify-sources.ts with onnxruntime-node (CPU)', { mcDraws, seed: SEED });
+  const names = req.names === 'missing' ? undefined : [...new Set(req.names)];
+  const missing = `NOT EXISTS (SELECT 1 FROM ml.source_class s WHERE s.name = m.name AND s.model_id = '${SOURCE_CLASSIFIER_ID}' AND s.model_version = $2)`;
+  const total = names?.length ?? Number((await tx.query(`SELECT count(*) FROM csc2.master_source m WHERE ${missing.replace('$2', '$1')}`, [version])).rows[0]?.[0] ?? 0);
+  req.progress.begin(`classify ${total} sources`, total);
+  const write = async (rows: unknown[][]) => {
+    if (rows.length === 0) return;
+    const inputs = rows.map(toInput);
+    const results = await classifySources(inputs, { mcDraws, seed: SEED, modelDir });
+    await upsertClassifications(tx, results.map((r) => toRow(r, version, run.runId)));
+    run.rows += results.length;
+    req.progress.advance(rows.length);
+  };
+  if (names) {
+    for (let i = 0; i < names.length; i += BATCH) {
+      const r = await tx.query(`${INPUT_SQL} WHERE m.name = ANY($1::text[]) ORDER BY m.name`, [names.slice(i, i + BATCH)]);
+      await write(r.rows);
+    }
+  } else {
+    let last = '';
+    for (;;) {
+      const r = await tx.query(`${INPUT_SQL} WHERE m.name > $1 AND ${missing} ORDER BY m.name LIMIT ${BATCH}`, [last, version]);
+      if (r.rows.length === 0) break;
+      await write(r.rows);
+      last = String(r.rows[r.rows.length - 1]?.[0]);
+    }
+  }
+  req.progress.end();
+  await endRun(tx, run);
+  req.log.info({ model: SOURCE_CLASSIFIER_ID, version, rows: run.rows, runId: run.runId }, 'sources classified');
+  return run.rows;
+}
+
+async function upsertClassifications(tx: Queryable, rows: unknown[][]): Promise<void> {
+  const cols = SOURCE_CLASS_COLUMNS.map((c) => `"${c}"`).join(', ');
+  const updates = SOURCE_CLASS_COLUMNS.filter((c) => !['name', 'model_id', 'model_version'].includes(c)).map((c) => `"${c}" = EXCLUDED."${c}"`).join(', ');
+  await tx.exec('CREATE TEMP TABLE IF NOT EXISTS xtap_stage_source_class (LIKE ml.source_class) ON COMMIT DROP');
+  await tx.exec('TRUNCATE xtap_stage_source_class');
+  await tx.copyIn('xtap_stage_source_class', SOURCE_CLASS_COLUMNS, [rows]);
+  await tx.exec(`INSERT INTO ml.source_class (${cols}) SELECT ${cols} FROM xtap_stage_source_class ON CONFLICT (name, model_id, model_version) DO UPDATE SET ${updates}`);
+}
