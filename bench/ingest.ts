@@ -2,49 +2,18 @@
  *  (parse, validate, COPY to staging, upsert) next to `psql \copy` of the same CSV into a bare table, in one run.
  *  Needs DATABASE_URL (PostgreSQL); XTAP_BENCH_ROWS overrides the row count. */
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import { pino } from 'pino';
 import pg from 'pg';
 import { migrate, openDb } from '../db/index.js';
 import { createProgress, ingestCsc2 } from '../ingest/index.js';
 import { MIGRATIONS } from '../schema/index.js';
 import type { BenchRow } from './types.js';
+import { SYNTHETIC_COLUMNS as COLUMNS, writeSyntheticMasterCsv as writeCsv } from './synthetic-csc2.js';
 
-const COLUMNS = [
-  'name', 'ra', 'dec', 'err_ellipse_r0', 'err_ellipse_r1', 'err_ellipse_ang', 'significance', 'likelihood_class',
-  'conf_flag', 'extent_flag', 'var_flag', 'flux_aper90_b', 'flux_aper90_lolim_b', 'flux_aper90_hilim_b',
-  'flux_aper90_s', 'flux_aper90_m', 'flux_aper90_h', 'hard_hm', 'hard_hs', 'hard_ms', 'var_intra_prob_b',
-  'var_inter_prob_b', 'nh_gal', 'powlaw_gamma', 'bb_kt', 'flux_powlaw', 'gal_l', 'gal_b', 'acis_num', 'acis_time',
-];
-
-async function writeCsv(file: string, rows: number): Promise<void> {
-  const out = createWriteStream(file);
-  out.write(`${COLUMNS.join(',')}\n`);
-  let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-  for (let i = 0; i < rows; i++) {
-    const ra = rand() * 360;
-    const dec = Math.asin(2 * rand() - 1) * (180 / Math.PI);
-    const f = 1e-15 * (1 + rand() * 100);
-    const line = [
-      `2CXO JBENCH${String(i).padStart(8, '0')}`, ra.toFixed(6), dec.toFixed(6), (rand() * 2).toFixed(2), (rand()).toFixed(2),
-      (rand() * 180).toFixed(1), (rand() * 50).toFixed(2), rand() < 0.9 ? 'TRUE' : 'MARGINAL', rand() < 0.1 ? 'TRUE' : 'FALSE',
-      rand() < 0.05 ? 'TRUE' : 'FALSE', rand() < 0.1 ? 'TRUE' : 'FALSE', f.toExponential(3), (f * 0.7).toExponential(3),
-      (f * 1.3).toExponential(3), (f * 0.3).toExponential(3), (f * 0.3).toExponential(3), (f * 0.4).toExponential(3),
-      (rand() * 2 - 1).toFixed(3), (rand() * 2 - 1).toFixed(3), (rand() * 2 - 1).toFixed(3), rand().toFixed(3), rand().toFixed(3),
-      (rand() * 100).toFixed(2), (1 + rand() * 2).toFixed(3), (rand() * 2).toFixed(3), f.toExponential(3), (rand() * 360).toFixed(5),
-      (rand() * 180 - 90).toFixed(5), String(1 + Math.floor(rand() * 10)), (rand() * 1e5).toFixed(1),
-    ].join(',');
-    if (!out.write(`${line}\n`)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-}
-
-async function freshDatabase(adminUrl: string, name: string): Promise<string> {
+export async function freshDatabase(adminUrl: string, name: string): Promise<string> {
   const c = new pg.Client({ connectionString: adminUrl });
   await c.connect();
   await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

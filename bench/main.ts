@@ -12,6 +12,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   cone: async () => (await import('./cone.js')).benchCone,
   votable: async () => (await import('./votable.js')).benchVotable,
   dedt: async () => (await import('./dedt.js')).benchDedt,
+  classify: async () => (await import('./classify.js')).benchClassify,
 };
 
 function table(rows: BenchRow[]): string {

@@ -663,7 +663,7 @@ def write_card_md(c):
         c['task'][0].upper() + c['task'][1:] + '.',
         '',
         f'- Model: `model.onnx` ({c["model_bytes"]} bytes, sha256 `{c["model_sha256"]}`), opset {c["onnx"]["opset"]}, dynamic event axis; model_id `{c["model_id"]}` in `ml.model`.',
-        f'- Input: `events float32[1, N, 3]` = `eventFeatures(list, {c["max_events"]})` (ml/representations, features v1: tau, log_energy, log_gap, all in [0, 1]; 0.5–7 keV events in time order).',
+        f'- Input: `events float32[1, N, 3]` = `eventFeatures(list sorted by (time, energy), {c["max_events"]})` (ml/representations, features v1: tau, log_energy, log_gap, all in [0, 1]; 0.5–7 keV events in time order).',
         f'- Outputs: `embedding float32[1, {c["embedding_dim"]}]`, `anomaly_score float32[1]` = 1 − P(steady), `kind_probabilities float32[1, 4]` (steady, flare, dip, periodic).',
         f'- Architecture: {c["architecture"]["type"]} ({c["architecture"]["n_parameters"]} parameters).',
         f'- Training: `{c["training_command"]}` ({c["training_seconds"]} s on 1 thread), {c["date"]}; seed {c["training"]["seed"]}.',

@@ -91,6 +91,20 @@ def _():
         raise AssertionError("no error raised")
 
 
+@check("joining master_source with ml.source_class gives probabilities summing to 1")
+def _():
+    t = service.search(
+        "SELECT m.name, m.flux_aper90_b, c.predicted_class, c.p_agn, c.p_cv, c.p_hm_star, c.p_lm_star, c.p_hmxb, "
+        "c.p_lmxb, c.p_ns, c.p_yso FROM csc2.master_source AS m JOIN ml.source_class AS c ON c.name = m.name",
+        maxrec=100000,
+    ).to_table()
+    assert len(t) >= 492, len(t)
+    total = sum(t[c] for c in ("p_agn", "p_cv", "p_hm_star", "p_lm_star", "p_hmxb", "p_lmxb", "p_ns", "p_yso"))
+    worst = float(np.max(np.abs(total - 1)))
+    assert worst <= 1e-6, worst
+    assert set(t["predicted_class"]) <= {"AGN", "CV", "HM-STAR", "LM-STAR", "HMXB", "LMXB", "NS", "YSO"}
+
+
 failed = sum(1 for _, e in results if e is not None)
 print(f"{len(results) - failed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
