@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { createLogger } from '../config/logger.js';
 import { openDb } from '../db/index.js';
-import { IngestError, createProgress, ingestCounterparts, ingestCsc2, runSourceClassifier, ingestEvents, runEventEncoder } from '../ingest/index.js';
+import { IngestError, createProgress, ingestCounterparts, ingestCounterpartsFromTap, ingestCsc2, runSourceClassifier, ingestEvents, runEventEncoder } from '../ingest/index.js';
 import type { Csc2TableName } from '../ingest/index.js';
 import { prepareDatabase } from '../server/bootstrap.js';
 import { AdqlError } from '../adql/errors.js';
@@ -45,10 +45,16 @@ export function buildProgram(): Command {
     .command('counterparts')
     .description('load multiwavelength counterpart photometry (Gaia, 2MASS, WISE) of CSC2 sources into ml.mw_counterpart')
     .option('--origin <name>', 'name recorded as the origin of the rows (default: the file name)')
-    .argument('<files...>', 'CSV or VOTable files with a source name column and magnitude columns')
-    .action(async (files: string[], opts: { origin?: string }) => {
+    .option('--from-tap <url>', 'instead of files: query this TAP service, uploading our sources as TAP_UPLOAD.sources (name, ra, dec)')
+    .option('--query <adql>', 'with --from-tap: the ADQL to run there, returning name and magnitude columns')
+    .argument('[files...]', 'CSV or VOTable files with a source name column and magnitude columns')
+    .action(async (files: string[], opts: { origin?: string; fromTap?: string; query?: string }) => {
+      if (opts.fromTap && !opts.query) throw new InvalidArgumentError('--from-tap needs --query with the ADQL to run on that service');
+      if (!opts.fromTap && files.length === 0) throw new InvalidArgumentError('give counterpart files, or --from-tap and --query');
       await withDatabase(async (db, log) => {
-        const reports = await ingestCounterparts(db, { files, origin: opts.origin, log, progress: createProgress(log) });
+        const reports = opts.fromTap
+          ? await ingestCounterpartsFromTap(db, { tapUrl: opts.fromTap, query: opts.query ?? '', log, progress: createProgress(log) })
+          : await ingestCounterparts(db, { files, origin: opts.origin, log, progress: createProgress(log) });
         for (const r of reports) log.info({ file: r.file, rows: r.rows, stored: r.stored, skippedUnknownSource: r.skippedUnknownSource }, 'loaded');
       });
     });

@@ -6,6 +6,8 @@ import type { Db } from '../db/index.js';
 import { loadCsc2 } from './csc2/load.js';
 import { loadCounterparts } from './counterparts.js';
 import { classifyMasterSources } from './ml/classify-sources.js';
+import { loadCounterpartsFromTap } from './federation.js';
+import type { TapCounterpartRequest } from './federation.js';
 import type { CounterpartReport } from './counterparts.js';
 import type { Csc2FileReport } from './csc2/load.js';
 import type { Csc2TableName } from './csc2/layout.js';
@@ -144,4 +146,17 @@ export async function runSourceClassifier(db: Db, req: ClassifyAllRequest): Prom
   return db.transaction((tx) =>
     classifyMasterSources(tx, { names: 'missing', activity: 'models-run', input: 'all csc2.master_source rows', log: req.log, progress: req.progress, mcDraws: req.mcDraws, modelDir: req.modelDir }),
   );
+}
+
+/** Fills ml.mw_counterpart from another TAP service (our sources uploaded, its cross-match returned) and
+ *  re-classifies the sources that gained counterparts, in one transaction. */
+export async function ingestCounterpartsFromTap(db: Db, req: TapCounterpartRequest & { classify?: boolean }): Promise<CounterpartReport[]> {
+  return db.transaction(async (tx) => {
+    const reports = await loadCounterpartsFromTap(tx, req);
+    const names = reports.flatMap((r) => r.names);
+    if (req.classify !== false && names.length) {
+      await classifyMasterSources(tx, { names, activity: 'ingest', input: `counterparts from ${req.tapUrl}`, log: req.log, progress: req.progress });
+    }
+    return reports;
+  });
 }
