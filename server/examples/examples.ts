@@ -254,7 +254,51 @@ ORDER BY column_index`,
  *  entries here in the same shape (a class filter on the classification table, the most anomalous event files,
  *  a join from csc2.master_source to the ML rows with the model version), each with `tables` naming the ml
  *  tables; test/examples.test.ts then runs them like the others. */
-export const ML_EXAMPLES: ReadonlyArray<TapExample> = [];
+export const ML_EXAMPLES: ReadonlyArray<TapExample> = [
+  {
+    id: 'ml-xray-binaries',
+    name: 'Candidate X-ray binaries from the classifier',
+    description:
+      'Joins the CSC 2 master sources with their class probabilities (`ml.source_class`, computed on ingest by the ' +
+      'model whose card is in `ml.model`) and keeps sources whose most probable class is an X-ray binary. ' +
+      '`e_p_*` are Monte-Carlo uncertainties; `feature_set` says whether multiwavelength photometry was used.',
+    query: `SELECT m.name, m.ra, m.dec, m.flux_aper90_b, c.predicted_class, c.predicted_prob, c.p_lmxb, c.e_p_lmxb,
+       c.p_hmxb, c.e_p_hmxb, c.feature_set, c.model_version
+FROM csc2.master_source AS m
+JOIN ml.source_class AS c ON c.name = m.name
+WHERE c.predicted_class = 'LMXB' OR c.predicted_class = 'HMXB'
+ORDER BY 6 DESC`,
+    tables: ['csc2.master_source', 'ml.source_class'],
+    sampleRows: { min: 1 },
+  },
+  {
+    id: 'ml-class-census',
+    name: 'Class census of a field with the model version',
+    description:
+      'How many sources of the NGC 3532 field fall in each predicted class, with the mean probability of that class, ' +
+      'per model version (rows of older model versions stay when a new one runs).',
+    query: `SELECT c.predicted_class, c.model_version, COUNT(*) AS n_sources, AVG(c.predicted_prob) AS mean_prob
+FROM ml.source_class AS c
+JOIN csc2.master_source AS m ON m.name = c.name
+WHERE 1 = CONTAINS(POINT('ICRS', m.ra, m.dec), CIRCLE('ICRS', 166.2759, -58.8454, 0.2))
+GROUP BY c.predicted_class, c.model_version
+ORDER BY 3 DESC`,
+    tables: ['ml.source_class', 'csc2.master_source'],
+    sampleRows: { min: 2 },
+  },
+  {
+    id: 'ml-model-cards',
+    name: 'Model cards and provenance of the ML products',
+    description:
+      'Every model that produced ML rows, with its version, task and the runs that used it (ingest or models run).',
+    query: `SELECT r.run_id, r.model_id, r.model_version, r.activity, r.started_at, r.n_rows, m.task
+FROM ml.inference_run AS r
+JOIN ml.model AS m ON m.model_id = r.model_id AND m.version = r.model_version
+ORDER BY 5 DESC`,
+    tables: ['ml.inference_run', 'ml.model'],
+    sampleRows: { min: 1 },
+  },
+];
 
 /** Every example, in page order. */
 export const TAP_EXAMPLES: ReadonlyArray<TapExample> = [...CSC2_EXAMPLES, ...ML_EXAMPLES];
