@@ -16,6 +16,22 @@ done
 curl -fsS "http://127.0.0.1:$port/tap/availability" | grep -q '<vosi:available>true</vosi:available>'
 curl -fsS "http://127.0.0.1:$port/health" | grep -q '"status":"ok"'
 echo "smoke: availability and health OK"
+count() {
+  curl -fsS -G "http://127.0.0.1:$port/tap/sync" --data-urlencode LANG=ADQL --data-urlencode RESPONSEFORMAT=csv \
+    --data-urlencode "QUERY=$1" | tail -n +2 | tr -d '\r'
+}
+for t in master_source stack_source observation_source master_stack_assoc stack_observation_assoc; do
+  n=$(count "SELECT COUNT(*) AS n FROM csc2.$t")
+  [ "$n" -gt 0 ] || { echo "smoke: csc2.$t is empty"; exit 1; }
+  echo "smoke: csc2.$t has $n rows"
+done
+joined=$(count "SELECT COUNT(*) AS n FROM csc2.master_source AS m JOIN csc2.master_stack_assoc AS a ON a.name = m.name JOIN csc2.stack_observation_assoc AS so ON so.detect_stack_id = a.detect_stack_id AND so.region_id = a.region_id JOIN csc2.observation_source AS o ON o.obsid = so.obsid AND o.obi = so.obi AND o.region_id = so.region_id")
+obs=$(count "SELECT COUNT(*) AS n FROM csc2.observation_source")
+[ "$joined" = "$obs" ] || { echo "smoke: hierarchy join gives $joined rows for $obs observation detections"; exit 1; }
+classified=$(count "SELECT COUNT(*) AS n FROM ml.source_class")
+masters=$(count "SELECT COUNT(*) AS n FROM csc2.master_source")
+[ "$classified" = "$masters" ] || { echo "smoke: $classified of $masters master sources classified"; exit 1; }
+echo "smoke: hierarchy consistent ($joined detections), $classified sources classified"
 kill -TERM $pid
 wait $pid || { echo "server did not exit cleanly"; cat "$dir/server.log"; exit 1; }
 echo "smoke: clean shutdown"
