@@ -134,6 +134,20 @@ export const UDFS: ReadonlyArray<UdfDef> = [
     isAggregate: true,
     toSql: ([e, d]) => `string_agg(CAST(${e} AS text), CAST(${d} AS text))`,
   },
+  {
+    name: 'ml_embedding_distance',
+    form: 'ml_embedding_distance(a REAL[], b REAL[]) -> DOUBLE',
+    description:
+      'Euclidean distance between two embeddings of the same length (ml.event_representation.embedding); NULL if ' +
+      'either is NULL or the lengths differ. ORDER BY it to find the event files most similar to one.',
+    args: [
+      { name: 'a', kind: 'any' },
+      { name: 'b', kind: 'any' },
+    ],
+    returns: { datatype: 'double', ucd: 'stat.value' },
+    featureType: UDF_FEATURE_TYPE,
+    toSql: ([a, b]) => `ml.embedding_distance(CAST(${a} AS real[]), CAST(${b} AS real[]))`,
+  },
 ];
 
 const BY_NAME: ReadonlyMap<string, UdfDef> = new Map(

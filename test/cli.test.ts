@@ -21,7 +21,8 @@ describe.each(testDatabases())('xtap ingest csc2 (command line) on $name', (back
       drop = opened.drop;
       env = { DATABASE_URL: opened.url ?? '' };
     } else {
-      env = { XTAP_DATA_DIR: join(tmp, 'pglite') };
+      // an empty DATABASE_URL counts as unset, so a DATABASE_URL of the test run does not leak into this case
+      env = { XTAP_DATA_DIR: join(tmp, 'pglite'), DATABASE_URL: '' };
     }
     env.LOG_LEVEL = 'silent';
     vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {

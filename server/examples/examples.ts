@@ -287,6 +287,23 @@ ORDER BY 3 DESC`,
     sampleRows: { min: 2 },
   },
   {
+    id: 'ml-similar-event-files',
+    name: 'Event files most similar to one (embedding distance)',
+    description:
+      'Each ingested event file has a DeepSets embedding and an anomaly score (`ml.event_representation`). ' +
+      '`ml_embedding_distance` ranks the other files by how similar their event distributions are to the ' +
+      'Stingray/M82 file 9d2b1cb26d5d53a6; its E–t and dEdT maps are in the same table as arrays.',
+    query: `SELECT TOP 3 b.event_file_id, f.file_name, f.obsid, b.anomaly_score,
+       ml_embedding_distance(a.embedding, b.embedding) AS dist
+FROM ml.event_representation AS a
+JOIN ml.event_representation AS b ON b.model_id = a.model_id AND b.model_version = a.model_version
+JOIN ml.event_file AS f ON f.event_file_id = b.event_file_id
+WHERE a.event_file_id = '9d2b1cb26d5d53a6' AND b.event_file_id <> a.event_file_id
+ORDER BY 5`,
+    tables: ['ml.event_representation', 'ml.event_file'],
+    sampleRows: { min: 2 },
+  },
+  {
     id: 'ml-model-cards',
     name: 'Model cards and provenance of the ML products',
     description:
