@@ -2,7 +2,7 @@
  *  (E–t map, dEdT map, embedding, anomaly score) with the ml.model card and an ml.inference_run provenance row, all in
  *  the caller's transaction. Also re-runs a (new) encoder version over the stored files (`xtap models run
  *  event-encoder`). The maths lives in ml/representations and models/event-encoder; this module owns I/O and rows. */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Logger } from 'pino';
@@ -14,6 +14,8 @@ import type { EventsLike } from '../ml/representations/index.js';
 import { EventEncoderMismatchError, encodeEvents, loadEventEncoder } from '../models/event-encoder/encode.js';
 import type { EventEncoder } from '../models/event-encoder/encode.js';
 import { IngestError } from './errors.js';
+import { beginRun, endRun, nowUtc, registerModel } from './ml/provenance.js';
+import type { Run } from './ml/provenance.js';
 import type { Progress } from './progress.js';
 
 /** Per-source rule: RMS radius of the events around their centroid at most this → match a master source. */
@@ -59,53 +61,21 @@ export async function loadEncoderForIngest(modelDir?: string): Promise<EventEnco
   }
 }
 
-const nowUtc = (): string => new Date().toISOString().replace('Z', '');
-
-/** Registers the encoder's card in ml.model (once per version); a version registered with another model file is
- *  an error: a changed model must get a new version. */
+/** Registers the encoder's card in ml.model (once per version; a reused version with another model file is refused). */
 export async function registerEncoderModel(tx: Queryable, enc: EventEncoder): Promise<void> {
   const c = enc.card;
-  const existing = await tx.query('SELECT onnx_sha256 FROM ml.model WHERE model_id = $1 AND version = $2', [c.model_id, c.version]);
-  if (existing.rows.length > 0) {
-    const sha = existing.rows[0][0];
-    if (sha !== c.model_sha256) {
-      throw new IngestError('MODEL_VERSION_CONFLICT', `ml.model already has ${c.model_id} ${c.version} with model sha256 ${String(sha)}, the card says ${c.model_sha256}: bump the version`, { file: `${enc.modelDir}/card.json` });
-    }
-    return;
-  }
   const card = JSON.parse(enc.cardText) as { training?: { data?: unknown }; evaluation?: { test?: Record<string, unknown> } };
   const test = card.evaluation?.test ?? {};
   const metrics = Object.fromEntries(Object.entries(test).filter(([k]) => (k.startsWith('auc_') && !k.includes('by_')) || k === 'accuracy_4class'));
-  await tx.query(
-    'INSERT INTO ml.model (model_id, version, task, onnx_sha256, training_data, metrics, card, registered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-    [c.model_id, c.version, c.task, c.model_sha256, JSON.stringify(card.training?.data ?? null), JSON.stringify(metrics), enc.cardText, nowUtc()],
-  );
+  await registerModel(tx, {
+    modelId: c.model_id, version: c.version, task: c.task, sha256: c.model_sha256, trainingData: card.training?.data ?? null,
+    metrics, cardText: enc.cardText, cardPath: `${enc.modelDir}/card.json`,
+  });
 }
 
-interface Run {
-  runId: string;
-  startedAt: string;
-  rows: number;
-}
-
-async function beginRun(tx: Queryable, enc: EventEncoder, activity: 'ingest' | 'models-run', input: string): Promise<Run> {
-  const startedAt = nowUtc();
-  const runId = `${enc.card.model_id}-${enc.card.version}-${startedAt.replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
+function beginEncoderRun(tx: Queryable, enc: EventEncoder, activity: 'ingest' | 'models-run', input: string): Promise<Run> {
   const parameters = { max_events: enc.card.max_events, features_version: EVENT_FEATURES_VERSION, et_map: 'counts, 24x16, 0.5-7 keV', dedt_map: "method auto, normalize 'sum'" };
-  await tx.query(
-    'INSERT INTO ml.inference_run (run_id, model_id, model_version, activity, input, agent, parameters, started_at, n_rows) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0)',
-    [runId, enc.card.model_id, enc.card.version, activity, input, 'xtap ingest/events.ts with onnxruntime-node (CPU)', JSON.stringify(parameters), startedAt],
-  );
-  return { runId, startedAt, rows: 0 };
-}
-
-/** Closes a run; a run that produced nothing is removed so re-ingests leave no empty provenance behind. */
-async function endRun(tx: Queryable, run: Run): Promise<void> {
-  if (run.rows === 0) {
-    await tx.query('DELETE FROM ml.inference_run WHERE run_id = $1', [run.runId]);
-    return;
-  }
-  await tx.query('UPDATE ml.inference_run SET ended_at = $2, n_rows = $3 WHERE run_id = $1', [run.runId, nowUtc(), run.rows]);
+  return beginRun(tx, { modelId: enc.card.model_id, version: enc.card.version }, activity, input, 'xtap ingest/events.ts with onnxruntime-node (CPU)', parameters);
 }
 
 /** Computes and inserts one representation row; returns the anomaly score, or undefined if the row existed. */
@@ -236,7 +206,7 @@ async function* eventRows(id: string, list: EventList, pi: Float64Array | null, 
 /** Loads event files into the ml tables inside `tx` (the caller's transaction: any failure changes nothing). */
 export async function loadEventFiles(tx: Queryable, files: ReadonlyArray<string>, enc: EventEncoder, opts: EventIngestOptions): Promise<EventFileReport[]> {
   await registerEncoderModel(tx, enc);
-  const run = await beginRun(tx, enc, 'ingest', JSON.stringify(files.map((f) => basename(f))));
+  const run = await beginEncoderRun(tx, enc, 'ingest', JSON.stringify(files.map((f) => basename(f))));
   const reports: EventFileReport[] = [];
   for (const file of files) {
     let buf: Buffer;
@@ -329,7 +299,7 @@ export async function runEncoderOverStoredFiles(tx: Queryable, enc: EventEncoder
   const ids = todo.rows.map((r) => String(r[0]));
   const base = { modelId: enc.card.model_id, modelVersion: enc.card.version, skipped: total - ids.length };
   if (ids.length === 0) return { ...base, runId: null, added: 0 };
-  const run = await beginRun(tx, enc, 'models-run', JSON.stringify({ table: 'ml.event', event_file_id: ids }));
+  const run = await beginEncoderRun(tx, enc, 'models-run', JSON.stringify({ table: 'ml.event', event_file_id: ids }));
   opts.progress.begin(`${enc.card.model_id} ${enc.card.version}`, ids.length);
   for (const id of ids) {
     const events = await loadStoredEvents(tx, id);
