@@ -5,9 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 port="${SMOKE_PORT:-18080}"
 dir=$(mktemp -d)
-XTAP_DATA_DIR="$dir/pglite" XTAP_RESULTS_DIR="$dir/results" PORT="$port" LOG_LEVEL=warn npm start >"$dir/server.log" 2>&1 &
+XTAP_DATA_DIR="$dir/pglite" XTAP_RESULTS_DIR="$dir/results" PORT="$port" LOG_LEVEL=info npm start >"$dir/server.log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
+trap 'rc=$?; [ $rc -ne 0 ] && { echo "--- server log"; grep -v "\"msg\":\"request\"" "$dir/server.log" | tail -30; }; kill $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
 for _ in $(seq 1 120); do
   curl -fsS "http://127.0.0.1:$port/tap/availability" >/dev/null 2>&1 && break
   kill -0 $pid 2>/dev/null || { cat "$dir/server.log"; echo "server exited"; exit 1; }
@@ -32,6 +32,13 @@ classified=$(count "SELECT COUNT(*) AS n FROM ml.source_class")
 masters=$(count "SELECT COUNT(*) AS n FROM csc2.master_source")
 [ "$classified" = "$masters" ] || { echo "smoke: $classified of $masters master sources classified"; exit 1; }
 echo "smoke: hierarchy consistent ($joined detections), $classified sources classified"
-kill -TERM $pid
+# SIGTERM to the node process itself (npm does not forward signals to its child), then npm must exit 0
+node_pid=""
+for p in $(pgrep -f "node dist/server/main.js"); do
+  tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "PORT=$port" && node_pid=$p
+done
+[ -n "$node_pid" ] || { echo "smoke: cannot find the server process"; exit 1; }
+kill -TERM "$node_pid"
 wait $pid || { echo "server did not exit cleanly"; cat "$dir/server.log"; exit 1; }
+grep -q '"msg":"stopped"' "$dir/server.log" || { echo "server log has no clean stop"; cat "$dir/server.log"; exit 1; }
 echo "smoke: clean shutdown"
