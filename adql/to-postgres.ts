@@ -266,8 +266,17 @@ class Translator {
       merged.push(...joinCols);
       columns = [...joinCols, ...l.shape.columns.filter((b) => !usedL.has(b)), ...r.shape.columns.filter((b) => !usedR.has(b))];
     } else {
-      // The ADQL grammar makes the join specification optional: no condition means every pair of rows.
-      sql = j.type === 'INNER' || j.type === 'CROSS' ? `${l.sql} CROSS JOIN ${r.sql}` : `${l.sql} ${keyword} ${r.sql} ON TRUE`;
+      // The ADQL BNF leaves the join specification optional, but SQL-92 (and every database engine) requires one for
+      // INNER and OUTER joins, and the IVOA corpus marks "t1 INNER JOIN t2" invalid: only CROSS/comma joins pair all rows.
+      if (j.type !== 'CROSS') {
+        throw new AdqlError(
+          'INVALID_QUERY',
+          `${j.type === 'INNER' ? 'JOIN' : `${j.type} OUTER JOIN`} needs a join condition`,
+          j.span,
+          { hint: 'add ON <condition> or USING (<columns>), use NATURAL JOIN, or write CROSS JOIN to pair every row' },
+        );
+      }
+      sql = `${l.sql} CROSS JOIN ${r.sql}`;
       columns = [...l.shape.columns, ...r.shape.columns];
     }
     return { sql: j.parenthesized ? `(${sql})` : sql, shape: { entries, columns, merged, hidden } };

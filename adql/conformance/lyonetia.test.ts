@@ -20,9 +20,9 @@ describe.skipIf(!present && !required)('lyonetia ADQL corpus', () => {
     const failures = results.filter((r) => r.outcome === 'FAIL').map((r) => `${r.query.file} ${r.query.uuid}: ${r.problem ?? ''}`);
     expect(failures, formatSummary(files)).toEqual([]);
     expect(results.length).toBeGreaterThan(490);
-    // Every valid query parses; only the invalid item documented in exceptions.ts is accepted.
+    // Every valid query parses, and every invalid one is rejected (by the parser or the translator).
     expect(results.filter((r) => r.query.valid && r.outcome !== 'ok' && r.outcome !== 'ok-translate-excepted')).toEqual([]);
-    expect(results.filter((r) => r.outcome === 'accepted-excepted').length).toBe(1);
+    expect(results.filter((r) => r.outcome === 'accepted-excepted').length).toBe(0);
   });
 
   it('lists no stale exceptions', () => {
