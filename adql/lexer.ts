@@ -55,7 +55,7 @@ export function tokenize(input: string): Token[] {
       lineStart = pos;
       continue;
     }
-    if (/\s/.test(c)) {
+    if (c === ' ' || c === '\t' || c === '\r' || ((c < '!' || c > '~') && /\s/.test(c))) {
       pos++;
       continue;
     }

@@ -177,7 +177,8 @@ describe('healpixRangesForCone', () => {
 
   it('picks coarser query orders for larger radii', () => {
     expect(queryOrderForRadius(1 / 3600, 14)).toBe(14);
-    expect(queryOrderForRadius(10 / 60, 14)).toBe(11);
+    expect(queryOrderForRadius(1 / 60, 14)).toBe(13);
+    expect(queryOrderForRadius(10 / 60, 14)).toBe(10);
     expect(queryOrderForRadius(1, 14)).toBe(8);
     expect(queryOrderForRadius(10 / 60, 9)).toBe(9);
   });

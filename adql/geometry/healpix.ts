@@ -10,7 +10,7 @@ export const MAX_HEALPIX_ORDER = 14;
 /** The coarse order of a cone query is the finest one whose disc stays around this many pixels: enough to hug the
  *  disc (the covered area is ~1.4× the disc's), few enough that ranges stay in the tens and the pixel walk
  *  takes well under a millisecond. See README.md for the measured trade-off. */
-export const TARGET_QUERY_PIXELS = 200;
+export const TARGET_QUERY_PIXELS = 96;
 
 /** Added to every query radius (radians, ~0.2 mas): absorbs rounding in ang2pix near the poles and in the
  *  library's disc walk, so a point on the disc edge can never fall in an uncovered pixel. */
