@@ -49,24 +49,26 @@ async function loadModel(modelDir: string) {
   }
 }
 
-/** One counterpart per source: the first origin alphabetically (deterministic when several were loaded). */
+/** A counterpart row whose magnitudes are all NULL means "cross-matched, nothing found". */
+const NO_PHOTOMETRY_SQL = MW_KEYS.map((k) => `k."${k}" IS NULL`).join(' AND ');
+/** One counterpart per source: rows with photometry before "nothing found" rows, then the first origin alphabetically
+ *  (deterministic when several were loaded). The last column says whether the source has any ml.mw_counterpart row
+ *  (= was cross-matched); the classifier treats "cross-matched, nothing found" as information (mw = {}), and a source
+ *  without any row as not cross-matched (mw = null, X-ray-only network). */
 const INPUT_SQL =
-  `SELECT ${X_RAY_COLUMNS.map((c) => `m."${c}"`).join(', ')}, ${MW_COLUMNS.map((c) => `c."${c}"`).join(', ')} ` +
-  'FROM csc2.master_source m LEFT JOIN LATERAL (SELECT * FROM ml.mw_counterpart k WHERE k.name = m.name ORDER BY k.origin LIMIT 1) c ON true';
+  `SELECT ${X_RAY_COLUMNS.map((c) => `m."${c}"`).join(', ')}, ${MW_COLUMNS.map((c) => `c."${c}"`).join(', ')}, (c.name IS NOT NULL) AS mw_searched ` +
+  `FROM csc2.master_source m LEFT JOIN LATERAL (SELECT * FROM ml.mw_counterpart k WHERE k.name = m.name ORDER BY (${NO_PHOTOMETRY_SQL}), k.origin LIMIT 1) c ON true`;
 
 function toInput(row: unknown[]): SourceInput {
   const csc: Record<string, number | string | null> = {};
   X_RAY_COLUMNS.forEach((c, i) => (csc[c] = (row[i] as number | string | null) ?? null));
   const mw: MwPhotometry = {};
-  let hasMw = false;
   MW_COLUMNS.forEach((c, i) => {
     const v = row[X_RAY_COLUMNS.length + i];
-    if (typeof v === 'number') {
-      (mw as Record<string, number>)[c] = v;
-      hasMw = true;
-    }
+    if (typeof v === 'number') (mw as Record<string, number>)[c] = v;
   });
-  return { csc, mw: hasMw ? mw : null };
+  const searched = row[X_RAY_COLUMNS.length + MW_COLUMNS.length] === true;
+  return { csc, mw: searched ? mw : null };
 }
 
 function toRow(r: SourceClassification, version: string, runId: string): unknown[] {

@@ -106,6 +106,14 @@ describe('source-classifier classifySources', () => {
     });
   });
 
+  it('cross-matched without counterpart (mw {}) uses the X-ray+MW network, mw null the X-ray-only one', async () => {
+    const csc = per[1] as CscRow;
+    const [searched, notSearched] = await classifySources([{ csc, mw: {} }, { csc, mw: null }], { mcDraws: 0, seed: 1 });
+    expect(searched.featureSet).toBe('xray+mw');
+    expect(notSearched.featureSet).toBe('xray');
+    expect(searched.probabilities).not.toEqual(notSearched.probabilities);
+  });
+
   it('rejects invalid options', async () => {
     await expect(classifySources(rows, { mcDraws: -1, seed: 1 })).rejects.toThrow(RangeError);
     await expect(classifySources(rows, { mcDraws: 1.5, seed: 1 })).rejects.toThrow(RangeError);
@@ -124,7 +132,7 @@ describe('source-classifier model/card validation', () => {
   it('throws on a wrong feature count in the card', async () => {
     const dir = cardWith((card) => {
       const inputs = card.inputs as { shape: (string | number)[] }[];
-      inputs[1].shape = ['N', 31];
+      inputs[1].shape = ['N', 32];
     });
     await expect(loadSourceClassifier(dir)).rejects.toThrow(/shape/);
   });

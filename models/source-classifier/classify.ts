@@ -297,6 +297,7 @@ export function sampleMeasurements(m: Measurements, s: MeasurementSigmas, rng: N
     pIntra: m.pIntra,
     pInter: m.pInter,
     mags,
+    mwSearched: m.mwSearched,
   };
 }
 
