@@ -5,6 +5,7 @@
  * (sha256, input/output names, shapes, embedding size, feature version, kinds) before anything runs, so a
  * mismatched model fails before a row is written. Knows nothing of the database.
  */
+import { cachedByDirectory, createCpuSession } from '../onnx-loader.js';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -167,7 +168,6 @@ export function validateEncoder(session: SessionSignature, card: EventEncoderCar
   check('output', card.outputs, session.outputNames, session.outputMetadata, expectOut);
 }
 
-const cache = new Map<string, Promise<EventEncoder>>();
 
 async function load(modelDir: string): Promise<EventEncoder> {
   let cardText: string;
@@ -192,22 +192,13 @@ async function load(modelDir: string): Promise<EventEncoder> {
   }
   const sha = createHash('sha256').update(bytes).digest('hex');
   if (sha !== card.model_sha256) throw new EventEncoderMismatchError(modelDir, `sha256 of ${card.model_file} is ${sha}, card says ${card.model_sha256}`);
-  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const session = await createCpuSession(bytes);
   validateEncoder(session, card, modelDir);
   return { modelDir, card, cardText, session };
 }
 
 /** Loads (once per directory) and validates the encoder; rejects with EventEncoderMismatchError. */
-export function loadEventEncoder(modelDir?: string): Promise<EventEncoder> {
-  const dir = path.resolve(modelDir ?? defaultEncoderDir());
-  let p = cache.get(dir);
-  if (p === undefined) {
-    p = load(dir);
-    cache.set(dir, p);
-    p.catch(() => cache.delete(dir));
-  }
-  return p;
-}
+export const loadEventEncoder: (modelDir?: string) => Promise<EventEncoder> = cachedByDirectory(load, defaultEncoderDir);
 
 /** Runs the model on a feature matrix (rows × 3, row-major) with at least one row. */
 export async function encodeFeatures(encoder: EventEncoder, features: Float32Array, rows: number): Promise<{ embedding: Float32Array; anomalyScore: number; kindProbabilities: Float32Array }> {

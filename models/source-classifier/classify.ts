@@ -9,6 +9,7 @@
  * The PRNG is seeded per source from (seed, source name or row index), so a source's result does not
  * depend on the other rows of the batch.
  */
+import { cachedByDirectory, createCpuSession } from '../onnx-loader.js';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -176,7 +177,6 @@ export function validateModel(session: SessionSignature, card: ModelCard): void 
     throw new ModelCardMismatchError('card feature order differs from features.ts FEATURE_NAMES');
 }
 
-const cache = new Map<string, Promise<SourceClassifier>>();
 
 async function load(modelDir: string): Promise<SourceClassifier> {
   const cardPath = path.join(modelDir, 'card.json');
@@ -186,22 +186,13 @@ async function load(modelDir: string): Promise<SourceClassifier> {
   const sha = createHash('sha256').update(bytes).digest('hex');
   if (sha !== card.model_sha256)
     throw new ModelCardMismatchError(`sha256 of ${modelPath} is ${sha}, card says ${card.model_sha256}`);
-  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const session = await createCpuSession(bytes);
   validateModel(session, card);
   return { modelDir, card, session };
 }
 
 /** Loads (once per directory) and validates the classifier. */
-export function loadSourceClassifier(modelDir?: string): Promise<SourceClassifier> {
-  const dir = path.resolve(modelDir ?? defaultModelDir());
-  let p = cache.get(dir);
-  if (p === undefined) {
-    p = load(dir);
-    cache.set(dir, p);
-    p.catch(() => cache.delete(dir));
-  }
-  return p;
-}
+export const loadSourceClassifier: (modelDir?: string) => Promise<SourceClassifier> = cachedByDirectory(load, defaultModelDir);
 
 // ------------------------------------------------------------------------------------------------
 // Seeded PRNG: FNV-1a (source key) -> splitmix32 -> xoshiro128**; Box-Muller normals.
