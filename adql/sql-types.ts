@@ -26,7 +26,7 @@ export interface Typed {
   isInt: boolean;
   /** PostgreSQL's result type certainly equals `datatype` (no output CAST needed). */
   exact: boolean;
-  /** A bare `$n` string parameter whose type PostgreSQL infers from context. */
+  /** A bare `$n` string parameter (or, with inlineLiterals, an untyped '…' literal) whose type PostgreSQL infers from context. */
   isParam?: boolean;
   /** The expression is exactly this column. */
   binding?: Binding;

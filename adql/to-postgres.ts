@@ -18,6 +18,10 @@ import type { ColumnMeta } from '../schema/types.js';
 export interface TranslateOptions {
   /** Upper bound on returned rows (the TAP layer passes MAXREC + 1); combined with TOP as min(TOP, rowLimit). */
   rowLimit?: number;
+  /** Write string literals into the SQL as standard-conforming literals ('…' with ' doubled; NUL refused) instead
+   *  of $n parameters, for statements that take no parameters (COPY). Run the SQL with
+   *  standard_conforming_strings on. Default false. */
+  inlineLiterals?: boolean;
 }
 
 export interface Translation {
@@ -46,7 +50,7 @@ export function translateQuery(q: Query, catalog: Catalog, opts: TranslateOption
   if (opts.rowLimit !== undefined && (!Number.isSafeInteger(opts.rowLimit) || opts.rowLimit < 0)) {
     throw new RangeError(`rowLimit must be a non-negative integer, got ${opts.rowLimit}`);
   }
-  const t = new Translator(catalog);
+  const t = new Translator(catalog, opts.inlineLiterals === true);
   const r = t.statement(q, opts.rowLimit);
   return { sql: r.sql, params: t.params, columns: r.columns.map((c) => c.meta) };
 }
@@ -57,9 +61,13 @@ class Translator {
   private readonly exprs: ExprTranslator;
   private ctes: CteDef[] = [];
 
-  constructor(private readonly catalog: Catalog) {
+  constructor(
+    private readonly catalog: Catalog,
+    inlineLiterals = false,
+  ) {
     this.exprs = new ExprTranslator({
       params: this.params,
+      inlineLiterals,
       subquery: (q, parent) => this.query(q, parent, undefined, false),
     });
   }

@@ -18,6 +18,8 @@ import type { ColumnMeta } from '../schema/types.js';
 /** What expression translation needs from the query translator. */
 export interface ExprHost {
   params: unknown[];
+  /** String literals go into the SQL text instead of `params` (TranslateOptions.inlineLiterals). */
+  inlineLiterals?: boolean;
   /** Translates a subquery whose outer scope is `parent`. */
   subquery(q: Query, parent: Scope): { sql: string; columns: ReadonlyArray<{ meta: ColumnMeta }> };
 }
@@ -62,9 +64,18 @@ function typeError(message: string, span: Span, hint?: string): AdqlError {
 export class ExprTranslator {
   constructor(private readonly host: ExprHost) {}
 
-  private param(value: string): Typed {
-    this.host.params.push(value);
-    return { sql: `$${this.host.params.length}`, prec: PREC.ATOM, kind: 'string', datatype: 'char', arraysize: '*', isInt: false, exact: true, isParam: true };
+  private param(value: string, span: Span): Typed {
+    let sql: string;
+    if (this.host.inlineLiterals) {
+      // A standard-conforming literal is untyped like an unbound $n, so it resolves the same way; only ' needs
+      // doubling (backslashes are plain with standard_conforming_strings on). PostgreSQL text cannot hold NUL.
+      if (value.includes('\u0000')) throw new AdqlError('UNSUPPORTED', 'string literals cannot contain the NUL character (U+0000)', span);
+      sql = `'${value.replace(/'/g, "''")}'`;
+    } else {
+      this.host.params.push(value);
+      sql = `$${this.host.params.length}`;
+    }
+    return { sql, prec: PREC.ATOM, kind: 'string', datatype: 'char', arraysize: '*', isInt: false, exact: true, isParam: true };
   }
 
   /** A string parameter embedded where PostgreSQL cannot infer its type gets an explicit text cast. */
@@ -102,7 +113,7 @@ export class ExprTranslator {
         };
       }
       case 'string':
-        return this.param(e.value);
+        return this.param(e.value, e.span);
       case 'null':
         return { sql: 'NULL', prec: PREC.ATOM, kind: 'null', datatype: 'char', isInt: false, exact: true };
       case 'boolean':

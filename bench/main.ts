@@ -13,6 +13,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   votable: async () => (await import('./votable.js')).benchVotable,
   dedt: async () => (await import('./dedt.js')).benchDedt,
   classify: async () => (await import('./classify.js')).benchClassify,
+  download: async () => (await import('./download.js')).benchDownload,
 };
 
 function table(rows: BenchRow[]): string {

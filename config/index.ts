@@ -29,6 +29,8 @@ const EnvSchema = z.object({
   XTAP_UPLOAD_ALLOW_PRIVATE: z.enum(['0', '1', 'true', 'false']).default('0'),
   XTAP_WORKERS: int(2),
   XTAP_POOL_SIZE: int(10),
+  /** Serve VOTable BINARY2 results from PostgreSQL through binary COPY (the bulk path); 0 forces the cursor path. */
+  XTAP_BULK_COPY: z.enum(['0', '1', 'true', 'false']).default('1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -56,6 +58,8 @@ export interface Config {
     uploadAllowPrivate: boolean;
   };
   workers: number;
+  /** Use PostgreSQL binary COPY for BINARY2 results when every column type allows (XTAP_BULK_COPY). */
+  bulkCopy: boolean;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -102,6 +106,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       uploadAllowPrivate: e.XTAP_UPLOAD_ALLOW_PRIVATE === '1' || e.XTAP_UPLOAD_ALLOW_PRIVATE === 'true',
     },
     workers: e.XTAP_WORKERS,
+    bulkCopy: e.XTAP_BULK_COPY === '1' || e.XTAP_BULK_COPY === 'true',
     logLevel: e.LOG_LEVEL,
   });
 }

@@ -146,6 +146,55 @@ export class PgDb extends PgQueryable implements Db {
     }
   }
 
+  async describe(sql: string, opts: Omit<StreamOptions, 'batchSize'>): Promise<ReadonlyArray<{ name: string; dataTypeID: number }>> {
+    return this.transaction(
+      async (tx) => {
+        await tx.exec('SET LOCAL standard_conforming_strings = on');
+        // LIMIT 0 plans the query and stops before reading any row.
+        return (await tx.query(`SELECT * FROM (${sql}) AS xtap_describe LIMIT 0`)).fields;
+      },
+      { readOnly: opts.readOnly, statementTimeoutMs: opts.statementTimeoutMs },
+    );
+  }
+
+  async *copyOut(sql: string, opts: Omit<StreamOptions, 'batchSize'>): AsyncGenerator<Uint8Array, void, undefined> {
+    const client = await this.pool.connect();
+    let pid: number | undefined;
+    let done = false;
+    let copy: ReturnType<typeof copyStreams.to> | undefined;
+    const cancel = () => {
+      if (pid !== undefined) this.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+    };
+    const onAbort = () => {
+      cancel();
+      copy?.destroy();
+    };
+    try {
+      pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      await client.query(opts.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
+      if (opts.statementTimeoutMs) await client.query(`SET LOCAL statement_timeout = ${Math.floor(opts.statementTimeoutMs)}`);
+      // The translator's inline literals are standard-conforming: backslashes are plain characters.
+      await client.query('SET LOCAL standard_conforming_strings = on');
+      if (opts.signal?.aborted) throw new DbError('query cancelled', '57014');
+      copy = client.query(copyStreams.to(`COPY (${sql}) TO STDOUT (FORMAT binary)`));
+      for await (const chunk of copy as AsyncIterable<Buffer>) yield chunk;
+      await client.query('COMMIT');
+      done = true;
+    } catch (err) {
+      throw DbError.wrap(err);
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+      // Stopped early (client gone, MAXREC) or failed: the backend may still be copying. Cancel it and destroy the
+      // connection rather than return a client in the middle of a COPY to the pool (as stream() does).
+      if (!done) {
+        cancel();
+        copy?.destroy();
+      }
+      client.release(done ? undefined : true);
+    }
+  }
+
   private closed = false;
 
   async close(): Promise<void> {

@@ -58,7 +58,8 @@ export const TABLEDATA_DIALECT: TextDialect = {
 
 const utf8 = new TextEncoder();
 
-interface RowSink {
+/** Encodes rows one at a time (the JS-row serializations). */
+interface RowWriter {
   /** Encodes one row, or throws leaving the output as it was before the row. */
   writeRow(row: Row): void;
   /** Output chunks ready to go, removed from the sink. */
@@ -67,7 +68,43 @@ interface RowSink {
   finish(): Uint8Array[];
 }
 
-class TabledataSink implements RowSink {
+/** Where the rows of a document go: one piece of input at a time (a batch of JS rows, or a buffer of PostgreSQL
+ *  binary COPY data for the bulk path in pg-copy-binary.ts), counted against MAXREC, out as document chunks. */
+export interface RowSink<T> {
+  /** Rows written so far (complete rows only). */
+  readonly rows: number;
+  /** Writes the rows of one piece while fewer than `limit` rows are written; returns true when a further row
+   *  arrived past the limit (MAXREC overflow: the caller stops reading). Throws leaving the output on a row
+   *  boundary, with `rows` counting what was written. */
+  write(piece: T, limit: number): boolean;
+  /** The source ended normally: throws if it ended inside a row. */
+  end?(): void;
+  /** Output chunks ready to go, removed from the sink. */
+  take(): Uint8Array[];
+  /** Everything still buffered, closing the STREAM content (base64 padding) for binary. */
+  finish(): Uint8Array[];
+}
+
+class BatchSink implements RowSink<Row[]> {
+  rows = 0;
+  constructor(private readonly writer: RowWriter) {}
+  write(batch: Row[], limit: number): boolean {
+    for (let i = 0; i < batch.length; i++) {
+      if (this.rows >= limit) return true;
+      this.writer.writeRow(batch[i] as Row);
+      this.rows++;
+    }
+    return false;
+  }
+  take(): Uint8Array[] {
+    return this.writer.take();
+  }
+  finish(): Uint8Array[] {
+    return this.writer.finish();
+  }
+}
+
+class TabledataSink implements RowWriter {
   private text = '';
   private out: Uint8Array[] = [];
   private readonly fmts: TextFormatter[];
@@ -108,39 +145,25 @@ class TabledataSink implements RowSink {
   }
 }
 
-/** BINARY / BINARY2 rows in one growable buffer; complete rows leave as base64 lines. */
-class BinarySink implements RowSink {
-  private buf: Uint8Array;
-  private dv: DataView;
-  private pos = 0;
+/** The growable output buffer of the binary serializations: writers put complete rows at `pos` after
+ *  `reserve`, and whole base64 lines of them leave as the buffer fills. Shared by BinarySink (JS rows) and the
+ *  COPY transcoder (pg-copy-binary.ts). */
+export class Base64RowBuffer {
+  buf: Uint8Array;
+  dv: DataView;
+  /** End of the last complete row. */
+  pos = 0;
   private out: Uint8Array[] = [];
-  private readonly writers: BinaryWriter[];
-  private readonly nullWriters: BinaryNullWriter[];
-  private readonly maxBytes: Array<(v: unknown) => number>;
-  private readonly varCols: number[];
-  private readonly maskBytes: number;
-  private readonly fixedRowBytes: number;
 
-  constructor(fields: ReadonlyArray<EncoderColumn>, nullValues: ReadonlyArray<number | bigint | undefined>, hasMask: boolean, chunkBytes: number) {
-    const codecs = fields.map((f, i) => buildBinaryCodec(f, nullValues[i]));
-    this.writers = codecs.map((c) => c.write);
-    this.nullWriters = codecs.map((c) => c.writeNull);
-    this.maxBytes = codecs.map((c) => c.maxBytes);
-    this.varCols = [];
-    this.maskBytes = hasMask ? (fields.length + 7) >> 3 : 0;
-    let fixed = this.maskBytes;
-    codecs.forEach((c, i) => {
-      if (c.fixedBytes < 0) this.varCols.push(i);
-      else fixed += c.fixedBytes;
-    });
-    this.fixedRowBytes = fixed;
+  constructor(chunkBytes: number) {
     const size = Math.max(BASE64_LINE_BYTES, Math.ceil(chunkBytes / BASE64_LINE_BYTES) * BASE64_LINE_BYTES);
     this.buf = new Uint8Array(size);
     this.dv = new DataView(this.buf.buffer);
   }
 
-  /** Makes room for n more bytes at pos, sending whole base64 lines of complete rows out first. */
-  private reserve(n: number): void {
+  /** Makes room for n more bytes at pos, sending whole base64 lines of complete rows out first. `buf` and `dv`
+   *  may be replaced: read them after this call. */
+  reserve(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const k = Math.floor(this.pos / BASE64_LINE_BYTES) * BASE64_LINE_BYTES;
     if (k > 0) {
@@ -154,6 +177,44 @@ class BinarySink implements RowSink {
       this.buf = bigger;
       this.dv = new DataView(bigger.buffer);
     }
+  }
+
+  take(): Uint8Array[] {
+    const o = this.out;
+    this.out = [];
+    return o;
+  }
+
+  finish(): Uint8Array[] {
+    if (this.pos > 0) this.out.push(encodeBase64Lines(this.buf, this.pos));
+    this.pos = 0;
+    return this.take();
+  }
+}
+
+/** BINARY / BINARY2 rows from JS values, through the per-column codecs. */
+class BinarySink extends Base64RowBuffer implements RowWriter {
+  private readonly writers: BinaryWriter[];
+  private readonly nullWriters: BinaryNullWriter[];
+  private readonly maxBytes: Array<(v: unknown) => number>;
+  private readonly varCols: number[];
+  private readonly maskBytes: number;
+  private readonly fixedRowBytes: number;
+
+  constructor(fields: ReadonlyArray<EncoderColumn>, nullValues: ReadonlyArray<number | bigint | undefined>, hasMask: boolean, chunkBytes: number) {
+    super(chunkBytes);
+    const codecs = fields.map((f, i) => buildBinaryCodec(f, nullValues[i]));
+    this.writers = codecs.map((c) => c.write);
+    this.nullWriters = codecs.map((c) => c.writeNull);
+    this.maxBytes = codecs.map((c) => c.maxBytes);
+    this.varCols = [];
+    this.maskBytes = hasMask ? (fields.length + 7) >> 3 : 0;
+    let fixed = this.maskBytes;
+    codecs.forEach((c, i) => {
+      if (c.fixedBytes < 0) this.varCols.push(i);
+      else fixed += c.fixedBytes;
+    });
+    this.fixedRowBytes = fixed;
   }
 
   writeRow(row: Row): void {
@@ -191,18 +252,6 @@ class BinarySink implements RowSink {
     // Only now is the row committed; a throw above leaves pos at the previous row's end.
     this.pos = p;
   }
-
-  take(): Uint8Array[] {
-    const o = this.out;
-    this.out = [];
-    return o;
-  }
-
-  finish(): Uint8Array[] {
-    if (this.pos > 0) this.out.push(encodeBase64Lines(this.buf, this.pos));
-    this.pos = 0;
-    return this.take();
-  }
 }
 
 function defaultDescribeError(err: unknown): string {
@@ -228,7 +277,7 @@ export function effectiveNullValues(fields: ReadonlyArray<EncoderColumn>, serial
  *  `QUERY_STATUS=OVERFLOW` INFO after the TABLE. If the source throws, the rows so far are kept, the binary
  *  stream is closed on a row boundary, and a trailing `QUERY_STATUS=ERROR` INFO carries the message; the
  *  generator then completes normally and reports the error through `onEnd`. */
-export async function* encodeVotable(
+export function encodeVotable(
   doc: VotableDocInfo,
   fields: ReadonlyArray<EncoderColumn>,
   batches: AsyncIterable<Row[]> | Iterable<Row[]>,
@@ -236,17 +285,32 @@ export async function* encodeVotable(
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const { serialization } = opts;
   const chunkBytes = opts.chunkBytes ?? 65536;
+  return encodeVotableWith(doc, fields, batches, (nullValues) =>
+    new BatchSink(serialization === 'TABLEDATA' ? new TabledataSink(fields, nullValues, chunkBytes) : new BinarySink(fields, nullValues, serialization === 'BINARY2', chunkBytes)),
+    opts,
+  );
+}
+
+/** The document driver behind encodeVotable, for any kind of input piece: `makeSink` gets the effective integer
+ *  null sentinels (also written as VALUES null) and returns the sink that turns pieces into rows. Head, tail,
+ *  MAXREC/OVERFLOW, trailing ERROR and `onEnd` behave exactly as in encodeVotable. */
+export async function* encodeVotableWith<T>(
+  doc: VotableDocInfo,
+  fields: ReadonlyArray<EncoderColumn>,
+  source: AsyncIterable<T> | Iterable<T>,
+  makeSink: (nullValues: ReadonlyArray<number | bigint | undefined>) => RowSink<T>,
+  opts: VotableEncodeOptions,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const { serialization } = opts;
   const nullValues = effectiveNullValues(fields, serialization);
   const frame = buildDocumentFrame(doc, fields, nullValues, opts.version ?? '1.4');
   const [open, close] =
     serialization === 'TABLEDATA'
       ? ['<DATA><TABLEDATA>\n', '</TABLEDATA></DATA>\n']
       : [`<DATA><${serialization}><STREAM encoding="base64">\n`, `</STREAM></${serialization}></DATA>\n`];
-  const sink: RowSink =
-    serialization === 'TABLEDATA' ? new TabledataSink(fields, nullValues, chunkBytes) : new BinarySink(fields, nullValues, serialization === 'BINARY2', chunkBytes);
+  const sink = makeSink(nullValues);
 
   const limit = opts.maxrec ?? Infinity;
-  let rows = 0;
   let status: EncodeSummary['status'] = 'CANCELLED';
   let error: unknown;
   try {
@@ -256,20 +320,17 @@ export async function* encodeVotable(
     if (limit <= 0) {
       // DALI §3.4.4: MAXREC=0 asks for metadata only; the result is, by definition, an overflow.
       overflow = true;
-      await closeSource(batches);
+      await closeSource(source);
     } else {
       try {
-        outer: for await (const batch of batches) {
-          for (let i = 0; i < batch.length; i++) {
-            if (rows >= limit) {
-              overflow = true;
-              break outer; // for-await calls the source's return(): the cursor closes here
-            }
-            sink.writeRow(batch[i] as Row);
-            rows++;
+        for await (const piece of source) {
+          if (sink.write(piece, limit)) {
+            overflow = true;
+            break; // for-await calls the source's return(): the cursor closes here
           }
           for (const chunk of sink.take()) yield chunk;
         }
+        if (!overflow) sink.end?.();
       } catch (err) {
         failed = true;
         error = err;
@@ -280,12 +341,13 @@ export async function* encodeVotable(
     const message = failed ? (opts.describeError ?? defaultDescribeError)(error) : undefined;
     yield utf8.encode(close + frame.tail(status === 'ERROR' ? 'ERROR' : overflow ? 'OVERFLOW' : 'OK', message));
   } finally {
+    const rows = sink.rows;
     opts.onEnd?.(status === 'ERROR' ? { rows, status, error } : { rows, status });
   }
 }
 
 /** Lets a source that will not be read release what it holds (a cursor opened eagerly). */
-export async function closeSource(batches: AsyncIterable<Row[]> | Iterable<Row[]>): Promise<void> {
-  const it = Symbol.asyncIterator in batches ? batches[Symbol.asyncIterator]() : batches[Symbol.iterator]();
+export async function closeSource(source: AsyncIterable<unknown> | Iterable<unknown>): Promise<void> {
+  const it = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
   await it.return?.();
 }

@@ -1,16 +1,20 @@
 /** The QueryRunner on our database: checks TAP parameters, translates ADQL against the published catalogue
  *  (plus this query's uploads), and streams the cursor's batches through the chosen encoder. Fetches
- *  MAXREC + 1 rows so the encoder can tell OVERFLOW (as opencadc's QueryRunner does). */
+ *  MAXREC + 1 rows so the encoder can tell OVERFLOW (as opencadc's QueryRunner does). BINARY2 results on
+ *  PostgreSQL take the bulk path instead when every column type allows: binary COPY transcoded to BINARY2
+ *  (votable/pg-copy-binary.ts), with the same document. */
 import type { Logger } from 'pino';
 import { translateAdql } from '../../adql/index.js';
 import { AdqlError } from '../../adql/errors.js';
 import type { Config } from '../../config/index.js';
 import type { Db } from '../../db/index.js';
 import type { Catalog } from '../../schema/index.js';
+import type { EncoderColumn } from '../../votable/column-codecs.js';
 import { encodeCsv, encodeTsv } from '../../votable/csv-encoder.js';
 import { resolveFormat, OUTPUT_FORMATS } from '../../votable/formats.js';
 import { encodeVotable } from '../../votable/votable-encoder.js';
-import type { EncodeSummary } from '../../votable/votable-encoder.js';
+import type { EncodeSummary, VotableEncodeOptions } from '../../votable/votable-encoder.js';
+import { canTranscodeCopy, encodeVotableFromCopy } from '../../votable/pg-copy-binary.js';
 import { DaliError } from '../errors.js';
 import { describeError } from './describe-error.js';
 import type { TapParams } from './params.js';
@@ -61,14 +65,16 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
       }
       const maxrec = parseMaxrec(params.get('MAXREC'), deps.config);
       const uploads = await loadUploads(deps.db, params, deps.config);
+      const catalog = deps.catalog.extend(uploads.tables);
       let translated;
       try {
-        translated = translateAdql(query, deps.catalog.extend(uploads.tables), { rowLimit: maxrec + 1 });
+        translated = translateAdql(query, catalog, { rowLimit: maxrec + 1 });
       } catch (err) {
         await uploads.drop();
         if (err instanceof AdqlError) throw new DaliError('QUERY_INVALID', `ADQL error: ${err.message}`, { cause: err });
         throw err;
       }
+      const bulkSql = bulkCopySql(deps, query, catalog, format.kind === 'votable' ? (format.serialization ?? 'BINARY2') : undefined, maxrec);
       const timeoutS = mode === 'sync' ? deps.config.limits.syncTimeoutS : deps.config.limits.asyncExecutionHardS;
       const { sql, params: sqlParams, columns } = translated;
       const log = deps.log;
@@ -81,20 +87,56 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
         contentType,
         extension: format.kind === 'votable' ? 'vot' : format.kind,
         stream(signal?: AbortSignal) {
-          const batches = maxrec === 0 ? [] : deps.db.stream(sql, sqlParams, { batchSize: BATCH_ROWS, readOnly: true, statementTimeoutMs: timeoutS * 1000, signal });
+          const run = { readOnly: true, statementTimeoutMs: timeoutS * 1000, signal };
+          const batches = maxrec === 0 ? [] : deps.db.stream(sql, sqlParams, { batchSize: BATCH_ROWS, ...run });
           const describe = (err: unknown) => describeError(err, log, { timeoutS }).message;
           if (format.kind === 'csv') return encodeCsv(columns, batches, { maxrec });
           if (format.kind === 'tsv') return encodeTsv(columns, batches, { maxrec });
-          return encodeVotable(
-            { infos: resultInfos(query), serviceDescriptors: serviceDescriptorsFor(columns, deps.config.baseUrl) },
-            columns,
-            batches,
-            { serialization: format.serialization ?? 'BINARY2', maxrec, describeError: describe, onEnd },
-          );
+          const doc = { infos: resultInfos(query), serviceDescriptors: serviceDescriptorsFor(columns, deps.config.baseUrl) };
+          const opts: VotableEncodeOptions = { serialization: format.serialization ?? 'BINARY2', maxrec, describeError: describe, onEnd };
+          if (bulkSql === undefined) return encodeVotable(doc, columns, batches, opts);
+          const { db } = deps;
+          return (async function* bulkOrCursor() {
+            const oids = await copyColumnTypes(db, bulkSql, columns, run, log);
+            if (oids && db.copyOut) yield* encodeVotableFromCopy(doc, columns, oids, db.copyOut(bulkSql, run), opts);
+            else yield* encodeVotable(doc, columns, batches, opts);
+          })();
         },
         failure: () => failure,
         cleanup: () => uploads.drop(),
       };
     },
   };
+}
+
+/** The SQL for the bulk path (binary COPY, so literals inline), or undefined when the request cannot take it:
+ *  no copyOut (PGlite), turned off, not BINARY2, MAXREC=0, or literals COPY cannot carry. */
+function bulkCopySql(deps: QueryRunnerDeps, query: string, catalog: Catalog, serialization: string | undefined, maxrec: number): string | undefined {
+  if (!deps.config.bulkCopy || !deps.db.copyOut || !deps.db.describe || serialization !== 'BINARY2' || maxrec === 0) return undefined;
+  try {
+    return translateAdql(query, catalog, { rowLimit: maxrec + 1, inlineLiterals: true }).sql;
+  } catch (err) {
+    deps.log.debug({ err }, 'bulk path: no inline translation; using the cursor');
+    return undefined;
+  }
+}
+
+/** The result's PostgreSQL types when the transcoder supports every column, else undefined (cursor path). A
+ *  query that fails here fails again on the cursor path, which reports it the usual way. */
+async function copyColumnTypes(
+  db: Db,
+  sql: string,
+  columns: ReadonlyArray<EncoderColumn>,
+  run: { readOnly: boolean; statementTimeoutMs: number; signal?: AbortSignal },
+  log: Logger,
+): Promise<number[] | undefined> {
+  if (!db.describe) return undefined;
+  try {
+    const oids = (await db.describe(sql, run)).map((f) => f.dataTypeID);
+    if (canTranscodeCopy(columns, oids)) return oids;
+    log.debug({ oids }, 'bulk path: a column type is not transcoded; using the cursor');
+  } catch (err) {
+    log.debug({ err }, 'bulk path: describe failed; using the cursor');
+  }
+  return undefined;
 }

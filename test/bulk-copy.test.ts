@@ -1,0 +1,221 @@
+/** The bulk download path (binary COPY → BINARY2) on a real PostgreSQL: the same document as the cursor path
+ *  for every supported type (through an upload table and ADQL expressions), inline literals that stay values,
+ *  valid for votlint and astropy, and a client that disconnects midway cancels the COPY. Runs when
+ *  DATABASE_URL is set (PGlite has no COPY TO STDOUT; it always takes the cursor path, tested elsewhere). */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Koa from 'koa';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/index.js';
+import type { Db, Row } from '../db/index.js';
+import { createApp } from '../server/app.js';
+import type { EncoderColumn } from '../votable/column-codecs.js';
+import { parseVotable } from '../votable/decoder.js';
+import { encodeVotable } from '../votable/votable-encoder.js';
+import { openTestApp, type TestApp } from './helpers/app.js';
+import { testDatabases } from './helpers/databases.js';
+import { testLogger } from './helpers/logger.js';
+
+const pgBackend = testDatabases().find((d) => d.name === 'pg');
+
+const c = (name: string, datatype: EncoderColumn['datatype'], extra: Partial<EncoderColumn> = {}): EncoderColumn => ({ name, datatype, description: name, ...extra });
+
+/** An upload table with one column per type the transcoder handles. */
+const UPLOAD_COLUMNS: EncoderColumn[] = [
+  c('id', 'int'),
+  c('flag', 'boolean'),
+  c('s', 'short'),
+  c('ub', 'unsignedByte'),
+  c('big', 'long'),
+  c('f', 'float'),
+  c('ra', 'double', { unit: 'deg', ucd: 'pos.eq.ra' }),
+  c('dec', 'double', { unit: 'deg', ucd: 'pos.eq.dec' }),
+  c('name', 'char', { arraysize: '*' }),
+  c('c8', 'char', { arraysize: '8' }),
+  c('uname', 'unicodeChar', { arraysize: '*' }),
+  c('t', 'char', { arraysize: '*', xtype: 'timestamp' }),
+  c('dv', 'double', { arraysize: '*' }),
+  c('f3', 'float', { arraysize: '3' }),
+  c('iv', 'int', { arraysize: '*' }),
+  c('lv', 'long', { arraysize: '2*' }),
+  c('sv', 'short', { arraysize: '*' }),
+  c('bv', 'boolean', { arraysize: '*' }),
+  c('poly', 'double', { arraysize: '*', xtype: 'polygon', unit: 'deg' }),
+];
+
+const UPLOAD_ROWS: Row[] = [
+  [1, true, 7, 200, 9007199254740993n, 1.5, 10.5, -20.25, '2CXO J000000.0+000000', 'abcdefgh', 'é😀日本', '2020-01-01T12:34:56.789', [1.5, NaN, Infinity, -Infinity, null], [1, 2, 3], [1, null, 3], [1n, -2n], [1, -1], [true, false, null], [10, 20, 11, 20, 11, 21]],
+  [2, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null],
+  [3, false, -32768, 0, -9223372036854775807n, NaN, Infinity, -Infinity, '', '', '', '1999-12-31T23:59:59', [], [NaN, -0, 3], [], [], [], [], []],
+  [4, true, 32767, 255, 0n, -0, NaN, 0, "it's <&> \\ $1 '; DROP TABLE x; --", 'ééééé', 'ǅ\u00a0\u2028', '2000-02-29T00:00:00.000001', [-0], [Infinity, 1, 2], [2147483647], [9223372036854775807n], [32767], [true], [0, 0, 1, 0, 1, 1]],
+];
+
+async function votable(fields: EncoderColumn[], rows: Row[]): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const p of encodeVotable({}, fields, [rows], { serialization: 'TABLEDATA' })) parts.push(p);
+  return Buffer.concat(parts);
+}
+
+/** request_date differs by the second between two requests; everything else must match byte for byte. */
+const normalize = (doc: string): string => doc.replace(/<INFO name="request_date" value="[^"]*"\/>/, '<INFO name="request_date"/>');
+
+describe.skipIf(!pgBackend)('bulk COPY path on PostgreSQL', () => {
+  let t: TestApp;
+  let cursorApp: Koa;
+  let copies = 0;
+  const dir = mkdtempSync(join(tmpdir(), 'xtap-bulk-'));
+  let upload: Buffer;
+
+  beforeAll(async () => {
+    if (!pgBackend) return;
+    t = await openTestApp(pgBackend);
+    const db: Db = t.db;
+    const copyOut = db.copyOut?.bind(db);
+    expect(copyOut).toBeDefined();
+    // Count bulk reads without changing them: the document comparisons below must know which path ran.
+    db.copyOut = (sql, opts) => {
+      copies++;
+      return (copyOut as NonNullable<Db['copyOut']>)(sql, opts);
+    };
+    const config = loadConfig({ XTAP_RESULTS_DIR: dir, XTAP_BASE_URL: 'http://xtap.test', XTAP_BULK_COPY: '0' });
+    cursorApp = createApp({ db, config, log: testLogger().log, startedAt: new Date('2026-01-01T00:00:00Z') });
+    upload = await votable(UPLOAD_COLUMNS, UPLOAD_ROWS);
+  });
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await t?.close();
+  });
+
+  async function sync(app: Koa, query: string, extra: Record<string, string> = {}, withUpload = false): Promise<string> {
+    let req = request(app.callback()).post('/tap/sync').field('LANG', 'ADQL').field('QUERY', query);
+    for (const [k, v] of Object.entries(extra)) req = req.field(k, v);
+    if (withUpload) req = req.field('UPLOAD', 't,param:t').attach('t', upload, 't.vot');
+    const r = await req.buffer(true).parse((res, cb) => {
+      const parts: Buffer[] = [];
+      res.on('data', (d: Buffer) => parts.push(d));
+      res.on('end', () => cb(null, Buffer.concat(parts).toString('utf8')));
+    });
+    expect(r.status).toBe(200);
+    return r.body as string;
+  }
+
+  /** Runs a query on both paths, checks that the bulk one took COPY, and returns the (identical) document. */
+  async function both(query: string, extra: Record<string, string> = {}, withUpload = false): Promise<string> {
+    const before = copies;
+    const bulk = await sync(t.app, query, extra, withUpload);
+    expect(copies, 'the bulk path ran COPY').toBe(before + 1);
+    const cursor = await sync(cursorApp, query, extra, withUpload);
+    expect(copies, 'the cursor app did not').toBe(before + 1);
+    expect(normalize(bulk)).toBe(normalize(cursor));
+    return bulk;
+  }
+
+  it('writes the same document as the cursor path for every supported type', async () => {
+    const doc = await both(
+      `SELECT *, POINT(ra, dec) AS p, CIRCLE(ra, dec, 0.5) AS circ, ra * 2 AS ra2, CAST(id AS BIGINT) AS idl, name || '→x' AS nx,
+         'it''s \\ $1 ''; DROP TABLE csc2.master_source; --' AS lit
+       FROM TAP_UPLOAD.t ORDER BY id`,
+      {},
+      true,
+    );
+    const table = parseVotable(doc)[0];
+    expect(table?.serialization).toBe('BINARY2');
+    expect(table?.rows.length).toBe(4);
+    const row = table?.rows[3] as Row;
+    expect(row[8]).toBe("it's <&> \\ $1 '; DROP TABLE x; --");
+    expect(row[row.length - 1]).toBe("it's \\ $1 '; DROP TABLE csc2.master_source; --");
+    expect(table?.rows[0]?.[11]).toBe('2020-01-01T12:34:56.789');
+    expect(table?.rows[0]?.[10]).toBe('é😀日本');
+
+    // Valid for the VO's tools, on both paths' (identical) bytes. astropy reads char as ASCII, so it gets the
+    // columns without UTF-8 chars; votlint gets them without geometry, since STILTS rejects infinite/NaN
+    // geometry values and misreads a BINARY2 variable array with xtype="polygon" followed by another
+    // variable-length column.
+    const file = join(dir, 'bulk.vot');
+    const forAstropy = await both('SELECT id, flag, s, ub, big, f, ra, dec, name, uname, t, dv, f3, iv, lv, sv, bv, poly, POINT(ra, dec) AS p FROM TAP_UPLOAD.t ORDER BY id', {}, true);
+    writeFileSync(file, forAstropy);
+    const py = spawnSync('/usr/bin/python3', ['-c', 'import sys; from astropy.io.votable import parse; t = parse(sys.argv[1]).get_first_table().to_table(); print(len(t), len(t.colnames), t["name"][3], t["big"][0])', file], { encoding: 'utf8', timeout: 120_000 });
+    if (py.error === undefined && !/No module named/.test(py.stderr)) expect(py.stdout.trim()).toBe("4 19 it's <&> \\ $1 '; DROP TABLE x; -- 9007199254740993");
+    const forVotlint = await both("SELECT id, flag, s, ub, big, f, ra, dec, name, c8, uname, t, dv, f3, iv, lv, sv, bv, name || '→x' AS nx FROM TAP_UPLOAD.t ORDER BY id", {}, true);
+    writeFileSync(file, forVotlint);
+    const lint = spawnSync('stilts', ['votlint', `votable=${file}`], { encoding: 'utf8', timeout: 120_000 });
+    if (lint.error === undefined) expect(lint.stdout + lint.stderr).toBe('');
+  });
+
+  it('writes the same document for the catalogue, with MAXREC overflow and with filters on literals', async () => {
+    await both('SELECT TOP 100 * FROM csc2.master_source ORDER BY name');
+    const over = await both('SELECT name, ra, dec, var_flag, acis_num FROM csc2.master_source ORDER BY name', { MAXREC: '3' });
+    expect(over).toContain('<INFO name="QUERY_STATUS" value="OVERFLOW"/>');
+    expect(parseVotable(over)[0]?.rows.length).toBe(3);
+    const lit = await both("SELECT name FROM csc2.master_source WHERE name LIKE '2CXO J%' AND name <> 'x''; DROP TABLE csc2.master_source; --' ORDER BY name", { MAXREC: '5' });
+    expect(parseVotable(lit)[0]?.rows.length).toBeGreaterThan(0);
+  });
+
+  it('ends with a trailing ERROR when the query fails midway, as the cursor path does', async () => {
+    const bulk = await sync(t.app, 'SELECT id, 1 / (id - 3) AS x FROM TAP_UPLOAD.t ORDER BY id', {}, true);
+    expect(bulk).toMatch(/<INFO name="QUERY_STATUS" value="ERROR">[^<]*division by zero/);
+    expect(() => parseVotable(bulk)).not.toThrow();
+  });
+
+  it('falls back to the cursor for types it does not transcode (bit)', async () => {
+    const before = copies;
+    const bits = await votable([c('id', 'int'), c('b', 'bit')], [[1, true], [2, false]]);
+    const saved = upload;
+    upload = bits;
+    try {
+      const doc = await sync(t.app, 'SELECT id, b FROM TAP_UPLOAD.t ORDER BY id', {}, true);
+      expect(parseVotable(doc)[0]?.rows.length).toBe(2);
+      expect(copies, 'describe said no, so no COPY ran').toBe(before);
+      expect(normalize(doc)).toBe(normalize(await sync(cursorApp, 'SELECT id, b FROM TAP_UPLOAD.t ORDER BY id', {}, true)));
+    } finally {
+      upload = saved;
+    }
+  });
+
+  it('cancels the COPY when the client disconnects after the first bytes', async () => {
+    const server: Server = await new Promise((resolve) => {
+      const s = t.app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const pg = (await import('pg')).default;
+    const dbName = (await t.db.query('SELECT current_database()')).rows[0]?.[0] as string;
+    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    try {
+      const { port } = server.address() as AddressInfo;
+      const abort = new AbortController();
+      const body = new URLSearchParams({
+        LANG: 'ADQL',
+        MAXREC: '100000000',
+        // A large cross join: minutes of output if nobody stops it.
+        QUERY: 'SELECT a.name, b.name AS bn, c.ra FROM csc2.master_source AS a CROSS JOIN csc2.master_source AS b CROSS JOIN csc2.master_source AS c',
+      });
+      const res = await fetch(`http://127.0.0.1:${port}/tap/sync`, { method: 'POST', body, signal: abort.signal });
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      let got = 0;
+      while (got < 200_000) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        got += value.length;
+      }
+      expect(got).toBeGreaterThanOrEqual(200_000);
+      const running = async () => ((await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'COPY (%' AND state <> 'idle'", [dbName])).rows[0]?.n ?? -1);
+      expect(await running()).toBeGreaterThan(0);
+      abort.abort();
+      const deadline = Date.now() + 5000;
+      let n = await running();
+      while (n > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        n = await running();
+      }
+      expect(n).toBe(0);
+    } finally {
+      await admin.end();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});

@@ -1,0 +1,220 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Row } from '../db/types.js';
+import type { EncoderColumn } from './column-codecs.js';
+import { parseVotable } from './decoder.js';
+import { canTranscodeCopy, CopyBinary2Sink, encodeVotableFromCopy, formatTimestamp, PG_OID } from './pg-copy-binary.js';
+import { cursorValue, encodeCopyBinary, type PgCell } from './testing/pg-copy-fixture.js';
+import { encodeVotable, type EncodeSummary } from './votable-encoder.js';
+
+const O = PG_OID;
+const col = (name: string, datatype: EncoderColumn['datatype'], extra: Partial<EncoderColumn> = {}): EncoderColumn => ({ name, datatype, description: name, ...extra });
+
+/** One column per supported (PostgreSQL type, FIELD) pair. */
+const COLUMNS: Array<[EncoderColumn, number]> = [
+  [col('flag', 'boolean'), O.BOOL],
+  [col('s', 'short'), O.INT2],
+  [col('obsid', 'int', { nullValue: -2147483648 }), O.INT4],
+  [col('i', 'int'), O.INT4],
+  [col('big', 'long'), O.INT8],
+  [col('f', 'float'), O.FLOAT4],
+  [col('ra', 'double', { ucd: 'pos.eq.ra' }), O.FLOAT8],
+  [col('name', 'char', { arraysize: '*' }), O.TEXT],
+  [col('c1', 'char'), O.TEXT],
+  [col('c8', 'char', { arraysize: '8' }), O.BPCHAR],
+  [col('c12', 'char', { arraysize: '12*' }), O.VARCHAR],
+  [col('uname', 'unicodeChar', { arraysize: '*' }), O.TEXT],
+  [col('u5', 'unicodeChar', { arraysize: '5' }), O.TEXT],
+  [col('u3v', 'unicodeChar', { arraysize: '3*' }), O.TEXT],
+  [col('ts', 'char', { arraysize: '*', xtype: 'timestamp' }), O.TIMESTAMP],
+  [col('ts10', 'char', { arraysize: '10' }), O.TIMESTAMP],
+  [col('pos', 'double', { arraysize: '2', xtype: 'point' }), O.FLOAT8_ARRAY],
+  [col('poly', 'double', { arraysize: '*', xtype: 'polygon' }), O.FLOAT8_ARRAY],
+  [col('i3', 'int', { arraysize: '3' }), O.INT4_ARRAY],
+  [col('l4', 'long', { arraysize: '4*' }), O.INT8_ARRAY],
+  [col('sv', 'short', { arraysize: '*' }), O.INT2_ARRAY],
+  [col('bytes', 'unsignedByte', { arraysize: '*' }), O.INT2_ARRAY],
+  [col('b3', 'boolean', { arraysize: '3' }), O.BOOL_ARRAY],
+  [col('d3xv', 'double', { arraysize: '3x*' }), O.FLOAT8_ARRAY],
+  [col('f2', 'float', { arraysize: '2' }), O.FLOAT4_ARRAY],
+  [col('fc', 'floatComplex'), O.FLOAT4_ARRAY],
+  [col('i4l', 'long'), O.INT4],
+  [col('i2i', 'int'), O.INT2],
+  [col('i4d', 'double'), O.INT4],
+  [col('d2f', 'float'), O.FLOAT8],
+  [col('l2i', 'int'), O.INT8],
+  [col('l2d', 'double'), O.INT8],
+  [col('i4il', 'long', { arraysize: '*' }), O.INT4_ARRAY],
+];
+const FIELDS = COLUMNS.map(([f]) => f);
+const OIDS = COLUMNS.map(([, o]) => o);
+
+const US_2020 = 631_152_000_000_000n; // 2020-01-01T00:00:00 in µs since 2000-01-01
+
+const ROWS: PgCell[][] = [
+  [true, 7, 42, -5, 9007199254740993n, 1.5, 123.456, '2CXO J000000.0+000000', 'x', 'abc', 'twelve chars!', 'é😀日本', 'abcdef', 'a😀', US_2020 + 123_456n, US_2020,
+    [10.5, -20.25], [1, 2, 3, 4, 5, 6], [1, 2, 3], [1n, 2n, 3n, 4n, 5n], [1, -2], [255, 256, -1], [true, false, null], [1, 2, 3, 4], [1.5, 2.5], [1.5, -2.5],
+    2147483647, -32768, 7, 1e300, -9007199254740993n, 9007199254740993n, [1, null]],
+  new Array<PgCell>(COLUMNS.length).fill(null),
+  [false, -1, -2147483648, 0, -1n, -0, -0, '', '', '', '', '', '', '', -US_2020 - 1n, 0n,
+    [NaN, Infinity], [], [null, 1], [], [], [], [], [null, 2, 3, 4, 5], [NaN], [Infinity, -Infinity],
+    -1, 1, -2147483648, NaN, 4294967297n, 1n, []],
+  [true, 1, 1, 1, 1n, NaN, NaN, "quote ' and \\ and \"<&>\"", 'é', 'ééééé', 'ééééééééééé', 'x'.repeat(300), '😀😀😀', '😀😀', 9_223_372_036_854_775_807n, -9_223_372_036_854_775_808n,
+    [1], [Infinity, -Infinity, -0], [1, 2, 3, 4, 5], [null, null, null, null, null], [32767], [0], [true, true, true, true], [], [1, 2, 3], [1],
+    0, 0, 0, Infinity, 0n, 0n, [2147483647]],
+];
+
+/** The JS row the cursor path would hold for a COPY row (what `pg` parses; see the fixture). */
+function cursorRow(row: ReadonlyArray<PgCell>): Row {
+  return row.map((v, c) => {
+    const oid = OIDS[c] as number;
+    if (oid === O.TIMESTAMP && typeof v === 'bigint') {
+      if (v === 9_223_372_036_854_775_807n) return 'infinity';
+      if (v === -9_223_372_036_854_775_808n) return '-infinity';
+    }
+    return cursorValue(oid, v);
+  });
+}
+
+async function collect(gen: AsyncIterable<Uint8Array>): Promise<string> {
+  const parts: Uint8Array[] = [];
+  for await (const c of gen) parts.push(c);
+  return Buffer.concat(parts).toString('utf8');
+}
+
+const DOC = { infos: [{ name: 'QUERY', value: 'SELECT …' }] };
+
+async function viaCursor(rows: ReadonlyArray<ReadonlyArray<PgCell>>, maxrec?: number, fields = FIELDS): Promise<string> {
+  return collect(encodeVotable(DOC, fields, [rows.map(cursorRow)], { serialization: 'BINARY2', maxrec }));
+}
+
+async function viaCopy(chunks: Uint8Array[], maxrec?: number, onEnd?: (s: EncodeSummary) => void, fields = FIELDS, oids = OIDS): Promise<string> {
+  return collect(encodeVotableFromCopy(DOC, fields, oids, chunks, { serialization: 'BINARY2', maxrec, onEnd, chunkBytes: 64 }));
+}
+
+describe('PostgreSQL binary COPY → BINARY2', () => {
+  const copy = encodeCopyBinary(OIDS, ROWS);
+
+  it('supports every column pair of the table, and refuses others', () => {
+    expect(canTranscodeCopy(FIELDS, OIDS)).toBe(true);
+    expect(canTranscodeCopy([col('x', 'double')], [1700])).toBe(false); // numeric
+    expect(canTranscodeCopy([col('x', 'double')], [O.FLOAT4])).toBe(false); // pg parses float4 text
+    expect(canTranscodeCopy([col('x', 'int')], [O.TEXT])).toBe(false);
+    expect(canTranscodeCopy([col('x', 'bit')], [O.BOOL])).toBe(false);
+    expect(canTranscodeCopy([col('x', 'char', { arraysize: '*' })], [1184])).toBe(false); // timestamptz
+    expect(canTranscodeCopy([col('x', 'double')], [O.FLOAT8, O.FLOAT8])).toBe(false);
+  });
+
+  it('writes the same document as the cursor path', async () => {
+    expect(await viaCopy([copy])).toBe(await viaCursor(ROWS));
+  });
+
+  it('reads input split at every byte boundary', async () => {
+    const expected = await viaCursor(ROWS);
+    for (let i = 0; i <= copy.length; i++) {
+      expect(await viaCopy([copy.subarray(0, i), copy.subarray(i)])).toBe(expected);
+    }
+  });
+
+  it('reads input one byte at a time, and in chunks of every size up to 64', async () => {
+    const expected = await viaCursor(ROWS);
+    for (let size = 1; size <= 64; size++) {
+      const chunks: Uint8Array[] = [];
+      for (let i = 0; i < copy.length; i += size) chunks.push(copy.subarray(i, i + size));
+      expect(await viaCopy(chunks)).toBe(expected);
+    }
+  });
+
+  it('stops at MAXREC with OVERFLOW, as the cursor path does', async () => {
+    for (const maxrec of [0, 1, 3]) {
+      let summary: EncodeSummary | undefined;
+      const out = await viaCopy([copy.subarray(0, 100), copy.subarray(100)], maxrec, (s) => (summary = s));
+      expect(out).toBe(await viaCursor(ROWS, maxrec));
+      expect(out).toContain('<INFO name="QUERY_STATUS" value="OVERFLOW"/>');
+      expect(summary).toEqual({ rows: maxrec, status: 'OVERFLOW' });
+    }
+    expect(await viaCopy([copy], 4)).toBe(await viaCursor(ROWS, 4));
+  });
+
+  it('ends with a trailing ERROR on a row boundary when the source fails midway', async () => {
+    const cut = copy.length - 40;
+    async function* failing(): AsyncGenerator<Uint8Array> {
+      yield copy.subarray(0, cut);
+      throw new Error('connection lost');
+    }
+    let summary: EncodeSummary | undefined;
+    const out = await collect(encodeVotableFromCopy(DOC, FIELDS, OIDS, failing(), { serialization: 'BINARY2', onEnd: (s) => (summary = s) }));
+    expect(summary?.status).toBe('ERROR');
+    expect(summary?.rows).toBe(3);
+    expect(out).toContain('<INFO name="QUERY_STATUS" value="ERROR">connection lost</INFO>');
+    const table = parseVotable(out)[0];
+    expect(table?.rows.length).toBe(3);
+  });
+
+  it('reports data that ends inside a row', async () => {
+    let summary: EncodeSummary | undefined;
+    const out = await viaCopy([copy.subarray(0, copy.length - 5)], undefined, (s) => (summary = s));
+    expect(summary?.status).toBe('ERROR');
+    expect(out).toContain('binary COPY: the data ended inside a row');
+  });
+
+  it('rejects data without the PGCOPY signature', () => {
+    const sink = new CopyBinary2Sink([col('x', 'int')], [O.INT4], [undefined]);
+    expect(() => sink.write(new TextEncoder().encode('not a COPY stream at all'), 10)).toThrow(/signature/);
+  });
+
+  it('formats timestamps as PostgreSQL does', () => {
+    const text = new Uint8Array(48);
+    const fmt = (us: bigint): string => {
+      const n = formatTimestamp(Number(BigInt.asIntN(32, us >> 32n)), Number(BigInt.asUintN(32, us)), text);
+      return new TextDecoder().decode(text.subarray(0, n));
+    };
+    expect(fmt(0n)).toBe('2000-01-01T00:00:00');
+    expect(fmt(US_2020 + 500_000n)).toBe('2020-01-01T00:00:00.5');
+    expect(fmt(-1n)).toBe('1999-12-31T23:59:59.999999');
+    // SELECT '0044-03-15 12:00:00 BC'::timestamp, '294276-12-31 23:59:59.999999'::timestamp, '4713-11-24 00:00:00 BC'::timestamp
+    expect(fmt(-64_464_465_600_000_000n)).toBe('0044-03-15T12:00:00 BC');
+    expect(fmt(9_223_371_331_199_999_999n)).toBe('294276-12-31T23:59:59.999999');
+    expect(fmt(-211_813_488_000_000_000n)).toBe('4714-11-24T00:00:00 BC');
+    expect(fmt(-63_082_281_600_000_000n)).toBe('0001-01-01T00:00:00');
+    expect(fmt(-63_082_281_601_000_000n)).toBe('0001-12-31T23:59:59 BC');
+    expect(fmt(9_223_372_036_854_775_807n)).toBe('infinity');
+  });
+
+  it('decodes back to the rows (property: random rows → COPY → BINARY2 → parseVotable)', async () => {
+    const simple: Array<[EncoderColumn, number, fc.Arbitrary<PgCell>]> = [
+      [col('b', 'boolean'), O.BOOL, fc.boolean()],
+      [col('s', 'short'), O.INT2, fc.integer({ min: -32768, max: 32767 })],
+      [col('i', 'int'), O.INT4, fc.integer()],
+      [col('l', 'long'), O.INT8, fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n })],
+      [col('f', 'float'), O.FLOAT4, fc.float({ noNaN: true }).map((x) => Math.fround(x))],
+      [col('d', 'double'), O.FLOAT8, fc.double({ noNaN: true })],
+      [col('t', 'char', { arraysize: '*' }), O.TEXT, fc.string({ unit: 'grapheme', maxLength: 20 }).map((s) => s.replace(/[\u0000-\u001f\ufffe\uffff]/g, ''))],
+      [col('u', 'unicodeChar', { arraysize: '*' }), O.TEXT, fc.string({ unit: 'grapheme', maxLength: 8 }).map((s) => s.replace(/[\u0000-\u001f\ufffe\uffff]/g, ''))],
+      [col('p', 'double', { arraysize: '*' }), O.FLOAT8_ARRAY, fc.array(fc.double({ noNaN: true }), { maxLength: 5 })],
+      [col('ts', 'char', { arraysize: '*', xtype: 'timestamp' }), O.TIMESTAMP, fc.bigInt({ min: -60_000_000_000_000_000n, max: 250_000_000_000_000_000n })],
+    ];
+    const fields = simple.map(([f]) => f);
+    const oids = simple.map(([, o]) => o);
+    const rowArb = fc.tuple(...simple.map(([, , arb]) => fc.option(arb, { nil: null, freq: 5 })));
+    await fc.assert(
+      fc.asyncProperty(fc.array(rowArb, { maxLength: 30 }), fc.integer({ min: 1, max: 97 }), async (rows, chunk) => {
+        const bytes = encodeCopyBinary(oids, rows);
+        const chunks: Uint8Array[] = [];
+        for (let i = 0; i < bytes.length; i += chunk) chunks.push(bytes.subarray(i, i + chunk));
+        const doc = await collect(encodeVotableFromCopy({}, fields, oids, chunks, { serialization: 'BINARY2' }));
+        const expected = rows.map((r) => r.map((v, c) => cursorValue(oids[c] as number, v)));
+        expect(doc).toBe(await collect(encodeVotable({}, fields, [expected], { serialization: 'BINARY2' })));
+        const decoded = parseVotable(doc)[0]?.rows ?? [];
+        expect(decoded.length).toBe(rows.length);
+        decoded.forEach((r, i) => {
+          const want = expected[i] as Row;
+          expect(r.slice(0, 6)).toEqual(want.slice(0, 6));
+          expect(r[6]).toBe(want[6] === null ? null : want[6]);
+          expect(r[9]).toBe(want[9]);
+        });
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
