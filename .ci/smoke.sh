@@ -34,7 +34,7 @@ masters=$(count "SELECT COUNT(*) AS n FROM csc2.master_source")
 echo "smoke: hierarchy consistent ($joined detections), $classified sources classified"
 # SIGTERM to the node process itself (npm does not forward signals to its child), then npm must exit 0
 node_pid=""
-for p in $(pgrep -f "node dist/server/main.js"); do
+for p in $(pgrep -f "dist/server/main.js"); do
   tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "PORT=$port" && node_pid=$p
 done
 [ -n "$node_pid" ] || { echo "smoke: cannot find the server process"; exit 1; }
