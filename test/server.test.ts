@@ -42,3 +42,27 @@ describe.each(testDatabases())('service basics on $name', (backend) => {
     expect(r.headers['x-request-id']).toBe('abc-123');
   });
 });
+
+describe.each(testDatabases())('VOTable version on request ($name)', (backend) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await openTestApp(backend);
+  });
+  afterAll(async () => t.close());
+
+  it.each([
+    ['votable/td', '1.4'],
+    ['application/x-votable+xml;serialization=TABLEDATA;version=1.5', '1.5'],
+    ['votable/td; version="1.5"', '1.5'],
+  ])('RESPONSEFORMAT=%s gives VOTable %s', async (fmt, version) => {
+    const r = await request(t.app.callback()).get('/tap/sync').query({ LANG: 'ADQL', QUERY: 'SELECT TOP 1 name FROM csc2.master_source', RESPONSEFORMAT: fmt });
+    expect(r.status).toBe(200);
+    expect(r.text).toContain(`<VOTABLE version="${version}"`);
+  });
+
+  it('rejects a VOTable version it does not write', async () => {
+    const r = await request(t.app.callback()).get('/tap/sync').query({ LANG: 'ADQL', QUERY: 'SELECT TOP 1 name FROM csc2.master_source', RESPONSEFORMAT: 'votable;version=1.2' });
+    expect(r.status).toBe(400);
+    expect(r.text).toContain('VOTable version 1.2 is not offered');
+  });
+});

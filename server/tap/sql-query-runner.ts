@@ -57,7 +57,14 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
       checkLanguage(params);
       const query = params.get('QUERY');
       if (query === undefined || query.trim() === '') throw new DaliError('MISSING_PARAMETER', 'QUERY is required: give the ADQL query to run');
-      const formatName = params.get('RESPONSEFORMAT') ?? params.get('FORMAT');
+      const requested = params.get('RESPONSEFORMAT') ?? params.get('FORMAT');
+      // A VOTable version may be asked for as a MIME parameter: application/x-votable+xml;version=1.5 (default 1.4).
+      const versionMatch = requested === undefined ? null : /;\s*version\s*=\s*"?(1\.[0-9])"?/i.exec(requested);
+      const formatName = versionMatch && requested !== undefined ? requested.replace(versionMatch[0], '') : requested;
+      const votableVersion = versionMatch?.[1];
+      if (votableVersion !== undefined && votableVersion !== '1.4' && votableVersion !== '1.5') {
+        throw new DaliError('UNSUPPORTED', `VOTable version ${votableVersion} is not offered; use version=1.4 (the default) or version=1.5`);
+      }
       const format = resolveFormat(formatName);
       if (!format) {
         const accepted = [...new Set(OUTPUT_FORMATS.flatMap((f) => [...f.aliases, f.mime]))].join(', ');
@@ -93,7 +100,13 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
           if (format.kind === 'csv') return encodeCsv(columns, batches, { maxrec });
           if (format.kind === 'tsv') return encodeTsv(columns, batches, { maxrec });
           const doc = { infos: resultInfos(query), serviceDescriptors: serviceDescriptorsFor(columns, deps.config.baseUrl) };
-          const opts: VotableEncodeOptions = { serialization: format.serialization ?? 'BINARY2', maxrec, describeError: describe, onEnd };
+          const opts: VotableEncodeOptions = {
+            serialization: format.serialization ?? 'BINARY2',
+            version: votableVersion === '1.5' ? '1.5' : '1.4',
+            maxrec,
+            describeError: describe,
+            onEnd,
+          };
           if (bulkSql === undefined) return encodeVotable(doc, columns, batches, opts);
           const { db } = deps;
           return (async function* bulkOrCursor() {
