@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseVotable, parseVotableDocument } from './decoder.js';
 import { VotableError, type VotableErrorCode } from './errors.js';
 
-const CSC = '/work/shared/data/csc2/umlcaxs_obs_example.vot';
+const CSC = new URL('../data/sample/umlcaxs_obs_example.vot', import.meta.url).pathname;
 
 function b64(bytes: number[]): string {
   return Buffer.from(bytes).toString('base64');
