@@ -419,6 +419,38 @@ function readTable(n: XNode, resource: VotableResourceInfo): VotableTable {
   return t;
 }
 
+interface MetadataTarget {
+  infos: VotableInfoElement[];
+  params: VotableParam[];
+  groups: VotableGroup[];
+  coosys: VotableCoosysElement[];
+  timesys: VotableTimesysElement[];
+}
+
+/** Reads a metadata child a RESOURCE and the VOTABLE element share (INFO, PARAM, GROUP, COOSYS, TIMESYS); returns
+ *  false for any other element. */
+function readMetadataChild(c: XNode, into: MetadataTarget): boolean {
+  switch (c.tag) {
+    case 'INFO':
+      into.infos.push(readInfo(c));
+      return true;
+    case 'PARAM':
+      into.params.push(readParam(c, into.params.length));
+      return true;
+    case 'GROUP':
+      into.groups.push(readGroup(c));
+      return true;
+    case 'COOSYS':
+      into.coosys.push(opt(c.attrs, ['ID', 'system', 'equinox', 'epoch', 'refposition'] as const));
+      return true;
+    case 'TIMESYS':
+      into.timesys.push(opt(c.attrs, ['ID', 'timescale', 'timeorigin', 'refposition'] as const));
+      return true;
+    default:
+      return false;
+  }
+}
+
 function readResource(n: XNode): VotableResource {
   // Tables get the resource's metadata without its tables (no cycle); the arrays are shared and filled below.
   const info: VotableResourceInfo = {
@@ -432,25 +464,11 @@ function readResource(n: XNode): VotableResource {
   };
   const r: VotableResource = { ...info, tables: [], resources: [] };
   for (const c of n.children) {
+    if (readMetadataChild(c, r)) continue;
     switch (c.tag) {
       case 'DESCRIPTION':
         r.description = c.text.trim();
         info.description = r.description;
-        break;
-      case 'INFO':
-        r.infos.push(readInfo(c));
-        break;
-      case 'PARAM':
-        r.params.push(readParam(c, r.params.length));
-        break;
-      case 'GROUP':
-        r.groups.push(readGroup(c));
-        break;
-      case 'COOSYS':
-        r.coosys.push(opt(c.attrs, ['ID', 'system', 'equinox', 'epoch', 'refposition'] as const));
-        break;
-      case 'TIMESYS':
-        r.timesys.push(opt(c.attrs, ['ID', 'timescale', 'timeorigin', 'refposition'] as const));
         break;
       case 'TABLE':
         r.tables.push(readTable(c, info));
@@ -470,30 +488,13 @@ export function parseVotableDocument(input: Uint8Array | string): VotableDocumen
   const root = parseXml(input);
   const doc: VotableDocument = { ...opt(root.attrs, ['version'] as const), infos: [], params: [], groups: [], coosys: [], timesys: [], resources: [] };
   for (const c of root.children) {
+    if (readMetadataChild(c, doc)) continue;
     switch (c.tag) {
       case 'DESCRIPTION':
         doc.description = c.text.trim();
         break;
-      case 'INFO':
-        doc.infos.push(readInfo(c));
-        break;
-      case 'PARAM':
-        doc.params.push(readParam(c, doc.params.length));
-        break;
-      case 'GROUP':
-        doc.groups.push(readGroup(c));
-        break;
-      case 'COOSYS':
-        doc.coosys.push(opt(c.attrs, ['ID', 'system', 'equinox', 'epoch', 'refposition'] as const));
-        break;
-      case 'TIMESYS':
-        doc.timesys.push(opt(c.attrs, ['ID', 'timescale', 'timeorigin', 'refposition'] as const));
-        break;
       case 'DEFINITIONS': // deprecated since 1.1, still written by old services
-        for (const d of c.children) {
-          if (d.tag === 'COOSYS') doc.coosys.push(opt(d.attrs, ['ID', 'system', 'equinox', 'epoch', 'refposition'] as const));
-          else if (d.tag === 'PARAM') doc.params.push(readParam(d, doc.params.length));
-        }
+        for (const d of c.children) if (d.tag === 'COOSYS' || d.tag === 'PARAM') readMetadataChild(d, doc);
         break;
       case 'RESOURCE':
         doc.resources.push(readResource(c));
