@@ -66,3 +66,22 @@ describe.each(testDatabases())('VOTable version on request ($name)', (backend) =
     expect(r.text).toContain('VOTable version 1.2 is not offered');
   });
 });
+
+describe.each(testDatabases())('ADQL errors over HTTP ($name)', (backend) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await openTestApp(backend);
+  });
+  afterAll(async () => t.close());
+
+  it.each([
+    ['SELECT distance FROM csc2.master_source', /ADQL error: line 1, column 8: DISTANCE is a reserved word.*write "distance" to use it as a column name/],
+    ['SELECT rra FROM csc2.master_source', /ADQL error: line 1, column 8: .*rra.*did you mean ra/i],
+    ['SELECT ra\nFROM csc2.master_source\nWHERE', /ADQL error: line 3, column 6: /],
+  ])('%j → 400 with a positioned message', async (query, message) => {
+    const r = await request(t.app.callback()).get('/tap/sync').query({ LANG: 'ADQL', QUERY: query });
+    expect(r.status).toBe(400);
+    expect(r.type).toBe('application/x-votable+xml');
+    expect(r.text).toMatch(message);
+  });
+});

@@ -16,9 +16,15 @@ function isUserSqlState(code: string | undefined): boolean {
   return code !== undefined && /^(22|42|54)/.test(code);
 }
 
+/** The positioned message of an ADQL error, as users see it: where, what, and the hint when there is one. */
+export function adqlErrorMessage(err: AdqlError): string {
+  const hint = err.hint && !err.message.includes(err.hint) ? ` (${err.hint})` : '';
+  return `ADQL error: line ${err.line}, column ${err.column}: ${err.message}${hint}`;
+}
+
 export function describeError(err: unknown, log: Logger, opts: { timeoutS?: number } = {}): DescribedError {
   if (err instanceof DaliError) return { status: err.status, message: err.message };
-  if (err instanceof AdqlError) return { status: 400, message: `ADQL error: ${err.message}` };
+  if (err instanceof AdqlError) return { status: 400, message: adqlErrorMessage(err) };
   if (err instanceof DbError) {
     if (err.code === '57014') {
       const limit = opts.timeoutS ? ` (limit ${opts.timeoutS} s)` : '';

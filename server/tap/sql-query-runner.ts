@@ -16,7 +16,7 @@ import { encodeVotable } from '../../votable/votable-encoder.js';
 import type { EncodeSummary, VotableEncodeOptions } from '../../votable/votable-encoder.js';
 import { canTranscodeCopy, encodeVotableFromCopy } from '../../votable/pg-copy-binary.js';
 import { DaliError } from '../errors.js';
-import { describeError } from './describe-error.js';
+import { adqlErrorMessage, describeError } from './describe-error.js';
 import type { TapParams } from './params.js';
 import type { PreparedQuery, QueryMode, QueryRunner } from './query-runner.js';
 import { resultInfos } from './result-infos.js';
@@ -78,7 +78,7 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
         translated = translateAdql(query, catalog, { rowLimit: maxrec + 1 });
       } catch (err) {
         await uploads.drop();
-        if (err instanceof AdqlError) throw new DaliError('QUERY_INVALID', `ADQL error: ${err.message}`, { cause: err });
+        if (err instanceof AdqlError) throw new DaliError('QUERY_INVALID', adqlErrorMessage(err), { cause: err });
         throw err;
       }
       const bulkSql = bulkCopySql(deps, query, catalog, format.kind === 'votable' ? (format.serialization ?? 'BINARY2') : undefined, maxrec);
