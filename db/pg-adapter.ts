@@ -4,6 +4,7 @@ import Cursor from 'pg-cursor';
 import copyStreams from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { quoteIdent } from '../schema/sql-names.js';
 import { encodeCopyCsv } from './copy-csv.js';
 import { OID, parseInt8, parseInt8Array, parseNumeric, parseTimestamp } from './type-parsers.js';
 import { DbError } from './types.js';
@@ -62,7 +63,7 @@ class PgQueryable implements Queryable {
     const client = this.client instanceof pg.Pool ? await this.client.connect() : this.client;
     let count = 0;
     try {
-      const cols = columns.map((c) => `"${c.replace(/"/g, '""')}"`).join(', ');
+      const cols = columns.map(quoteIdent).join(', ');
       const sink = client.query(copyStreams.from(`COPY ${table} (${cols}) FROM STDIN WITH (FORMAT csv)`));
       const source = Readable.from(
         (async function* () {
@@ -138,10 +139,10 @@ export class PgDb extends PgQueryable implements Db {
       throw DbError.wrap(err);
     } finally {
       opts.signal?.removeEventListener('abort', cancel);
-      // A consumer that stopped early (client disconnect, MAXREC) or an abort leaves the connection in an unknown
-      // state, and a late pg_cancel_backend could hit the next user of a pooled client: destroy it instead.
+      // Only a stream read to its end (and committed) returns its client to the pool. A consumer that stopped early
+      // (client disconnect, MAXREC) or an abort leaves the connection in an unknown state, and a late
+      // pg_cancel_backend could hit the next user of a pooled client: destroy it instead.
       const discard = broken || cursor !== undefined || opts.signal?.aborted === true;
-      if (!discard) await client.query('ROLLBACK').catch(() => undefined);
       client.release(discard ? true : undefined);
     }
   }

@@ -3,6 +3,7 @@
 import { PGlite, types } from '@electric-sql/pglite';
 import type { Transaction } from '@electric-sql/pglite';
 import { mkdirSync } from 'node:fs';
+import { quoteIdent } from '../schema/sql-names.js';
 import { encodeCopyCsv } from './copy-csv.js';
 import { OID, parseInt8, parseInt8Array, parseNumeric, parseTimestamp } from './type-parsers.js';
 import { DbError } from './types.js';
@@ -49,7 +50,7 @@ class PgliteQueryable implements Queryable {
   }
 
   async copyIn(table: string, columns: ReadonlyArray<string>, batches: AsyncIterable<Row[]> | Iterable<Row[]>): Promise<number> {
-    const cols = columns.map((c) => `"${c.replace(/"/g, '""')}"`).join(', ');
+    const cols = columns.map(quoteIdent).join(', ');
     const sql = `COPY ${table} (${cols}) FROM '/dev/blob' WITH (FORMAT csv)`;
     let pending: string[] = [];
     let pendingRows = 0;
