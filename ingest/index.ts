@@ -2,7 +2,7 @@
 import { statSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Logger } from 'pino';
-import type { Db } from '../db/index.js';
+import type { Db, Queryable } from '../db/index.js';
 import { loadCsc2 } from './csc2/load.js';
 import { loadCounterparts } from './counterparts.js';
 import { classifyMasterSources } from './ml/classify-sources.js';
@@ -73,12 +73,20 @@ export interface IngestCsc2Request {
 export async function ingestCsc2(db: Db, req: IngestCsc2Request): Promise<Csc2FileReport[]> {
   return db.transaction(async (tx) => {
     const reports = await loadCsc2(tx, openInputs(req.files), { table: req.table, log: req.log, progress: req.progress, estimateRows });
-    const names = reports.flatMap((r) => r.masterNames);
-    if (req.classify !== false && names.length) {
-      await classifyMasterSources(tx, { names, activity: 'ingest', input: req.files.join(', '), log: req.log, progress: req.progress, modelDir: req.modelDir });
-    }
+    await classifyLoaded(tx, reports.flatMap((r) => r.masterNames), req, req.files.join(', '));
     return reports;
   });
+}
+
+/** ML on ingest: classifies the master sources a load touched, in the load's transaction (unless classify: false). */
+async function classifyLoaded(
+  tx: Queryable,
+  names: ReadonlyArray<string>,
+  req: { classify?: boolean; modelDir?: string; log: Logger; progress: Progress },
+  input: string,
+): Promise<void> {
+  if (req.classify === false || names.length === 0) return;
+  await classifyMasterSources(tx, { names, activity: 'ingest', input, log: req.log, progress: req.progress, modelDir: req.modelDir });
 }
 
 export interface IngestCounterpartsRequest {
@@ -96,10 +104,7 @@ export interface IngestCounterpartsRequest {
 export async function ingestCounterparts(db: Db, req: IngestCounterpartsRequest): Promise<CounterpartReport[]> {
   return db.transaction(async (tx) => {
     const reports = await loadCounterparts(tx, openInputs(req.files), { origin: req.origin, log: req.log, progress: req.progress });
-    const names = reports.flatMap((r) => r.names);
-    if (req.classify !== false && names.length) {
-      await classifyMasterSources(tx, { names, activity: 'ingest', input: req.files.join(', '), log: req.log, progress: req.progress });
-    }
+    await classifyLoaded(tx, reports.flatMap((r) => r.names), req, req.files.join(', '));
     return reports;
   });
 }
@@ -153,10 +158,7 @@ export async function runSourceClassifier(db: Db, req: ClassifyAllRequest): Prom
 export async function ingestCounterpartsFromTap(db: Db, req: TapCounterpartRequest & { classify?: boolean }): Promise<CounterpartReport[]> {
   return db.transaction(async (tx) => {
     const reports = await loadCounterpartsFromTap(tx, req);
-    const names = reports.flatMap((r) => r.names);
-    if (req.classify !== false && names.length) {
-      await classifyMasterSources(tx, { names, activity: 'ingest', input: `counterparts from ${req.tapUrl}`, log: req.log, progress: req.progress });
-    }
+    await classifyLoaded(tx, reports.flatMap((r) => r.names), req, `counterparts from ${req.tapUrl}`);
     return reports;
   });
 }

@@ -10,6 +10,8 @@ import type { SourceClassification } from '../../models/source-classifier/classi
 import { MW_KEYS } from '../../models/source-classifier/features.js';
 import type { MwPhotometry, SourceInput } from '../../models/source-classifier/features.js';
 import { classColumnStem } from '../../schema/ml/index.js';
+import { sourceClass } from '../../schema/ml/source-class.js';
+import { createStage, upsertFromStage } from '../staging.js';
 import { IngestError } from '../errors.js';
 import type { Progress } from '../progress.js';
 import { beginRun, endRun, registerModel } from './provenance.js';
@@ -124,10 +126,7 @@ export async function classifyMasterSources(tx: Queryable, req: ClassifyRequest)
 }
 
 async function upsertClassifications(tx: Queryable, rows: unknown[][]): Promise<void> {
-  const cols = SOURCE_CLASS_COLUMNS.map((c) => `"${c}"`).join(', ');
-  const updates = SOURCE_CLASS_COLUMNS.filter((c) => !['name', 'model_id', 'model_version'].includes(c)).map((c) => `"${c}" = EXCLUDED."${c}"`).join(', ');
-  await tx.exec('CREATE TEMP TABLE IF NOT EXISTS xtap_stage_source_class (LIKE ml.source_class) ON COMMIT DROP');
-  await tx.exec('TRUNCATE xtap_stage_source_class');
-  await tx.copyIn('xtap_stage_source_class', SOURCE_CLASS_COLUMNS, [rows]);
-  await tx.exec(`INSERT INTO ml.source_class (${cols}) SELECT ${cols} FROM xtap_stage_source_class ON CONFLICT (name, model_id, model_version) DO UPDATE SET ${updates}`);
+  const stage = await createStage(tx, sourceClass, SOURCE_CLASS_COLUMNS);
+  await tx.copyIn(stage.stage, [...SOURCE_CLASS_COLUMNS, 'xtap_ord'], [rows.map((r, i) => [...r, BigInt(i)])]);
+  await upsertFromStage(tx, stage);
 }
