@@ -26,6 +26,8 @@ export type AdqlErrorCode =
   | 'ARGUMENT_COUNT'
   /** The query nests deeper than the parser allows. */
   | 'TOO_DEEP'
+  /** The query is beyond a size limit of the service (length, tree depth, subquery depth, tables); see limits.ts. */
+  | 'LIMIT'
   | 'UNKNOWN_TABLE'
   | 'UNKNOWN_COLUMN'
   | 'AMBIGUOUS_COLUMN'

@@ -2,6 +2,7 @@
  *  Pipeline: lexer.ts → parser.ts (ast.ts) → to-postgres.ts (resolve.ts names, translate-expr.ts expressions,
  *  functions.ts UDFs, units.ts IN_UNIT, geometry/ SQL helpers). Pure: no I/O. See README.md. */
 import type { Catalog } from '../schema/catalog.js';
+import type { AdqlLimits } from './limits.js';
 import { parseAdql } from './parser.js';
 import { translateQuery } from './to-postgres.js';
 import type { TranslateOptions, Translation } from './to-postgres.js';
@@ -18,9 +19,13 @@ export type { UdfDef } from './functions.js';
 export { ADQL_FEATURES, languageFeatures } from './features.js';
 export type { LanguageFeature } from './features.js';
 export { isReservedWord, RESERVED_WORDS } from './reserved-words.js';
+export { DEFAULT_ADQL_LIMITS, HARD_MAX_DEPTH, LIMIT_NAMES } from './limits.js';
+export type { AdqlLimits } from './limits.js';
 export type { Query } from './ast.js';
 
-/** Parses and translates one ADQL query: the whole pipeline. Throws AdqlError (with code, line, column). */
-export function translateAdql(query: string, catalog: Catalog, opts: TranslateOptions = {}): Translation {
-  return translateQuery(parseAdql(query), catalog, opts);
+/** Parses and translates one ADQL query: the whole pipeline, within the size limits (defaults for any not given).
+ *  Throws AdqlError (with code, line, column). */
+export function translateAdql(query: string, catalog: Catalog, opts: TranslateOptions & { limits?: Partial<AdqlLimits> } = {}): Translation {
+  const { limits, ...translate } = opts;
+  return translateQuery(parseAdql(query, { limits }), catalog, translate);
 }

@@ -9,15 +9,24 @@ import type { Span } from './errors.js';
 import { tokenize } from './lexer.js';
 import type { Token } from './lexer.js';
 import { isReservedWord } from './reserved-words.js';
+import { DEFAULT_ADQL_LIMITS, checkQueryLength, checkTreeLimits } from './limits.js';
+import type { AdqlLimits } from './limits.js';
 
 export interface ParseOptions {
-  /** Maximum nesting of expressions and subqueries (default 150). Guards the stack against hostile input. */
+  /** Maximum nesting while parsing (overrides limits.maxNesting). Guards the stack against hostile input. */
   maxDepth?: number;
+  /** Size limits (limits.ts); the defaults apply to any not given. */
+  limits?: Partial<AdqlLimits>;
 }
 
-/** Parses one ADQL query. Throws AdqlError on any lexical or syntax error. */
+/** Parses one ADQL query within its size limits. Throws AdqlError on any lexical or syntax error and (code LIMIT
+ *  or TOO_DEEP) on a query beyond a limit. */
 export function parseAdql(text: string, opts: ParseOptions = {}): Query {
-  return new Parser(tokenize(text), opts.maxDepth ?? 150).parseStatement();
+  const limits: AdqlLimits = { ...DEFAULT_ADQL_LIMITS, ...opts.limits };
+  checkQueryLength(text, limits);
+  const query = new Parser(tokenize(text), opts.maxDepth ?? limits.maxNesting).parseStatement();
+  checkTreeLimits(query, limits);
+  return query;
 }
 
 type Arity = readonly [min: number, max: number];
@@ -86,7 +95,7 @@ class Parser {
   }
   private enter(span: Span): void {
     if (++this.depth > this.maxDepth) {
-      throw new AdqlError('TOO_DEEP', `query nests deeper than ${this.maxDepth} levels`, span, {
+      throw new AdqlError('TOO_DEEP', `the query nests more than ${this.maxDepth} levels deep here (parentheses, function calls, subqueries, NOT, signs); the nesting depth limit of this service is ${this.maxDepth}`, span, {
         hint: 'simplify the query',
       });
     }

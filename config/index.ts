@@ -1,8 +1,11 @@
 /** The only module that reads process.env: parses and validates every setting at start-up (reporting all bad
  *  variables at once) and exports a frozen, typed configuration. Defaults make `npm start` work with nothing set. */
 import { z } from 'zod';
+import { DEFAULT_ADQL_LIMITS, HARD_MAX_DEPTH } from '../adql/limits.js';
+import type { AdqlLimits } from '../adql/limits.js';
 
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
+const positive = (def: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().positive().max(max).default(def);
 
 const EnvSchema = z.object({
   PORT: int(8080),
@@ -23,10 +26,22 @@ const EnvSchema = z.object({
   XTAP_RETENTION_HARD_S: int(30 * 86_400),
   XTAP_UPLOAD_MAX_BYTES: int(20 * 1024 * 1024),
   XTAP_UPLOAD_MAX_ROWS: int(1_000_000),
+  XTAP_UPLOAD_MAX_COLUMNS: positive(1000, 1600),
+  XTAP_UPLOAD_MAX_TABLES: positive(10),
   XTAP_UPLOAD_TIMEOUT_S: int(60),
-  /** Allow UPLOAD URLs on loopback/private networks (off by default: a server must not be made to fetch
-   *  from its own network; tests and single-host federations turn it on). */
-  XTAP_UPLOAD_ALLOW_PRIVATE: z.enum(['0', '1', 'true', 'false']).default('0'),
+  /** Hosts (name or address, optionally :port, comma-separated) whose UPLOAD URLs are fetched even on loopback or
+   *  private networks. Empty by default: a server must not be made to fetch from its own network; tests set it. */
+  XTAP_UPLOAD_ALLOW_HOSTS: z.string().default(''),
+  /** Whole request body, all multipart parts together. */
+  XTAP_REQUEST_MAX_BYTES: positive(64 * 1024 * 1024),
+  XTAP_REQUEST_MAX_PARTS: positive(64),
+  /** A url-encoded body, or one non-file multipart field. */
+  XTAP_FORM_MAX_BYTES: positive(1024 * 1024),
+  XTAP_ADQL_MAX_LENGTH: positive(DEFAULT_ADQL_LIMITS.maxLength),
+  XTAP_ADQL_MAX_NESTING: positive(DEFAULT_ADQL_LIMITS.maxNesting, 300),
+  XTAP_ADQL_MAX_DEPTH: positive(DEFAULT_ADQL_LIMITS.maxDepth, HARD_MAX_DEPTH),
+  XTAP_ADQL_MAX_SUBQUERY_DEPTH: positive(DEFAULT_ADQL_LIMITS.maxSubqueryDepth, 100),
+  XTAP_ADQL_MAX_TABLES: positive(DEFAULT_ADQL_LIMITS.maxTables, 200),
   XTAP_WORKERS: int(2),
   XTAP_POOL_SIZE: int(10),
   /** Serve VOTable BINARY2 results from PostgreSQL through binary COPY (the bulk path); 0 forces the cursor path. */
@@ -54,8 +69,16 @@ export interface Config {
     retentionHardS: number;
     uploadMaxBytes: number;
     uploadMaxRows: number;
+    uploadMaxColumns: number;
+    /** Tables one request may upload. */
+    uploadMaxTables: number;
     uploadTimeoutS: number;
-    uploadAllowPrivate: boolean;
+    /** Lower-cased host or host:port entries whose upload URLs skip the address-range check. */
+    uploadAllowHosts: ReadonlyArray<string>;
+    requestMaxBytes: number;
+    requestMaxParts: number;
+    formMaxBytes: number;
+    adql: Readonly<AdqlLimits>;
   };
   workers: number;
   /** Use PostgreSQL binary COPY for BINARY2 results when every column type allows (XTAP_BULK_COPY). */
@@ -83,6 +106,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.XTAP_RETENTION_S > e.XTAP_RETENTION_HARD_S) problems.push('XTAP_RETENTION_S: must not exceed XTAP_RETENTION_HARD_S');
   if (e.XTAP_ASYNC_EXECUTION_S > e.XTAP_ASYNC_EXECUTION_HARD_S)
     problems.push('XTAP_ASYNC_EXECUTION_S: must not exceed XTAP_ASYNC_EXECUTION_HARD_S');
+  if (e.XTAP_UPLOAD_MAX_BYTES > e.XTAP_REQUEST_MAX_BYTES) problems.push('XTAP_UPLOAD_MAX_BYTES: must not exceed XTAP_REQUEST_MAX_BYTES');
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze({
     port: e.PORT,
@@ -102,8 +126,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retentionHardS: e.XTAP_RETENTION_HARD_S,
       uploadMaxBytes: e.XTAP_UPLOAD_MAX_BYTES,
       uploadMaxRows: e.XTAP_UPLOAD_MAX_ROWS,
+      uploadMaxColumns: e.XTAP_UPLOAD_MAX_COLUMNS,
+      uploadMaxTables: e.XTAP_UPLOAD_MAX_TABLES,
       uploadTimeoutS: e.XTAP_UPLOAD_TIMEOUT_S,
-      uploadAllowPrivate: e.XTAP_UPLOAD_ALLOW_PRIVATE === '1' || e.XTAP_UPLOAD_ALLOW_PRIVATE === 'true',
+      uploadAllowHosts: e.XTAP_UPLOAD_ALLOW_HOSTS.split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter((h) => h !== ''),
+      requestMaxBytes: e.XTAP_REQUEST_MAX_BYTES,
+      requestMaxParts: e.XTAP_REQUEST_MAX_PARTS,
+      formMaxBytes: e.XTAP_FORM_MAX_BYTES,
+      adql: Object.freeze({
+        maxLength: e.XTAP_ADQL_MAX_LENGTH,
+        maxNesting: e.XTAP_ADQL_MAX_NESTING,
+        maxDepth: e.XTAP_ADQL_MAX_DEPTH,
+        maxSubqueryDepth: e.XTAP_ADQL_MAX_SUBQUERY_DEPTH,
+        maxTables: e.XTAP_ADQL_MAX_TABLES,
+      }),
     },
     workers: e.XTAP_WORKERS,
     bulkCopy: e.XTAP_BULK_COPY === '1' || e.XTAP_BULK_COPY === 'true',

@@ -200,9 +200,34 @@ function decodeInput(input: Uint8Array | string): string {
   }
 }
 
-function parseXml(input: Uint8Array | string): XNode {
+/** Limits on a document, checked before the XML is parsed (FIELDs) or while rows are decoded (rows), so an
+ *  oversized document costs a scan, not a parse. */
+export interface VotableLimits {
+  /** FIELD elements in the whole document. */
+  maxFields?: number;
+  /** Rows in one TABLE. */
+  maxRows?: number;
+}
+
+/** FIELD start tags (any namespace prefix), counted with indexOf: linear, no regular expression, no parse. */
+function countFieldTags(text: string, stopAfter: number): number {
+  let n = 0;
+  for (let at = text.indexOf('FIELD'); at >= 0 && n <= stopAfter; at = text.indexOf('FIELD', at + 5)) {
+    const before = text.charCodeAt(at - 1);
+    const after = text.charCodeAt(at + 5);
+    // '<FIELD' or ':FIELD' then whitespace, '/' or '>' (not FIELDref, not text)
+    if ((before === 60 || before === 58) && (after === 32 || after === 9 || after === 10 || after === 47 || after === 62)) n++;
+  }
+  return n;
+}
+
+function parseXml(input: Uint8Array | string, limits: VotableLimits = {}): XNode {
   // XML 1.0 §2.11: CRLF and lone CR become LF before parsing.
   const text = decodeInput(input).replace(/\r\n?/g, '\n');
+  if (limits.maxFields !== undefined) {
+    const fields = countFieldTags(text, limits.maxFields);
+    if (fields > limits.maxFields) throw new VotableError('E12', `more than ${limits.maxFields} FIELDs; the column limit is ${limits.maxFields}`);
+  }
   const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
   if (valid !== true) {
     throw new VotableError('E01', `not well-formed XML at line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg}`);
@@ -331,12 +356,17 @@ function decodeField(f: VotableField): DecodeField {
   return d;
 }
 
-function readTabledata(raw: string, fields: VotableField[]): Row[] {
+function rowLimitError(maxRows: number): VotableError {
+  return new VotableError('E12', `more than ${maxRows} rows; the row limit is ${maxRows}`);
+}
+
+function readTabledata(raw: string, fields: VotableField[], maxRows = Infinity): Row[] {
   const parsers = fields.map((f) => buildTextParser(decodeField(f)));
   const rows: Row[] = [];
   const nf = fields.length;
   scanTabledata(raw, (cells) => {
     const r = rows.length + 1;
+    if (r > maxRows) throw rowLimitError(maxRows);
     if (cells.length !== nf) throw new VotableError('E09', `${cells.length} TD elements for ${nf} FIELDs`, { row: r });
     const row: Row = new Array<unknown>(nf);
     for (let i = 0; i < nf; i++) row[i] = (parsers[i] as (t: string, r: number) => unknown)(cells[i] as string, r);
@@ -345,7 +375,7 @@ function readTabledata(raw: string, fields: VotableField[]): Row[] {
   return rows;
 }
 
-function readBinary(stream: XNode, fields: VotableField[], withMask: boolean): Row[] {
+function readBinary(stream: XNode, fields: VotableField[], withMask: boolean, maxRows = Infinity): Row[] {
   const enc = (stream.attrs.encoding ?? 'none').trim();
   if (stream.attrs.href !== undefined) throw new VotableError('E05', `external STREAM href="${stream.attrs.href}" is not supported; inline the data`);
   if (enc !== 'base64') throw new VotableError('E05', `STREAM encoding "${enc}" is not supported (only base64)`);
@@ -371,6 +401,7 @@ function readBinary(stream: XNode, fields: VotableField[], withMask: boolean): R
       }
       field = -1;
       rows.push(row);
+      if (rows.length > maxRows) throw rowLimitError(maxRows);
     }
   } catch (err) {
     if (err instanceof RangeError) {
@@ -382,7 +413,7 @@ function readBinary(stream: XNode, fields: VotableField[], withMask: boolean): R
   return rows;
 }
 
-function readTable(n: XNode, resource: VotableResourceInfo): VotableTable {
+function readTable(n: XNode, resource: VotableResourceInfo, limits: VotableLimits): VotableTable {
   const t: VotableTable = {
     ...opt(n.attrs, ['name', 'ID', 'ucd', 'utype'] as const),
     fields: [],
@@ -406,11 +437,11 @@ function readTable(n: XNode, resource: VotableResourceInfo): VotableTable {
     for (const c of data.children) {
       if (c.tag === 'TABLEDATA') {
         t.serialization = 'TABLEDATA';
-        t.rows = readTabledata(c.text, t.fields);
+        t.rows = readTabledata(c.text, t.fields, limits.maxRows);
       } else if (c.tag === 'BINARY' || c.tag === 'BINARY2') {
         t.serialization = c.tag;
         const stream = c.children.find((s) => s.tag === 'STREAM');
-        t.rows = stream ? readBinary(stream, t.fields, c.tag === 'BINARY2') : [];
+        t.rows = stream ? readBinary(stream, t.fields, c.tag === 'BINARY2', limits.maxRows) : [];
       } else if (c.tag === 'FITS') {
         throw new VotableError('E05', 'FITS-serialized DATA is not supported; send TABLEDATA, BINARY or BINARY2');
       } else if (c.tag === 'INFO') t.infos.push(readInfo(c));
@@ -451,7 +482,7 @@ function readMetadataChild(c: XNode, into: MetadataTarget): boolean {
   }
 }
 
-function readResource(n: XNode): VotableResource {
+function readResource(n: XNode, limits: VotableLimits): VotableResource {
   // Tables get the resource's metadata without its tables (no cycle); the arrays are shared and filled below.
   const info: VotableResourceInfo = {
     type: n.attrs.type ?? 'results',
@@ -471,10 +502,10 @@ function readResource(n: XNode): VotableResource {
         info.description = r.description;
         break;
       case 'TABLE':
-        r.tables.push(readTable(c, info));
+        r.tables.push(readTable(c, info, limits));
         break;
       case 'RESOURCE':
-        r.resources.push(readResource(c));
+        r.resources.push(readResource(c, limits));
         break;
       default:
         break;
@@ -483,9 +514,9 @@ function readResource(n: XNode): VotableResource {
   return r;
 }
 
-/** Parses a whole VOTable document, keeping its RESOURCE structure. */
-export function parseVotableDocument(input: Uint8Array | string): VotableDocument {
-  const root = parseXml(input);
+/** Parses a whole VOTable document, keeping its RESOURCE structure; throws VotableError E12 beyond a limit. */
+export function parseVotableDocument(input: Uint8Array | string, limits: VotableLimits = {}): VotableDocument {
+  const root = parseXml(input, limits);
   const doc: VotableDocument = { ...opt(root.attrs, ['version'] as const), infos: [], params: [], groups: [], coosys: [], timesys: [], resources: [] };
   for (const c of root.children) {
     if (readMetadataChild(c, doc)) continue;
@@ -497,7 +528,7 @@ export function parseVotableDocument(input: Uint8Array | string): VotableDocumen
         for (const d of c.children) if (d.tag === 'COOSYS' || d.tag === 'PARAM') readMetadataChild(d, doc);
         break;
       case 'RESOURCE':
-        doc.resources.push(readResource(c));
+        doc.resources.push(readResource(c, limits));
         break;
       default:
         break;
@@ -508,13 +539,13 @@ export function parseVotableDocument(input: Uint8Array | string): VotableDocumen
 
 /** Every TABLE of a VOTable document, depth-first in document order, each with its FIELDs, PARAMs, INFOs,
  *  rows and the metadata of its RESOURCE. */
-export function parseVotable(input: Uint8Array | string): VotableTable[] {
+export function parseVotable(input: Uint8Array | string, limits: VotableLimits = {}): VotableTable[] {
   const out: VotableTable[] = [];
   const walk = (r: VotableResource): void => {
     for (const t of r.tables) out.push(t);
     for (const s of r.resources) walk(s);
   };
-  for (const r of parseVotableDocument(input).resources) walk(r);
+  for (const r of parseVotableDocument(input, limits).resources) walk(r);
   return out;
 }
 

@@ -14,7 +14,8 @@ export type VotableErrorCode =
   | 'E08' // TABLEDATA cell cannot be parsed for its datatype
   | 'E09' // TR with more or fewer TDs than FIELDs
   | 'E10' // fixed-size array with the wrong number of elements
-  | 'E11'; // bad VALUES null for the datatype
+  | 'E11' // bad VALUES null for the datatype
+  | 'E12'; // beyond a limit of the reader (FIELDs, rows)
 
 export class VotableError extends Error {
   readonly code: VotableErrorCode;

@@ -14,6 +14,7 @@ export { OUTPUT_FORMATS, DEFAULT_OUTPUT_FORMAT, resolveFormat, normalizeMime } f
 export type { OutputFormat, OutputFormatKind } from './formats.js';
 export { parseVotable, parseVotableDocument, queryStatus } from './decoder.js';
 export type {
+  VotableLimits,
   VotableTable,
   VotableField,
   VotableParam,

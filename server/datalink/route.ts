@@ -15,7 +15,9 @@ export function registerDatalinkRoutes(router: Router, deps: { db: Db; config: R
       ctx.set('Allow', 'GET, POST');
       return;
     }
-    const params = await readTapParams(ctx, { maxBytes: 1024 * 1024 });
+    // {links} takes IDs only: no files, and a small body.
+    const params = await readTapParams(ctx, { maxFileBytes: 0, maxBodyBytes: 1024 * 1024, maxParts: deps.config.limits.requestMaxParts, maxFieldBytes: 1024 * 1024 });
+    params.cleanup();
     const ids = params.all('ID').map((s) => s.trim()).filter(Boolean);
     if (ids.length === 0) throw new DaliError('MISSING_PARAMETER', 'ID is required: give one or more CSC2 master source names, e.g. ID=2CXO J110507.4-585105');
     const format = params.get('RESPONSEFORMAT');

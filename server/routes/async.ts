@@ -10,7 +10,7 @@ import type { Job, JobParameter, JobPhase, JobService, JobUrls } from '../../uws
 import { ACTIVE_PHASES, isJobPhase, jobListXml, jobXml, parametersXml, resultsXml, isoTime } from '../../uws/index.js';
 import { errorVotable } from '../../votable/index.js';
 import { DaliError } from '../errors.js';
-import { readTapParams } from '../tap/params.js';
+import { readTapParams, requestLimits } from '../tap/params.js';
 import type { TapParams } from '../tap/params.js';
 
 export interface AsyncRouteDeps {
@@ -36,7 +36,7 @@ export function registerAsyncRoutes(router: Router, deps: AsyncRouteDeps): void 
     job: (id) => `${base}/${id}`,
     result: (id, resultId) => `${base}/${id}/results/${resultId}`,
   };
-  const readParams = (k: Context) => readTapParams(k, { maxBytes: config.limits.uploadMaxBytes });
+  const readParams = (k: Context) => readTapParams(k, requestLimits(config.limits));
 
   const loadJob = async (k: Context): Promise<Job> => {
     const id = k.params.id ?? '';

@@ -75,7 +75,7 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
       const catalog = deps.catalog.extend(uploads.tables);
       let translated;
       try {
-        translated = translateAdql(query, catalog, { rowLimit: maxrec + 1 });
+        translated = translateAdql(query, catalog, { rowLimit: maxrec + 1, limits: deps.config.limits.adql });
       } catch (err) {
         await uploads.drop();
         if (err instanceof AdqlError) throw new DaliError('QUERY_INVALID', adqlErrorMessage(err), { cause: err });
@@ -127,7 +127,7 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
 function bulkCopySql(deps: QueryRunnerDeps, query: string, catalog: Catalog, serialization: string | undefined, maxrec: number): string | undefined {
   if (!deps.config.bulkCopy || !deps.db.copyOut || !deps.db.describe || serialization !== 'BINARY2' || maxrec === 0) return undefined;
   try {
-    return translateAdql(query, catalog, { rowLimit: maxrec + 1, inlineLiterals: true }).sql;
+    return translateAdql(query, catalog, { rowLimit: maxrec + 1, inlineLiterals: true, limits: deps.config.limits.adql }).sql;
   } catch (err) {
     deps.log.debug({ err }, 'bulk path: no inline translation; using the cursor');
     return undefined;

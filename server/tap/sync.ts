@@ -3,7 +3,7 @@
 import { Readable } from 'node:stream';
 import type Router from '@koa/router';
 import type { Config } from '../../config/index.js';
-import { readTapParams } from './params.js';
+import { readTapParams, requestLimits } from './params.js';
 import type { QueryRunner } from './query-runner.js';
 
 export interface SyncDeps {
@@ -18,7 +18,7 @@ export function registerSyncRoutes(router: Router, deps: SyncDeps): void {
       ctx.set('Allow', 'GET, POST');
       return;
     }
-    const params = await readTapParams(ctx, { maxBytes: deps.config.limits.uploadMaxBytes });
+    const params = await readTapParams(ctx, requestLimits(deps.config.limits));
     let prepared;
     try {
       prepared = await deps.runner.prepare(params, 'sync');

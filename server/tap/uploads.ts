@@ -1,9 +1,8 @@
 /** TAP_UPLOAD (TAP 1.1 §2.7.6, DALI §3.4.5): UPLOAD=name,URI pairs where URI is param:<multipart field> or an
- *  http(s) URL (size- and time-limited; private addresses refused unless configured). Each uploaded VOTable
+ *  http(s) URL (upload-fetch.ts: size- and time-limited, public addresses only). Tables, columns and rows per
+ *  upload are limited (the FIELD count before the XML is parsed). Each uploaded VOTable
  *  becomes a table tap_upload."u<id>_<name>" for this query only, published to ADQL as TAP_UPLOAD.<name>. */
-import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { isReservedWord } from '../../adql/reserved-words.js';
 import type { Config } from '../../config/index.js';
@@ -13,6 +12,7 @@ import type { CatalogTable, ColumnDef } from '../../schema/index.js';
 import { VotableError, parseVotable } from '../../votable/index.js';
 import { DaliError } from '../errors.js';
 import type { TapParams } from './params.js';
+import { fetchUploadUrl } from './upload-fetch.js';
 
 export interface LoadedUploads {
   tables: CatalogTable[];
@@ -45,39 +45,6 @@ export function parseUploadParam(values: ReadonlyArray<string>): UploadSpec[] {
   return specs;
 }
 
-function isPrivateAddress(ip: string): boolean {
-  if (isIP(ip) === 6) {
-    const v = ip.toLowerCase();
-    return v === '::1' || v === '::' || v.startsWith('fc') || v.startsWith('fd') || v.startsWith('fe80') || v.startsWith('::ffff:127.') || v.startsWith('::ffff:10.') || v.startsWith('::ffff:192.168.');
-  }
-  const [a = 0, b = 0] = ip.split('.').map(Number);
-  return a === 10 || a === 127 || a === 0 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
-}
-
-async function fetchUpload(uri: string, config: Readonly<Config>): Promise<Uint8Array> {
-  const url = new URL(uri);
-  if (!config.limits.uploadAllowPrivate) {
-    const { address } = await lookup(url.hostname);
-    if (isPrivateAddress(address)) throw new DaliError('UPLOAD_INVALID', `UPLOAD URL ${uri} points to a private network address; this service does not fetch from there`);
-  }
-  const limit = config.limits.uploadMaxBytes;
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: AbortSignal.timeout(config.limits.uploadTimeoutS * 1000), redirect: 'follow' });
-  } catch (err) {
-    throw new DaliError('UPLOAD_INVALID', `cannot fetch UPLOAD URL ${uri}: ${(err as Error).message}`, { cause: err });
-  }
-  if (!res.ok || !res.body) throw new DaliError('UPLOAD_INVALID', `UPLOAD URL ${uri} answered HTTP ${res.status}`);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of res.body) {
-    size += chunk.length;
-    if (size > limit) throw new DaliError('TOO_LARGE', `UPLOAD ${uri} is larger than the upload limit of ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
 async function readUpload(spec: UploadSpec, params: TapParams, config: Readonly<Config>): Promise<Uint8Array> {
   if (spec.uri.startsWith('param:')) {
     const field = spec.uri.slice('param:'.length);
@@ -90,13 +57,18 @@ async function readUpload(spec: UploadSpec, params: TapParams, config: Readonly<
     if (inline !== undefined) return Buffer.from(inline, 'utf8');
     throw new DaliError('UPLOAD_INVALID', `UPLOAD ${spec.name} refers to param:${field}, but the request has no multipart part named "${field}"`);
   }
-  if (/^https?:\/\//i.test(spec.uri)) return fetchUpload(spec.uri, config);
+  if (/^https?:\/\//i.test(spec.uri)) {
+    const { uploadMaxBytes: maxBytes, uploadTimeoutS, uploadAllowHosts: allowHosts } = config.limits;
+    return fetchUploadUrl(spec.uri, { maxBytes, timeoutMs: uploadTimeoutS * 1000, allowHosts });
+  }
   throw new DaliError('UPLOAD_INVALID', `UPLOAD URI "${spec.uri}" is not supported: use param:<multipart part name>, http:// or https://`);
 }
 
 /** Reads, checks and creates the upload tables of a request. The caller must call drop() when done. */
 export async function loadUploads(db: Db, params: TapParams, config: Readonly<Config>): Promise<LoadedUploads> {
   const specs = parseUploadParam(params.all('UPLOAD'));
+  const { uploadMaxTables, uploadMaxColumns, uploadMaxRows } = config.limits;
+  if (specs.length > uploadMaxTables) throw new DaliError('TOO_LARGE', `UPLOAD names ${specs.length} tables; the limit is ${uploadMaxTables} tables per request`);
   const created: string[] = [];
   const tables: CatalogTable[] = [];
   const drop = async () => {
@@ -107,16 +79,14 @@ export async function loadUploads(db: Db, params: TapParams, config: Readonly<Co
       const bytes = await readUpload(spec, params, config);
       let parsed;
       try {
-        parsed = parseVotable(bytes);
+        parsed = parseVotable(bytes, { maxFields: uploadMaxColumns, maxRows: uploadMaxRows });
       } catch (err) {
+        if (err instanceof VotableError && err.code === 'E12') throw new DaliError('TOO_LARGE', `UPLOAD ${spec.name} has ${err.message.replace(/^E12: /, '')}`, { cause: err });
         if (err instanceof VotableError) throw new DaliError('UPLOAD_INVALID', `UPLOAD ${spec.name} is not a readable VOTable: ${err.message}`, { cause: err });
         throw err;
       }
       const table = parsed[0];
       if (!table) throw new DaliError('UPLOAD_INVALID', `UPLOAD ${spec.name} contains no TABLE`);
-      if (table.rows.length > config.limits.uploadMaxRows) {
-        throw new DaliError('TOO_LARGE', `UPLOAD ${spec.name} has ${table.rows.length} rows; the limit is ${config.limits.uploadMaxRows}`);
-      }
       const sqlName = `u${randomBytes(5).toString('hex')}_${spec.name.toLowerCase()}`;
       const columns: ColumnDef[] = table.fields.map((f) => ({
         name: f.name,

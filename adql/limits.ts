@@ -1,0 +1,118 @@
+/** Size limits on one ADQL query, checked before any recursive pass over it: the text length (before the lexer),
+ *  the parser's nesting depth, and — on the finished AST, with an explicit stack so hostile input cannot
+ *  overflow ours — the tree depth, the subquery depth and the number of tables in each FROM clause. A chain of
+ *  operators (`1+1+…`, `a OR b OR …`, `… UNION …`) is a left-deep tree: every operator adds one level, which is
+ *  what the recursive resolver, translator and printer (and PostgreSQL) pay for. Each violation is an AdqlError
+ *  with code LIMIT that names the limit and its value. Pure. */
+import { AdqlError, NO_SPAN } from './errors.js';
+import type { Span } from './errors.js';
+
+export interface AdqlLimits {
+  /** Characters of query text. */
+  maxLength: number;
+  /** Nesting of parentheses, function calls, NOT and signs while parsing. */
+  maxNesting: number;
+  /** Depth of the expression/query tree; one level per operator in a chain. */
+  maxDepth: number;
+  /** Queries inside queries (subqueries in FROM, WHERE, SELECT; CTE bodies). */
+  maxSubqueryDepth: number;
+  /** Tables and subqueries in one FROM clause, joined or comma-separated. */
+  maxTables: number;
+}
+
+/** Defaults: well above what real TAP queries use, well below where the translator's stack (about 1,500 tree
+ *  levels on Node 20's default stack) or the event loop (about 1 ms per 10 kB of query) would suffer. */
+export const DEFAULT_ADQL_LIMITS: Readonly<AdqlLimits> = Object.freeze({
+  maxLength: 100_000,
+  maxNesting: 150,
+  maxDepth: 500,
+  maxSubqueryDepth: 16,
+  maxTables: 32,
+});
+
+/** The largest tree depth a caller may configure: beyond it the recursive passes overflow Node's stack. */
+export const HARD_MAX_DEPTH = 1000;
+
+/** Names users see in error messages (and the configuration variables that set them). */
+export const LIMIT_NAMES: Readonly<Record<keyof AdqlLimits, { what: string; env: string }>> = {
+  maxLength: { what: 'query length', env: 'XTAP_ADQL_MAX_LENGTH' },
+  maxNesting: { what: 'nesting depth', env: 'XTAP_ADQL_MAX_NESTING' },
+  maxDepth: { what: 'expression depth', env: 'XTAP_ADQL_MAX_DEPTH' },
+  maxSubqueryDepth: { what: 'subquery depth', env: 'XTAP_ADQL_MAX_SUBQUERY_DEPTH' },
+  maxTables: { what: 'tables in one FROM clause', env: 'XTAP_ADQL_MAX_TABLES' },
+};
+
+export function limitError(limit: keyof AdqlLimits, found: string, value: number, span: Span = NO_SPAN, hint?: string): AdqlError {
+  const { what } = LIMIT_NAMES[limit];
+  return new AdqlError('LIMIT', `${found}; the ${what} limit of this service is ${value}`, span, { hint });
+}
+
+/** Refuses a query text longer than the limit, before it is tokenized. */
+export function checkQueryLength(text: string, limits: Pick<AdqlLimits, 'maxLength'>): void {
+  if (text.length > limits.maxLength) {
+    throw limitError(
+      'maxLength',
+      `the query is ${text.length} characters long`,
+      limits.maxLength,
+      NO_SPAN,
+      'upload long value lists as a table (TAP_UPLOAD) and join with it instead of writing them into the query',
+    );
+  }
+}
+
+interface Frame {
+  node: unknown;
+  depth: number;
+  queries: number;
+}
+
+function isNode(v: unknown): v is { kind: string; span?: Span } & Record<string, unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as { kind?: unknown }).kind === 'string';
+}
+
+/** Tables and subqueries of one FROM clause (the leaves of its join trees), counted without recursion. */
+function countFromTables(from: unknown[]): number {
+  let n = 0;
+  const stack = [...from];
+  while (stack.length) {
+    const item = stack.pop();
+    if (!isNode(item)) continue;
+    if (item.kind === 'join') stack.push(item.left, item.right);
+    else n++;
+  }
+  return n;
+}
+
+/** Checks the depth, subquery depth and FROM-clause limits on a parsed query (any AST node) iteratively. */
+export function checkTreeLimits(root: unknown, limits: Pick<AdqlLimits, 'maxDepth' | 'maxSubqueryDepth' | 'maxTables'>): void {
+  const stack: Frame[] = [{ node: root, depth: 0, queries: 0 }];
+  while (stack.length) {
+    const { node, depth, queries } = stack.pop() as Frame;
+    if (Array.isArray(node)) {
+      for (const v of node) if (typeof v === 'object' && v !== null) stack.push({ node: v, depth, queries });
+      continue;
+    }
+    if (typeof node !== 'object' || node === null) continue;
+    let d = depth;
+    let q = queries;
+    if (isNode(node)) {
+      d++;
+      if (d > limits.maxDepth) {
+        throw limitError('maxDepth', `the query is more than ${limits.maxDepth} levels deep here (each operator of a chain such as 1+1+… or a OR b OR … is one level)`, limits.maxDepth, node.span, 'use IN (...) instead of long OR chains, or split the expression');
+      }
+      if (node.kind === 'query') {
+        q++;
+        if (q - 1 > limits.maxSubqueryDepth) {
+          throw limitError('maxSubqueryDepth', `subqueries nest ${q - 1} levels deep here`, limits.maxSubqueryDepth, node.span);
+        }
+      }
+      if (node.kind === 'select' && Array.isArray(node.from)) {
+        const n = countFromTables(node.from);
+        if (n > limits.maxTables) throw limitError('maxTables', `this FROM clause has ${n} tables or subqueries`, limits.maxTables, node.span);
+      }
+    }
+    for (const [k, v] of Object.entries(node)) {
+      if (k !== 'span' && typeof v === 'object' && v !== null) stack.push({ node: v, depth: d, queries: q });
+    }
+  }
+}
