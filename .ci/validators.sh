@@ -18,7 +18,7 @@ pid=""
 
 start_server() {
   DATABASE_URL="$db_url" XTAP_RESULTS_DIR="$results" PORT="$port" XTAP_BASE_URL="$base" LOG_LEVEL=warn \
-    XTAP_UPLOAD_ALLOW_PRIVATE=1 node dist/server/main.js >>"$out/server.log" 2>&1 &
+    node dist/server/main.js >>"$out/server.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 120); do
     curl -fsS "$base/tap/availability" >/dev/null 2>&1 && return 0

@@ -209,25 +209,28 @@ export interface VotableLimits {
   maxRows?: number;
 }
 
-/** FIELD start tags (any namespace prefix), counted with indexOf: linear, no regular expression, no parse. */
-function countFieldTags(text: string, stopAfter: number): number {
+/** FIELD start tags (any namespace prefix), counted with indexOf (linear, no regular expression, no parse), in
+ *  the bytes when they are ASCII-compatible (no UTF-16 byte order mark), else in the decoded text. */
+function countFieldTags(input: Uint8Array | string, stopAfter: number): number {
+  const utf16 = typeof input !== 'string' && ((input[0] === 0xfe && input[1] === 0xff) || (input[0] === 0xff && input[1] === 0xfe));
+  const hay = typeof input === 'string' ? input : utf16 ? decodeInput(input) : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const at0 = (i: number) => (typeof hay === 'string' ? hay.charCodeAt(i) : (hay[i] ?? 0));
   let n = 0;
-  for (let at = text.indexOf('FIELD'); at >= 0 && n <= stopAfter; at = text.indexOf('FIELD', at + 5)) {
-    const before = text.charCodeAt(at - 1);
-    const after = text.charCodeAt(at + 5);
+  for (let at = hay.indexOf('FIELD'); at >= 0 && n <= stopAfter; at = hay.indexOf('FIELD', at + 5)) {
+    const before = at0(at - 1);
+    const after = at0(at + 5);
     // '<FIELD' or ':FIELD' then whitespace, '/' or '>' (not FIELDref, not text)
-    if ((before === 60 || before === 58) && (after === 32 || after === 9 || after === 10 || after === 47 || after === 62)) n++;
+    if ((before === 60 || before === 58) && (after === 32 || after === 9 || after === 10 || after === 13 || after === 47 || after === 62)) n++;
   }
   return n;
 }
 
 function parseXml(input: Uint8Array | string, limits: VotableLimits = {}): XNode {
+  if (limits.maxFields !== undefined && countFieldTags(input, limits.maxFields) > limits.maxFields) {
+    throw new VotableError('E12', `more than ${limits.maxFields} FIELDs; the column limit is ${limits.maxFields}`);
+  }
   // XML 1.0 §2.11: CRLF and lone CR become LF before parsing.
   const text = decodeInput(input).replace(/\r\n?/g, '\n');
-  if (limits.maxFields !== undefined) {
-    const fields = countFieldTags(text, limits.maxFields);
-    if (fields > limits.maxFields) throw new VotableError('E12', `more than ${limits.maxFields} FIELDs; the column limit is ${limits.maxFields}`);
-  }
   const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
   if (valid !== true) {
     throw new VotableError('E01', `not well-formed XML at line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg}`);

@@ -2,7 +2,7 @@
  *  http(s) URL (upload-fetch.ts: size- and time-limited, public addresses only). Tables, columns and rows per
  *  upload are limited (the FIELD count before the XML is parsed). Each uploaded VOTable
  *  becomes a table tap_upload."u<id>_<name>" for this query only, published to ADQL as TAP_UPLOAD.<name>. */
-import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { isReservedWord } from '../../adql/reserved-words.js';
 import type { Config } from '../../config/index.js';
@@ -51,7 +51,7 @@ async function readUpload(spec: UploadSpec, params: TapParams, config: Readonly<
     const part = params.file(field);
     if (part) {
       if (part.size > config.limits.uploadMaxBytes) throw new DaliError('TOO_LARGE', `upload "${field}" is larger than the limit of ${config.limits.uploadMaxBytes} bytes`);
-      return readFileSync(part.path);
+      return readFile(part.path);
     }
     const inline = params.all(field)[0];
     if (inline !== undefined) return Buffer.from(inline, 'utf8');
