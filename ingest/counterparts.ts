@@ -11,7 +11,7 @@ import { ValueError, convertValue } from './csc2/values.js';
 import { IngestError } from './errors.js';
 import type { Progress } from './progress.js';
 import type { TableInput } from './readers/types.js';
-import { createStage, upsertFromStage } from './staging.js';
+import { checkDuplicateKeys, createStage, upsertFromStage } from './staging.js';
 
 const SPELLINGS: Record<string, string[]> = {
   name: ['name', 'cscv2_name', 'csc_name', 'master_name'],
@@ -84,12 +84,14 @@ export async function loadCounterparts(
             throw err;
           }
         }
-        out.push([...stage.columns.map((c) => values[c] ?? null), BigInt(rows)]);
+        out.push([...stage.columns.map((c) => values[c] ?? null), BigInt(raw.row)]);
       }
       await tx.copyIn(stage.stage, [...stage.columns, 'xtap_ord'], [out]);
       opts.progress.advance(batch.length);
     }
     opts.progress.end();
+    const repeated = await checkDuplicateKeys(tx, stage, input.file);
+    if (repeated) opts.log.warn({ file: input.file }, repeated);
     const unknown = await tx.query(`SELECT count(DISTINCT s.name) FROM ${stage.stage} s WHERE NOT EXISTS (SELECT 1 FROM csc2.master_source m WHERE m.name = s.name)`);
     const skipped = Number(unknown.rows[0]?.[0] ?? 0);
     const stored = await upsertFromStage(tx, stage, `EXISTS (SELECT 1 FROM csc2.master_source m WHERE m.name = ${stage.stage}.name)`);

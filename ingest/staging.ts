@@ -1,8 +1,10 @@
 /** Staging tables for transactional loads: rows are COPYed into a temporary copy of the target table (plus an
- *  arrival-order column), then upserted by primary key, the last occurrence of a key winning. */
+ *  arrival-order column, the input row number), checked for keys repeated within the input, then upserted by
+ *  primary key. */
 import type { Queryable } from '../db/index.js';
 import { quoteIdent, sqlTableName } from '../schema/index.js';
 import type { TableDef } from '../schema/index.js';
+import { IngestError } from './errors.js';
 
 export interface Staged {
   table: TableDef;
@@ -35,3 +37,30 @@ export async function upsertFromStage(tx: Queryable, s: Staged, where?: string):
   return r.rowCount;
 }
 
+
+/** Refuses a primary key that occurs twice in one input file with different values (two rows claim to be the same
+ *  record). Repeats with identical values are legitimate in CSC outputs — a joined CLI file repeats master_source
+ *  on every detection row, and a multi-position cone search lists a source once per position that found it
+ *  (rows differing only in usrid) — so those are counted and described for the load report instead. */
+export async function checkDuplicateKeys(tx: Queryable, s: Staged, file: string): Promise<string | undefined> {
+  const pk = s.table.primaryKey ?? [];
+  if (pk.length === 0) return undefined;
+  const others = s.columns.filter((c) => !pk.includes(c));
+  const differs = others.length ? `count(DISTINCT ROW(${others.map(quoteIdent).join(', ')})) > 1` : 'FALSE';
+  const r = await tx.query(
+    `SELECT ${pk.map((c) => `${quoteIdent(c)}::text`).join(', ')}, min(xtap_ord)::text, (array_agg(xtap_ord ORDER BY xtap_ord))[2]::text, ${differs}, ` +
+      `count(*) OVER ()::text FROM ${s.stage} GROUP BY ${pk.map(quoteIdent).join(', ')} HAVING count(*) > 1 ORDER BY ${pk.length + 3} DESC, ${pk.length + 1} LIMIT 1`,
+  );
+  const hit = r.rows[0];
+  if (!hit) return undefined;
+  const key = pk.map((c, i) => `${c} = ${String(hit[i])}`).join(', ');
+  const [first, second, conflicting, keys] = [hit[pk.length], hit[pk.length + 1], hit[pk.length + 2], hit[pk.length + 3]];
+  if (conflicting === true) {
+    throw new IngestError(
+      'DUPLICATE_KEY',
+      `${sqlTableName(s.table)} key ${key} occurs again (first at row ${String(first)}) with different values; a file must hold each record once`,
+      { file, row: Number(second) },
+    );
+  }
+  return `${String(keys)} ${sqlTableName(s.table)} key(s) occur on more than one row with identical values and were stored once (e.g. ${key}, rows ${String(first)} and ${String(second)})`;
+}

@@ -96,6 +96,47 @@ describe.each(testDatabases())('CSC2 ingest on $name', (backend) => {
     expect(await counts(db)).toEqual(before);
   });
 
+  it('a NUL byte in a value is refused with file, row and column, and changes nothing', async () => {
+    const text = readFileSync(join(SAMPLE, 'ngc3532_conesearch_per.csv'), 'utf8').split('\n');
+    const cells = (text[150] ?? '').split(',');
+    cells[1] = '2CXO J999999.8-999999\u0000x';
+    text[150] = cells.join(',');
+    const bad = join(tmp, 'nul.csv');
+    writeFileSync(bad, text.join('\n'));
+    const before = await counts(db);
+    const err = await ingestCsc2(db, { files: [bad], table: 'auto', log, progress: silentProgress }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'BAD_VALUE', file: bad, row: 150, column: 'name' });
+    expect((err as Error).message).toMatch(/row 150, column name: the value contains a NUL byte \(U\+0000\) at character 22/);
+    expect(await counts(db)).toEqual(before);
+  });
+
+  it('a key repeated inside one file with different values is an error and changes nothing; identical repeats are reported', async () => {
+    const text = readFileSync(join(SAMPLE, 'ngc3532_conesearch_per.csv'), 'utf8').split('\n');
+    const dup = join(tmp, 'dup.csv');
+    const changed = (text[5] ?? '').split(',');
+    changed[17] = '1.5e-15'; // flux_aper90_b
+    writeFileSync(dup, [...text.slice(0, 11), changed.join(','), ...text.slice(11)].join('\n'));
+    const before = await counts(db);
+    const err = await ingestCsc2(db, { files: [dup], table: 'auto', log, progress: silentProgress }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'DUPLICATE_KEY', file: dup, row: 11 });
+    expect((err as Error).message).toMatch(/key .* occurs again \(first at row 5\) with different values; a file must hold each record once/);
+    expect(await counts(db)).toEqual(before);
+
+    writeFileSync(dup, [...text.slice(0, 11), text[5], ...text.slice(11)].join('\n'));
+    const [report] = await ingestCsc2(db, { files: [dup], table: 'auto', log, progress: silentProgress });
+    expect(report?.warnings.join('\n')).toMatch(/1 "csc2"."observation_source" key\(s\) occur on more than one row with identical values and were stored once \(e.g. .*rows 5 and 11\)/);
+    expect(await counts(db)).toEqual(before);
+
+    const m = join(tmp, 'm-dup.csv');
+    writeFileSync(m, 'name,ra,dec,significance\n2CXO J000003.0+000001,0.01,0.0003,5.5\n2CXO J000004.0+000001,0.02,0.0003,5\n2CXO J000003.0+000001,0.01,0.0003,6\n');
+    await expect(ingestCsc2(db, { files: [m], table: 'master_source', log, progress: silentProgress })).rejects.toMatchObject({
+      code: 'DUPLICATE_KEY',
+      row: 3,
+      message: expect.stringContaining('"csc2"."master_source" key name = 2CXO J000003.0+000001 occurs again (first at row 1) with different values'),
+    });
+    expect(await counts(db)).toEqual(before);
+  });
+
   it('rejects columns foreign to an explicitly named table', async () => {
     const f = join(tmp, 'master.csv');
     writeFileSync(f, 'name,ra,dec,obi\n2CXO J000000.0+000000,1,2,3\n');

@@ -18,7 +18,7 @@ import type { ObservationLink } from './hierarchy.js';
 import { autoLayout, csc2Table, explicitLayout } from './layout.js';
 import type { ColumnTarget, Csc2Layout, Csc2TableName } from './layout.js';
 import { ValueError, convertValue } from './values.js';
-import { createStage, upsertFromStage } from '../staging.js';
+import { checkDuplicateKeys, createStage, upsertFromStage } from '../staging.js';
 import type { Staged } from '../staging.js';
 
 /** Upsert order: every foreign key points to a table earlier in this list. */
@@ -117,7 +117,7 @@ async function loadOne(tx: Queryable, input: TableInput, opts: Csc2IngestOptions
         const def = s.table;
         if (def.position) values[def.position.healpix] = healpixFor(values, def);
         const out = s.columns.map((c) => values[c] ?? null);
-        out.push(BigInt(rows));
+        out.push(BigInt(raw.row));
         (perTable.get(t) ?? perTable.set(t, []).get(t))?.push(out);
       }
     }
@@ -128,6 +128,13 @@ async function loadOne(tx: Queryable, input: TableInput, opts: Csc2IngestOptions
     opts.progress.advance(batch.length);
   }
   opts.progress.end();
+  for (const t of tables) {
+    const s = staged.get(t);
+    if (!s) continue;
+    const repeated = await checkDuplicateKeys(tx, s, input.file);
+    // A joined file repeats its master_source columns on every detection row: expected, not worth a warning.
+    if (repeated && !(t === 'master_source' && tables.length > 1)) warnings.push(repeated);
+  }
 
   if (derive && links.length) {
     const h = deriveHierarchy(links);

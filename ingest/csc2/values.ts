@@ -124,6 +124,9 @@ export function convertValue(raw: unknown, c: ColumnDef): unknown {
         v = String(raw);
     }
   }
+  if (typeof v === 'string' && v.includes('\u0000')) {
+    throw new ValueError(`the value contains a NUL byte (U+0000) at character ${v.indexOf('\u0000') + 1}; PostgreSQL text cannot store it`);
+  }
   if (c.nullValue !== undefined && (v === c.nullValue || v === BigInt(c.nullValue))) return checkRequired(null, c);
   if (c.range && typeof v === 'number' && !Number.isNaN(v) && (v < c.range[0] || v > c.range[1])) {
     throw new ValueError(`${v} is outside the valid range [${c.range[0]}, ${c.range[1]}]`);
