@@ -10,6 +10,7 @@ import type { Db } from '../../db/index.js';
 import { quoteIdent, sqlType } from '../../schema/index.js';
 import type { CatalogTable, ColumnDef } from '../../schema/index.js';
 import { VotableError, parseVotable } from '../../votable/index.js';
+import { parseArraysize } from '../../votable/arraysize.js';
 import { DaliError } from '../errors.js';
 import type { TapParams } from './params.js';
 import { fetchUploadUrl } from './upload-fetch.js';
@@ -23,6 +24,9 @@ interface UploadSpec {
   name: string;
   uri: string;
 }
+
+/** Elements of a fixed-size array column in an upload (char(n), double[n], ...). */
+export const MAX_FIXED_ARRAY = 65_536;
 
 const REGULAR_IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]*$/;
 
@@ -99,6 +103,14 @@ export async function loadUploads(db: Db, params: TapParams, config: Readonly<Co
         utype: f.utype,
         description: f.description ?? '',
       }));
+      for (const c of columns) {
+        // A fixed arraysize is written out in full on every result row (BINARY2 pads it): a few bytes of upload
+        // must not declare a column that turns into gigabytes of result.
+        const shape = parseArraysize(c.arraysize, { field: c.name });
+        if (shape.kind === 'fixed' && shape.count > MAX_FIXED_ARRAY) {
+          throw new DaliError('TOO_LARGE', `UPLOAD ${spec.name} column "${c.name}" declares arraysize="${c.arraysize}"; the largest fixed arraysize accepted is ${MAX_FIXED_ARRAY}`);
+        }
+      }
       const seen = new Set<string>();
       for (const c of columns) {
         if (seen.has(c.name.toLowerCase())) throw new DaliError('UPLOAD_INVALID', `UPLOAD ${spec.name} has two columns named "${c.name}"`);

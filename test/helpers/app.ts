@@ -18,8 +18,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function openTestApp(backend: TestDatabase, env: Record<string, string> = {}): Promise<TestApp> {
-  const { db, drop } = await backend.open();
+/** wrapDb lets a test observe what the application sends to the database (the real one underneath). */
+export async function openTestApp(backend: TestDatabase, env: Record<string, string> = {}, wrapDb?: (db: Db) => Db): Promise<TestApp> {
+  const { db: real, drop } = await backend.open();
+  const db = wrapDb ? wrapDb(real) : real;
   const { log } = testLogger();
   const config = loadConfig({
     XTAP_RESULTS_DIR: mkdtempSync(join(tmpdir(), 'xtap-results-')),
