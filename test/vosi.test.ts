@@ -125,6 +125,13 @@ describe('GET /tap/capabilities', () => {
     expect([attr(url, 'use'), text(url)]).toEqual(['base', `${BASE}/tap`]);
   });
 
+  it('states the input limits in the TAP capability description', async () => {
+    const desc = text(one(tapCapability(await capabilities()), 'description'));
+    expect(desc).toContain('Input limits: ADQL queries of at most 100000 characters, nesting 150, expression depth 500');
+    expect(desc).toContain('request bodies of at most 67108864 bytes in 64 parts');
+    expect(desc).toContain('each at most 5555555 bytes, 1000000 rows and 1000 columns');
+  });
+
   it('declares the VOSI, DALI examples and DataLink capabilities at their URLs', async () => {
     const root = await capabilities();
     const byId = new Map(all(root, 'capability').map((c) => [attr(c, 'standardID'), c]));

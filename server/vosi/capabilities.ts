@@ -90,6 +90,18 @@ function paramHttp(cap: XMLBuilder, url: string, version?: string): XMLBuilder {
   return intf;
 }
 
+/** The input limits TAPRegExt 1.0 has no element for, as one sentence of the capability description. */
+export function inputLimitsText(limits: Config['limits']): string {
+  const a = limits.adql;
+  return (
+    `Input limits: ADQL queries of at most ${a.maxLength} characters, nesting ${a.maxNesting}, expression depth ${a.maxDepth} ` +
+    `(one level per operator of a chain), subquery depth ${a.maxSubqueryDepth}, ${a.maxTables} tables per FROM clause; ` +
+    `request bodies of at most ${limits.requestMaxBytes} bytes in ${limits.requestMaxParts} parts (form fields ${limits.formMaxBytes} bytes); ` +
+    `at most ${limits.uploadMaxTables} uploads per request, each at most ${limits.uploadMaxBytes} bytes, ${limits.uploadMaxRows} rows ` +
+    `and ${limits.uploadMaxColumns} columns; upload URLs must resolve to public addresses and answer within ${limits.uploadTimeoutS} s.`
+  );
+}
+
 function addTapCapability(root: XMLBuilder, input: CapabilitiesInput): void {
   const { limits } = input;
   const cap = root.ele('capability', { standardID: STANDARD_ID.tap, 'xsi:type': 'tr:TableAccess' });
@@ -97,7 +109,8 @@ function addTapCapability(root: XMLBuilder, input: CapabilitiesInput): void {
     .ele('description')
     .txt(
       `Synchronous queries (/sync) time out after ${limits.syncTimeoutS} s; use /async for longer queries. ` +
-        'executionDuration below applies to async jobs.',
+        'executionDuration below applies to async jobs. ' +
+        inputLimitsText(limits),
     );
   const intf = cap.ele('interface', { 'xsi:type': 'vs:ParamHTTP', role: 'std', version: '1.1' });
   intf.ele('accessURL', { use: 'base' }).txt(input.baseUrl + TAP_PATHS.base);
