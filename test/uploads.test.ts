@@ -52,6 +52,7 @@ describe.each(testDatabases())('TAP_UPLOAD on $name', (backend) => {
       else if (req.url === '/to-mapped.vot') redirect(res, `http://[::ffff:127.0.0.1]:${otherPort}/mine.vot`);
       else if (req.url === '/to-file.vot') redirect(res, 'file:///etc/passwd');
       else if (req.url === '/loop.vot') redirect(res, '/loop.vot');
+      else if (req.url === '/slow.vot') res.write('<?xml version="1.0"?>'); // and never ends
       else {
         res.statusCode = 404;
         res.end();
@@ -65,6 +66,7 @@ describe.each(testDatabases())('TAP_UPLOAD on $name', (backend) => {
     t = await openTestApp(backend, { XTAP_UPLOAD_ALLOW_HOSTS: `127.0.0.1:${port}`, XTAP_UPLOAD_MAX_BYTES: '200000' });
   });
   afterAll(async () => {
+    files.closeAllConnections();
     files.close();
     await t.close();
   });
@@ -173,6 +175,18 @@ describe.each(testDatabases())('TAP_UPLOAD on $name', (backend) => {
       .attach('mine', Buffer.from(doc), 'mine.vot');
     expect(r.status).toBe(413);
     expect(r.text).toContain('UPLOAD mine has more than 1000 FIELDs; the column limit is 1000');
+  });
+
+  it('gives up on an upload URL that does not finish within the upload time limit', async () => {
+    const port = new URL(filesUrl).port;
+    const quick = await openTestApp(backend, { XTAP_UPLOAD_ALLOW_HOSTS: `127.0.0.1:${port}`, XTAP_UPLOAD_TIMEOUT_S: '1' });
+    try {
+      const r = await request(quick.app.callback()).get('/tap/sync').query({ LANG: 'ADQL', QUERY: 'SELECT * FROM TAP_UPLOAD.mine', UPLOAD: `mine,${filesUrl}/slow.vot` });
+      expect(r.status).toBe(400);
+      expect(r.text).toContain('did not answer within the upload time limit of 1 s');
+    } finally {
+      await quick.close();
+    }
   });
 
   it('refuses more uploaded tables than the limit', async () => {
