@@ -102,6 +102,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   const problems: string[] = [];
+  if (env.XTAP_UPLOAD_ALLOW_PRIVATE) {
+    problems.push('XTAP_UPLOAD_ALLOW_PRIVATE: no longer supported; list the hosts to fetch uploads from in XTAP_UPLOAD_ALLOW_HOSTS (host or host:port, comma-separated)');
+  }
   if (e.XTAP_MAXREC_DEFAULT > e.XTAP_MAXREC_HARD) problems.push('XTAP_MAXREC_DEFAULT: must not exceed XTAP_MAXREC_HARD');
   if (e.XTAP_RETENTION_S > e.XTAP_RETENTION_HARD_S) problems.push('XTAP_RETENTION_S: must not exceed XTAP_RETENTION_HARD_S');
   if (e.XTAP_ASYNC_EXECUTION_S > e.XTAP_ASYNC_EXECUTION_HARD_S)
