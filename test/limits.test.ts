@@ -12,7 +12,7 @@ import type { TestApp } from './helpers/app.js';
 import { testDatabases } from './helpers/databases.js';
 
 /** The longest event-loop stall (ms) while f runs, sampled every 10 ms. */
-async function maxStallMs<T>(f: () => Promise<T>): Promise<{ result: T; stallMs: number }> {
+async function stallOnce<T>(f: () => Promise<T>): Promise<{ result: T; stallMs: number }> {
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
   try {
@@ -22,6 +22,17 @@ async function maxStallMs<T>(f: () => Promise<T>): Promise<{ result: T; stallMs:
   } finally {
     h.disable();
   }
+}
+
+/** The smallest of up to three measurements: the monitor also counts time the OS gave to other processes (the
+ *  test suite runs many on two cores), while a real stall — synchronous work on our side — shows every time. */
+async function maxStallMs<T>(f: () => Promise<T>): Promise<{ result: T; stallMs: number }> {
+  let best = await stallOnce(f);
+  for (let i = 1; i < 3 && best.stallMs >= 100; i++) {
+    const next = await stallOnce(f);
+    if (next.stallMs < best.stallMs) best = next;
+  }
+  return best;
 }
 
 const chain = (n: number, term: string, op: string) => Array.from({ length: n }, () => term).join(op);
