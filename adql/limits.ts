@@ -60,12 +60,6 @@ export function checkQueryLength(text: string, limits: Pick<AdqlLimits, 'maxLeng
   }
 }
 
-interface Frame {
-  node: unknown;
-  depth: number;
-  queries: number;
-}
-
 function isNode(v: unknown): v is { kind: string; span?: Span } & Record<string, unknown> {
   return typeof v === 'object' && v !== null && typeof (v as { kind?: unknown }).kind === 'string';
 }
@@ -83,36 +77,48 @@ function countFromTables(from: unknown[]): number {
   return n;
 }
 
-/** Checks the depth, subquery depth and FROM-clause limits on a parsed query (any AST node) iteratively. */
+/** Checks the depth, subquery depth and FROM-clause limits on a parsed query (any AST node) iteratively: one
+ *  explicit stack (parallel arrays, no per-node allocation), every object property but spans visited. */
 export function checkTreeLimits(root: unknown, limits: Pick<AdqlLimits, 'maxDepth' | 'maxSubqueryDepth' | 'maxTables'>): void {
-  const stack: Frame[] = [{ node: root, depth: 0, queries: 0 }];
-  while (stack.length) {
-    const { node, depth, queries } = stack.pop() as Frame;
+  const nodes: unknown[] = [root];
+  const depths: number[] = [0];
+  const queries: number[] = [0];
+  while (nodes.length) {
+    const node = nodes.pop() as object;
+    let d = depths.pop() as number;
+    let q = queries.pop() as number;
     if (Array.isArray(node)) {
-      for (const v of node) if (typeof v === 'object' && v !== null) stack.push({ node: v, depth, queries });
-      continue;
-    }
-    if (typeof node !== 'object' || node === null) continue;
-    let d = depth;
-    let q = queries;
-    if (isNode(node)) {
-      d++;
-      if (d > limits.maxDepth) {
-        throw limitError('maxDepth', `the query is more than ${limits.maxDepth} levels deep here (each operator of a chain such as 1+1+… or a OR b OR … is one level)`, limits.maxDepth, node.span, 'use IN (...) instead of long OR chains, or split the expression');
-      }
-      if (node.kind === 'query') {
-        q++;
-        if (q - 1 > limits.maxSubqueryDepth) {
-          throw limitError('maxSubqueryDepth', `subqueries nest ${q - 1} levels deep here`, limits.maxSubqueryDepth, node.span);
+      for (const v of node) {
+        if (typeof v === 'object' && v !== null) {
+          nodes.push(v);
+          depths.push(d);
+          queries.push(q);
         }
       }
-      if (node.kind === 'select' && Array.isArray(node.from)) {
-        const n = countFromTables(node.from);
-        if (n > limits.maxTables) throw limitError('maxTables', `this FROM clause has ${n} tables or subqueries`, limits.maxTables, node.span);
+      continue;
+    }
+    const kind = (node as { kind?: unknown }).kind;
+    if (typeof kind === 'string') {
+      const n = node as { kind: string; span?: Span; from?: unknown };
+      if (++d > limits.maxDepth) {
+        throw limitError('maxDepth', `the query is more than ${limits.maxDepth} levels deep here (each operator of a chain such as 1+1+… or a OR b OR … is one level)`, limits.maxDepth, n.span, 'use IN (...) instead of long OR chains, or split the expression');
+      }
+      if (kind === 'query' && ++q - 1 > limits.maxSubqueryDepth) {
+        throw limitError('maxSubqueryDepth', `subqueries nest ${q - 1} levels deep here`, limits.maxSubqueryDepth, n.span);
+      }
+      if (kind === 'select' && Array.isArray(n.from)) {
+        const count = countFromTables(n.from);
+        if (count > limits.maxTables) throw limitError('maxTables', `this FROM clause has ${count} tables or subqueries`, limits.maxTables, n.span);
       }
     }
-    for (const [k, v] of Object.entries(node)) {
-      if (k !== 'span' && typeof v === 'object' && v !== null) stack.push({ node: v, depth: d, queries: q });
+    for (const k in node) {
+      if (k === 'span') continue;
+      const v = (node as Record<string, unknown>)[k];
+      if (typeof v === 'object' && v !== null) {
+        nodes.push(v);
+        depths.push(d);
+        queries.push(q);
+      }
     }
   }
 }
