@@ -189,6 +189,18 @@ describe.each(testDatabases())('TAP_UPLOAD on $name', (backend) => {
     }
   });
 
+  it('refuses a NUL byte in an uploaded text value, naming row and column', async () => {
+    const doc = '<?xml version="1.0"?><VOTABLE version="1.4"><RESOURCE><TABLE><FIELD name="label" datatype="char" arraysize="*"/><DATA><TABLEDATA><TR><TD>ok</TD></TR><TR><TD>a&#0;b</TD></TR></TABLEDATA></DATA></TABLE></RESOURCE></VOTABLE>';
+    const r = await request(t.app.callback())
+      .post('/tap/sync')
+      .field('LANG', 'ADQL')
+      .field('QUERY', 'SELECT * FROM TAP_UPLOAD.mine')
+      .field('UPLOAD', 'mine,param:mine')
+      .attach('mine', Buffer.from(doc), 'mine.vot');
+    expect(r.status).toBe(400);
+    expect(r.text).toContain('UPLOAD mine row 2, column "label": the value contains a NUL byte (U+0000)');
+  });
+
   it('refuses more uploaded tables than the limit', async () => {
     const upload = Array.from({ length: 11 }, (_, i) => `t${i},param:x`).join(';');
     const r = await request(t.app.callback()).get('/tap/sync').query({ LANG: 'ADQL', QUERY: 'SELECT * FROM TAP_UPLOAD.t0', UPLOAD: upload });

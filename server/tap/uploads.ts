@@ -68,6 +68,21 @@ async function readUpload(spec: UploadSpec, params: TapParams, config: Readonly<
   throw new DaliError('UPLOAD_INVALID', `UPLOAD URI "${spec.uri}" is not supported: use param:<multipart part name>, http:// or https://`);
 }
 
+/** PostgreSQL text cannot hold U+0000; say where it is instead of letting COPY fail on it. */
+function refuseNulBytes(name: string, columns: ReadonlyArray<ColumnDef>, rows: ReadonlyArray<ReadonlyArray<unknown>>): void {
+  const text = columns.flatMap((c, i) => (c.datatype === 'char' || c.datatype === 'unicodeChar' ? [i] : []));
+  if (text.length === 0) return;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r] as ReadonlyArray<unknown>;
+    for (const i of text) {
+      const v = row[i];
+      if (typeof v === 'string' && v.includes('\u0000')) {
+        throw new DaliError('UPLOAD_INVALID', `UPLOAD ${name} row ${r + 1}, column "${columns[i]?.name}": the value contains a NUL byte (U+0000), which this service cannot store`);
+      }
+    }
+  }
+}
+
 /** Reads, checks and creates the upload tables of a request. The caller must call drop() when done. */
 export async function loadUploads(db: Db, params: TapParams, config: Readonly<Config>): Promise<LoadedUploads> {
   const specs = parseUploadParam(params.all('UPLOAD'));
@@ -116,6 +131,7 @@ export async function loadUploads(db: Db, params: TapParams, config: Readonly<Co
         if (seen.has(c.name.toLowerCase())) throw new DaliError('UPLOAD_INVALID', `UPLOAD ${spec.name} has two columns named "${c.name}"`);
         seen.add(c.name.toLowerCase());
       }
+      refuseNulBytes(spec.name, columns, table.rows);
       const sqlColumnNames = Object.fromEntries(columns.map((c, i) => [c.name, `c${i}`]));
       await db.exec(`CREATE TABLE tap_upload.${quoteIdent(sqlName)} (${columns.map((c, i) => `c${i} ${sqlType(c)}`).join(', ')})`);
       created.push(sqlName);
