@@ -11,7 +11,7 @@ import { ValueError, convertValue } from './csc2/values.js';
 import { IngestError } from './errors.js';
 import type { Progress } from './progress.js';
 import type { TableInput } from './readers/types.js';
-import { checkDuplicateKeys, createStage, upsertFromStage } from './staging.js';
+import { STAGE_EXTRA_COLUMNS, checkDuplicateKeys, createStage, rowFingerprint, upsertFromStage } from './staging.js';
 
 const SPELLINGS: Record<string, string[]> = {
   name: ['name', 'cscv2_name', 'csc_name', 'master_name'],
@@ -84,9 +84,9 @@ export async function loadCounterparts(
             throw err;
           }
         }
-        out.push([...stage.columns.map((c) => values[c] ?? null), BigInt(raw.row)]);
+        out.push([...stage.columns.map((c) => values[c] ?? null), BigInt(raw.row), rowFingerprint(raw.values)]);
       }
-      await tx.copyIn(stage.stage, [...stage.columns, 'xtap_ord'], [out]);
+      await tx.copyIn(stage.stage, [...stage.columns, ...STAGE_EXTRA_COLUMNS], [out]);
       opts.progress.advance(batch.length);
     }
     opts.progress.end();

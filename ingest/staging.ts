@@ -1,6 +1,7 @@
-/** Staging tables for transactional loads: rows are COPYed into a temporary copy of the target table (plus an
- *  arrival-order column, the input row number), checked for keys repeated within the input, then upserted by
- *  primary key. */
+/** Staging tables for transactional loads: rows are COPYed into a temporary copy of the target table (plus the
+ *  input row number and a fingerprint of the whole input row), checked for keys repeated within the input, then
+ *  upserted by primary key. */
+import { createHash } from 'node:crypto';
 import type { Queryable } from '../db/index.js';
 import { quoteIdent, sqlTableName } from '../schema/index.js';
 import type { TableDef } from '../schema/index.js';
@@ -16,8 +17,19 @@ export async function createStage(tx: Queryable, table: TableDef, columns: strin
   const stage = `xtap_stage_${table.name}`;
   await tx.exec(`DROP TABLE IF EXISTS ${stage}`);
   await tx.exec(`CREATE TEMP TABLE ${stage} (LIKE ${sqlTableName(table)}) ON COMMIT DROP`);
-  await tx.exec(`ALTER TABLE ${stage} ADD COLUMN xtap_ord bigint`);
+  await tx.exec(`ALTER TABLE ${stage} ADD COLUMN xtap_ord bigint, ADD COLUMN xtap_row text`);
   return { table, columns, stage };
+}
+
+/** The bookkeeping columns a loader appends to each staged row, in this order. */
+export const STAGE_EXTRA_COLUMNS = ['xtap_ord', 'xtap_row'] as const;
+
+/** A fingerprint of a whole input row (every column, loaded or not), to tell a repeated line from rows that
+ *  share a key but differ elsewhere. */
+export function rowFingerprint(values: ReadonlyArray<unknown>): string {
+  const h = createHash('sha1');
+  for (const v of values) h.update(v === null || v === undefined ? '\u0002' : String(v)).update('\u0001');
+  return h.digest('base64');
 }
 
 export async function upsertFromStage(tx: Queryable, s: Staged, where?: string): Promise<number> {
@@ -38,29 +50,32 @@ export async function upsertFromStage(tx: Queryable, s: Staged, where?: string):
 }
 
 
-/** Refuses a primary key that occurs twice in one input file with different values (two rows claim to be the same
- *  record). Repeats with identical values are legitimate in CSC outputs — a joined CLI file repeats master_source
- *  on every detection row, and a multi-position cone search lists a source once per position that found it
- *  (rows differing only in usrid) — so those are counted and described for the load report instead. */
+/** Refuses a primary key that occurs twice in one input file (a) with different values — two rows claim to be
+ *  the same record — or (b) on two identical input lines. Repeats with identical loaded values on lines that
+ *  differ elsewhere are legitimate in CSC outputs — a joined CLI file repeats master_source on every detection
+ *  row, and a multi-position cone search lists a source once per position that found it (rows differing only in
+ *  usrid) — so those are described for the load report instead. */
 export async function checkDuplicateKeys(tx: Queryable, s: Staged, file: string): Promise<string | undefined> {
   const pk = s.table.primaryKey ?? [];
   if (pk.length === 0) return undefined;
   const others = s.columns.filter((c) => !pk.includes(c));
   const differs = others.length ? `count(DISTINCT ROW(${others.map(quoteIdent).join(', ')})) > 1` : 'FALSE';
+  const sameLine = 'count(DISTINCT xtap_row) < count(xtap_row)';
   const r = await tx.query(
-    `SELECT ${pk.map((c) => `${quoteIdent(c)}::text`).join(', ')}, min(xtap_ord)::text, (array_agg(xtap_ord ORDER BY xtap_ord))[2]::text, ${differs}, ` +
-      `count(*) OVER ()::text FROM ${s.stage} GROUP BY ${pk.map(quoteIdent).join(', ')} HAVING count(*) > 1 ORDER BY ${pk.length + 3} DESC, ${pk.length + 1} LIMIT 1`,
+    `SELECT ${pk.map((c) => `${quoteIdent(c)}::text`).join(', ')}, min(xtap_ord)::text, (array_agg(xtap_ord ORDER BY xtap_ord))[2]::text, ${differs}, ${sameLine}, ` +
+      `count(*) OVER ()::text FROM ${s.stage} GROUP BY ${pk.map(quoteIdent).join(', ')} HAVING count(*) > 1 ` +
+      `ORDER BY ${pk.length + 3} DESC, ${pk.length + 4} DESC, ${pk.length + 1} LIMIT 1`,
   );
   const hit = r.rows[0];
   if (!hit) return undefined;
   const key = pk.map((c, i) => `${c} = ${String(hit[i])}`).join(', ');
-  const [first, second, conflicting, keys] = [hit[pk.length], hit[pk.length + 1], hit[pk.length + 2], hit[pk.length + 3]];
-  if (conflicting === true) {
-    throw new IngestError(
-      'DUPLICATE_KEY',
-      `${sqlTableName(s.table)} key ${key} occurs again (first at row ${String(first)}) with different values; a file must hold each record once`,
-      { file, row: Number(second) },
-    );
+  const [first, second, conflicting, repeatedLine, keys] = hit.slice(pk.length);
+  if (conflicting === true || repeatedLine === true) {
+    const how = conflicting === true ? 'with different values' : 'on an identical line';
+    throw new IngestError('DUPLICATE_KEY', `${sqlTableName(s.table)} key ${key} occurs again (first at row ${String(first)}) ${how}; a file must hold each record once`, {
+      file,
+      row: Number(second),
+    });
   }
   return `${String(keys)} ${sqlTableName(s.table)} key(s) occur on more than one row with identical values and were stored once (e.g. ${key}, rows ${String(first)} and ${String(second)})`;
 }

@@ -123,6 +123,18 @@ describe.each(testDatabases())('CSC2 ingest on $name', (backend) => {
     expect(await counts(db)).toEqual(before);
 
     writeFileSync(dup, [...text.slice(0, 11), text[5], ...text.slice(11)].join('\n'));
+    const again = await ingestCsc2(db, { files: [dup], table: 'auto', log, progress: silentProgress }).catch((e: unknown) => e);
+    expect(again).toMatchObject({ code: 'DUPLICATE_KEY', file: dup, row: 11 });
+    expect((again as Error).message).toMatch(/occurs again \(first at row 5\) on an identical line; a file must hold each record once/);
+    expect(await counts(db)).toEqual(before);
+
+    // The same source found by two search positions (rows differing only in usrid, as CSC cone searches write):
+    // stored once and reported.
+    const header = (text[0] ?? '').split(',');
+    const usrid = header.indexOf('usrid');
+    const other = (text[5] ?? '').split(',');
+    other[usrid] = '999';
+    writeFileSync(dup, [...text.slice(0, 11), other.join(','), ...text.slice(11)].join('\n'));
     const [report] = await ingestCsc2(db, { files: [dup], table: 'auto', log, progress: silentProgress });
     expect(report?.warnings.join('\n')).toMatch(/1 "csc2"."observation_source" key\(s\) occur on more than one row with identical values and were stored once \(e.g. .*rows 5 and 11\)/);
     expect(await counts(db)).toEqual(before);

@@ -18,7 +18,7 @@ import type { ObservationLink } from './hierarchy.js';
 import { autoLayout, csc2Table, explicitLayout } from './layout.js';
 import type { ColumnTarget, Csc2Layout, Csc2TableName } from './layout.js';
 import { ValueError, convertValue } from './values.js';
-import { checkDuplicateKeys, createStage, upsertFromStage } from '../staging.js';
+import { STAGE_EXTRA_COLUMNS, checkDuplicateKeys, createStage, rowFingerprint, upsertFromStage } from '../staging.js';
 import type { Staged } from '../staging.js';
 
 /** Upsert order: every foreign key points to a table earlier in this list. */
@@ -100,6 +100,7 @@ async function loadOne(tx: Queryable, input: TableInput, opts: Csc2IngestOptions
     const perTable = new Map<Csc2TableName, unknown[][]>();
     for (const raw of batch) {
       rows++;
+      const fingerprint = rowFingerprint(raw.values);
       const byTable = new Map<Csc2TableName, Record<string, unknown>>();
       for (const t of tables) byTable.set(t, convertRow(raw.values, layout.tables[t] ?? [], input.file, raw.row));
       const master = byTable.get('master_source');
@@ -117,13 +118,13 @@ async function loadOne(tx: Queryable, input: TableInput, opts: Csc2IngestOptions
         const def = s.table;
         if (def.position) values[def.position.healpix] = healpixFor(values, def);
         const out = s.columns.map((c) => values[c] ?? null);
-        out.push(BigInt(raw.row));
+        out.push(BigInt(raw.row), fingerprint);
         (perTable.get(t) ?? perTable.set(t, []).get(t))?.push(out);
       }
     }
     for (const [t, rs] of perTable) {
       const s = staged.get(t);
-      if (s) await tx.copyIn(s.stage, [...s.columns, 'xtap_ord'], [rs]);
+      if (s) await tx.copyIn(s.stage, [...s.columns, ...STAGE_EXTRA_COLUMNS], [rs]);
     }
     opts.progress.advance(batch.length);
   }
