@@ -1,7 +1,7 @@
 /** Staging tables for transactional loads: rows are COPYed into a temporary copy of the target table (plus the
  *  input row number and a fingerprint of the whole input row), checked for keys repeated within the input, then
  *  upserted by primary key. */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Queryable } from '../db/index.js';
 import { quoteIdent, sqlTableName } from '../schema/index.js';
 import type { TableDef } from '../schema/index.js';
@@ -27,9 +27,9 @@ export const STAGE_EXTRA_COLUMNS = ['xtap_ord', 'xtap_row'] as const;
 /** A fingerprint of a whole input row (every column, loaded or not), to tell a repeated line from rows that
  *  share a key but differ elsewhere. */
 export function rowFingerprint(values: ReadonlyArray<unknown>): string {
-  const h = createHash('sha1');
-  for (const v of values) h.update(v === null || v === undefined ? '\u0002' : String(v)).update('\u0001');
-  return h.digest('base64');
+  let text = '';
+  for (const v of values) text += (v === null || v === undefined ? '\u0002' : String(v)) + '\u0001';
+  return hash('sha1', text, 'base64');
 }
 
 export async function upsertFromStage(tx: Queryable, s: Staged, where?: string): Promise<number> {
