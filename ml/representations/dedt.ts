@@ -26,7 +26,7 @@ export const DEDT_TIME_LAG_EDGES: readonly number[] = Object.freeze([
   0, 1, 2, 3, 4, 5, 6, 9, 13, 18, 26, 37, 53, 77, 110, 158, 227, 326, 468, 672, 964, 1384, 1987, 2853, 4096,
 ]);
 /** Below this many in-band events 'auto' uses the exact all-pairs method (measured crossover, see docs/dedt.md). */
-export const DEDT_EXACT_MAX_EVENTS = 6000;
+export const DEDT_EXACT_MAX_EVENTS = 4000;
 /** Frame-aligned fine cells are used while span/frame ≤ this (cell index = frame number, < 4096). */
 const ALIGNED_MAX_FRAMES = DEDT_FINE_TIME - 1;
 
