@@ -71,7 +71,10 @@ export async function registerEncoderModel(tx: Queryable, enc: EventEncoder): Pr
   const c = enc.card;
   const card = JSON.parse(enc.cardText) as { training?: { data?: unknown }; evaluation?: { test?: Record<string, unknown> } };
   const test = card.evaluation?.test ?? {};
-  const metrics = Object.fromEntries(Object.entries(test).filter(([k]) => (k.startsWith('auc_') && !k.includes('by_')) || k === 'accuracy_4class'));
+  // Test-set figures: AUCs, 4-kind accuracy, and the published anomaly threshold with its steady false-positive rate.
+  const metrics = Object.fromEntries(
+    Object.entries(test).filter(([k]) => (k.startsWith('auc_') && !k.includes('by_')) || ['accuracy_4class', 'threshold', 'steady_fpr_at_threshold', 'tpr_at_threshold', 'ci95'].includes(k)),
+  );
   await registerModel(tx, {
     modelId: c.model_id, version: c.version, task: c.task, sha256: c.model_sha256, trainingData: card.training?.data ?? null,
     metrics, cardText: enc.cardText, cardPath: `${enc.modelDir}/card.json`,

@@ -73,6 +73,11 @@ describe.each(testDatabases())('event files on $name', (backend) => {
     expect(run).toEqual([{ model_id: 'event-encoder', model_version: card.version, activity: 'ingest', n_rows: 3n }]);
     const model = await db.queryObjects<Record<string, unknown>>("SELECT version, onnx_sha256, card FROM ml.model WHERE model_id = 'event-encoder'");
     expect(model[0]?.version).toBe(card.version);
+    // ml.model.metrics carries the published anomaly threshold and its test false-positive rate.
+    const metrics = await db.queryObjects<Record<string, unknown>>("SELECT metrics FROM ml.model WHERE model_id = 'event-encoder'");
+    const m = (typeof metrics[0]?.metrics === 'string' ? JSON.parse(metrics[0].metrics) : metrics[0]?.metrics) as Record<string, unknown>;
+    expect(m.threshold).toBe((JSON.parse(readFileSync(join(MODEL_DIR, 'card.json'), 'utf8')) as { anomaly_threshold: number }).anomaly_threshold);
+    expect(Number(m.steady_fpr_at_threshold)).toBeLessThanOrEqual(0.05);
     expect(model[0]?.onnx_sha256).toBe(card.model_sha256);
     expect(JSON.parse(String(model[0]?.card)).model_sha256).toBe(card.model_sha256);
   });
