@@ -10,7 +10,7 @@ import type { Queryable, Row } from '../db/index.js';
 import { FitsError, readEventList, readFits } from '../fits/index.js';
 import type { EventList, FitsHdu } from '../fits/index.js';
 import { EVENT_FEATURES_VERSION, dedtMap, etMap } from '../ml/representations/index.js';
-import type { EventsLike } from '../ml/representations/index.js';
+import type { EncoderInput } from '../models/event-encoder/encode.js';
 import { EventEncoderMismatchError, encodeEvents, loadEventEncoder } from '../models/event-encoder/encode.js';
 import type { EventEncoder } from '../models/event-encoder/encode.js';
 import { IngestError } from './errors.js';
@@ -46,6 +46,11 @@ export interface EventIngestOptions {
   modelDir?: string;
 }
 
+/** TIMEDEL when it is a usable frame time (finite, > 0, below 10 s — ACIS frames are ≤ 10 s), else 0. */
+function validFrameTime(timedel: number | null): number {
+  return timedel !== null && Number.isFinite(timedel) && timedel > 0 && timedel < 10 ? timedel : 0;
+}
+
 /** The stable id of a file: first 16 hex digits of the SHA-256 of its bytes. */
 export function eventFileId(sha256Hex: string): string {
   return sha256Hex.slice(0, 16);
@@ -66,7 +71,10 @@ export async function registerEncoderModel(tx: Queryable, enc: EventEncoder): Pr
   const c = enc.card;
   const card = JSON.parse(enc.cardText) as { training?: { data?: unknown }; evaluation?: { test?: Record<string, unknown> } };
   const test = card.evaluation?.test ?? {};
-  const metrics = Object.fromEntries(Object.entries(test).filter(([k]) => (k.startsWith('auc_') && !k.includes('by_')) || k === 'accuracy_4class'));
+  // Test-set figures: AUCs, 4-kind accuracy, and the published anomaly threshold with its steady false-positive rate.
+  const metrics = Object.fromEntries(
+    Object.entries(test).filter(([k]) => (k.startsWith('auc_') && !k.includes('by_')) || ['accuracy_4class', 'threshold', 'steady_fpr_at_threshold', 'tpr_at_threshold', 'ci95'].includes(k)),
+  );
   await registerModel(tx, {
     modelId: c.model_id, version: c.version, task: c.task, sha256: c.model_sha256, trainingData: card.training?.data ?? null,
     metrics, cardText: enc.cardText, cardPath: `${enc.modelDir}/card.json`,
@@ -74,14 +82,19 @@ export async function registerEncoderModel(tx: Queryable, enc: EventEncoder): Pr
 }
 
 function beginEncoderRun(tx: Queryable, enc: EventEncoder, activity: 'ingest' | 'models-run', input: string): Promise<Run> {
-  const parameters = { max_events: enc.card.max_events, features_version: EVENT_FEATURES_VERSION, et_map: 'counts, 24x16, 0.5-7 keV', dedt_map: "method auto, normalize 'sum'" };
+  const parameters = {
+    max_events: enc.card.max_events, features_version: EVENT_FEATURES_VERSION, encoder_time_axis: 'good-time clock (file GTIs)',
+    et_map: 'counts, 24x16, 0.5-7 keV',
+    dedt_map: activity === 'ingest' ? "continuous lags, method auto, normalize 'sum', frame time = TIMEDEL" : "continuous lags, method auto, normalize 'sum', frame time 0 (not stored)",
+  };
   return beginRun(tx, { modelId: enc.card.model_id, version: enc.card.version }, activity, input, 'xtap ingest/events.ts with onnxruntime-node (CPU)', parameters);
 }
 
 /** Computes and inserts one representation row; returns the anomaly score, or undefined if the row existed. */
-async function writeRepresentation(tx: Queryable, enc: EventEncoder, run: Run, id: string, events: EventsLike): Promise<{ inserted: boolean; anomalyScore: number | null; inBand: number }> {
+/** `frameTime` (s): the file's TIMEDEL, so the dEdT map spreads frame-quantised lags (0 = times taken as exact). */
+async function writeRepresentation(tx: Queryable, enc: EventEncoder, run: Run, id: string, events: EncoderInput, frameTime: number): Promise<{ inserted: boolean; anomalyScore: number | null; inBand: number }> {
   const et = etMap(events, { normalize: 'none' });
-  const dedt = dedtMap(events, { method: 'auto' });
+  const dedt = dedtMap(events, { method: 'auto', frameTime });
   const code = await encodeEvents(enc, events);
   const span = et.used > 0 ? et.tmax - et.tmin : null;
   const p = code.kindProbabilities;
@@ -262,7 +275,7 @@ export async function loadEventFiles(tx: Queryable, files: ReadonlyArray<string>
     opts.progress.end();
     let rep: { inserted: boolean; anomalyScore: number | null; inBand: number };
     try {
-      rep = await writeRepresentation(tx, enc, run, id, list);
+      rep = await writeRepresentation(tx, enc, run, id, list, validFrameTime(list.header.timedel));
     } catch (err) {
       if (err instanceof EventEncoderMismatchError) throw new IngestError('MODEL_MISMATCH', err.message, { file }, { cause: err });
       throw err;
@@ -303,7 +316,8 @@ export async function runEncoderOverStoredFiles(tx: Queryable, enc: EventEncoder
   opts.progress.begin(`${enc.card.model_id} ${enc.card.version}`, ids.length);
   for (const id of ids) {
     const events = await loadStoredEvents(tx, id);
-    await writeRepresentation(tx, enc, run, id, events);
+    // ml.event_file keeps no TIMEDEL, so stored lists are mapped with exact times (frameTime 0).
+    await writeRepresentation(tx, enc, run, id, events, 0);
     opts.progress.advance(1);
   }
   opts.progress.end();
@@ -311,8 +325,12 @@ export async function runEncoderOverStoredFiles(tx: Queryable, enc: EventEncoder
   return { ...base, runId: run.runId, added: run.rows };
 }
 
-/** The time (s) and energy (eV) of a stored event file, in file order. */
-export async function loadStoredEvents(db: Queryable, id: string): Promise<{ time: Float64Array; energyEv: Float32Array }> {
+/** The time (s) and energy (eV) of a stored event file, in file order, with the file's GTIs (the encoder's clock). */
+export async function loadStoredEvents(db: Queryable, id: string): Promise<{ time: Float64Array; energyEv: Float32Array; gti: Array<[number, number]> }> {
+  const g = await db.query('SELECT gti FROM ml.event_file WHERE event_file_id = $1', [id]);
+  const flat = (Array.isArray(g.rows[0]?.[0]) ? (g.rows[0][0] as unknown[]) : []).map(Number);
+  const gti: Array<[number, number]> = [];
+  for (let k = 0; k + 1 < flat.length; k += 2) gti.push([flat[k], flat[k + 1]]);
   const r = await db.query('SELECT event_time, energy FROM ml.event WHERE event_file_id = $1 ORDER BY seq', [id]);
   const time = new Float64Array(r.rows.length);
   const energyEv = new Float32Array(r.rows.length);
@@ -320,5 +338,5 @@ export async function loadStoredEvents(db: Queryable, id: string): Promise<{ tim
     time[i] = Number(row[0]);
     energyEv[i] = row[1] === null ? Number.NaN : Number(row[1]);
   });
-  return { time, energyEv };
+  return { time, energyEv, gti };
 }

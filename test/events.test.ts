@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../db/index.js';
 import { readEventList } from '../fits/index.js';
 import { IngestError, ingestEvents, runEventEncoder, silentProgress } from '../ingest/index.js';
-import { etMap } from '../ml/representations/index.js';
+import { dedtMap, etMap } from '../ml/representations/index.js';
 import { prepareDatabase } from '../server/bootstrap.js';
 import { linksFor } from '../server/datalink/links.js';
 import { testDatabases } from './helpers/databases.js';
@@ -73,6 +73,11 @@ describe.each(testDatabases())('event files on $name', (backend) => {
     expect(run).toEqual([{ model_id: 'event-encoder', model_version: card.version, activity: 'ingest', n_rows: 3n }]);
     const model = await db.queryObjects<Record<string, unknown>>("SELECT version, onnx_sha256, card FROM ml.model WHERE model_id = 'event-encoder'");
     expect(model[0]?.version).toBe(card.version);
+    // ml.model.metrics carries the published anomaly threshold and its test false-positive rate.
+    const metrics = await db.queryObjects<Record<string, unknown>>("SELECT metrics FROM ml.model WHERE model_id = 'event-encoder'");
+    const m = (typeof metrics[0]?.metrics === 'string' ? JSON.parse(metrics[0].metrics) : metrics[0]?.metrics) as Record<string, unknown>;
+    expect(m.threshold).toBe((JSON.parse(readFileSync(join(MODEL_DIR, 'card.json'), 'utf8')) as { anomaly_threshold: number }).anomaly_threshold);
+    expect(Number(m.steady_fpr_at_threshold)).toBeLessThanOrEqual(0.05);
     expect(model[0]?.onnx_sha256).toBe(card.model_sha256);
     expect(JSON.parse(String(model[0]?.card)).model_sha256).toBe(card.model_sha256);
   });
@@ -128,6 +133,10 @@ describe.each(testDatabases())('event files on $name', (backend) => {
     expect(stingray.n_events_in_band).toBe(3820n);
     expect(sum(stingray.dedt_map)).toBeCloseTo(1, 4);
     expect(stingray.dedt_method).toBe('exact');
+    // The dEdT map of an ingested file uses its TIMEDEL (0.44104 s) as the frame time.
+    const m82 = readEventList(new Uint8Array(readFileSync(join(SAMPLE, FILES[0]))));
+    const want = dedtMap(m82, { frameTime: m82.header.timedel ?? 0 }).data;
+    (stingray.dedt_map as number[]).forEach((v, i) => expect(v).toBeCloseTo(want[i], 6));
     expect(stingray.is_in_training_domain).toBe(true);
     expect(astropy.n_events_in_band).toBe(1n); // 5.9 keV in band, 7.8 keV above it
     expect(sum(astropy.dedt_map)).toBe(0);
@@ -204,20 +213,21 @@ describe.each(testDatabases())('event files on $name', (backend) => {
 
   it('models run adds rows of a new version and leaves the old version untouched; a second run adds nothing', async () => {
     const old = await db.queryObjects<Record<string, unknown>>('SELECT event_file_id, run_id, embedding, anomaly_score FROM ml.event_representation ORDER BY event_file_id');
-    const dir = modelDirWithCard(mkdtempSync(join(tmpdir(), 'xtap-v2-')), (c) => (c.version = '1.0.1-test'));
+    const next = `${card.version}-test`; // sorts after card.version
+    const dir = modelDirWithCard(mkdtempSync(join(tmpdir(), 'xtap-v2-')), (c) => (c.version = next));
     const r = await runEventEncoder(db, { log, progress: silentProgress, modelDir: dir });
-    expect(r).toMatchObject({ modelId: 'event-encoder', modelVersion: '1.0.1-test', added: 3, skipped: 0 });
+    expect(r).toMatchObject({ modelId: 'event-encoder', modelVersion: next, added: 3, skipped: 0 });
     const versions = await db.queryObjects<Record<string, unknown>>('SELECT model_version, count(*) AS n FROM ml.event_representation GROUP BY model_version ORDER BY model_version');
     expect(versions).toEqual([
       { model_version: card.version, n: 3n },
-      { model_version: '1.0.1-test', n: 3n },
+      { model_version: next, n: 3n },
     ]);
     const still = await db.queryObjects<Record<string, unknown>>(`SELECT event_file_id, run_id, embedding, anomaly_score FROM ml.event_representation WHERE model_version = '${card.version}' ORDER BY event_file_id`);
     expect(still).toEqual(old);
     // Same weights, events read back from ml.event: the same embeddings as at ingest.
     const cmp = await db.queryObjects<Record<string, unknown>>(
       `SELECT max(ml.embedding_distance(a.embedding, b.embedding)) AS d FROM ml.event_representation a JOIN ml.event_representation b
-       ON a.event_file_id = b.event_file_id AND a.model_version = '${card.version}' AND b.model_version = '1.0.1-test'`,
+       ON a.event_file_id = b.event_file_id AND a.model_version = '${card.version}' AND b.model_version = '${next}'`,
     );
     expect(Number(cmp[0].d)).toBeLessThan(1e-5);
     const run = await db.queryObjects<Record<string, unknown>>(`SELECT activity, n_rows FROM ml.inference_run WHERE run_id = '${r.runId}'`);

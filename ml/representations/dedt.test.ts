@@ -1,19 +1,25 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  DEDT_EXACT_MAX_EVENTS,
-  DEDT_TIME_LAG_EDGES,
-  dedtMap,
-  fineIndices,
-  pairLagsExact,
-  pairLagsFft,
-  rebinPairLags,
-} from './dedt.js';
+import { DEDT_EXACT_MAX_EVENTS, DEDT_TIME_LAG_EDGES, dedtMap, fineGrid, lagCdf, pairLagsFft, uniformSumCdf } from './dedt.js';
+import { selectBand } from './band.js';
 import { simulateEvents } from './simulate.js';
 import type { SimulationParams } from './simulate.js';
 import { referenceFixture, sampleEvents } from './testing/fixtures.js';
 
 const sum = (a: ArrayLike<number>) => Array.from(a).reduce((x, y) => x + y, 0);
+const rowSums = (counts: Float64Array) => Array.from({ length: 24 }, (_, r) => sum(counts.subarray(r * 16, r * 16 + 16)));
+/** L1 distance relative to the total of b. */
+const l1 = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let d = 0;
+  for (let i = 0; i < b.length; i++) d += Math.abs(a[i] - b[i]);
+  return d / sum(b);
+};
+
+/** A simulated list with times quantised to frames of `frame` s (phase + frame·(k + ½)), as ACIS records them. */
+function quantised(p: SimulationParams, frame: number, phase: number) {
+  const sim = simulateEvents(p);
+  return { time: sim.time.map((t) => phase + frame * (Math.floor((t - phase) / frame) + 0.5)), energyEv: sim.energyEv };
+}
 
 describe('dEdT binning rule', () => {
   it('the time-lag edges follow the documented formula', () => {
@@ -23,75 +29,133 @@ describe('dEdT binning rule', () => {
     expect(edges).toEqual(DEDT_TIME_LAG_EDGES);
   });
 
-  it('counts a hand-computed 3-event case', () => {
-    // τ = 0, 0.5, 1 → fine a = 0, 2048, 4095; energies at the band edges and the middle of ε.
+  it('counts a hand-computed 3-event case on continuous lags', () => {
+    // τ = 0, 0.5, 1; ε = 0, 0.5, 1 (energies at the band edges and the geometric middle).
     const ev = { time: [0, 50, 100], energyEv: [500, 500 * Math.sqrt(14), 7000] };
-    const { a, b } = fineIndices(ev);
-    expect(Array.from(a)).toEqual([0, 2048, 4095]);
-    expect(Array.from(b)).toEqual([0, 32, 63]);
     const m = dedtMap(ev, { normalize: 'none' });
-    // pairs: (0,1) lag (2048, 32) → row 22 (1987 ≤ 2048 < 2853), col 8; (1,2) lag (2047, 31) → row 22, col 7;
-    // (0,2) lag (4095, 63) → row 23, col 15.
+    // pairs: (0,1) Δτ 0.5 = 2048/4096 → row 22 (1987 ≤ 2048 < 2853), Δε 0.5 → col 8; (1,2) the same;
+    // (0,2) Δτ 1 → row 23, Δε 1 → col 15 (the last column is closed).
     const at = (r: number, c: number) => m.counts[r * 16 + c];
-    expect(at(22, 8)).toBe(1);
-    expect(at(22, 7)).toBe(1);
+    expect(at(22, 8)).toBeCloseTo(2, 12);
     expect(at(23, 15)).toBe(1);
     expect(m.pairs).toBe(3);
-    expect(sum(m.counts)).toBe(3);
+    expect(sum(m.counts)).toBeCloseTo(3, 12);
     expect(sum(dedtMap(ev).data)).toBeCloseTo(1, 6); // default normalisation: fraction of all pairs
+  });
+
+  it('a lag just below a row edge stays in the lower row (continuous lags, not cell differences)', () => {
+    // Span 4096 s, so τ·4096 = t. Pair (0.7, 6.2) has lag 5.5 → row 5 ([5, 6)/4096); its fine cells 0 and 6 differ
+    // by 6, which the cell-difference definition put in row 6. Pair (0, 6.2): lag 6.2 → row 6; (0, 0.7): row 0.
+    const ev = { time: [0, 0.7, 6.2, 4096], energyEv: [1000, 1000, 1000, 1000] };
+    const rows = rowSums(dedtMap(ev, { method: 'exact', normalize: 'none' }).counts);
+    expect(rows[0]).toBe(1);
+    expect(rows[5]).toBe(1);
+    expect(rows[6]).toBe(1);
+    expect(rows[23]).toBe(3);
+  });
+
+  it('spreads a frame-quantised lag by its triangular distribution (half-width one frame)', () => {
+    // Two events one frame apart, frame = 2/4096 of the span: the true lag is triangular on [0, 2]·2/4096... i.e.
+    // nominal 2/4096 ± 2/4096. Row masses: P(lag < 1/4096) = 1/8, [1,2): 3/8, [2,3): 3/8, [3,4): 1/8.
+    const span = 4096;
+    const ev = { time: [0, 2, span], energyEv: [1000, 1000, 1000] };
+    const m = dedtMap(ev, { method: 'exact', normalize: 'none', frameTime: 2 });
+    const rows = rowSums(m.counts);
+    expect(rows[0]).toBeCloseTo(1 / 8, 12);
+    expect(rows[1]).toBeCloseTo(3 / 8, 12);
+    expect(rows[2]).toBeCloseTo(3 / 8, 12);
+    expect(rows[3]).toBeCloseTo(1 / 8, 12);
+    expect(sum(m.counts)).toBeCloseTo(3, 12);
+  });
+
+  it('uniformSumCdf and lagCdf agree with closed forms', () => {
+    // One uniform: linear; two equal uniforms: triangle.
+    expect(uniformSumCdf(0.3, [1])).toBeCloseTo(0.3, 14);
+    expect(uniformSumCdf(0.5, [1, 1])).toBeCloseTo(0.125, 14);
+    expect(uniformSumCdf(1.5, [1, 1])).toBeCloseTo(0.875, 14);
+    // Irwin–Hall n = 4 at its mean: 1/2.
+    expect(uniformSumCdf(2, [1, 1, 1, 1])).toBeCloseTo(0.5, 12);
+    // |d + b(U1 − U2)| with d = 0: P(|X| < b/2) = 3/4.
+    expect(lagCdf(0.5, 0, 0, 1)).toBeCloseTo(0.75, 12);
+    // Monte Carlo check of the 4-uniform case (a, b both > 0).
+    let s = 1;
+    const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    let hits = 0;
+    const n = 200_000;
+    for (let i = 0; i < n; i++) if (Math.abs(0.3 + 0.2 * (u() - u()) + 0.5 * (u() - u())) < 0.4) hits += 1;
+    expect(lagCdf(0.4, 0.3, 0.2, 0.5)).toBeCloseTo(hits / n, 2);
   });
 });
 
-describe('FFT autocorrelation equals the exact all-pairs count', () => {
-  const eventArb = fc.record({
-    n: fc.integer({ min: 0, max: 250 }),
-    clustered: fc.boolean(),
-    seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+describe('exact continuous-lag map', () => {
+  it('equals the numpy reference on the real stingray file, without and with its frame time (TIMEDEL 0.44104 s)', () => {
+    const ev = sampleEvents('stingray_chandra_test.fits');
+    const ref = referenceFixture();
+    expect(ev.header.timedel).toBe(ref.frameTime);
+    const plain = dedtMap(ev, { method: 'exact', normalize: 'none' });
+    const framed = dedtMap(ev, { method: 'exact', normalize: 'none', frameTime: ref.frameTime });
+    expect(plain.used).toBe(3820);
+    expect(Array.from(plain.counts)).toEqual(ref.dedtCounts);
+    framed.counts.forEach((v, i) => expect(Math.abs(v - ref.dedtCountsFrame[i])).toBeLessThan(1e-6));
+    expect(sum(framed.counts)).toBeCloseTo((3820 * 3819) / 2, 4);
   });
 
-  it('on random event lists, at the fine level and after rebinning (property)', () => {
+  it('the frame time removes the aliasing of the short-lag rows (frame ≈ 1.9/4096 of the span)', () => {
+    const ev = sampleEvents('stingray_chandra_test.fits');
+    const plain = rowSums(dedtMap(ev, { method: 'exact', normalize: 'none' }).counts);
+    const framed = rowSums(dedtMap(ev, { method: 'exact', normalize: 'none', frameTime: ev.header.timedel ?? 0 }).counts);
+    // Without it, rows 2 and 4 ([2,3) and [4,5)/4096) fall between multiples of the frame lag and are empty.
+    expect(plain[2]).toBe(0);
+    expect(plain[4]).toBe(0);
+    // With it, the one-cell rows 0..5 hold similar counts (a steady source: density of lags ≈ flat there).
+    const head = framed.slice(0, 6);
+    expect(Math.min(...head) / Math.max(...head)).toBeGreaterThan(0.9);
+  });
+});
+
+describe('fast path (FFT of the fine grid + spreading) against the exact map', () => {
+  it.each([
+    ['stingray_chandra_test.fits', true],
+    ['stingray_chandra_noener_test.fits', true],
+    ['stingray_chandra_test.fits', false],
+    ['stingray_chandra_noener_test.fits', false],
+  ] as const)('%s (frame time used: %s): L1 ≤ 1 %', (name, useFrame) => {
+    const ev = sampleEvents(name);
+    const frameTime = useFrame ? (ev.header.timedel ?? 0) : 0;
+    const exact = dedtMap(ev, { method: 'exact', normalize: 'none', frameTime });
+    const fast = dedtMap(ev, { method: 'fft', normalize: 'none', frameTime });
+    expect(fast.method).toBe('fft');
+    expect(l1(fast.counts, exact.counts)).toBeLessThan(0.01);
+    expect(sum(fast.counts)).toBeCloseTo(sum(exact.counts), 3);
+  });
+
+  it('on frame-quantised simulations (3.241 s frames, ACIS full frame; unaligned and aligned fine grids): L1 ≤ 1 %', () => {
+    const spectrum = { photonIndex: 1.7, nH22: 0.1, eMinKeV: 0.3, eMaxKeV: 10 };
+    // 3e4 s / 3.241 s ≈ 9300 frames > 4095: 4096 equal cells; 5e3 s ≈ 1540 frames: frame-aligned cells.
+    for (const [duration, rate] of [[3e4, 0.15], [5e3, 0.8]] as const) {
+      const p: SimulationParams = { seed: 11, tstart: 1e8, duration, baseRate: rate, spectrum, variability: { kind: 'flare', peakTime: duration / 3, amplitude: 10, riseTime: 100, decayTime: duration / 10 } };
+      const ev = quantised(p, 3.241, 1e8 + 0.7);
+      const exact = dedtMap(ev, { method: 'exact', normalize: 'none', frameTime: 3.241 });
+      const fast = dedtMap(ev, { method: 'fft', normalize: 'none', frameTime: 3.241 });
+      const band = selectBand(ev);
+      expect(fineGrid(band.tau, band.eps, 3.241 / (band.tmax - band.tmin)).aligned).toBe(duration < 1e4);
+      expect(l1(fast.counts, exact.counts)).toBeLessThan(0.01);
+    }
+  });
+
+  it('pairLagsFft counts every pair once at its fine lag (property, random small lists)', () => {
     fc.assert(
-      fc.property(eventArb, ({ n, clustered, seed }) => {
-        // A small LCG makes times/energies; clustered lists pile events into few cells (large lag-0 counts).
+      fc.property(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (n, seed) => {
         let s = seed;
         const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-        const time = Array.from({ length: n }, () => (clustered ? Math.floor(u() * 4) * 10 : u() * 1e4));
-        const energyEv = Array.from({ length: n }, () => (clustered ? 1000 : 300 + u() * 9000));
-        const { a, b } = fineIndices({ time, energyEv });
-        const exact = pairLagsExact(a, b);
-        const viaFft = pairLagsFft(a, b);
-        expect(Array.from(viaFft)).toEqual(Array.from(exact));
-        const m = a.length;
-        expect(sum(rebinPairLags(exact))).toBe(m < 2 ? 0 : (m * (m - 1)) / 2);
+        const a = Int32Array.from({ length: n }, () => Math.floor(u() * 4096));
+        const b = Int32Array.from({ length: n }, () => Math.floor(u() * 64));
+        const want = new Float64Array(4096 * 64);
+        for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) want[Math.abs(a[j] - a[i]) * 64 + Math.abs(b[j] - b[i])] += 1;
+        expect(Array.from(pairLagsFft(a, b))).toEqual(Array.from(want));
       }),
-      { numRuns: 8 },
+      { numRuns: 6 },
     );
-  });
-
-  it('on the real stingray file (3820 in-band events), and both equal the numpy reference', () => {
-    const ev = sampleEvents('stingray_chandra_test.fits');
-    const exact = dedtMap(ev, { method: 'exact', normalize: 'none' });
-    const viaFft = dedtMap(ev, { method: 'fft', normalize: 'none' });
-    expect(exact.used).toBe(3820);
-    expect(Array.from(viaFft.counts)).toEqual(Array.from(exact.counts));
-    expect(sum(exact.counts)).toBe((3820 * 3819) / 2);
-    expect(Array.from(exact.counts)).toEqual(referenceFixture().dedtCounts);
-  });
-
-  it('on a simulated flare of ~8k events (above the auto threshold, so FFT is the default there)', () => {
-    const p: SimulationParams = {
-      seed: 7,
-      tstart: 0,
-      duration: 2e4,
-      baseRate: 0.1,
-      spectrum: { photonIndex: 1.7, nH22: 0.1, eMinKeV: 0.3, eMaxKeV: 10 },
-      variability: { kind: 'flare', peakTime: 5e3, amplitude: 40, riseTime: 50, decayTime: 1500 },
-    };
-    const sim = simulateEvents(p);
-    const m = dedtMap(sim, { normalize: 'none' });
-    expect(m.method).toBe(m.used < DEDT_EXACT_MAX_EVENTS ? 'exact' : 'fft');
-    expect(sum(m.counts)).toBe(m.pairs);
-    expect(Array.from(dedtMap(sim, { method: m.method === 'fft' ? 'exact' : 'fft', normalize: 'none' }).counts)).toEqual(Array.from(m.counts));
   });
 });
 
@@ -114,10 +178,20 @@ describe('dedtMap', () => {
     expect(shortLagFraction(flare)).toBeGreaterThan(3 * shortLagFraction(steady));
   });
 
-  it('handles 0 and 1 events', () => {
+  it('handles 0 and 1 events, and rejects a bad frame time', () => {
     expect(dedtMap({ time: [], energyEv: [] }).pairs).toBe(0);
-    const one = dedtMap({ time: [1], energyEv: [1000] }, { method: 'fft' });
+    const one = dedtMap({ time: [1], energyEv: [1000] }, { method: 'fft', frameTime: 3.241 });
     expect(sum(one.counts)).toBe(0);
     expect(one.data.every((v) => v === 0)).toBe(true);
+    expect(() => dedtMap({ time: [1, 2], energyEv: [1000, 1000] }, { frameTime: -1 })).toThrow(/frameTime/);
+    expect(() => dedtMap({ time: [1, 2], energyEv: [1000, 1000] }, { frameTime: Number.NaN })).toThrow(/frameTime/);
+  });
+
+  it('all events in one frame: every pair at lag 0 (row 0)', () => {
+    const ev = { time: [5, 5, 5, 5], energyEv: [1000, 1000, 2000, 2000] };
+    for (const method of ['exact', 'fft'] as const) {
+      const m = dedtMap(ev, { method, normalize: 'none', frameTime: 3.241 });
+      expect(rowSums(m.counts)[0]).toBeCloseTo(6, 12);
+    }
   });
 });

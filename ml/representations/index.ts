@@ -8,24 +8,27 @@ export { ET_ENERGY_BINS, ET_TIME_BINS, etMap } from './et-map.js';
 export type { EtMap, EtMapOptions } from './et-map.js';
 export {
   DEDT_ENERGY_BINS,
-  DEDT_ENERGY_LAGS_PER_BIN,
   DEDT_EXACT_MAX_EVENTS,
   DEDT_FINE_ENERGY,
   DEDT_FINE_TIME,
   DEDT_TIME_BINS,
   DEDT_TIME_LAG_EDGES,
   dedtMap,
-  fineIndices,
+  fineGrid,
+  lagCdf,
   pairLagsExact,
   pairLagsFft,
-  rebinPairLags,
+  rebinFineLags,
+  uniformSumCdf,
 } from './dedt.js';
-export type { DedtMap, DedtMethod, DedtOptions } from './dedt.js';
+export type { DedtMap, DedtMethod, DedtOptions, FineGrid } from './dedt.js';
 export { binOf, linspaceEdges, normalizeCounts } from './histogram.js';
 export type { MapNormalization } from './histogram.js';
 export { FftPlan } from './fft.js';
 export { EVENT_FEATURE_COUNT, EVENT_FEATURE_NAMES, EVENT_FEATURES_VERSION, GAP_LOG_MAX, GAP_LOG_MIN, eventFeatures } from './features.js';
 export type { EventFeatures } from './features.js';
+export { checkGti, goodTimeClock } from './good-time.js';
+export type { GoodTimeIntervals } from './good-time.js';
 export { lightCurve, spectrum } from './light-curve.js';
 export type { LightCurve, Spectrum } from './light-curve.js';
 export { Rng } from './prng.js';

@@ -1,4 +1,4 @@
-"""Python/numpy reference of ml/representations (E-t map, dEdT map, per-event features, mulberry32).
+"""Python/numpy reference of ml/representations (E-t map, exact dEdT map, per-event features, mulberry32).
 
 It is the executable form of the definitions in README.md, for the training scripts to import or copy.
 `python3 ml/representations/reference.py` rewrites testdata/stingray-reference.json from the real
@@ -17,7 +17,6 @@ BAND_MAX_EV = 7000.0
 ET_TIME_BINS = 24
 ET_ENERGY_BINS = 16
 FINE_T = 4096
-FINE_E = 64
 DEDT_TIME_LAG_EDGES = [0, 1, 2, 3, 4, 5, 6, 9, 13, 18, 26, 37, 53, 77, 110, 158, 227, 326, 468, 672, 964,
                        1384, 1987, 2853, 4096]
 GAP_LOG_MIN, GAP_LOG_MAX = -4.0, 1.0
@@ -55,25 +54,36 @@ def et_map_counts(time, energy_ev):
     return h
 
 
-def fine_indices(time, energy_ev):
-    _, _, tau, eps, _ = select_band(time, energy_ev)
-    a = np.minimum(np.floor(tau * FINE_T), FINE_T - 1).astype(np.int64)
-    b = np.minimum(np.floor(eps * FINE_E), FINE_E - 1).astype(np.int64)
-    return a, b
+def _triangle_cdf(y, b):
+    """CDF of b (U1 - U2), U ~ U(0, 1): triangular on [-b, b]."""
+    y = np.clip(y, -b, b)
+    return np.where(y <= 0, (y + b) ** 2 / (2 * b * b), 1 - (b - y) ** 2 / (2 * b * b))
 
 
-def dedt_counts(time, energy_ev):
-    """Exact dEdT pair counts, shape (24, 16) = (time-lag row, energy-lag column)."""
-    a, b = fine_indices(time, energy_ev)
-    fine = np.zeros((FINE_T, FINE_E), dtype=np.int64)
-    for i in range(a.size - 1):
-        np.add.at(fine, (np.abs(a[i + 1:] - a[i]), np.abs(b[i + 1:] - b[i])), 1)
-    row_of_lag = np.zeros(FINE_T, dtype=np.int64)
-    for r in range(24):
-        row_of_lag[DEDT_TIME_LAG_EDGES[r]:DEDT_TIME_LAG_EDGES[r + 1]] = r
-    out = np.zeros((24, 16), dtype=np.int64)
-    for k_t in range(FINE_T):
-        out[row_of_lag[k_t]] += fine[k_t].reshape(16, 4).sum(axis=1)
+def dedt_counts(time, energy_ev, frame_time=0.0):
+    """Exact dEdT pair counts, shape (24, 16) = (time-lag row, energy-lag column), on continuous lags: pair i < j
+    goes to the column of |eps_j - eps_i| (edges c/16) and the rows of |tau_j - tau_i| (edges L[r]/4096, last row
+    open); with a frame time f > 0 the lag is spread by its triangular distribution of half-width f/T (arrival
+    uniform within each frame). See docs/dedt.md."""
+    t, _, tau, eps, _ = select_band(time, energy_ev)
+    span = (t.max() - t.min()) if t.size else 0.0
+    b = frame_time / span if (span > 0 and frame_time > 0) else 0.0
+    edges = np.array(DEDT_TIME_LAG_EDGES[:-1], dtype=np.float64) / FINE_T  # lower edges of rows 0..23
+    out = np.zeros((24, 16))
+    for i in range(tau.size - 1):
+        d = np.abs(tau[i + 1:] - tau[i])
+        col = np.minimum(np.floor(np.abs(eps[i + 1:] - eps[i]) * 16), 15).astype(np.int64)
+        if b == 0:
+            row = np.searchsorted(edges, d, side='right') - 1
+            np.add.at(out, (row, col), 1.0)
+            continue
+        # P(|d + X| < x) at every upper row edge; the last row takes the rest.
+        upper = edges[1:][None, :]
+        cdf = _triangle_cdf(upper - d[:, None], b) - _triangle_cdf(-upper - d[:, None], b)
+        cdf = np.concatenate([np.zeros((d.size, 1)), np.maximum(cdf, 0), np.ones((d.size, 1))], axis=1)
+        mass = np.diff(cdf, axis=1)
+        for r in range(24):
+            out[r] += np.bincount(col, weights=mass[:, r], minlength=16)
     return out
 
 
@@ -122,7 +132,7 @@ def read_sample_events(path):
             dtype = np.dtype({'names': [f[0] for f in fields], 'formats': [f[1] for f in fields],
                               'offsets': [f[2] for f in fields], 'itemsize': int(cards['NAXIS1'])})
             rows = np.frombuffer(raw, dtype=dtype, count=int(cards['NAXIS2']), offset=pos)
-            return rows['time'].astype(np.float64), rows['energy'].astype(np.float64)
+            return rows['time'].astype(np.float64), rows['energy'].astype(np.float64), float(cards.get('TIMEDEL', 0))
         pos += (size + 2879) // 2880 * 2880
         hdu += 1
 
@@ -130,7 +140,7 @@ def read_sample_events(path):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     sample = os.path.join(here, '..', '..', 'data', 'sample', 'stingray_chandra_test.fits')
-    time, energy = read_sample_events(sample)
+    time, energy, frame_time = read_sample_events(sample)
     feats = event_features(time, energy)
     gen = mulberry32(42)
     out = {
@@ -138,7 +148,9 @@ def main():
         'events': int(time.size),
         'used': int(select_band(time, energy)[0].size),
         'etCounts': et_map_counts(time, energy).astype(int).ravel().tolist(),
-        'dedtCounts': dedt_counts(time, energy).ravel().tolist(),
+        'frameTime': frame_time,
+        'dedtCounts': [round(float(x), 9) for x in dedt_counts(time, energy).ravel()],
+        'dedtCountsFrame': [round(float(x), 9) for x in dedt_counts(time, energy, frame_time).ravel()],
         'featuresFirst5': [[float(x) for x in row] for row in feats[:5]],
         'featuresSum': [float(s) for s in feats.astype(np.float64).sum(axis=0)],
         'mulberry32Seed42': [next(gen) for _ in range(5)],

@@ -12,8 +12,14 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { EVENT_FEATURES_VERSION, eventFeatures } from '../../ml/representations/index.js';
-import type { EventsLike } from '../../ml/representations/index.js';
+import { EVENT_FEATURES_VERSION, eventFeatures, goodTimeClock } from '../../ml/representations/index.js';
+import type { EventsLike, GoodTimeIntervals } from '../../ml/representations/index.js';
+
+/** An event list with, optionally, its good-time intervals (fits' EventList has them); without GTIs the times are
+ *  used as they are. */
+export interface EncoderInput extends EventsLike {
+  gti?: GoodTimeIntervals;
+}
 
 export const INPUT_EVENTS = 'events';
 export const OUTPUT_EMBEDDING = 'embedding';
@@ -41,6 +47,8 @@ export interface EventEncoderCard {
   max_events: number;
   min_domain_events: number;
   features_version: number;
+  /** anomaly_score above this flags a list as variable (set on validation simulations; see CARD.md). */
+  anomaly_threshold: number | null;
   inputs: TensorSpec[];
   outputs: TensorSpec[];
 }
@@ -128,6 +136,7 @@ export function parseEncoderCard(raw: unknown, modelDir: string): EventEncoderCa
     max_events: int('max_events'),
     min_domain_events: int('min_domain_events'),
     features_version: typeof fv === 'number' ? fv : bad('card.json inputs[0].features_version missing'),
+    anomaly_threshold: typeof raw.anomaly_threshold === 'number' ? raw.anomaly_threshold : null,
     inputs,
     outputs: tensors('outputs'),
   };
@@ -222,13 +231,15 @@ export function canonicalOrder(events: EventsLike): { time: Float64Array; energy
   return { time: Float64Array.from(idx, (i) => events.time[i]), energyEv: Float32Array.from(idx, (i) => events.energyEv[i]) };
 }
 
-/** The encoder's input features: eventFeatures of the canonically ordered events, at most card.max_events rows. */
-export function encoderFeatures(events: EventsLike, maxEvents: number): ReturnType<typeof eventFeatures> {
-  return eventFeatures(canonicalOrder(events), maxEvents);
+/** The encoder's input features: eventFeatures of the canonically ordered events on the good-time clock (when the
+ *  list has GTIs), at most card.max_events rows. */
+export function encoderFeatures(events: EncoderInput, maxEvents: number): ReturnType<typeof eventFeatures> {
+  const onClock = events.gti && events.gti.length > 0 ? { time: goodTimeClock(events.time, events.gti), energyEv: events.energyEv } : events;
+  return eventFeatures(canonicalOrder(onClock), maxEvents);
 }
 
 /** Encodes one event list (times in s, energies in eV). */
-export async function encodeEvents(encoder: EventEncoder, events: EventsLike): Promise<EventEncoding> {
+export async function encodeEvents(encoder: EventEncoder, events: EncoderInput): Promise<EventEncoding> {
   const f = encoderFeatures(events, encoder.card.max_events);
   const base = {
     used: f.used,

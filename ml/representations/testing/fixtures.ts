@@ -11,7 +11,9 @@ export interface ReferenceFixture {
   events: number;
   used: number;
   etCounts: number[];
+  frameTime: number;
   dedtCounts: number[];
+  dedtCountsFrame: number[];
   featuresFirst5: number[][];
   featuresSum: number[];
   mulberry32Seed42: number[];
