@@ -6,7 +6,8 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runCli } from '../cli/program.js';
 import { IngestError, ingestCsc2, ingestPublishedClasses, runFieldPriors, silentProgress } from '../ingest/index.js';
 import { estimateFieldPriors } from '../ml/prior-shift.js';
 import { SOURCE_CLASSES, classColumnStem } from '../schema/ml/index.js';
@@ -212,5 +213,33 @@ describe.each(testDatabases())('classification products on $name', (backend) => 
     expect(res.status).toBe(400);
     expect(res.text).toContain('QUERY_STATUS');
     expect(res.text).toMatch(/nonsense/);
+  });
+});
+
+describe('xtap command line for the classification products (usage errors, no database)', () => {
+  it('ingest published-class needs --reference; models run lists field-prior', async () => {
+    const stderr: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stderr.push(String(chunk));
+      return true;
+    });
+    try {
+      expect(await runCli(['ingest', 'published-class', join(SAMPLE, 'muwclass_ngc3532_class.csv')])).toBe(2);
+      expect(stderr.join('')).toMatch(/required option '--reference <bibcode>' not specified/);
+      expect(await runCli(['models', 'run', 'nonsense'])).toBe(2);
+      const stdout: string[] = [];
+      const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        stdout.push(String(chunk));
+        return true;
+      });
+      try {
+        expect(await runCli(['models', 'run', '--help'])).toBe(0);
+      } finally {
+        out.mockRestore();
+      }
+      expect(stdout.join('')).toMatch(/source-classifier, field-prior, event-encoder/);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
