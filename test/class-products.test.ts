@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../cli/program.js';
 import { IngestError, ingestCsc2, ingestPublishedClasses, runFieldPriors, silentProgress } from '../ingest/index.js';
 import { estimateFieldPriors } from '../ml/prior-shift.js';
-import { SOURCE_CLASSES, classColumnStem } from '../schema/ml/index.js';
+import { MIN_FIELD_SOURCES, SOURCE_CLASSES, classColumnStem } from '../schema/ml/index.js';
+import { adjustFieldPriors } from '../ingest/ml/field-prior.js';
 import { parseVotable } from '../votable/index.js';
 import { openTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
@@ -156,6 +157,30 @@ describe.each(testDatabases())('classification products on $name', (backend) => 
     expect([now[3], now[4]]).toEqual([fields, sources]);
     const run = await t.db.queryObjects<{ activity: string; n_rows: bigint }>('SELECT activity, n_rows FROM ml.inference_run WHERE run_id = $1', [report.runId]);
     expect(run).toEqual([{ activity: 'models-run', n_rows: 596n }]);
+  });
+
+  it(`leaves a field with fewer than ${MIN_FIELD_SOURCES} classified sources unadjusted, saying so`, async () => {
+    const rollback = new Error('rollback');
+    const err = await t.db
+      .transaction(async (tx) => {
+        // a made-up ObsID 99999 that re-observed 5 of the IC 2395 detections
+        const pick = 'FROM csc2.stack_observation_assoc WHERE obsid = 21137 ORDER BY detect_stack_id, region_id LIMIT 5';
+        await tx.query(`INSERT INTO csc2.observation_source (obsid, obi, region_id) SELECT 99999, 1, region_id ${pick}`);
+        await tx.query(`INSERT INTO csc2.stack_observation_assoc (detect_stack_id, region_id, obsid, obi) SELECT detect_stack_id, region_id, 99999, 1 ${pick}`);
+        const names = (await tx.query(
+          'SELECT DISTINCT a.name FROM csc2.master_stack_assoc a JOIN csc2.stack_observation_assoc s ON s.detect_stack_id = a.detect_stack_id AND s.region_id = a.region_id WHERE s.obsid = 99999',
+        )).rows.map((r) => String(r[0]));
+        expect(names).toHaveLength(5);
+        const report = await adjustFieldPriors(tx, { names, activity: 'ingest', log, progress: silentProgress });
+        expect(report).toMatchObject({ fields: 3, adjustedFields: 2 });
+        const field = await tx.queryObjects<Record<string, unknown>>("SELECT n_sources, status, converged, prior_agn, training_prior_agn FROM ml.field_class_prior WHERE field_id = 'obsid:99999'");
+        expect(field).toEqual([{ n_sources: 5, status: 'too-few-sources', converged: null, prior_agn: null, training_prior_agn: CARD.training.class_prior[0] }]);
+        const rows = await tx.query("SELECT count(*) FROM ml.source_class_field_prior WHERE field_id = 'obsid:99999'");
+        expect(rows.rows[0]?.[0]).toBe(0n);
+        throw rollback;
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBe(rollback);
   });
 
   it('refuses bad published classifications with the file, row and column, and changes nothing', async () => {
