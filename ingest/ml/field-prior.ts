@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Queryable } from '../../db/index.js';
 import { CHI2_7DOF_95, DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE, PriorShiftInputError, estimateFieldPriors } from '../../ml/prior-shift.js';
+import type { PriorShiftResult } from '../../ml/prior-shift.js';
 import { sqlTableName } from '../../schema/index.js';
 import { MIN_FIELD_SOURCES, PRIOR_SHIFT_METHOD, SOURCE_CLASSES, classColumnStem, fieldClassPrior, sourceClassFieldPrior } from '../../schema/ml/index.js';
 import { IngestError } from '../errors.js';
@@ -79,6 +80,15 @@ async function fieldObsids(tx: Queryable, names: ReadonlyArray<string> | 'all'):
   return r.rows.map((row) => Number(row[0]));
 }
 
+function fieldEm(fieldId: string, probabilities: number[][], classPrior: number[]): PriorShiftResult {
+  try {
+    return estimateFieldPriors(probabilities, classPrior);
+  } catch (err) {
+    if (err instanceof PriorShiftInputError) throw new IngestError('PRIOR_SHIFT', `field ${fieldId}: ${err.message}`, {}, { cause: err });
+    throw err;
+  }
+}
+
 /** Recomputes the fields of the requested sources for the current classifier version (replacing their earlier
  *  rows of that version). Does nothing when that version has classified nothing. */
 export async function adjustFieldPriors(tx: Queryable, req: FieldPriorRequest): Promise<FieldPriorReport> {
@@ -116,13 +126,7 @@ export async function adjustFieldPriors(tx: Queryable, req: FieldPriorRequest): 
       req.progress.advance(1);
       continue;
     }
-    let em;
-    try {
-      em = estimateFieldPriors(probabilities, classPrior);
-    } catch (err) {
-      if (err instanceof PriorShiftInputError) throw new IngestError('PRIOR_SHIFT', `field ${fieldId}: ${err.message}`, {}, { cause: err });
-      throw err;
-    }
+    const em = fieldEm(fieldId, probabilities, classPrior);
     await tx.copyIn(sqlTableName(fieldClassPrior), FIELD_COLUMNS, [
       [[...head, 'adjusted', em.converged, em.iterations, em.likelihoodRatio, em.likelihoodRatio > CHI2_7DOF_95, ...em.priors, ...classPrior, run.runId]],
     ]);
