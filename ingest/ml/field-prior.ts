@@ -68,16 +68,23 @@ const FIELD_COLUMNS = [
 ];
 const SOURCE_COLUMNS = ['name', 'field_id', 'model_id', 'model_version', 'adjusted_class', 'adjusted_prob', ...STEMS.map((s) => `p_adj_${s}`), 'run_id'];
 
+const NAME_BATCH = 5000;
+
 async function fieldObsids(tx: Queryable, names: ReadonlyArray<string> | 'all'): Promise<number[]> {
-  const r =
-    names === 'all'
-      ? await tx.query('SELECT DISTINCT obsid FROM csc2.stack_observation_assoc ORDER BY obsid')
-      : await tx.query(
-          'SELECT DISTINCT s.obsid FROM csc2.master_stack_assoc a JOIN csc2.stack_observation_assoc s ' +
-            'ON s.detect_stack_id = a.detect_stack_id AND s.region_id = a.region_id WHERE a.name = ANY($1::text[]) ORDER BY s.obsid',
-          [[...new Set(names)]],
-        );
-  return r.rows.map((row) => Number(row[0]));
+  if (names === 'all') {
+    return (await tx.query('SELECT DISTINCT obsid FROM csc2.stack_observation_assoc ORDER BY obsid')).rows.map((row) => Number(row[0]));
+  }
+  const unique = [...new Set(names)];
+  const obsids = new Set<number>();
+  for (let i = 0; i < unique.length; i += NAME_BATCH) {
+    const r = await tx.query(
+      'SELECT DISTINCT s.obsid FROM csc2.master_stack_assoc a JOIN csc2.stack_observation_assoc s ' +
+        'ON s.detect_stack_id = a.detect_stack_id AND s.region_id = a.region_id WHERE a.name = ANY($1::text[])',
+      [unique.slice(i, i + NAME_BATCH)],
+    );
+    for (const row of r.rows) obsids.add(Number(row[0]));
+  }
+  return [...obsids].sort((a, b) => a - b);
 }
 
 function fieldEm(fieldId: string, probabilities: number[][], classPrior: number[]): PriorShiftResult {
