@@ -33,7 +33,7 @@ export const publishedClass: TableDef = {
     col('name', 'char', '', 'meta.id;meta.main', 'CSC2 master source name as published (2CXO J...); joins csc2.master_source.name', { principal: true, required: true, indexed: true }),
     col('reference', 'char', '', 'meta.bib.bibcode', 'Bibcode of the work that published the classification', { principal: true, required: true }),
     col('catalogue', 'char', '', 'meta.bib', 'Which classification of that work the row comes from (classifier, field, table)', { principal: true }),
-    col('published_class', 'char', '', 'src.class', 'Most probable class as published', { principal: true, required: true }),
+    col('published_class', 'char', '', 'src.class', 'Most probable class as published; NULL when the work did not classify the source (e.g. its own training sources, see true_class)', { principal: true }),
     col('class_prob', 'double', '', 'stat.probability;src.class', 'Published probability of published_class', { principal: true, range: [0, 1] }),
     col('e_class_prob', 'double', '', 'stat.error;stat.probability', 'Published uncertainty of class_prob', { range: [0, 1] }),
     col('ct', 'double', '', 'stat.value;meta.code.qual', `Published confidence of the class (MUWCLASS CT = (P1 - P2)/(e_P1 + e_P2) of the two most probable classes; CT >= ${PUBLISHED_CONFIDENT_CT} is confident)`, { principal: true }),
@@ -53,7 +53,7 @@ export const classComparison: TableDef = {
   name: 'class_comparison',
   tableType: 'view',
   description:
-    "xtap's classification next to a published one, for every source both classified: one row per source, " +
+    "xtap's classification next to a published one, for every source both classified (published_class not NULL): one row per source, " +
     'reference and xtap model version (a view over ml.published_class and ml.source_class, so it follows re-runs ' +
     'and new model versions). agree = 1 when both top classes are the same: AVG(agree) grouped by model_version ' +
     'is the top-class agreement. Published classifications are checks, never training data.',
@@ -93,6 +93,6 @@ export const classComparison: TableDef = {
     'p.class_prob AS published_prob, p.ct AS published_ct, ' +
     `CAST(CASE WHEN p.ct IS NULL THEN NULL WHEN p.ct >= ${PUBLISHED_CONFIDENT_CT} THEN 1 ELSE 0 END AS smallint) AS published_confident, ` +
     'CAST(CASE WHEN s.predicted_class = p.published_class THEN 1 ELSE 0 END AS smallint) AS agree ' +
-    'FROM ml.published_class p JOIN ml.source_class s ON s.name = p.name',
+    'FROM ml.published_class p JOIN ml.source_class s ON s.name = p.name WHERE p.published_class IS NOT NULL',
   isCatalog: true,
 };

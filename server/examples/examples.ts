@@ -344,7 +344,7 @@ FROM ml.source_class AS s
 JOIN ml.source_class_field_prior AS a ON a.name = s.name AND a.model_id = s.model_id AND a.model_version = s.model_version
 JOIN ml.field_class_prior AS f ON f.field_id = a.field_id AND f.model_id = a.model_id AND f.model_version = a.model_version
 WHERE f.obsid = 8941
-ORDER BY s.name`,
+ORDER BY 1`,
     tables: ['ml.source_class', 'ml.source_class_field_prior', 'ml.field_class_prior'],
     sampleRows: { min: 100 },
   },
