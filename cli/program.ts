@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { createLogger } from '../config/logger.js';
 import { openDb } from '../db/index.js';
-import { IngestError, createProgress, ingestCounterparts, ingestCounterpartsFromTap, ingestCsc2, runSourceClassifier, ingestEvents, runEventEncoder } from '../ingest/index.js';
+import { IngestError, createProgress, ingestCounterparts, ingestCounterpartsFromTap, ingestCsc2, ingestPublishedClasses, runFieldPriors, runSourceClassifier, ingestEvents, runEventEncoder } from '../ingest/index.js';
 import type { Csc2TableName } from '../ingest/index.js';
 import { prepareDatabase } from '../server/bootstrap.js';
 import { AdqlError } from '../adql/errors.js';
@@ -59,6 +59,18 @@ export function buildProgram(): Command {
       });
     });
   ingest
+    .command('published-class')
+    .description('load a classification published by another work (e.g. MUWCLASS output) into ml.published_class, as a check of the classifier (see ml.class_comparison)')
+    .requiredOption('--reference <bibcode>', 'ADS bibcode of the work, e.g. 2022ApJ...941..104Y')
+    .option('--catalogue <text>', 'which classification of that work (default: the file name)')
+    .argument('<files...>', 'CSV or VOTable files with a source name column (name or CSCv2_name) and a class column (Class); optional Class_prob, Class_prob_e, CT, true_Class, P_<class>, e_P_<class>')
+    .action(async (files: string[], opts: { reference: string; catalogue?: string }) => {
+      await withDatabase(async (db, log) => {
+        const reports = await ingestPublishedClasses(db, { files, reference: opts.reference, catalogue: opts.catalogue, log, progress: createProgress(log) });
+        for (const r of reports) log.info({ file: r.file, reference: r.reference, rows: r.rows, stored: r.stored, notInMirror: r.notInMirror }, 'loaded');
+      });
+    });
+  ingest
     .command('events')
     .description('load X-ray event lists (FITS) into ml.event_file and ml.event, with E-t/dEdT maps, embedding and anomaly score (ml.event_representation)')
     .option('--model-dir <dir>', 'event encoder directory with model.onnx and card.json (default models/event-encoder)')
@@ -91,6 +103,10 @@ const MODEL_RUNNERS: Record<string, ModelRunner> = {
   'source-classifier': async (db, log, opts) => {
     const rows = await runSourceClassifier(db, { log, progress: createProgress(log), modelDir: opts.modelDir });
     log.info({ model: 'source-classifier', added: rows }, 'model run done');
+  },
+  'field-prior': async (db, log, opts) => {
+    const r = await runFieldPriors(db, { log, progress: createProgress(log), modelDir: opts.modelDir });
+    log.info({ model: 'source-classifier', version: r.modelVersion, method: 'em-prior-shift', runId: r.runId, fields: r.fields, adjustedFields: r.adjustedFields, sourceRows: r.sourceRows }, 'model run done');
   },
   'event-encoder': async (db, log, opts) => {
     const r = await runEventEncoder(db, { modelDir: opts.modelDir, log, progress: createProgress(log) });

@@ -6,6 +6,10 @@ import type { Db, Queryable } from '../db/index.js';
 import { loadCsc2 } from './csc2/load.js';
 import { loadCounterparts } from './counterparts.js';
 import { classifyMasterSources } from './ml/classify-sources.js';
+import { adjustFieldPriors } from './ml/field-prior.js';
+import type { FieldPriorReport } from './ml/field-prior.js';
+import { loadPublishedClasses } from './ml/published-class.js';
+import type { PublishedClassReport } from './ml/published-class.js';
 import { loadCounterpartsFromTap } from './federation.js';
 import type { TapCounterpartRequest } from './federation.js';
 import type { CounterpartReport } from './counterparts.js';
@@ -26,6 +30,8 @@ export type { Csc2FileReport } from './csc2/load.js';
 export type { Csc2TableName } from './csc2/layout.js';
 export type { CounterpartReport } from './counterparts.js';
 export type { EventFileReport, ModelRunReport } from './events.js';
+export type { FieldPriorReport } from './ml/field-prior.js';
+export type { PublishedClassReport } from './ml/published-class.js';
 export { PER_SOURCE_MAX_RMS_ARCSEC, SOURCE_MATCH_RADIUS_ARCSEC, eventFileId, loadStoredEvents } from './events.js';
 
 export type InputFormat = 'csv' | 'votable';
@@ -78,7 +84,8 @@ export async function ingestCsc2(db: Db, req: IngestCsc2Request): Promise<Csc2Fi
   });
 }
 
-/** ML on ingest: classifies the master sources a load touched, in the load's transaction (unless classify: false). */
+/** ML on ingest: classifies the master sources a load touched, then re-estimates the class priors of their fields
+ *  (ml.field_class_prior, ml.source_class_field_prior), in the load's transaction (unless classify: false). */
 async function classifyLoaded(
   tx: Queryable,
   names: ReadonlyArray<string>,
@@ -87,6 +94,7 @@ async function classifyLoaded(
 ): Promise<void> {
   if (req.classify === false || names.length === 0) return;
   await classifyMasterSources(tx, { names, activity: 'ingest', input, log: req.log, progress: req.progress, modelDir: req.modelDir });
+  await adjustFieldPriors(tx, { names, activity: 'ingest', log: req.log, progress: req.progress, modelDir: req.modelDir });
 }
 
 export interface IngestCounterpartsRequest {
@@ -146,11 +154,36 @@ export interface ClassifyAllRequest {
 }
 
 /** `xtap models run source-classifier`: classifies every master source that has no row of the current model
- *  version yet, adding rows for that version and leaving rows of other versions untouched. */
+ *  version yet, adding rows for that version and leaving rows of other versions untouched; then re-estimates the
+ *  field priors of every field for that version. */
 export async function runSourceClassifier(db: Db, req: ClassifyAllRequest): Promise<number> {
-  return db.transaction((tx) =>
-    classifyMasterSources(tx, { names: 'missing', activity: 'models-run', input: 'all csc2.master_source rows', log: req.log, progress: req.progress, mcDraws: req.mcDraws, modelDir: req.modelDir }),
-  );
+  return db.transaction(async (tx) => {
+    const rows = await classifyMasterSources(tx, { names: 'missing', activity: 'models-run', input: 'all csc2.master_source rows', log: req.log, progress: req.progress, mcDraws: req.mcDraws, modelDir: req.modelDir });
+    await adjustFieldPriors(tx, { names: 'all', activity: 'models-run', log: req.log, progress: req.progress, modelDir: req.modelDir });
+    return rows;
+  });
+}
+
+/** `xtap models run field-prior`: re-estimates the class priors of every field (ObsID) for the current source
+ *  classifier version from its stored ml.source_class rows (one transaction). */
+export async function runFieldPriors(db: Db, req: { log: Logger; progress: Progress; modelDir?: string }): Promise<FieldPriorReport> {
+  return db.transaction((tx) => adjustFieldPriors(tx, { names: 'all', activity: 'models-run', log: req.log, progress: req.progress, modelDir: req.modelDir }));
+}
+
+export interface IngestPublishedClassesRequest {
+  files: ReadonlyArray<string>;
+  /** ADS bibcode of the work that published the classification. */
+  reference: string;
+  /** Which classification of that work (default: the file name). */
+  catalogue?: string;
+  log: Logger;
+  progress: Progress;
+}
+
+/** Loads published classifications (checks of the classifier, never training data) into ml.published_class, all
+ *  files in one transaction; ml.class_comparison shows them next to xtap's classes. */
+export async function ingestPublishedClasses(db: Db, req: IngestPublishedClassesRequest): Promise<PublishedClassReport[]> {
+  return db.transaction((tx) => loadPublishedClasses(tx, openInputs(req.files), req));
 }
 
 /** Fills ml.mw_counterpart from another TAP service (our sources uploaded, its cross-match returned) and

@@ -36,9 +36,14 @@ function indexName(t: TableDef, cols: ReadonlyArray<string>): string {
   return quoteIdent(`${t.name}_${cols.join('_')}_idx`.slice(0, 63));
 }
 
-/** CREATE TABLE plus its indexes and comments; foreign keys come separately (tables may reference later ones). */
+/** CREATE TABLE plus its indexes and comments; foreign keys come separately (tables may reference later ones).
+ *  A view becomes CREATE OR REPLACE VIEW from its viewQuery (its tables must exist already). */
 export function createTableStatements(t: TableDef): string[] {
   const table = sqlTableName(t);
+  if (t.tableType === 'view') {
+    if (!t.viewQuery) throw new Error(`view ${t.schema}.${t.name} has no viewQuery`);
+    return [`CREATE OR REPLACE VIEW ${table} AS\n${t.viewQuery}`, `COMMENT ON VIEW ${table} IS ${quoteLiteral(t.description)}`];
+  }
   const colSql = t.columns.map(
     (c) => `  ${quoteIdent(c.name)} ${sqlType(c)}${c.required || t.primaryKey?.includes(c.name) ? ' NOT NULL' : ''}`,
   );
@@ -66,6 +71,7 @@ export function isColumnIndexed(t: TableDef, column: string): boolean {
 }
 
 export function foreignKeyStatements(t: TableDef): string[] {
+  if (t.tableType === 'view') return [];
   return (t.foreignKeys ?? [])
     .filter((fk) => fk.enforced)
     .map((fk) => {

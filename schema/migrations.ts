@@ -4,7 +4,7 @@
 import { csc2Schema } from './csc2/index.js';
 import { createTablesDdl } from './ddl.js';
 import { ADQL_GEOMETRY_SQL } from '../adql/geometry/sql-functions.js';
-import { EVENT_SQL_FUNCTIONS, EVENT_TABLES, mlSchema } from './ml/index.js';
+import { CLASS_PRODUCT_TABLES, EVENT_SQL_FUNCTIONS, EVENT_TABLES, mlSchema } from './ml/index.js';
 import { tapSchema } from './tap-schema.js';
 import { UWS_DDL } from '../uws/ddl.js';
 
@@ -44,6 +44,11 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
     version: 4,
     name: 'adql: spherical geometry functions (distance, contains, intersects, area, centroid)',
     statements: () => [...ADQL_GEOMETRY_SQL],
+  },
+  {
+    version: 21,
+    name: 'ml: published classifications, class_comparison view, per-field prior-shift tables',
+    statements: () => createTablesDdl([], CLASS_PRODUCT_TABLES),
   },
 ];
 

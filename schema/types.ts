@@ -73,6 +73,8 @@ export interface TableDef {
   description: string;
   utype?: string;
   tableType?: 'table' | 'view';
+  /** For tableType 'view': the SELECT that defines it; its output columns are `columns`, in order. */
+  viewQuery?: string;
   columns: ReadonlyArray<ColumnDef>;
   primaryKey?: ReadonlyArray<string>;
   foreignKeys?: ReadonlyArray<ForeignKeyDef>;

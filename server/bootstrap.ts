@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { migrate, publishTapSchema } from '../db/index.js';
 import type { Db } from '../db/index.js';
-import { ingestCounterparts, ingestCsc2, ingestEvents, silentProgress } from '../ingest/index.js';
+import { ingestCounterparts, ingestCsc2, ingestEvents, ingestPublishedClasses, silentProgress } from '../ingest/index.js';
 import type { Progress } from '../ingest/index.js';
 import { MIGRATIONS, PUBLISHED_SCHEMAS } from '../schema/index.js';
 
@@ -13,6 +13,8 @@ export interface SampleManifest {
   csc2: string[];
   counterparts: string[];
   events: string[];
+  /** Published classifications loaded into ml.published_class: file, bibcode, which classification. */
+  published_classes?: Array<{ file: string; reference: string; catalogue: string }>;
 }
 
 export function readSampleManifest(sampleDir: string): SampleManifest {
@@ -49,6 +51,16 @@ export async function prepareDatabase(db: Db, opts: PrepareOptions, log: Logger)
     progress: opts.progress ?? silentProgress,
   });
   for (const r of counterparts) log.info({ file: r.file, rows: r.rows, stored: r.stored }, 'sample counterparts loaded');
+  for (const p of manifest.published_classes ?? []) {
+    const published = await ingestPublishedClasses(db, {
+      files: [join(opts.sampleDir, p.file)],
+      reference: p.reference,
+      catalogue: p.catalogue,
+      log,
+      progress: opts.progress ?? silentProgress,
+    });
+    for (const r of published) log.info({ file: r.file, reference: r.reference, rows: r.rows, stored: r.stored }, 'sample published classification loaded');
+  }
 
   // Event files: ml.event_file / ml.event / ml.event_representation through the event encoder (ingest/events.ts).
   const events = await ingestEvents(db, {

@@ -235,7 +235,12 @@ describe.each(testDatabases())('CSC2 ingest on $name', (backend) => {
     const byVersion = await db.query(`SELECT model_version, count(*) FROM ml.source_class GROUP BY 1 ORDER BY 1`);
     expect(byVersion.rows).toEqual([[oldVersion, 492n], [`${oldVersion}-test2`, 492n]]);
     expect(await runSourceClassifier(db, { log, progress: silentProgress, modelDir: dir, mcDraws: 4 })).toBe(0);
-    await db.exec(`DELETE FROM ml.source_class WHERE model_version = '${oldVersion}-test2'`);
+    // the run also re-estimated the field priors for the new version (ml/prior-shift); they go with its rows
+    const fields = await db.query(`SELECT count(*) FROM ml.field_class_prior WHERE model_version = '${oldVersion}-test2'`);
+    expect(fields.rows[0]?.[0]).toBe(3n);
+    for (const table of ['source_class_field_prior', 'field_class_prior', 'source_class']) {
+      await db.exec(`DELETE FROM ml.${table} WHERE model_version = '${oldVersion}-test2'`);
+    }
   });
 
   it('logs what it skipped and derived', () => {

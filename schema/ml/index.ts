@@ -1,7 +1,9 @@
 /** The ml schema: machine-learning products computed on ingest, with model cards and provenance. */
-import type { SchemaDef } from '../types.js';
+import type { SchemaDef, TableDef } from '../types.js';
 import { event, eventFile, eventRepresentation } from './events.js';
+import { fieldClassPrior, sourceClassFieldPrior } from './field-prior.js';
 import { mwCounterpart } from './mw-counterpart.js';
+import { classComparison, publishedClass } from './published-class.js';
 import { inferenceRun, model, sourceClass } from './source-class.js';
 
 export const mlSchema: SchemaDef = {
@@ -9,9 +11,17 @@ export const mlSchema: SchemaDef = {
   description:
     'Machine-learning products computed by xtap on ingest: source classification probabilities, event-file ' +
     'representations, embeddings and anomaly scores, with the model cards and provenance that produced them.',
-  tables: [model, inferenceRun, sourceClass, mwCounterpart, eventFile, event, eventRepresentation],
+  tables: [
+    model, inferenceRun, sourceClass, mwCounterpart, eventFile, event, eventRepresentation,
+    publishedClass, classComparison, fieldClassPrior, sourceClassFieldPrior,
+  ],
 };
+
+/** Tables of migration 21, in creation order (the view after the tables it reads). */
+export const CLASS_PRODUCT_TABLES: ReadonlyArray<TableDef> = [publishedClass, classComparison, fieldClassPrior, sourceClassFieldPrior];
 
 export { SOURCE_CLASSES, classColumnStem } from './source-class.js';
 export type { SourceClass } from './source-class.js';
 export { EVENT_EMBEDDING_DIM, EVENT_MAP_ARRAYSIZE, EVENT_SQL_FUNCTIONS, EVENT_TABLES, event, eventFile, eventRepresentation } from './events.js';
+export { MUWCLASS_BIBCODE, PUBLISHED_CONFIDENT_CT, classComparison, publishedClass } from './published-class.js';
+export { MIN_FIELD_SOURCES, PRIOR_SHIFT_METHOD, fieldClassPrior, sourceClassFieldPrior } from './field-prior.js';

@@ -300,6 +300,54 @@ ORDER BY 5 DESC`,
     tables: ['ml.inference_run', 'ml.model'],
     sampleRows: { min: 1 },
   },
+  {
+    id: 'ml-muwclass-agreement',
+    name: 'Agreement with MUWCLASS on NGC 3532',
+    description:
+      "Top-class agreement of xtap's classifier with MUWCLASS's published classification of the NGC 3532 field " +
+      '(Yang et al. 2022; `ml.published_class`, a check never used for training), per model version, for the ' +
+      'sources MUWCLASS calls confident (`published_confident = 1`, CT >= 2) and the others. `ml.class_comparison` ' +
+      'is a view: it follows re-runs and new model versions.',
+    query: `SELECT model_version, published_confident, COUNT(*) AS n_sources, SUM(agree) AS n_agree, AVG(agree) AS agreement
+FROM ml.class_comparison
+WHERE reference = '2022ApJ...941..104Y'
+GROUP BY model_version, published_confident
+ORDER BY model_version, published_confident`,
+    tables: ['ml.class_comparison'],
+    sampleRows: { min: 2 },
+  },
+  {
+    id: 'ml-muwclass-confusion',
+    name: 'Where xtap and MUWCLASS disagree',
+    description:
+      "Confusion table of MUWCLASS's published class against xtap's class on NGC 3532, most frequent pairs first; " +
+      'rows with `agree = 0` are the disagreements (add `AND published_confident = 1` for confident MUWCLASS classes).',
+    query: `SELECT published_class, xtap_class, COUNT(*) AS n_sources, AVG(xtap_prob) AS mean_xtap_prob, AVG(published_prob) AS mean_published_prob
+FROM ml.class_comparison
+WHERE agree = 0
+GROUP BY published_class, xtap_class
+ORDER BY 3 DESC`,
+    tables: ['ml.class_comparison'],
+    sampleRows: { min: 1 },
+  },
+  {
+    id: 'ml-field-prior',
+    name: 'Field-adjusted class probabilities (prior shift)',
+    description:
+      'Class priors of the NGC 3532 field (ObsID 8941) re-estimated by EM on its own sources (Saerens et al. 2002), ' +
+      "and each source's class before and after the adjustment. A separate product: `ml.source_class` keeps the " +
+      "model's own probabilities. `shift_significant` says whether the field's class mix differs from the training " +
+      'mix at the 5 % level; the adjustment is only as good as the model on that field (README).',
+    query: `SELECT s.name, s.predicted_class, s.predicted_prob, a.adjusted_class, a.adjusted_prob,
+       f.prior_lmxb, f.prior_lm_star, f.prior_yso, f.prior_agn, f.shift_significant, f.model_version
+FROM ml.source_class AS s
+JOIN ml.source_class_field_prior AS a ON a.name = s.name AND a.model_id = s.model_id AND a.model_version = s.model_version
+JOIN ml.field_class_prior AS f ON f.field_id = a.field_id AND f.model_id = a.model_id AND f.model_version = a.model_version
+WHERE f.obsid = 8941
+ORDER BY 1`,
+    tables: ['ml.source_class', 'ml.source_class_field_prior', 'ml.field_class_prior'],
+    sampleRows: { min: 100 },
+  },
 ];
 
 /** Every example, in page order. */

@@ -1,0 +1,157 @@
+/** Per-field prior-shift correction of the source classifier (ml/prior-shift.ts) inside the caller's transaction:
+ *  for each field (Chandra ObsID) touched, the class priors are re-estimated by EM on the field's classified sources
+ *  and written to ml.field_class_prior, the adjusted probabilities to ml.source_class_field_prior, with one
+ *  ml.inference_run provenance row (method em-prior-shift) per call. ml.source_class is only read. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Queryable } from '../../db/index.js';
+import { CHI2_7DOF_95, DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE, PriorShiftInputError, estimateFieldPriors } from '../../ml/prior-shift.js';
+import type { PriorShiftResult } from '../../ml/prior-shift.js';
+import { sqlTableName } from '../../schema/index.js';
+import { MIN_FIELD_SOURCES, PRIOR_SHIFT_METHOD, SOURCE_CLASSES, classColumnStem, fieldClassPrior, sourceClassFieldPrior } from '../../schema/ml/index.js';
+import { IngestError } from '../errors.js';
+import type { Progress } from '../progress.js';
+import { DEFAULT_MODEL_DIR, SOURCE_CLASSIFIER_ID } from './classify-sources.js';
+import { beginRun, endRun } from './provenance.js';
+
+const STEMS = SOURCE_CLASSES.map(classColumnStem);
+
+/** Master sources detected in one ObsID: the definition of a field ($1 = the ObsID). */
+export const FIELD_SOURCES_SQL =
+  'SELECT DISTINCT a.name FROM csc2.master_stack_assoc a JOIN csc2.stack_observation_assoc s ' +
+  'ON s.detect_stack_id = a.detect_stack_id AND s.region_id = a.region_id WHERE s.obsid = $1';
+
+export interface ClassifierPriorCard {
+  version: string;
+  /** Training class prior in SOURCE_CLASSES order. */
+  classPrior: number[];
+}
+
+/** The classifier version and its training class prior (card.json training.class_prior, 8 numbers summing to 1). */
+export function readClassifierPrior(modelDir: string): ClassifierPriorCard {
+  const file = join(modelDir, 'card.json');
+  let card: { version?: unknown; classes?: unknown; training?: { class_prior?: unknown } };
+  try {
+    card = JSON.parse(readFileSync(file, 'utf8')) as typeof card;
+  } catch (err) {
+    throw new IngestError('MODEL_CARD', `cannot read the model card: ${(err as Error).message}`, { file }, { cause: err });
+  }
+  const prior = card.training?.class_prior;
+  const ok = Array.isArray(prior) && prior.length === SOURCE_CLASSES.length && prior.every((p) => typeof p === 'number' && p > 0);
+  if (!ok) throw new IngestError('MODEL_CARD', `training.class_prior must be ${SOURCE_CLASSES.length} positive numbers (classes ${SOURCE_CLASSES.join(', ')})`, { file });
+  if (JSON.stringify(card.classes) !== JSON.stringify(SOURCE_CLASSES)) throw new IngestError('MODEL_CARD', `classes must be ${SOURCE_CLASSES.join(', ')} in this order`, { file });
+  if (typeof card.version !== 'string') throw new IngestError('MODEL_CARD', 'the card has no version', { file });
+  return { version: card.version, classPrior: prior as number[] };
+}
+
+export interface FieldPriorRequest {
+  /** Sources whose classification changed (their fields are recomputed), or 'all' fields. */
+  names: ReadonlyArray<string> | 'all';
+  activity: 'ingest' | 'models-run';
+  log: Logger;
+  progress: Progress;
+  modelDir?: string;
+}
+
+export interface FieldPriorReport {
+  modelVersion: string;
+  runId: string | null;
+  fields: number;
+  adjustedFields: number;
+  sourceRows: number;
+}
+
+const FIELD_COLUMNS = [
+  'field_id', 'model_id', 'model_version', 'field_kind', 'obsid', 'field_definition', 'n_sources', 'status', 'converged',
+  'iterations', 'likelihood_ratio', 'shift_significant', ...STEMS.map((s) => `prior_${s}`), ...STEMS.map((s) => `training_prior_${s}`), 'run_id',
+];
+const SOURCE_COLUMNS = ['name', 'field_id', 'model_id', 'model_version', 'adjusted_class', 'adjusted_prob', ...STEMS.map((s) => `p_adj_${s}`), 'run_id'];
+
+const NAME_BATCH = 5000;
+
+async function fieldObsids(tx: Queryable, names: ReadonlyArray<string> | 'all'): Promise<number[]> {
+  if (names === 'all') {
+    return (await tx.query('SELECT DISTINCT obsid FROM csc2.stack_observation_assoc ORDER BY obsid')).rows.map((row) => Number(row[0]));
+  }
+  const unique = [...new Set(names)];
+  const obsids = new Set<number>();
+  for (let i = 0; i < unique.length; i += NAME_BATCH) {
+    const r = await tx.query(
+      'SELECT DISTINCT s.obsid FROM csc2.master_stack_assoc a JOIN csc2.stack_observation_assoc s ' +
+        'ON s.detect_stack_id = a.detect_stack_id AND s.region_id = a.region_id WHERE a.name = ANY($1::text[])',
+      [unique.slice(i, i + NAME_BATCH)],
+    );
+    for (const row of r.rows) obsids.add(Number(row[0]));
+  }
+  return [...obsids].sort((a, b) => a - b);
+}
+
+function fieldEm(fieldId: string, probabilities: number[][], classPrior: number[]): PriorShiftResult {
+  try {
+    return estimateFieldPriors(probabilities, classPrior);
+  } catch (err) {
+    if (err instanceof PriorShiftInputError) throw new IngestError('PRIOR_SHIFT', `field ${fieldId}: ${err.message}`, {}, { cause: err });
+    throw err;
+  }
+}
+
+/** Recomputes the fields of the requested sources for the current classifier version (replacing their earlier
+ *  rows of that version). Does nothing when that version has classified nothing. */
+export async function adjustFieldPriors(tx: Queryable, req: FieldPriorRequest): Promise<FieldPriorReport> {
+  const modelDir = req.modelDir ?? DEFAULT_MODEL_DIR;
+  const { version, classPrior } = readClassifierPrior(modelDir);
+  const report: FieldPriorReport = { modelVersion: version, runId: null, fields: 0, adjustedFields: 0, sourceRows: 0 };
+  const registered = await tx.query('SELECT 1 FROM ml.model WHERE model_id = $1 AND version = $2', [SOURCE_CLASSIFIER_ID, version]);
+  if (registered.rows.length === 0) return report;
+  const obsids = await fieldObsids(tx, req.names);
+  if (obsids.length === 0) return report;
+  const parameters = { method: PRIOR_SHIFT_METHOD, field: 'obsid', minSources: MIN_FIELD_SOURCES, tolerance: DEFAULT_TOLERANCE, maxIterations: DEFAULT_MAX_ITERATIONS, trainingPrior: classPrior };
+  const run = await beginRun(
+    tx, { modelId: SOURCE_CLASSIFIER_ID, version }, req.activity,
+    `${PRIOR_SHIFT_METHOD} of ${SOURCE_CLASSIFIER_ID} ${version} over ${obsids.length} field(s): ${obsids.slice(0, 20).map((o) => `obsid:${o}`).join(', ')}${obsids.length > 20 ? ', ...' : ''}`,
+    `xtap ml/prior-shift.ts (${PRIOR_SHIFT_METHOD}, Saerens, Latinne & Decaestecker 2002)`, parameters,
+  );
+  req.progress.begin(`field priors of ${obsids.length} field(s)`, obsids.length);
+  for (const obsid of obsids) {
+    const fieldId = `obsid:${obsid}`;
+    await tx.query(`DELETE FROM ${sqlTableName(sourceClassFieldPrior)} WHERE field_id = $1 AND model_id = $2 AND model_version = $3`, [fieldId, SOURCE_CLASSIFIER_ID, version]);
+    await tx.query(`DELETE FROM ${sqlTableName(fieldClassPrior)} WHERE field_id = $1 AND model_id = $2 AND model_version = $3`, [fieldId, SOURCE_CLASSIFIER_ID, version]);
+    const sources = await tx.query(
+      `SELECT c.name, ${STEMS.map((s) => `c.p_${s}`).join(', ')} FROM ml.source_class c ` +
+        `WHERE c.model_id = $2 AND c.model_version = $3 AND c.name IN (${FIELD_SOURCES_SQL}) ORDER BY c.name`,
+      [obsid, SOURCE_CLASSIFIER_ID, version],
+    );
+    const names = sources.rows.map((r) => String(r[0]));
+    const probabilities = sources.rows.map((r) => r.slice(1).map((v) => (v === null ? Number.NaN : Number(v))));
+    const definition = `master sources detected in Chandra ObsID ${obsid} and classified by ${SOURCE_CLASSIFIER_ID} ${version}: ml.source_class rows whose name is in (${FIELD_SOURCES_SQL.replace('$1', String(obsid))})`;
+    const head = [fieldId, SOURCE_CLASSIFIER_ID, version, 'obsid', obsid, definition, names.length];
+    report.fields++;
+    if (names.length < MIN_FIELD_SOURCES) {
+      await tx.copyIn(sqlTableName(fieldClassPrior), FIELD_COLUMNS, [[[...head, 'too-few-sources', null, null, null, null, ...STEMS.map(() => null), ...classPrior, run.runId]]]);
+      run.rows++;
+      req.progress.advance(1);
+      continue;
+    }
+    const em = fieldEm(fieldId, probabilities, classPrior);
+    await tx.copyIn(sqlTableName(fieldClassPrior), FIELD_COLUMNS, [
+      [[...head, 'adjusted', em.converged, em.iterations, em.likelihoodRatio, em.likelihoodRatio > CHI2_7DOF_95, ...em.priors, ...classPrior, run.runId]],
+    ]);
+    const rows = em.posteriors.map((p, i) => {
+      const top = p.indexOf(Math.max(...p));
+      return [names[i], fieldId, SOURCE_CLASSIFIER_ID, version, SOURCE_CLASSES[top], p[top], ...p, run.runId];
+    });
+    await tx.copyIn(sqlTableName(sourceClassFieldPrior), SOURCE_COLUMNS, [rows]);
+    run.rows += 1 + rows.length;
+    report.adjustedFields++;
+    report.sourceRows += rows.length;
+    if (!em.converged) req.log.warn({ field: fieldId, iterations: em.iterations }, 'EM of the field priors did not converge; rows written with converged = false');
+    req.progress.advance(1);
+  }
+  req.progress.end();
+  await endRun(tx, run);
+  report.runId = run.runId;
+  req.log.info({ model: SOURCE_CLASSIFIER_ID, version, method: PRIOR_SHIFT_METHOD, ...report }, 'field priors adjusted');
+  return report;
+}
+
