@@ -24,6 +24,10 @@ const EnvSchema = z.object({
   XTAP_UPLOAD_MAX_BYTES: int(20 * 1024 * 1024),
   XTAP_UPLOAD_MAX_ROWS: int(1_000_000),
   XTAP_UPLOAD_TIMEOUT_S: int(60),
+  /** Largest result file one async job may store (bytes); a bigger result fails the job with a clear error. */
+  XTAP_RESULT_MAX_BYTES: int(10 * 1024 ** 3),
+  /** If set, GET /metrics requires `Authorization: Bearer <this>`. */
+  XTAP_METRICS_TOKEN: z.string().optional(),
   /** Allow UPLOAD URLs on loopback/private networks (off by default: a server must not be made to fetch
    *  from its own network; tests and single-host federations turn it on). */
   XTAP_UPLOAD_ALLOW_PRIVATE: z.enum(['0', '1', 'true', 'false']).default('0'),
@@ -56,7 +60,9 @@ export interface Config {
     uploadMaxRows: number;
     uploadTimeoutS: number;
     uploadAllowPrivate: boolean;
+    resultMaxBytes: number;
   };
+  metricsToken?: string;
   workers: number;
   /** Use PostgreSQL binary COPY for BINARY2 results when every column type allows (XTAP_BULK_COPY). */
   bulkCopy: boolean;
@@ -104,7 +110,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       uploadMaxRows: e.XTAP_UPLOAD_MAX_ROWS,
       uploadTimeoutS: e.XTAP_UPLOAD_TIMEOUT_S,
       uploadAllowPrivate: e.XTAP_UPLOAD_ALLOW_PRIVATE === '1' || e.XTAP_UPLOAD_ALLOW_PRIVATE === 'true',
+      resultMaxBytes: e.XTAP_RESULT_MAX_BYTES,
     },
+    metricsToken: e.XTAP_METRICS_TOKEN,
     workers: e.XTAP_WORKERS,
     bulkCopy: e.XTAP_BULK_COPY === '1' || e.XTAP_BULK_COPY === 'true',
     logLevel: e.LOG_LEVEL,

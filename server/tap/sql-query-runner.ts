@@ -20,6 +20,7 @@ import { DaliError } from '../errors.js';
 import { adqlErrorMessage, describeError } from './describe-error.js';
 import type { TapParams } from './params.js';
 import type { PreparedQuery, QueryMode, QueryRunner } from './query-runner.js';
+import type { ServiceMetrics } from '../metrics/index.js';
 import { resultInfos } from './result-infos.js';
 import { loadUploads } from './uploads.js';
 import { serviceDescriptorsFor } from './datalink-descriptors.js';
@@ -30,6 +31,8 @@ export interface QueryRunnerDeps {
   config: Readonly<Config>;
   catalog: Catalog;
   log: Logger;
+  /** Counts queries and rows when given. */
+  metrics?: ServiceMetrics;
 }
 
 const LANGS = new Set(['ADQL', 'ADQL-2.0', 'ADQL-2.1']);
@@ -90,6 +93,7 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
       const contentType = format.mime;
       let failure: unknown;
       const onEnd = (summary: EncodeSummary) => {
+        deps.metrics?.query(mode, summary.status, summary.rows);
         if (summary.status === 'ERROR') failure = summary.error ?? new Error('the query failed while its rows were being written');
       };
       const run = (signal?: AbortSignal) => ({ readOnly: true, statementTimeoutMs: timeoutS * 1000, signal });
@@ -106,8 +110,8 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
       /** The document for one source of rows: JS row batches (cursor) or binary COPY chunks (bulk path). */
       const encode = (source: RowSource): AsyncGenerator<Uint8Array, void, undefined> => {
         if (source.kind === 'copy') return encodeVotableFromCopy(doc(), columns, source.oids, source.chunks, opts);
-        if (format.kind === 'csv') return encodeCsv(columns, source.batches, { maxrec });
-        if (format.kind === 'tsv') return encodeTsv(columns, source.batches, { maxrec });
+        if (format.kind === 'csv') return encodeCsv(columns, source.batches, { maxrec, onEnd });
+        if (format.kind === 'tsv') return encodeTsv(columns, source.batches, { maxrec, onEnd });
         return encodeVotable(doc(), columns, source.batches, opts);
       };
       const chooseSource = async (signal?: AbortSignal): Promise<RowSource> => {
@@ -132,6 +136,7 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
           try {
             primed = source.kind === 'copy' ? await primeFirst(source.chunks) : await primeFirst(source.batches);
           } catch (err) {
+            deps.metrics?.query(mode, 'ERROR');
             throw queryFailure(err, timeoutS, log);
           }
           const encoded = source.kind === 'copy'
