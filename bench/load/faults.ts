@@ -278,6 +278,13 @@ async function main(): Promise<void> {
   const cluster = await PrivateCluster.create();
   const outcomes: Outcome[] = [];
   let server: XtapServer | undefined;
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      void server?.kill9();
+      cluster.destroy();
+      process.exit(130);
+    });
+  }
   try {
     await adminQuery(cluster.url, 'CREATE DATABASE xtap');
     const dbUrl = withDatabase(cluster.url, 'xtap');

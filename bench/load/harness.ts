@@ -79,7 +79,8 @@ export class PrivateCluster {
     const [cmd, ...rest] = args;
     const exe = join(PG_BIN, cmd ?? '');
     const asRoot = process.getuid?.() === 0;
-    const r = asRoot ? spawnSync('runuser', ['-u', 'postgres', '--', exe, ...rest], { encoding: 'utf8' }) : spawnSync(exe, rest, { encoding: 'utf8' });
+    const opts = { encoding: 'utf8' as const, timeout: 120_000 };
+    const r = asRoot ? spawnSync('runuser', ['-u', 'postgres', '--', exe, ...rest], opts) : spawnSync(exe, rest, opts);
     if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr || r.stdout}`);
   }
 
@@ -89,7 +90,8 @@ export class PrivateCluster {
 
   /** pg_ctl restart -m fast: every session is terminated, the server comes back on the same port. */
   restart(): void {
-    this.run(['pg_ctl', '-D', join(this.dir, 'data'), '-w', '-m', 'fast', 'restart']);
+    // -l: without a log file the new postmaster would keep our stdout pipe open and spawnSync would never return.
+    this.run(['pg_ctl', '-D', join(this.dir, 'data'), '-l', join(this.dir, 'log'), '-w', '-m', 'fast', 'restart']);
   }
 
   destroy(): void {
