@@ -5,7 +5,7 @@ import type Koa from 'koa';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { QueryMode } from '../tap/query-runner.js';
 
-export type QueryOutcome = 'OK' | 'OVERFLOW' | 'ERROR' | 'CANCELLED' | 'REJECTED';
+export type QueryOutcome = 'OK' | 'OVERFLOW' | 'ERROR' | 'CANCELLED';
 
 /** Counts of the database pool, when the adapter exposes them. */
 export interface PoolStats {
