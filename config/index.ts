@@ -42,6 +42,10 @@ const EnvSchema = z.object({
   XTAP_ADQL_MAX_DEPTH: positive(DEFAULT_ADQL_LIMITS.maxDepth, HARD_MAX_DEPTH),
   XTAP_ADQL_MAX_SUBQUERY_DEPTH: positive(DEFAULT_ADQL_LIMITS.maxSubqueryDepth, 100),
   XTAP_ADQL_MAX_TABLES: positive(DEFAULT_ADQL_LIMITS.maxTables, 200),
+  /** Largest result file one async job may store (bytes); a bigger result fails the job with a clear error. */
+  XTAP_RESULT_MAX_BYTES: int(10 * 1024 ** 3),
+  /** If set, GET /metrics requires `Authorization: Bearer <this>`. */
+  XTAP_METRICS_TOKEN: z.string().optional(),
   XTAP_WORKERS: int(2),
   XTAP_POOL_SIZE: int(10),
   /** Serve VOTable BINARY2 results from PostgreSQL through binary COPY (the bulk path); 0 forces the cursor path. */
@@ -79,7 +83,9 @@ export interface Config {
     requestMaxParts: number;
     formMaxBytes: number;
     adql: Readonly<AdqlLimits>;
+    resultMaxBytes: number;
   };
+  metricsToken?: string;
   workers: number;
   /** Use PostgreSQL binary COPY for BINARY2 results when every column type allows (XTAP_BULK_COPY). */
   bulkCopy: boolean;
@@ -145,7 +151,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         maxSubqueryDepth: e.XTAP_ADQL_MAX_SUBQUERY_DEPTH,
         maxTables: e.XTAP_ADQL_MAX_TABLES,
       }),
+      resultMaxBytes: e.XTAP_RESULT_MAX_BYTES,
     },
+    metricsToken: e.XTAP_METRICS_TOKEN,
     workers: e.XTAP_WORKERS,
     bulkCopy: e.XTAP_BULK_COPY === '1' || e.XTAP_BULK_COPY === 'true',
     logLevel: e.LOG_LEVEL,

@@ -10,7 +10,6 @@ import { daliErrors } from './error-middleware.js';
 import { createQueryRunner } from './tap/sql-query-runner.js';
 import type { QueryRunner } from './tap/query-runner.js';
 import { registerSyncRoutes } from './tap/sync.js';
-import { SERVICE_NAME, SERVICE_VERSION } from './tap/result-infos.js';
 import { registerDatalinkRoutes } from './datalink/route.js';
 import { registerVosiRoutes } from './vosi/index.js';
 import { registerExamplesRoutes } from './examples/index.js';
@@ -19,6 +18,10 @@ import { registerProductRoutes } from './products/index.js';
 import { registerAsyncRoutes } from './routes/async.js';
 import type { JobService } from '../uws/index.js';
 import { availabilityXml } from './vosi-availability.js';
+import { MIGRATIONS } from '../schema/index.js';
+import { ServiceMetrics } from './metrics/index.js';
+import type { PoolStats } from './metrics/index.js';
+import { SERVER_HEADER, corsForVoClients, securityHeaders } from './http-hardening.js';
 
 export interface AppContext {
   db: Db;
@@ -29,6 +32,8 @@ export interface AppContext {
   runner?: QueryRunner;
   /** UWS job service; /tap/async is served only when given. */
   jobs?: JobService;
+  /** Prometheus metrics shared with the runner; a fresh set when not given. */
+  metrics?: ServiceMetrics;
 }
 
 export function createApp(ctx: AppContext): Koa {
@@ -43,13 +48,19 @@ export function createApp(ctx: AppContext): Koa {
     ctx.log.error({ err }, 'unhandled application error');
   });
   const router = new Router();
-  const runner = ctx.runner ?? createQueryRunner({ db: ctx.db, config: ctx.config, catalog: publishedCatalog(), log: ctx.log });
+  const metrics = ctx.metrics ?? new ServiceMetrics({ defaultMetrics: false });
+  metrics.setSources({
+    jobsByPhase: ctx.jobs ? () => jobsByPhase(ctx.db) : undefined,
+    pool: () => poolStats(ctx.db),
+  });
+  const runner = ctx.runner ?? createQueryRunner({ db: ctx.db, config: ctx.config, catalog: publishedCatalog(), log: ctx.log, metrics });
 
+  app.use(metrics.middleware());
   app.use(async (k, next) => {
-    const reqId = (k.get('x-request-id') || randomUUID()).slice(0, 64);
+    const reqId = (k.get('x-request-id') || randomUUID()).replace(/[^\x21-\x7e]/g, '').slice(0, 64) || randomUUID();
     const started = Date.now();
     k.set('X-Request-Id', reqId);
-    k.set('Server', `${SERVICE_NAME}/${SERVICE_VERSION}`);
+    k.set('Server', SERVER_HEADER);
     k.state.log = ctx.log.child({ reqId });
     try {
       await next();
@@ -58,10 +69,39 @@ export function createApp(ctx: AppContext): Koa {
     }
   });
 
+  app.use(securityHeaders({ https: ctx.config.baseUrl.startsWith('https:') }));
+  app.use(corsForVoClients());
+
+  // Liveness: the process answers (no database call: a slow database must not get a live process restarted).
+  router.get('/live', (k) => {
+    k.set('Cache-Control', 'no-store');
+    k.body = { status: 'ok', upSince: ctx.startedAt.toISOString() };
+  });
+  // Readiness: the database answers and every migration of this version is applied.
+  router.get('/ready', async (k) => {
+    const state = await readiness(ctx.db);
+    k.set('Cache-Control', 'no-store');
+    k.status = state.ready ? 200 : 503;
+    k.body = state;
+  });
   router.get('/health', async (k) => {
     const ok = await isDatabaseUp(ctx.db);
+    k.set('Cache-Control', 'no-store');
     k.status = ok ? 200 : 503;
     k.body = { status: ok ? 'ok' : 'unavailable', database: ctx.db.kind, upSince: ctx.startedAt.toISOString() };
+  });
+  router.get('/metrics', async (k) => {
+    const token = ctx.config.metricsToken;
+    if (token !== undefined && k.get('Authorization') !== `Bearer ${token}`) {
+      k.status = 401;
+      k.set('WWW-Authenticate', 'Bearer realm="metrics"');
+      k.body = 'metrics need the bearer token set in XTAP_METRICS_TOKEN\n';
+      return;
+    }
+    const { contentType, body } = await metrics.render();
+    k.set('Cache-Control', 'no-store');
+    k.type = contentType;
+    k.body = body;
   });
 
   router.get('/tap/availability', async (k) => {
@@ -86,6 +126,30 @@ export function createApp(ctx: AppContext): Koa {
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;
+}
+
+async function readiness(db: Db): Promise<{ ready: boolean; database: string; migrations?: { expected: number; applied: number }; reason?: string }> {
+  try {
+    const versions = MIGRATIONS.map((m) => m.version);
+    const r = await db.query('SELECT count(*)::int FROM xtap.schema_migrations WHERE version = ANY($1::int[])', [versions]);
+    const applied = Number(r.rows[0]?.[0] ?? 0);
+    const ready = applied === versions.length;
+    return { ready, database: 'up', migrations: { expected: versions.length, applied }, ...(ready ? {} : { reason: 'migrations are not all applied' }) };
+  } catch {
+    return { ready: false, database: 'down', reason: 'the database does not answer' };
+  }
+}
+
+async function jobsByPhase(db: Db): Promise<Record<string, number>> {
+  const r = await db.query('SELECT phase, count(*)::int FROM uws.job GROUP BY phase');
+  return Object.fromEntries(r.rows.map((row) => [String(row[0]), Number(row[1])]));
+}
+
+/** Pool counts when the adapter exposes a node-postgres pool (duck-typed: db/ owns the adapters). */
+function poolStats(db: Db): PoolStats | undefined {
+  const pool = (db as unknown as { pool?: { totalCount?: unknown; idleCount?: unknown; waitingCount?: unknown } }).pool;
+  if (!pool || typeof pool.totalCount !== 'number') return undefined;
+  return { total: pool.totalCount, idle: Number(pool.idleCount), waiting: Number(pool.waitingCount) };
 }
 
 async function isDatabaseUp(db: Db): Promise<boolean> {

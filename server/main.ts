@@ -9,6 +9,7 @@ import { prepareDatabase } from './bootstrap.js';
 import { publishedCatalog } from '../schema/index.js';
 import { createQueryRunner } from './tap/sql-query-runner.js';
 import { createJobService } from '../uws/index.js';
+import { ServiceMetrics } from './metrics/index.js';
 
 async function main(): Promise<void> {
   let config;
@@ -26,10 +27,11 @@ async function main(): Promise<void> {
   log.info({ database: db.kind, dataDir: config.db.databaseUrl ? undefined : config.db.dataDir }, 'database opened');
   await prepareDatabase(db, { sampleDir: config.sampleDir, loadSample: config.loadSample, progress: createProgress(log) }, log);
 
-  const runner = createQueryRunner({ db, config, catalog: publishedCatalog(), log });
+  const metrics = new ServiceMetrics();
+  const runner = createQueryRunner({ db, config, catalog: publishedCatalog(), log, metrics });
   const jobs = createJobService({ db, config, log, runner });
   jobs.start();
-  const app = createApp({ db, config, log, startedAt: new Date(), runner, jobs });
+  const app = createApp({ db, config, log, startedAt: new Date(), runner, jobs, metrics });
   const server: Server = app.listen(config.port, config.host, () => {
     log.info({ port: config.port, host: config.host, baseUrl: config.baseUrl }, 'xtap listening');
   });

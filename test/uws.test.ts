@@ -347,17 +347,20 @@ describe.each(testDatabases())('UWS /tap/async on $name', (backend) => {
   });
 
   it('lists jobs as jobrefs, filtered by PHASE (OR), AFTER and LAST (newest first)', async () => {
-    // A fresh owner-less service would list earlier tests' jobs too: compare against ids we create here.
-    const a = await createJob(t.app, { LANG: 'ADQL', QUERY, RUNID: 'list-a' });
+    // The list shows the caller's jobs: those created with its owner token.
+    const token = 'list-owner-token-0123456789abcdefghijkl';
+    const a = await createJob(t.app, { LANG: 'ADQL', QUERY, RUNID: 'list-a' }, token);
     await new Promise((r) => setTimeout(r, 20));
-    const b = await createJob(t.app, { LANG: 'ADQL', QUERY, PHASE: 'RUN' });
+    const b = await createJob(t.app, { LANG: 'ADQL', QUERY, PHASE: 'RUN' }, token);
     await new Promise((r) => setTimeout(r, 20));
-    const c = await createJob(t.app, { LANG: 'ADQL', QUERY });
+    const c = await createJob(t.app, { LANG: 'ADQL', QUERY }, token);
+    const other = await createJob(t.app, { LANG: 'ADQL', QUERY });
     await waitForPhase(t.app, b, ['COMPLETED']);
     const aCreated = textOf((await getJob(t.app, a)).raw.creationTime) ?? '';
 
-    const list = async (query: string) => {
-      const r = await http().get(`/tap/async${query}`);
+    const list = async (query: string, as: string | null = token) => {
+      const req = http().get(`/tap/async${query}`);
+      const r = await (as === null ? req : req.set('X-Owner-Token', as));
       expect([r.status, r.type]).toEqual([200, 'text/xml']);
       if (hasXmllint) validateUws(r.text);
       const jobs = parseXml(r.text).jobs as XmlNode;
@@ -373,7 +376,9 @@ describe.each(testDatabases())('UWS /tap/async on $name', (backend) => {
     const all = await list('');
     const refA = all.find((j) => j.id === a);
     expect(refA).toEqual({ id: a, href: `http://xtap.test/tap/async/${a}`, phase: 'PENDING', runId: 'list-a', creationTime: aCreated });
-    expect(all.map((j) => j.id)).toEqual(expect.arrayContaining([a, b, c]));
+    expect(all.map((j) => j.id).sort()).toEqual([a, b, c].sort());
+    expect(all.map((j) => j.id)).not.toContain(other);
+    expect(await list('', null), 'a caller without a token owns no job').toEqual([]);
 
     const pending = (await list('?PHASE=PENDING')).map((j) => j.id);
     expect(pending).toEqual(expect.arrayContaining([a, c]));

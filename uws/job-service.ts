@@ -63,7 +63,7 @@ export class JobService {
 
   constructor(deps: JobServiceDeps) {
     this.store = new JobStore(deps.db);
-    this.results = new ResultsStore(deps.config.resultsDir);
+    this.results = new ResultsStore(deps.config.resultsDir, { maxResultBytes: deps.config.limits.resultMaxBytes });
     this.limits = deps.config.limits;
     this.log = deps.log.child({ module: 'uws' });
     this.options = { ...DEFAULT_WORKER_OPTIONS, workers: deps.config.workers, waitPollMs: 1_000, listLimit: 1_000, ...deps.options };

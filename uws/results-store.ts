@@ -6,7 +6,29 @@ import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import { DaliError } from '../server/errors.js';
 import type { JobUpload } from './types.js';
+
+/** Passes bytes through until more than `max` went by, then fails the pipeline with a TOO_LARGE error. */
+function capBytes(max: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > max) {
+        done(
+          new DaliError(
+            'TOO_LARGE',
+            `the result is larger than the ${max} bytes one job may store (XTAP_RESULT_MAX_BYTES); select fewer rows (TOP, MAXREC, a narrower WHERE) or fewer columns`,
+          ),
+        );
+        return;
+      }
+      done(null, chunk);
+    },
+  });
+}
 
 /** A job id as we mint it (hex); anything else never reaches the file system. */
 const JOB_ID = /^[a-z0-9]{8,64}$/;
@@ -14,8 +36,12 @@ const JOB_ID = /^[a-z0-9]{8,64}$/;
 export class ResultsStore {
   readonly root: string;
 
-  constructor(root: string) {
+  /** Largest result file a job may store, in bytes. */
+  readonly maxResultBytes: number;
+
+  constructor(root: string, opts: { maxResultBytes?: number } = {}) {
     this.root = resolve(root);
+    this.maxResultBytes = opts.maxResultBytes ?? Number.MAX_SAFE_INTEGER;
   }
 
   /** Absolute path of a stored relative path; refuses paths that leave the root. */
@@ -62,7 +88,7 @@ export class ResultsStore {
     const target = join(dir, name);
     const partial = `${target}.part`;
     try {
-      await pipeline(Readable.from(content), createWriteStream(partial), { signal });
+      await pipeline(Readable.from(content), capBytes(this.maxResultBytes), createWriteStream(partial), { signal });
       await rename(partial, target);
     } catch (err) {
       await rm(partial, { force: true });

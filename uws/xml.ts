@@ -58,7 +58,8 @@ function addResults(parent: XMLBuilder, jobId: string, results: ReadonlyArray<Jo
 }
 
 const opt = (d: Date | undefined): string | undefined => (d === undefined ? undefined : isoTime(d));
-const owner = (id: string): string | undefined => (id === '' ? undefined : id);
+/** Anonymous owners (none, or the hash of an owner token, 'anon:…') are not identities: xsi:nil. */
+const owner = (id: string): string | undefined => (id === '' || id.startsWith('anon:') ? undefined : id);
 
 /** `<uws:job>` (UWS 1.1 §2.2.2.2). */
 export function jobXml(job: Job, urls: JobUrls): string {

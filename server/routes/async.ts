@@ -4,6 +4,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type Router from '@koa/router';
+import parseRange from 'range-parser';
 import type { Context } from 'koa';
 import type { Config } from '../../config/index.js';
 import type { Job, JobParameter, JobPhase, JobService, JobUrls } from '../../uws/index.js';
@@ -12,6 +13,7 @@ import { errorVotable } from '../../votable/index.js';
 import { DaliError } from '../errors.js';
 import { readTapParams, requestLimits } from '../tap/params.js';
 import type { TapParams } from '../tap/params.js';
+import { OWNER_COOKIE, OWNER_TOKEN_HEADER, isTokenOwner, mayChangeJob, mintOwnerToken, ownerIdOfToken, requestOwnerToken } from './job-owner.js';
 
 export interface AsyncRouteDeps {
   config: Readonly<Config>;
@@ -38,11 +40,28 @@ export function registerAsyncRoutes(router: Router, deps: AsyncRouteDeps): void 
   };
   const readParams = (k: Context) => readTapParams(k, requestLimits(config.limits));
 
+  const selfOrigin = new URL(config.baseUrl).origin;
+  /** Reading needs the job URL only (job-owner.ts); an authenticated owner's job stays private to them. */
   const loadJob = async (k: Context): Promise<Job> => {
     const id = k.params.id ?? '';
     const job = await jobs.get(id);
+    const visible = job !== undefined && (job.ownerId === callerOf(k).ownerId || job.ownerId === '' || isTokenOwner(job.ownerId));
     // Another owner's job is as unknown as a missing one (no existence leak).
-    if (!job || job.ownerId !== ownerOf(k)) throw new DaliError('NOT_FOUND', `no job "${id}" (it may have been deleted or destroyed)`);
+    if (!job || !visible) throw new DaliError('NOT_FOUND', `no job "${id}" (it may have been deleted or destroyed)`);
+    return job;
+  };
+  /** Changing a job needs its owner's token, and is never allowed to a cross-site request without it. */
+  const loadJobToChange = async (k: Context): Promise<Job> => {
+    const job = await loadJob(k);
+    const caller = callerOf(k);
+    const origin = k.get('Origin') || undefined;
+    const decision = mayChangeJob(job.ownerId, {
+      callerOwnerId: caller.ownerId,
+      identified: caller.identified,
+      origin,
+      selfOrigin: origin === `${k.protocol}://${k.host}` ? origin : selfOrigin,
+    });
+    if (!decision.allowed) throw new DaliError('NOT_ALLOWED', decision.reason, { status: 403 });
     return job;
   };
   const seeOther = (k: Context, url: string) => {
@@ -68,10 +87,26 @@ export function registerAsyncRoutes(router: Router, deps: AsyncRouteDeps): void 
       if (phase !== undefined && phase.toUpperCase() !== 'RUN') {
         throw new DaliError('BAD_PARAMETER', `PHASE=${phase} cannot be given when creating a job; only PHASE=RUN can`);
       }
+      const caller = callerOf(k);
+      let ownerId = caller.ownerId;
+      if (!caller.identified) {
+        // A new anonymous owner: the token goes back as a cookie and a header; only its hash is stored.
+        const token = mintOwnerToken();
+        ownerId = ownerIdOfToken(token);
+        k.set(OWNER_TOKEN_HEADER, token);
+        k.cookies.set(OWNER_COOKIE, token, {
+          httpOnly: true,
+          sameSite: 'strict',
+          path: '/tap/async',
+          secure: k.secure,
+          maxAge: config.limits.retentionHardS * 1000,
+          overwrite: true,
+        });
+      }
       const duration = params.get('EXECUTIONDURATION');
       const destruction = params.get('DESTRUCTION');
       const job = await jobs.create({
-        ownerId: ownerOf(k),
+        ownerId,
         parameters: jobParameters(params),
         files: params.files,
         executionDuration: duration === undefined ? undefined : parseSeconds(duration),
@@ -94,12 +129,15 @@ export function registerAsyncRoutes(router: Router, deps: AsyncRouteDeps): void 
     const after = params.get('AFTER');
     const last = params.get('LAST');
     if (last !== undefined && !/^\s*\d+\s*$/.test(last)) throw new DaliError('BAD_PARAMETER', `LAST must be a non-negative integer, got "${last}"`);
-    const list = await jobs.list({
-      ownerId: ownerOf(k),
+    const caller = callerOf(k);
+    const filter = {
+      ownerId: caller.ownerId,
       phases,
       after: after === undefined ? undefined : parseIsoTime(after, 'AFTER'),
       last: last === undefined ? undefined : Number(last),
-    });
+    };
+    // Without a token or an account the caller owns no job; listing every anonymous job would hand out their URLs.
+    const list = caller.identified ? await jobs.list(filter) : [];
     xml(k, jobListXml(list, urls));
   });
 
@@ -128,13 +166,13 @@ export function registerAsyncRoutes(router: Router, deps: AsyncRouteDeps): void 
   });
 
   const deleteJob = async (k: Context) => {
-    const job = await loadJob(k);
+    const job = await loadJobToChange(k);
     await jobs.delete(job.jobId);
     seeOther(k, `${base}?LAST=${AFTER_DELETE_LAST}`);
   };
   router.delete('/tap/async/:id', deleteJob);
   router.post('/tap/async/:id', async (k) => {
-    await loadJob(k);
+    await loadJobToChange(k);
     const params = await readParams(k);
     params.cleanup();
     const action = params.get('ACTION');
@@ -150,7 +188,7 @@ export function registerAsyncRoutes(router: Router, deps: AsyncRouteDeps): void 
 
   router.get('/tap/async/:id/phase', async (k) => text(k, (await loadJob(k)).phase));
   router.post('/tap/async/:id/phase', async (k) => {
-    const job = await loadJob(k);
+    const job = await loadJobToChange(k);
     const params = await readParams(k);
     params.cleanup();
     const phase = params.get('PHASE');
@@ -168,7 +206,7 @@ export function registerAsyncRoutes(router: Router, deps: AsyncRouteDeps): void 
 
   router.get('/tap/async/:id/executionduration', async (k) => text(k, String((await loadJob(k)).executionDuration)));
   router.post('/tap/async/:id/executionduration', async (k) => {
-    const job = await loadJob(k);
+    const job = await loadJobToChange(k);
     const params = await readParams(k);
     params.cleanup();
     const value = params.get('EXECUTIONDURATION');
@@ -184,7 +222,7 @@ export function registerAsyncRoutes(router: Router, deps: AsyncRouteDeps): void 
     text(k, job.destruction ? isoTime(job.destruction) : '');
   });
   router.post('/tap/async/:id/destruction', async (k) => {
-    const job = await loadJob(k);
+    const job = await loadJobToChange(k);
     const params = await readParams(k);
     params.cleanup();
     const value = params.get('DESTRUCTION');
@@ -203,7 +241,7 @@ export function registerAsyncRoutes(router: Router, deps: AsyncRouteDeps): void 
 
   router.get('/tap/async/:id/parameters', async (k) => xml(k, parametersXml(await loadJob(k))));
   router.post('/tap/async/:id/parameters', async (k) => {
-    const job = await loadJob(k);
+    const job = await loadJobToChange(k);
     const params = await readParams(k);
     try {
       const outcome = await jobs.setParameters(job.jobId, jobParameters(params), params.files);
@@ -221,24 +259,62 @@ export function registerAsyncRoutes(router: Router, deps: AsyncRouteDeps): void 
     const result = job.results.find((r) => r.id === k.params.resultId);
     if (!result) throw new DaliError('NOT_FOUND', `job "${job.jobId}" has no result "${k.params.resultId ?? ''}" (its phase is ${job.phase})`);
     const path = jobs.results.absolute(result.path);
-    const size = await stat(path).then(
-      (s) => s.size,
-      () => undefined,
-    );
-    if (size === undefined) throw new DaliError('NOT_FOUND', `the result of job "${job.jobId}" is no longer stored`);
-    k.body = createReadStream(path);
-    k.length = size;
+    const file = await stat(path).catch(() => undefined);
+    if (file === undefined) throw new DaliError('NOT_FOUND', `the result of job "${job.jobId}" is no longer stored`);
     // Set the header as stored: k.type would add a charset the runner did not choose.
     k.set('Content-Type', result.contentType);
+    k.set('Accept-Ranges', 'bytes');
+    k.set('ETag', `"${file.size.toString(36)}-${Math.floor(file.mtimeMs).toString(36)}"`);
+    k.lastModified = file.mtime;
+    const range = byteRange(k, file.size);
+    if (range === 'unsatisfiable') {
+      k.status = 416;
+      k.set('Content-Range', `bytes */${file.size}`);
+      k.type = 'application/x-votable+xml';
+      k.body = errorVotable(`the requested range is outside the result (${file.size} bytes)`);
+      return;
+    }
+    if (range === undefined) {
+      k.body = createReadStream(path);
+      k.length = file.size;
+      return;
+    }
+    k.status = 206;
+    k.set('Content-Range', `bytes ${range.start}-${range.end}/${file.size}`);
+    k.body = createReadStream(path, { start: range.start, end: range.end });
+    k.length = range.end - range.start + 1;
   });
 
-  router.get('/tap/async/:id/owner', async (k) => text(k, (await loadJob(k)).ownerId));
+  router.get('/tap/async/:id/owner', async (k) => {
+    const job = await loadJob(k);
+    text(k, isTokenOwner(job.ownerId) ? '' : job.ownerId);
+  });
 }
 
-/** The authenticated owner of the request; '' (anonymous) until authentication exists. */
-function ownerOf(k: Context): string {
+/** The caller: an authenticated owner (none exists yet), else the holder of an owner token, else anonymous. */
+function callerOf(k: Context): { ownerId: string; identified: boolean } {
   const owner = (k.state as { ownerId?: unknown }).ownerId;
-  return typeof owner === 'string' ? owner : '';
+  if (typeof owner === 'string' && owner !== '') return { ownerId: owner, identified: true };
+  const token = requestOwnerToken(k.get(OWNER_TOKEN_HEADER) || undefined, k.cookies.get(OWNER_COOKIE));
+  return token === undefined ? { ownerId: '', identified: false } : { ownerId: ownerIdOfToken(token), identified: true };
+}
+
+/** RFC 9110 §14: one byte range of a stored result. No (or an ignorable) Range, a stale If-Range, or several
+ *  ranges → undefined (the whole file, 200); a range past the end → 'unsatisfiable' (416). */
+function byteRange(k: Context, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+  const header = k.get('Range');
+  if (!header || (k.method !== 'GET' && k.method !== 'HEAD')) return undefined;
+  const ifRange = k.get('If-Range');
+  if (ifRange) {
+    const etag = k.response.get('ETag');
+    const fresh = ifRange.startsWith('"') || ifRange.startsWith('W/') ? ifRange === etag : Date.parse(ifRange) >= Math.floor(Date.parse(k.response.get('Last-Modified')) / 1000) * 1000;
+    if (!fresh) return undefined;
+  }
+  const ranges = parseRange(size, header, { combine: true });
+  if (ranges === -1) return 'unsatisfiable';
+  if (ranges === -2 || ranges.type !== 'bytes' || ranges.length !== 1) return undefined;
+  const [r] = ranges;
+  return r === undefined ? undefined : { start: r.start, end: r.end };
 }
 
 function jobParameters(params: TapParams): JobParameter[] {

@@ -30,6 +30,10 @@ export function describeError(err: unknown, log: Logger, opts: { timeoutS?: numb
       const limit = opts.timeoutS ? ` (limit ${opts.timeoutS} s)` : '';
       return { status: 408, message: `the query was cancelled: it ran out of time${limit} or the request was aborted; submit long queries to the async endpoint /tap/async` };
     }
+    // 57P01-03: the server is shutting down or restarting; 08xxx: the connection broke. Trying again may work.
+    if (err.code !== undefined && /^(57P0[123]|08)/.test(err.code)) {
+      return { status: 503, message: 'the database connection was lost while the query ran (the database restarted or closed the session); try again' };
+    }
     if (isUserSqlState(err.code)) return { status: 400, message: `the database rejected the query: ${err.message}` };
   }
   const id = randomUUID();

@@ -12,6 +12,11 @@ export interface PreparedQuery {
   extension: string;
   /** The result document, produced as it is read (backpressure); aborting the signal cancels the query. */
   stream(signal?: AbortSignal): AsyncGenerator<Uint8Array, void, undefined>;
+  /** Like stream(), but runs the query up to its first batch first: a database error before the first row is
+   *  thrown here (DaliError with its HTTP status) instead of ending the document with a trailing ERROR, so that
+   *  /sync can still answer with the error document. The returned iterator holds a connection: read it to the
+   *  end or call its return(). */
+  open(signal?: AbortSignal): Promise<AsyncIterableIterator<Uint8Array>>;
   /** After the stream ended: the error the query raised midway, if any. The VOTable encoders end the document
    *  with a trailing ERROR INFO instead of throwing, so a consumer storing the result (async) must ask. */
   failure(): unknown;

@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import { translateAdql } from '../../adql/index.js';
 import { AdqlError } from '../../adql/errors.js';
 import type { Config } from '../../config/index.js';
-import type { Db } from '../../db/index.js';
+import { DbError } from '../../db/index.js';
+import type { Db, Row } from '../../db/index.js';
 import type { Catalog } from '../../schema/index.js';
 import type { EncoderColumn } from '../../votable/column-codecs.js';
 import { encodeCsv, encodeTsv } from '../../votable/csv-encoder.js';
@@ -19,15 +20,19 @@ import { DaliError } from '../errors.js';
 import { adqlErrorMessage, describeError } from './describe-error.js';
 import type { TapParams } from './params.js';
 import type { PreparedQuery, QueryMode, QueryRunner } from './query-runner.js';
+import type { ServiceMetrics } from '../metrics/index.js';
 import { resultInfos } from './result-infos.js';
 import { loadUploads } from './uploads.js';
 import { serviceDescriptorsFor } from './datalink-descriptors.js';
+import { closingIterator, primeFirst } from './prime.js';
 
 export interface QueryRunnerDeps {
   db: Db;
   config: Readonly<Config>;
   catalog: Catalog;
   log: Logger;
+  /** Counts queries and rows when given. */
+  metrics?: ServiceMetrics;
 }
 
 const LANGS = new Set(['ADQL', 'ADQL-2.0', 'ADQL-2.1']);
@@ -88,38 +93,76 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
       const contentType = format.mime;
       let failure: unknown;
       const onEnd = (summary: EncodeSummary) => {
+        deps.metrics?.query(mode, summary.status, summary.rows);
         if (summary.status === 'ERROR') failure = summary.error ?? new Error('the query failed while its rows were being written');
+      };
+      const run = (signal?: AbortSignal) => ({ readOnly: true, statementTimeoutMs: timeoutS * 1000, signal });
+      const cursorBatches = (signal?: AbortSignal) => (maxrec === 0 ? [] : deps.db.stream(sql, sqlParams, { batchSize: BATCH_ROWS, ...run(signal) }));
+      const describe = (err: unknown) => describeError(err, log, { timeoutS }).message;
+      const doc = () => ({ infos: resultInfos(query), serviceDescriptors: serviceDescriptorsFor(columns, deps.config.baseUrl) });
+      const opts: VotableEncodeOptions = {
+        serialization: format.serialization ?? 'BINARY2',
+        version: votableVersion === '1.5' ? '1.5' : '1.4',
+        maxrec,
+        describeError: describe,
+        onEnd,
+      };
+      /** The document for one source of rows: JS row batches (cursor) or binary COPY chunks (bulk path). */
+      const encode = (source: RowSource): AsyncGenerator<Uint8Array, void, undefined> => {
+        if (source.kind === 'copy') return encodeVotableFromCopy(doc(), columns, source.oids, source.chunks, opts);
+        if (format.kind === 'csv') return encodeCsv(columns, source.batches, { maxrec, onEnd });
+        if (format.kind === 'tsv') return encodeTsv(columns, source.batches, { maxrec, onEnd });
+        return encodeVotable(doc(), columns, source.batches, opts);
+      };
+      const chooseSource = async (signal?: AbortSignal): Promise<RowSource> => {
+        if (bulkSql !== undefined && deps.db.copyOut) {
+          const oids = await copyColumnTypes(deps.db, bulkSql, columns, run(signal), log);
+          if (oids) return { kind: 'copy', oids, chunks: deps.db.copyOut(bulkSql, run(signal)) };
+        }
+        return { kind: 'rows', batches: cursorBatches(signal) };
       };
       return {
         contentType,
         extension: format.kind === 'votable' ? 'vot' : format.kind,
         stream(signal?: AbortSignal) {
-          const run = { readOnly: true, statementTimeoutMs: timeoutS * 1000, signal };
-          const batches = maxrec === 0 ? [] : deps.db.stream(sql, sqlParams, { batchSize: BATCH_ROWS, ...run });
-          const describe = (err: unknown) => describeError(err, log, { timeoutS }).message;
-          if (format.kind === 'csv') return encodeCsv(columns, batches, { maxrec });
-          if (format.kind === 'tsv') return encodeTsv(columns, batches, { maxrec });
-          const doc = { infos: resultInfos(query), serviceDescriptors: serviceDescriptorsFor(columns, deps.config.baseUrl) };
-          const opts: VotableEncodeOptions = {
-            serialization: format.serialization ?? 'BINARY2',
-            version: votableVersion === '1.5' ? '1.5' : '1.4',
-            maxrec,
-            describeError: describe,
-            onEnd,
-          };
-          if (bulkSql === undefined) return encodeVotable(doc, columns, batches, opts);
-          const { db } = deps;
+          if (bulkSql === undefined) return encode({ kind: 'rows', batches: cursorBatches(signal) });
           return (async function* bulkOrCursor() {
-            const oids = await copyColumnTypes(db, bulkSql, columns, run, log);
-            if (oids && db.copyOut) yield* encodeVotableFromCopy(doc, columns, oids, db.copyOut(bulkSql, run), opts);
-            else yield* encodeVotable(doc, columns, batches, opts);
+            yield* encode(await chooseSource(signal));
           })();
+        },
+        async open(signal?: AbortSignal) {
+          const source = await chooseSource(signal);
+          let primed;
+          try {
+            primed = source.kind === 'copy' ? await primeFirst(source.chunks) : await primeFirst(source.batches);
+          } catch (err) {
+            deps.metrics?.query(mode, 'ERROR');
+            throw queryFailure(err, timeoutS, log);
+          }
+          const encoded = source.kind === 'copy'
+            ? encode({ ...source, chunks: primed as AsyncIterable<Uint8Array> })
+            : encode({ kind: 'rows', batches: primed as AsyncIterable<Row[]> });
+          return closingIterator(encoded, primed);
         },
         failure: () => failure,
         cleanup: () => uploads.drop(),
       };
     },
   };
+}
+
+type RowSource = { kind: 'rows'; batches: AsyncIterable<Row[]> | Iterable<Row[]> } | { kind: 'copy'; oids: number[]; chunks: AsyncIterable<Uint8Array> };
+
+/** A database error raised before the first row, as the DALI error the client gets instead of a result: the
+ *  query's own fault (bad value, division by zero, bad cast) → 400, out of time → 408, connection lost → 503;
+ *  anything else stays an internal error (logged with an id by the error middleware). */
+function queryFailure(err: unknown, timeoutS: number, log: Logger): unknown {
+  if (!(err instanceof DbError)) return err;
+  const d = describeError(err, log, { timeoutS });
+  if (d.status === 400) return new DaliError('QUERY_INVALID', d.message, { cause: err });
+  if (d.status === 408) return new DaliError('TIMEOUT', d.message, { cause: err });
+  if (d.status === 503) return new DaliError('UNAVAILABLE', d.message, { cause: err });
+  return err;
 }
 
 /** The SQL for the bulk path (binary COPY, so literals inline), or undefined when the request cannot take it:

@@ -1,5 +1,6 @@
 /** /tap/sync (TAP 1.1 §2.1): GET and POST run the query and stream the result in the response body. A client
- *  that disconnects aborts the query (cursor closed, statement cancelled). */
+ *  that disconnects aborts the query (cursor closed, statement cancelled). The status line waits for the first
+ *  batch of rows, so a query that fails in the database before its first row is a DALI error (400/408/503). */
 import { Readable } from 'node:stream';
 import type Router from '@koa/router';
 import type { Config } from '../../config/index.js';
@@ -27,17 +28,31 @@ export function registerSyncRoutes(router: Router, deps: SyncDeps): void {
       throw err;
     }
     const abort = new AbortController();
+    let body: AsyncIterableIterator<Uint8Array> | undefined;
+    let finished = false;
     const finish = () => {
+      if (finished) return;
+      finished = true;
       params.cleanup();
       void prepared.cleanup();
     };
     ctx.res.once('close', () => {
-      if (!ctx.res.writableFinished) abort.abort();
+      if (!ctx.res.writableFinished) {
+        abort.abort();
+        void body?.return?.();
+      }
       finish();
     });
+    try {
+      // Headers go out only after the first batch: a query that fails before its first row gets the error document.
+      body = await prepared.open(abort.signal);
+    } catch (err) {
+      finish();
+      throw err;
+    }
     ctx.status = 200;
     ctx.type = prepared.contentType;
     ctx.set('Cache-Control', ctx.method === 'POST' ? 'no-store' : 'private, max-age=0');
-    ctx.body = Readable.from(prepared.stream(abort.signal), { objectMode: false });
+    ctx.body = Readable.from(body, { objectMode: false });
   });
 }

@@ -91,6 +91,21 @@ def _():
         raise AssertionError("no error raised")
 
 
+for label, query in (
+    ("division by zero", "SELECT TOP 5 name, 1 / (ra - ra) AS x FROM csc2.master_source"),
+    ("a bad CAST", "SELECT TOP 5 CAST(name AS INTEGER) AS n FROM csc2.master_source"),
+    ("strings passed to dbo.cone_distance", "SELECT TOP 3 name FROM csc2.master_source WHERE dbo.cone_distance('a', 'b', ra, dec) < 1"),
+):
+    @check(f"a query failing in the database before its first row ({label}) raises DALQueryError")
+    def _(query=query):
+        try:
+            service.search(query)
+        except pyvo.dal.DALQueryError as exc:
+            assert str(exc).strip(), "empty message"
+        else:
+            raise AssertionError("no error raised: pyvo got a table")
+
+
 @check("joining master_source with ml.source_class gives probabilities summing to 1")
 def _():
     t = service.search(

@@ -11,6 +11,7 @@ import type { Db } from '../../db/index.js';
 import { DaliError } from '../../server/errors.js';
 import type { TapParams } from '../../server/tap/params.js';
 import type { PreparedQuery, QueryRunner } from '../../server/tap/query-runner.js';
+import { closingIterator, primeFirst } from '../../server/tap/prime.js';
 
 export interface TrustedSqlRunner extends QueryRunner {
   /** How many prepared queries were cleaned up (each prepare must be). */
@@ -35,7 +36,7 @@ export function trustedSqlRunner(db: Db): TrustedSqlRunner {
       const query = params.get('QUERY');
       if (query === undefined && echo === undefined) throw new DaliError('MISSING_PARAMETER', 'QUERY is required: give the ADQL query to run');
       const sleepMs = Number(params.get('SLEEPMS') ?? '0');
-      return {
+      const prepared: PreparedQuery = {
         contentType: 'text/csv;header=present',
         extension: 'csv',
         async *stream(signal?: AbortSignal) {
@@ -57,11 +58,16 @@ export function trustedSqlRunner(db: Db): TrustedSqlRunner {
             yield enc.encode(rows.map((r) => `${r.map(csvValue).join(',')}\r\n`).join(''));
           }
         },
+        async open(signal?: AbortSignal) {
+          const primed = await primeFirst(prepared.stream(signal));
+          return closingIterator(primed[Symbol.asyncIterator](), primed);
+        },
         failure: () => undefined,
         async cleanup() {
           cleaned++;
         },
       };
+      return prepared;
     },
   };
 }

@@ -151,8 +151,11 @@ export function jobIdOf(location: string | undefined): string {
 }
 
 /** Creates a job with form parameters and returns its id. */
-export async function createJob(app: Koa, form: Record<string, string>): Promise<string> {
-  const r = await request(app.callback()).post('/tap/async').type('form').send(form);
+/** Creates a job; with `ownerToken`, as the holder of that owner token (X-Owner-Token). */
+export async function createJob(app: Koa, form: Record<string, string>, ownerToken?: string): Promise<string> {
+  let req = request(app.callback()).post('/tap/async');
+  if (ownerToken !== undefined) req = req.set('X-Owner-Token', ownerToken);
+  const r = await req.type('form').send(form);
   if (r.status !== 303) throw new Error(`job creation answered ${r.status}: ${r.text}`);
   return jobIdOf(r.headers.location);
 }
