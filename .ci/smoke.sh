@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# Starts the service the way a new user does (npm start, PGlite, empty data directory), waits until it is
-# available and checks that the bundled sample is served; then stops it with SIGTERM and checks it exits cleanly.
+# Starts the service the way a new user does (npm start, embedded PostgreSQL, empty data directory), waits until it
+# is available and checks that the bundled sample is served; then stops it with SIGTERM and checks it exits cleanly
+# and leaves no PostgreSQL running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port="${SMOKE_PORT:-18080}"
 dir=$(mktemp -d)
-XTAP_DATA_DIR="$dir/pglite" XTAP_RESULTS_DIR="$dir/results" PORT="$port" LOG_LEVEL=info npm start >"$dir/server.log" 2>&1 &
+env -u DATABASE_URL XTAP_DATA_DIR="$dir/postgres" XTAP_RESULTS_DIR="$dir/results" PORT="$port" LOG_LEVEL=info npm start >"$dir/server.log" 2>&1 &
 pid=$!
-trap 'rc=$?; [ $rc -ne 0 ] && { echo "--- server log"; grep -v "\"msg\":\"request\"" "$dir/server.log" | tail -30; }; kill $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
+cleanup() {
+  rc=$?
+  [ $rc -ne 0 ] && { echo "--- server log"; grep -v '"msg":"request"' "$dir/server.log" | tail -30; }
+  kill $pid 2>/dev/null || true
+  pm=$(head -1 "$dir/postgres/data/postmaster.pid" 2>/dev/null || true)
+  [ -n "$pm" ] && kill -INT "$pm" 2>/dev/null && sleep 2
+  rm -rf "$dir"
+}
+trap cleanup EXIT
 for _ in $(seq 1 120); do
   curl -fsS "http://127.0.0.1:$port/tap/availability" >/dev/null 2>&1 && break
   kill -0 $pid 2>/dev/null || { cat "$dir/server.log"; echo "server exited"; exit 1; }
@@ -41,4 +50,5 @@ done
 kill -TERM "$node_pid"
 wait $pid || { echo "server did not exit cleanly"; cat "$dir/server.log"; exit 1; }
 grep -q '"msg":"stopped"' "$dir/server.log" || { echo "server log has no clean stop"; cat "$dir/server.log"; exit 1; }
-echo "smoke: clean shutdown"
+if [ -f "$dir/postgres/data/postmaster.pid" ]; then echo "smoke: the embedded PostgreSQL is still running"; exit 1; fi
+echo "smoke: clean shutdown (embedded PostgreSQL stopped)"

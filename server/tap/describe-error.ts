@@ -30,6 +30,15 @@ export function describeError(err: unknown, log: Logger, opts: { timeoutS?: numb
       const limit = opts.timeoutS ? ` (limit ${opts.timeoutS} s)` : '';
       return { status: 408, message: `the query was cancelled: it ran out of time${limit} or the request was aborted; submit long queries to the async endpoint /tap/async` };
     }
+    if (err.code === '53300') return { status: 503, message: err.message };
+    // 08: connection lost; 57P0x: session ended by the server (shutdown, pg_terminate_backend)
+    if (err.code !== undefined && /^(08|57P0)/.test(err.code)) {
+      return { status: 503, message: `the database session ended while running the query (${err.message}); please retry` };
+    }
+    if (err.code === '53400') return { status: 400, message: `the query needs more than this service allows: ${err.message}` };
+    if (err.code === '53100' || err.code === '53200') {
+      return { status: 503, message: `the database ran out of resources for this query (${err.message}); please retry later` };
+    }
     if (isUserSqlState(err.code)) return { status: 400, message: `the database rejected the query: ${err.message}` };
   }
   const id = randomUUID();

@@ -59,7 +59,7 @@ export class TapParams {
   }
 
   dir(): string {
-    this.tempDir ??= mkdtempSync(join(tmpdir(), 'xtap-upload-'));
+    this.tempDir ??= mkdtempSync(join(tmpdir(), `${UPLOAD_DIR_PREFIX}${process.pid}-`));
     return this.tempDir;
   }
 
@@ -69,6 +69,9 @@ export class TapParams {
     this.tempDir = undefined;
   }
 }
+
+/** Upload temp dirs are named xtap-upload-<pid>-…: a start-up sweep removes those of processes that are gone. */
+export const UPLOAD_DIR_PREFIX = 'xtap-upload-';
 
 export interface ParamLimits {
   /** Largest accepted request body / uploaded file, in bytes. */

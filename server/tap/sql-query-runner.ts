@@ -82,7 +82,8 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
         throw err;
       }
       const bulkSql = bulkCopySql(deps, query, catalog, format.kind === 'votable' ? (format.serialization ?? 'BINARY2') : undefined, maxrec);
-      const timeoutS = mode === 'sync' ? deps.config.limits.syncTimeoutS : deps.config.limits.asyncExecutionHardS;
+      const limits = queryLimits(deps.config, mode);
+      const timeoutS = limits.firstRowS;
       const { sql, params: sqlParams, columns } = translated;
       const log = deps.log;
       const contentType = format.mime;
@@ -94,7 +95,8 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
         contentType,
         extension: format.kind === 'votable' ? 'vot' : format.kind,
         stream(signal?: AbortSignal) {
-          const run = { readOnly: true, statementTimeoutMs: timeoutS * 1000, signal };
+          const run = { readOnly: true, statementTimeoutMs: limits.firstRowS * 1000, limits: { workMemKb: limits.workMemKb }, signal };
+          const copyRun = { ...run, statementTimeoutMs: limits.totalS * 1000, firstRowTimeoutMs: limits.firstRowS * 1000 };
           const batches = maxrec === 0 ? [] : deps.db.stream(sql, sqlParams, { batchSize: BATCH_ROWS, ...run });
           const describe = (err: unknown) => describeError(err, log, { timeoutS }).message;
           if (format.kind === 'csv') return encodeCsv(columns, batches, { maxrec });
@@ -111,7 +113,7 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
           const { db } = deps;
           return (async function* bulkOrCursor() {
             const oids = await copyColumnTypes(db, bulkSql, columns, run, log);
-            if (oids && db.copyOut) yield* encodeVotableFromCopy(doc, columns, oids, db.copyOut(bulkSql, run), opts);
+            if (oids && db.copyOut) yield* encodeVotableFromCopy(doc, columns, oids, db.copyOut(bulkSql, copyRun), opts);
             else yield* encodeVotable(doc, columns, batches, opts);
           })();
         },
@@ -122,8 +124,17 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
   };
 }
 
+/** Database-side limits of one query. Sync: `firstRowS` of database time before the first row (statement_timeout
+ *  of each cursor FETCH; a timer on the single COPY statement) and `totalS` for the whole COPY download; async:
+ *  the hard execution duration for both. */
+export function queryLimits(config: Readonly<Config>, mode: QueryMode): { firstRowS: number; totalS: number; workMemKb: number } {
+  const l = config.limits;
+  if (mode === 'sync') return { firstRowS: l.syncQueryTimeoutS, totalS: l.syncTimeoutS, workMemKb: l.syncWorkMemKb };
+  return { firstRowS: l.asyncExecutionHardS, totalS: l.asyncExecutionHardS, workMemKb: l.asyncWorkMemKb };
+}
+
 /** The SQL for the bulk path (binary COPY, so literals inline), or undefined when the request cannot take it:
- *  no copyOut (PGlite), turned off, not BINARY2, MAXREC=0, or literals COPY cannot carry. */
+ *  turned off, not BINARY2, MAXREC=0, or literals COPY cannot carry. */
 function bulkCopySql(deps: QueryRunnerDeps, query: string, catalog: Catalog, serialization: string | undefined, maxrec: number): string | undefined {
   if (!deps.config.bulkCopy || !deps.db.copyOut || !deps.db.describe || serialization !== 'BINARY2' || maxrec === 0) return undefined;
   try {
@@ -140,7 +151,7 @@ async function copyColumnTypes(
   db: Db,
   sql: string,
   columns: ReadonlyArray<EncoderColumn>,
-  run: { readOnly: boolean; statementTimeoutMs: number; signal?: AbortSignal },
+  run: { readOnly: boolean; statementTimeoutMs: number; limits: { workMemKb: number }; signal?: AbortSignal },
   log: Logger,
 ): Promise<number[] | undefined> {
   if (!db.describe) return undefined;
