@@ -16,7 +16,7 @@ import type { PgDb } from '../db/index.js';
 import { LIFELINE_LOCK_CLASS } from '../db/pg-adapter.js';
 import { createApp } from '../server/app.js';
 import { prepareDatabase, prepareRuntime, sweepUploadDirs, sweepUploadTables } from '../server/bootstrap.js';
-import { createTestDatabase } from './helpers/databases.js';
+import { createTestDatabase, testServerUrl } from './helpers/databases.js';
 import { testLogger } from './helpers/logger.js';
 
 const CROSS_JOIN =
@@ -308,5 +308,39 @@ describe('left-overs of a process that died', () => {
     mkdirSync(join(dir, `xtap-upload-${process.pid}-def`));
     expect(sweepUploadDirs(dir)).toEqual([`xtap-upload-${gone.pid}-abc`]);
     expect(existsSync(join(dir, `xtap-upload-${process.pid}-def`))).toBe(true);
+  });
+});
+
+describe('an admin role that may not create roles (DATABASE_URL of a plain owner)', () => {
+  it('serves with queries READ ONLY as that role and says so in the log', async () => {
+    const { url: ownerDbUrl, drop } = await createTestDatabase();
+    const role = `xtap_owner_${Math.random().toString(16).slice(2, 10)}`;
+    const server = testServerUrl();
+    await adminSql(server, `CREATE ROLE ${role} LOGIN NOCREATEROLE NOSUPERUSER PASSWORD 'owner-pw'`);
+    const dbName = new URL(ownerDbUrl).pathname.slice(1);
+    await adminSql(server, `ALTER DATABASE ${dbName} OWNER TO ${role}`);
+    await adminSql(ownerDbUrl, `ALTER SCHEMA public OWNER TO ${role}`);
+    const u = new URL(ownerDbUrl);
+    u.username = role;
+    u.password = 'owner-pw';
+    const { log, lines } = testLogger();
+    const config = loadConfig({ XTAP_RESULTS_DIR: mkdtempSync(join(tmpdir(), 'xtap-results-')) });
+    const db = await openDb({ databaseUrl: u.toString(), dataDir: 'unused', poolSize: 2, log });
+    try {
+      await prepareDatabase(db, { sampleDir: join(process.cwd(), 'data', 'sample'), loadSample: 'never' }, log);
+      const outcome = await prepareRuntime(db, config, log);
+      expect(outcome).toMatchObject({ kind: 'admin' });
+      expect(lines().some((l) => l.level === 40 && /may not create roles.*XTAP_QUERY_DATABASE_URL/.test(String(l.msg)))).toBe(true);
+      const write = async () => {
+        for await (const _ of db.stream('CREATE TABLE csc2.evil (x int)', [], { batchSize: 10 })) {
+          // nothing
+        }
+      };
+      await expect(write()).rejects.toMatchObject({ code: '25006' });
+    } finally {
+      await db.close();
+      await drop();
+      await adminSql(server, `DROP ROLE IF EXISTS ${role}`);
+    }
   });
 });
