@@ -96,6 +96,12 @@ describe('a runaway query on the default (PostgreSQL) engine', () => {
   });
   afterAll(async () => s.close());
 
+  it('lists the database-side limits in the capabilities', async () => {
+    const caps = await fetch(`${s.base}/tap/capabilities`).then((r) => r.text());
+    expect(caps).toContain('4 s of database time before their first row');
+    expect(caps).toMatch(/READ ONLY as a role that can only read the published tables, with work_mem \d+ kB \(sync\) \/ \d+ kB \(async\) and temp_file_limit \d+ kB/);
+  });
+
   for (const format of ['votable', 'csv']) {
     it(`stops the 5-way cross join (${format}) at its time limit, while availability and a cone query answer in < 1 s`, async () => {
       const started = performance.now();
