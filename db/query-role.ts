@@ -98,16 +98,21 @@ export async function prepareQueryRole(db: PgDb, adminUrl: string, opts: QueryRo
       queryUrl = queryUrlFor(adminUrl, role);
     }
     for (const stmt of grantStatements(role, me.db)) await retrying(() => db.exec(stmt));
-    await retrying(() => db.exec(`ALTER ROLE ${quoteIdent(role)} SET default_transaction_read_only = on`));
-    if (me.rolsuper) {
-      await retrying(() => db.exec(`ALTER ROLE ${quoteIdent(role)} SET temp_file_limit = ${Math.floor(opts.tempFileLimitKb)}`));
-    } else {
-      log.warn({ role }, 'temp_file_limit is not set on the query role (only a superuser may); set it with ALTER ROLE');
-    }
   } catch (err) {
     const reason = `setting up the query role ${role} failed: ${err instanceof Error ? err.message : String(err)}`;
     log.warn({ role }, `${reason}; TAP queries run as ${me.rolname} in READ ONLY transactions`);
     return { kind: 'admin', reason };
+  }
+  // Role settings are a second line of defence (every query already runs in a READ ONLY transaction).
+  try {
+    await retrying(() => db.exec(`ALTER ROLE ${quoteIdent(role)} SET default_transaction_read_only = on`));
+  } catch (err) {
+    log.warn({ role, err: (err as Error).message }, 'could not make the query role read-only by default (ALTER ROLE … SET default_transaction_read_only)');
+  }
+  if (me.rolsuper) {
+    await retrying(() => db.exec(`ALTER ROLE ${quoteIdent(role)} SET temp_file_limit = ${Math.floor(opts.tempFileLimitKb)}`));
+  } else {
+    log.warn({ role }, 'temp_file_limit is not set on the query role (only a superuser may); set it with ALTER ROLE … SET temp_file_limit');
   }
   try {
     await db.useQueryConnection(queryUrl);

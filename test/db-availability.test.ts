@@ -343,9 +343,22 @@ describe('an admin role that may not create roles (DATABASE_URL of a plain owner
         }
       };
       await expect(write()).rejects.toMatchObject({ code: '25006' });
+
+      // the documented way out: a reader role made by someone who may, given as XTAP_QUERY_DATABASE_URL
+      const reader = `${role}_reader`;
+      await adminSql(server, `CREATE ROLE ${reader} LOGIN PASSWORD 'reader-pw'`);
+      const r = new URL(ownerDbUrl);
+      r.username = reader;
+      r.password = 'reader-pw';
+      const withReader = loadConfig({ XTAP_RESULTS_DIR: mkdtempSync(join(tmpdir(), 'xtap-results-')), XTAP_QUERY_DATABASE_URL: r.toString() });
+      expect(await prepareRuntime(db, withReader, log)).toEqual({ kind: 'role', role: reader });
+      const seen: unknown[] = [];
+      for await (const rows of db.stream('SELECT current_user, count(*) FROM tap_schema.tables', [], { batchSize: 10 })) seen.push(...rows);
+      expect(seen).toEqual([[reader, expect.any(BigInt)]]);
     } finally {
       await db.close();
       await drop();
+      await adminSql(server, `DROP ROLE IF EXISTS ${role}_reader`);
       await adminSql(server, `DROP ROLE IF EXISTS ${role}`);
     }
   });
