@@ -140,7 +140,7 @@ async function stopOrphan(pid: number, log: EmbeddedLog): Promise<void> {
   if (!(await waitForExit(pid, 5_000))) throw new Error(`the PostgreSQL process ${pid} of an earlier run does not stop`);
 }
 
-export async function startEmbeddedPostgres(dir: string, log: EmbeddedLog): Promise<EmbeddedCluster> {
+export async function startEmbeddedPostgres(dir: string, log: EmbeddedLog, opts: { port?: number } = {}): Promise<EmbeddedCluster> {
   const root = resolve(dir);
   const dataDir = join(root, 'data');
   const passwordFile = join(root, 'superuser-password');
@@ -186,7 +186,7 @@ export async function startEmbeddedPostgres(dir: string, log: EmbeddedLog): Prom
   };
 
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = opts.port ?? (await freePort());
     const pg = new EmbeddedPostgres({
       databaseDir: dataDir,
       port,
@@ -210,7 +210,7 @@ export async function startEmbeddedPostgres(dir: string, log: EmbeddedLog): Prom
       await pg.start();
     } catch {
       await pg.stop().catch(() => undefined);
-      if (attempt < 3 && lastLines.some((l) => /could not bind|address already in use/i.test(l))) continue;
+      if (opts.port === undefined && attempt < 3 && lastLines.some((l) => /could not bind|address already in use/i.test(l))) continue;
       throw new Error(`the embedded PostgreSQL in ${dataDir} did not start: ${lastLines.slice(-5).join(' | ')}`);
     }
     writeFileSync(ownerFile, `${process.pid}\n`);

@@ -117,8 +117,13 @@ export const POOL_TIMEOUT = '53300';
 /** Errors of a connection (not of a statement) get a SQLSTATE, so callers can tell them from query errors. */
 function wrapConnectionError(err: unknown, acquireTimeoutMs: number, poolSize: number): unknown {
   const wrapped = DbError.wrap(err);
-  if (wrapped instanceof DbError && wrapped.code !== undefined) return wrapped;
-  const msg = err instanceof Error ? err.message : String(err);
+  if (wrapped instanceof DbError && wrapped.code !== undefined && /^[0-9A-Z]{5}$/.test(wrapped.code)) return wrapped;
+  const cause = wrapped instanceof DbError && wrapped.cause !== undefined ? wrapped.cause : err;
+  const msg = cause instanceof Error ? cause.message : String(cause);
+  const errno = (cause as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof errno === 'string' && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH)$/.test(errno)) {
+    return new DbError(`the database cannot be reached: ${msg}`, UNAVAILABLE, { cause: err });
+  }
   if (/timeout exceeded when trying to connect/i.test(msg)) {
     return new DbError(`the service is busy: no database connection became free within ${acquireTimeoutMs / 1000} s (pool of ${poolSize})`, POOL_TIMEOUT, { cause: err });
   }
@@ -236,13 +241,26 @@ export class PgDb extends PgQueryable implements Db {
     const client = new pg.Client({ connectionString: this.connectionString, application_name: `xtap:${this.instanceId}:lifeline` });
     client.on('error', (err) => {
       this.log.warn({ err: err.message }, 'lifeline session ended; reconnecting');
-      this.lifeline = undefined;
+      if (this.lifeline === client) this.lifeline = undefined;
       client.end().catch(() => undefined);
-      setTimeout(() => void this.holdLifeline().catch(() => undefined), 1_000).unref();
+      this.retakeLifeline();
     });
-    await client.connect();
-    await client.query('SELECT pg_advisory_lock($1, $2)', [LIFELINE_LOCK_CLASS, this.instanceId]);
+    try {
+      await client.connect();
+      await client.query('SELECT pg_advisory_lock($1, $2)', [LIFELINE_LOCK_CLASS, this.instanceId]);
+    } catch (err) {
+      client.end().catch(() => undefined);
+      throw err;
+    }
     this.lifeline = client;
+  }
+
+  private retakeLifeline(): void {
+    if (this.closed) return;
+    setTimeout(() => {
+      if (this.closed || this.lifeline) return;
+      this.holdLifeline().catch(() => this.retakeLifeline());
+    }, 2_000).unref();
   }
 
   /** Ends the sessions of xtap processes that are gone (no lifeline lock held): queries a killed process left

@@ -93,3 +93,43 @@ describe('embedded PostgreSQL cluster', () => {
     expect(await sql(next.url, 'SELECT x FROM kept')).toEqual({ x: 42 });
   });
 });
+
+describe('a PostgreSQL server that restarts under the service', () => {
+  it('fails the statements of the lost sessions cleanly and serves again once the server is back', async () => {
+    const { PgDb } = await import('../db/pg-adapter.js');
+    const home = mkdtempSync(join(tmpdir(), 'xtap-restart-'));
+    const first = await startEmbeddedPostgres(home, quiet);
+    const port = Number(new URL(first.url).port);
+    const warnings: string[] = [];
+    const db = new PgDb(first.url, { poolSize: 2, acquireTimeoutMs: 2_000, log: { ...quiet, warn: (_o, m) => warnings.push(m) } });
+    let current = first;
+    try {
+      expect((await db.query('SELECT 1')).rows).toEqual([[1]]);
+      // a stream held open across the restart: its next read fails, nothing is thrown unhandled
+      const stream = db.stream('SELECT g FROM generate_series(1, 1000000) g', [], { batchSize: 10 });
+      expect((await stream.next()).value).toHaveLength(10);
+      await first.stop();
+      const failure = await (async () => {
+        try {
+          for (;;) if ((await stream.next()).done) return undefined;
+        } catch (err) {
+          return err;
+        }
+      })();
+      expect(failure).toMatchObject({ name: 'DbError', code: expect.stringMatching(/^(57P01|08006)$/) });
+      await expect(db.query('SELECT 1')).rejects.toMatchObject({ name: 'DbError', code: '08006' });
+      expect(await db.ping()).toBe(false);
+      current = await startEmbeddedPostgres(home, quiet, { port });
+      expect((await db.query('SELECT 2')).rows).toEqual([[2]]);
+      expect(await db.ping()).toBe(true);
+      const again: unknown[] = [];
+      for await (const rows of db.stream('SELECT g FROM generate_series(1, 25) g', [], { batchSize: 10 })) again.push(...rows);
+      expect(again).toHaveLength(25);
+      expect(warnings.some((w) => /session ended/.test(w))).toBe(true);
+    } finally {
+      await db.close();
+      await current.stop();
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
