@@ -1,7 +1,8 @@
 /** The Db adapter: PostgreSQL through node-postgres (pg-cursor, pg-copy-streams COPY), for the embedded cluster
  *  and for a server given by DATABASE_URL alike. Three pools: bookkeeping (the admin role: migrations, ingest, jobs,
- *  uploads), queries (the read-only query role once configured; every stream/copyOut/describe runs there) and a
- *  one-connection health pool, so a full query pool never makes the service look down. Every session is named
+ *  uploads), queries (the read-only query role once configured; every stream/copyOut/describe runs there), a
+ *  one-connection health pool, so a full query pool never makes the service look down, and a small control pool
+ *  for cancelling the queries of clients that left. Every session is named
  *  xtap:<instance>:<pool> in pg_stat_activity, and a lifeline session holds an advisory lock on <instance> while
  *  the process lives: a later process can tell (and end) the queries of one that died. */
 import pg from 'pg';
@@ -147,6 +148,8 @@ export class PgDb extends PgQueryable implements Db {
   private readonly pool: pg.Pool;
   private queryPool: pg.Pool;
   private readonly healthPool: pg.Pool;
+  /** pg_cancel_backend of queries whose client left: never queues behind queries, jobs or health checks. */
+  private readonly controlPool: pg.Pool;
   private lifeline: pg.Client | undefined;
   private readonly log: DbLog;
   private readonly poolSize: number;
@@ -171,6 +174,7 @@ export class PgDb extends PgQueryable implements Db {
     this.acquireTimeoutMs = acquireTimeoutMs;
     this.queryPool = PgDb.makePool(connectionString, { max: poolSize, acquireTimeoutMs, name: `xtap:${instanceId}:query`, log });
     this.healthPool = PgDb.makePool(connectionString, { max: 1, acquireTimeoutMs: 2_000, name: `xtap:${instanceId}:health`, log, queryTimeoutMs: 2_000 });
+    this.controlPool = PgDb.makePool(connectionString, { max: 2, acquireTimeoutMs: 5_000, name: `xtap:${instanceId}:control`, log, queryTimeoutMs: 5_000 });
   }
 
   private static makePool(
@@ -319,7 +323,7 @@ export class PgDb extends PgQueryable implements Db {
   }
 
   private cancelBackend(pid: number | undefined): void {
-    if (pid !== undefined) this.healthPool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+    if (pid !== undefined) this.controlPool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
   }
 
   async *stream(sql: string, params: ReadonlyArray<unknown>, opts: StreamOptions): AsyncGenerator<Row[], void, undefined> {
@@ -445,7 +449,7 @@ export class PgDb extends PgQueryable implements Db {
     this.lifeline = undefined;
     lifeline?.removeAllListeners('error');
     lifeline?.on('error', () => undefined);
-    await Promise.all([this.pool.end(), this.queryPool.end(), this.healthPool.end(), lifeline?.end()].map((p) => p?.catch(() => undefined)));
+    await Promise.all([this.pool.end(), this.queryPool.end(), this.healthPool.end(), this.controlPool.end(), lifeline?.end()].map((p) => p?.catch(() => undefined)));
     await this.opts.onClose?.();
   }
 }

@@ -103,6 +103,13 @@ export async function prepareQueryRole(db: PgDb, adminUrl: string, opts: QueryRo
     log.warn({ role }, `${reason}; TAP queries run as ${me.rolname} in READ ONLY transactions`);
     return { kind: 'admin', reason };
   }
+  if (!me.rolsuper) {
+    // pg_cancel_backend/pg_terminate_backend of query sessions (client gone, orphans) need the query role's
+    // privileges: the admin becomes a member of the (less privileged) query role.
+    await retrying(() => db.exec(`GRANT ${quoteIdent(role)} TO CURRENT_USER`)).catch((err: unknown) =>
+      log.warn({ role, err: (err as Error).message }, 'the admin role is not a member of the query role: it cannot cancel query sessions'),
+    );
+  }
   // Role settings are a second line of defence (every query already runs in a READ ONLY transaction).
   try {
     await retrying(() => db.exec(`ALTER ROLE ${quoteIdent(role)} SET default_transaction_read_only = on`));
