@@ -331,7 +331,14 @@ export class PgDb extends PgQueryable implements Db {
     let cursor: Cursor<Row> | undefined;
     let pid: number | undefined;
     let broken = false;
+    let expired = false;
     const cancel = () => this.cancelBackend(pid);
+    const deadline = opts.totalTimeoutMs
+      ? setTimeout(() => {
+          expired = true;
+          cancel();
+        }, opts.totalTimeoutMs)
+      : undefined;
     try {
       pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
       opts.signal?.addEventListener('abort', cancel, { once: true });
@@ -341,6 +348,7 @@ export class PgDb extends PgQueryable implements Db {
       cursor.on('error', () => undefined);
       for (;;) {
         if (opts.signal?.aborted) throw new DbError('query cancelled', '57014');
+        if (expired) throw new DbError(`canceling statement: the query ran longer than the limit of ${(opts.totalTimeoutMs ?? 0) / 1000} s`, '57014');
         const rows = await cursor.read(opts.batchSize);
         if (rows.length === 0) break;
         yield rows;
@@ -350,8 +358,12 @@ export class PgDb extends PgQueryable implements Db {
       await client.query('COMMIT');
     } catch (err) {
       broken = true;
+      if (expired && !(err instanceof DbError && err.code === '57014' && /limit of/.test(err.message))) {
+        throw new DbError(`canceling statement: the query ran longer than the limit of ${(opts.totalTimeoutMs ?? 0) / 1000} s`, '57014', { cause: err });
+      }
       throw wrapConnectionError(err, this.acquireTimeoutMs, this.poolSize);
     } finally {
+      clearTimeout(deadline);
       opts.signal?.removeEventListener('abort', cancel);
       // Only a stream read to its end (and committed) returns its client to the pool. A consumer that stopped early
       // (client disconnect, MAXREC) or an abort leaves the connection in an unknown state, and a late

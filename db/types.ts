@@ -25,6 +25,8 @@ export interface StreamOptions {
   statementTimeoutMs?: number;
   /** copyOut: the query is cancelled when its first row has not come within this time (ms). */
   firstRowTimeoutMs?: number;
+  /** stream: the whole read (all FETCHes, and the time the consumer takes) ends after this time (ms). */
+  totalTimeoutMs?: number;
   limits?: SessionLimits;
   /** Aborting cancels the running query and closes the cursor. */
   signal?: AbortSignal;

@@ -176,6 +176,17 @@ describe('database sessions that end and pools that fill', () => {
     });
   }
 
+  it('ends a cursor read at its total time limit, however the time is spent', async () => {
+    const read = async () => {
+      for await (const _ of s.db.stream('SELECT g FROM generate_series(1, 100000) g', [], { batchSize: 100, totalTimeoutMs: 600 })) {
+        await new Promise((r) => setTimeout(r, 100)); // a slow consumer: each FETCH is fast, the whole is not
+      }
+    };
+    const t0 = performance.now();
+    await expect(read()).rejects.toMatchObject({ code: '57014', message: expect.stringContaining('limit of 0.6 s') });
+    expect(performance.now() - t0).toBeLessThan(2_000);
+  });
+
   it('runs queries as a role that may read the catalogue and write nothing', async () => {
     const who = await fetch(syncUrl(s.base, 'SELECT COUNT(*) AS n FROM tap_schema.tables', 'csv'));
     expect(who.status).toBe(200);

@@ -97,7 +97,7 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
         stream(signal?: AbortSignal) {
           const run = { readOnly: true, statementTimeoutMs: limits.firstRowS * 1000, limits: { workMemKb: limits.workMemKb }, signal };
           const copyRun = { ...run, statementTimeoutMs: limits.totalS * 1000, firstRowTimeoutMs: limits.firstRowS * 1000 };
-          const batches = maxrec === 0 ? [] : deps.db.stream(sql, sqlParams, { batchSize: BATCH_ROWS, ...run });
+          const batches = maxrec === 0 ? [] : deps.db.stream(sql, sqlParams, { batchSize: BATCH_ROWS, ...run, totalTimeoutMs: limits.totalS * 1000 });
           const describe = (err: unknown) => describeError(err, log, { timeoutS }).message;
           if (format.kind === 'csv') return encodeCsv(columns, batches, { maxrec });
           if (format.kind === 'tsv') return encodeTsv(columns, batches, { maxrec });
