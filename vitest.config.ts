@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // without DATABASE_URL: one embedded PostgreSQL for the run, a fresh database per suite
+    globalSetup: ['test/helpers/global-setup.ts'],
   },
 });

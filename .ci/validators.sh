@@ -77,8 +77,16 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 echo "job $job is $phase; kill -9 the server"
+sessions() { psql "$PG_URL" -qAt -c "SELECT count(*) FROM pg_stat_activity WHERE datname = '$db' AND application_name LIKE 'xtap:$1:%' $2"; }
+dead=$(psql "$PG_URL" -qAt -c "SELECT DISTINCT split_part(application_name, ':', 2) FROM pg_stat_activity WHERE datname = '$db' AND application_name LIKE 'xtap:%'")
 kill -9 "$pid"; wait "$pid" 2>/dev/null || true
+sleep 0.5
+left=$(sessions "$dead" "AND state = 'active'")
+echo "the killed server left $left running quer$([ "$left" = 1 ] && echo y || echo ies) in PostgreSQL"
 start_server
+left=$(sessions "$dead" "")
+[ "$left" = 0 ] || { echo "after restart $left sessions of the killed server are still in pg_stat_activity"; exit 1; }
+echo "after restart no session of the killed server is left in pg_stat_activity"
 for _ in $(seq 1 180); do
   phase=$(curl -fsS "$job/phase")
   case "$phase" in COMPLETED|ERROR|ABORTED) break ;; esac

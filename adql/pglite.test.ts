@@ -1,18 +1,23 @@
-/** Runs translated ADQL on an in-memory PGlite with the published DDL and the adql.* geometry functions, so we
- *  know the generated SQL is valid PostgreSQL and returns what the column metadata promises. */
+/** Runs translated ADQL on a fresh test database (embedded PostgreSQL, or DATABASE_URL's server) with the published
+ *  DDL and the adql.* geometry functions, so we know the generated SQL is valid PostgreSQL and returns what the
+ *  column metadata promises. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgliteDb } from '../db/pglite-adapter.js';
+import type { Db } from '../db/index.js';
+import { testDatabases } from '../test/helpers/databases.js';
 import { ADQL_GEOMETRY_SQL } from './geometry/index.js';
 import { translateAdql } from './index.js';
 import { publishedCatalog } from '../schema/catalog.js';
 import { createTablesDdl } from '../schema/ddl.js';
 import { PUBLISHED_SCHEMAS, allTables } from '../schema/registry.js';
 
-let db: PgliteDb;
+let db: Db;
+let drop: () => Promise<void>;
 const catalog = publishedCatalog();
 
 beforeAll(async () => {
-  db = await PgliteDb.open('memory://');
+  const backend = testDatabases()[0];
+  if (!backend) throw new Error('no test database');
+  ({ db, drop } = await backend.open());
   for (const stmt of createTablesDdl(PUBLISHED_SCHEMAS, allTables())) await db.exec(stmt);
   for (const stmt of ADQL_GEOMETRY_SQL) await db.exec(stmt);
   await db.exec(`
@@ -27,7 +32,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await db.close();
+  await drop();
 });
 
 async function run(adql: string, rowLimit?: number): Promise<unknown[][]> {
@@ -37,7 +42,7 @@ async function run(adql: string, rowLimit?: number): Promise<unknown[][]> {
   return r.rows;
 }
 
-describe('translated SQL runs on PostgreSQL (PGlite)', () => {
+describe('translated SQL runs on PostgreSQL', () => {
   it.each([
     'SELECT * FROM csc2.master_source',
     'SELECT TOP 2 name, ra, dec FROM csc2.master_source ORDER BY ra DESC',

@@ -12,14 +12,28 @@ const EnvSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   /** Public base URL of the service (used in capabilities, job and DataLink URLs); default http://localhost:PORT. */
   XTAP_BASE_URL: z.string().url().optional(),
+  /** PostgreSQL server (its role is the admin role: migrations, ingest, jobs); unset = the embedded cluster. */
   DATABASE_URL: z.string().optional(),
-  XTAP_DATA_DIR: z.string().default('./var/pglite'),
+  /** Connection of the read-only query role, when the admin role may not create it (see README). */
+  XTAP_QUERY_DATABASE_URL: z.string().optional(),
+  /** Name of the read-only role TAP queries run as (created when the admin role may). */
+  XTAP_QUERY_ROLE: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('xtap_query'),
+  /** Directory of the embedded PostgreSQL cluster (used when DATABASE_URL is unset). */
+  XTAP_DATA_DIR: z.string().default('./var/postgres'),
   XTAP_RESULTS_DIR: z.string().default('./var/results'),
   XTAP_SAMPLE_DIR: z.string().default('./data/sample'),
   XTAP_LOAD_SAMPLE: z.enum(['auto', 'never', 'always']).default('auto'),
   XTAP_MAXREC_DEFAULT: int(100_000),
   XTAP_MAXREC_HARD: int(10_000_000),
+  /** Database time a sync query may take before its first row (and per batch of rows after it). */
+  XTAP_SYNC_QUERY_TIMEOUT_S: int(30),
+  /** Whole sync request, download included. */
   XTAP_SYNC_TIMEOUT_S: int(600),
+  /** work_mem of sync / async queries, in kB. */
+  XTAP_SYNC_WORK_MEM_KB: int(32 * 1024),
+  XTAP_ASYNC_WORK_MEM_KB: int(128 * 1024),
+  /** temp_file_limit of the query role, in kB (set on the role; needs a superuser admin role). */
+  XTAP_QUERY_TEMP_FILE_LIMIT_KB: int(2 * 1024 * 1024),
   XTAP_ASYNC_EXECUTION_S: int(3600),
   XTAP_ASYNC_EXECUTION_HARD_S: int(86_400),
   XTAP_RETENTION_S: int(7 * 86_400),
@@ -48,6 +62,8 @@ const EnvSchema = z.object({
   XTAP_METRICS_TOKEN: z.string().optional(),
   XTAP_WORKERS: int(2),
   XTAP_POOL_SIZE: int(10),
+  /** How long a request waits for a free database connection before it gets a 503. */
+  XTAP_POOL_ACQUIRE_TIMEOUT_S: int(10),
   /** Serve VOTable BINARY2 results from PostgreSQL through binary COPY (the bulk path); 0 forces the cursor path. */
   XTAP_BULK_COPY: z.enum(['0', '1', 'true', 'false']).default('1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -59,14 +75,20 @@ export interface Config {
   port: number;
   host: string;
   baseUrl: string;
-  db: { databaseUrl?: string; dataDir: string; poolSize: number };
+  db: { databaseUrl?: string; dataDir: string; poolSize: number; acquireTimeoutMs: number; queryRole: string; queryDatabaseUrl?: string };
   resultsDir: string;
   sampleDir: string;
   loadSample: 'auto' | 'never' | 'always';
   limits: {
     maxrecDefault: number;
     maxrecHard: number;
+    /** Database time of a sync query before its first row / per batch. */
+    syncQueryTimeoutS: number;
+    /** Whole sync request (download included). */
     syncTimeoutS: number;
+    syncWorkMemKb: number;
+    asyncWorkMemKb: number;
+    queryTempFileLimitKb: number;
     asyncExecutionS: number;
     asyncExecutionHardS: number;
     retentionS: number;
@@ -116,19 +138,31 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.XTAP_ASYNC_EXECUTION_S > e.XTAP_ASYNC_EXECUTION_HARD_S)
     problems.push('XTAP_ASYNC_EXECUTION_S: must not exceed XTAP_ASYNC_EXECUTION_HARD_S');
   if (e.XTAP_UPLOAD_MAX_BYTES > e.XTAP_REQUEST_MAX_BYTES) problems.push('XTAP_UPLOAD_MAX_BYTES: must not exceed XTAP_REQUEST_MAX_BYTES');
+  if (e.XTAP_SYNC_WORK_MEM_KB < 64 || e.XTAP_ASYNC_WORK_MEM_KB < 64) problems.push('XTAP_SYNC_WORK_MEM_KB, XTAP_ASYNC_WORK_MEM_KB: at least 64 (kB)');
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
     baseUrl: (e.XTAP_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
-    db: { databaseUrl: e.DATABASE_URL, dataDir: e.XTAP_DATA_DIR, poolSize: e.XTAP_POOL_SIZE },
+    db: {
+      databaseUrl: e.DATABASE_URL,
+      dataDir: e.XTAP_DATA_DIR,
+      poolSize: e.XTAP_POOL_SIZE,
+      acquireTimeoutMs: e.XTAP_POOL_ACQUIRE_TIMEOUT_S * 1000,
+      queryRole: e.XTAP_QUERY_ROLE,
+      queryDatabaseUrl: e.XTAP_QUERY_DATABASE_URL,
+    },
     resultsDir: e.XTAP_RESULTS_DIR,
     sampleDir: e.XTAP_SAMPLE_DIR,
     loadSample: e.XTAP_LOAD_SAMPLE,
     limits: {
       maxrecDefault: e.XTAP_MAXREC_DEFAULT,
       maxrecHard: e.XTAP_MAXREC_HARD,
+      syncQueryTimeoutS: Math.min(e.XTAP_SYNC_QUERY_TIMEOUT_S, e.XTAP_SYNC_TIMEOUT_S),
       syncTimeoutS: e.XTAP_SYNC_TIMEOUT_S,
+      syncWorkMemKb: e.XTAP_SYNC_WORK_MEM_KB,
+      asyncWorkMemKb: e.XTAP_ASYNC_WORK_MEM_KB,
+      queryTempFileLimitKb: e.XTAP_QUERY_TEMP_FILE_LIMIT_KB,
       asyncExecutionS: e.XTAP_ASYNC_EXECUTION_S,
       asyncExecutionHardS: e.XTAP_ASYNC_EXECUTION_HARD_S,
       retentionS: e.XTAP_RETENTION_S,

@@ -1,17 +1,26 @@
-/** Opens the configured database: PostgreSQL when a connection string is given, else embedded PGlite. */
+/** Opens the configured database: the PostgreSQL server of DATABASE_URL, or else the embedded cluster in the
+ *  data directory (started here, stopped when the Db is closed). Both go through the one pg adapter. */
+import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { PgDb } from './pg-adapter.js';
-import { PgliteDb } from './pglite-adapter.js';
-import type { Db } from './types.js';
+import type { DbLog } from './pg-adapter.js';
 
 export interface DbConfig {
-  /** postgres:// URL; when absent, PGlite is used. */
+  /** postgres:// URL; when absent, the embedded cluster in dataDir is used. */
   databaseUrl?: string;
-  /** PGlite data directory, or 'memory://' for an in-memory database. */
+  /** Directory of the embedded cluster (created and initialised on first start). */
   dataDir: string;
   poolSize?: number;
+  /** How long a request waits for a free connection (ms) before it gets a 503. */
+  acquireTimeoutMs?: number;
+  log?: DbLog;
 }
 
-export async function openDb(cfg: DbConfig): Promise<Db> {
-  if (cfg.databaseUrl) return new PgDb(cfg.databaseUrl, cfg.poolSize);
-  return PgliteDb.open(cfg.dataDir);
+const silent: DbLog = { info: () => undefined, warn: () => undefined, debug: () => undefined };
+
+export async function openDb(cfg: DbConfig): Promise<PgDb> {
+  const log = cfg.log ?? silent;
+  const opts = { poolSize: cfg.poolSize, acquireTimeoutMs: cfg.acquireTimeoutMs, log };
+  if (cfg.databaseUrl) return new PgDb(cfg.databaseUrl, opts);
+  const cluster = await startEmbeddedPostgres(cfg.dataDir, log);
+  return new PgDb(cluster.url, { ...opts, onClose: () => cluster.stop() });
 }

@@ -1,14 +1,21 @@
-/** Db adapter for a real PostgreSQL server through node-postgres (pool, pg-cursor, pg-copy-streams COPY). */
+/** The Db adapter: PostgreSQL through node-postgres (pg-cursor, pg-copy-streams COPY), for the embedded cluster
+ *  and for a server given by DATABASE_URL alike. Three pools: bookkeeping (the admin role: migrations, ingest, jobs,
+ *  uploads), queries (the read-only query role once configured; every stream/copyOut/describe runs there), a
+ *  one-connection health pool, so a full query pool never makes the service look down, and a small control pool
+ *  for cancelling the queries of clients that left. Every session is named
+ *  xtap:<instance>:<pool> in pg_stat_activity, and a lifeline session holds an advisory lock on <instance> while
+ *  the process lives: a later process can tell (and end) the queries of one that died. */
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import copyStreams from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { randomInt } from 'node:crypto';
 import { quoteIdent } from '../schema/sql-names.js';
 import { encodeCopyCsv } from './copy-csv.js';
 import { OID, parseInt8, parseInt8Array, parseNumeric, parseTimestamp } from './type-parsers.js';
 import { DbError } from './types.js';
-import type { Db, QueryResult, Queryable, Row, StreamOptions } from './types.js';
+import type { Db, QueryResult, Queryable, Row, SessionLimits, StreamOptions } from './types.js';
 
 const typeParsers = {
   getTypeParser(oid: number, format?: string) {
@@ -83,20 +90,222 @@ class PgQueryable implements Queryable {
   }
 }
 
+/** Advisory-lock class of the lifeline locks (the object id is the instance id). */
+export const LIFELINE_LOCK_CLASS = 7_302_115;
+
+export interface DbLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+const silentLog: DbLog = { info: () => undefined, warn: () => undefined, debug: () => undefined };
+
+export interface PgDbOptions {
+  /** Connections of the bookkeeping pool and of the query pool (each). */
+  poolSize?: number;
+  /** How long a request waits for a free connection before it fails (503). */
+  acquireTimeoutMs?: number;
+  log?: DbLog;
+  /** Runs after the pools are closed (the embedded cluster stops here). */
+  onClose?: () => Promise<void>;
+}
+
+/** SQLSTATEs of a session that ended or could not be had: the request fails with 503, the pool replaces it. */
+export const UNAVAILABLE = '08006';
+export const POOL_TIMEOUT = '53300';
+
+/** Errors of a connection (not of a statement) get a SQLSTATE, so callers can tell them from query errors. */
+function wrapConnectionError(err: unknown, acquireTimeoutMs: number, poolSize: number): unknown {
+  const wrapped = DbError.wrap(err);
+  if (wrapped instanceof DbError && wrapped.code !== undefined && /^[0-9A-Z]{5}$/.test(wrapped.code)) return wrapped;
+  const cause = wrapped instanceof DbError && wrapped.cause !== undefined ? wrapped.cause : err;
+  const msg = cause instanceof Error ? cause.message : String(cause);
+  const errno = (cause as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof errno === 'string' && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH)$/.test(errno)) {
+    return new DbError(`the database cannot be reached: ${msg}`, UNAVAILABLE, { cause: err });
+  }
+  if (/timeout exceeded when trying to connect/i.test(msg)) {
+    return new DbError(`the service is busy: no database connection became free within ${acquireTimeoutMs / 1000} s (pool of ${poolSize})`, POOL_TIMEOUT, { cause: err });
+  }
+  if (/Connection terminated|ECONNREFUSED|ECONNRESET|Client has encountered a connection error|not queryable|EPIPE/i.test(msg)) {
+    return new DbError(`the database session ended: ${msg}`, UNAVAILABLE, { cause: err });
+  }
+  return wrapped;
+}
+
+function setLocalSql(limits: SessionLimits | undefined, statementTimeoutMs: number | undefined): string[] {
+  const out: string[] = [];
+  if (statementTimeoutMs) out.push(`SET LOCAL statement_timeout = ${Math.floor(statementTimeoutMs)}`);
+  if (limits?.workMemKb) out.push(`SET LOCAL work_mem = ${Math.floor(limits.workMemKb)}`);
+  return out;
+}
+
 export class PgDb extends PgQueryable implements Db {
   readonly kind = 'pg' as const;
+  /** Random per process; names every session (application_name) and the lifeline lock. */
+  readonly instanceId: number;
   private readonly pool: pg.Pool;
+  private queryPool: pg.Pool;
+  private readonly healthPool: pg.Pool;
+  /** pg_cancel_backend of queries whose client left: never queues behind queries, jobs or health checks. */
+  private readonly controlPool: pg.Pool;
+  private lifeline: pg.Client | undefined;
+  private readonly log: DbLog;
+  private readonly poolSize: number;
+  private readonly acquireTimeoutMs: number;
+  private closed = false;
 
-  constructor(connectionString: string, poolSize = 10) {
-    const pool = new pg.Pool({ connectionString, max: poolSize, types: typeParsers });
+  constructor(
+    /** Admin connection string (carries credentials: never log it). */
+    readonly connectionString: string,
+    private readonly opts: PgDbOptions = {},
+  ) {
+    const poolSize = opts.poolSize ?? 10;
+    const acquireTimeoutMs = opts.acquireTimeoutMs ?? 10_000;
+    const instanceId = randomInt(1, 2 ** 31 - 1);
+    const log = opts.log ?? silentLog;
+    const pool = PgDb.makePool(connectionString, { max: poolSize, acquireTimeoutMs, name: `xtap:${instanceId}:admin`, log });
     super(pool);
+    this.instanceId = instanceId;
     this.pool = pool;
-    // An idle client's error (server restart) must not crash the process; the pool replaces the client.
-    pool.on('error', () => undefined);
+    this.log = log;
+    this.poolSize = poolSize;
+    this.acquireTimeoutMs = acquireTimeoutMs;
+    this.queryPool = PgDb.makePool(connectionString, { max: poolSize, acquireTimeoutMs, name: `xtap:${instanceId}:query`, log });
+    this.healthPool = PgDb.makePool(connectionString, { max: 1, acquireTimeoutMs: 2_000, name: `xtap:${instanceId}:health`, log, queryTimeoutMs: 2_000 });
+    this.controlPool = PgDb.makePool(connectionString, { max: 2, acquireTimeoutMs: 5_000, name: `xtap:${instanceId}:control`, log, queryTimeoutMs: 5_000 });
+  }
+
+  private static makePool(
+    connectionString: string,
+    o: { max: number; acquireTimeoutMs: number; name: string; log: DbLog; queryTimeoutMs?: number },
+  ): pg.Pool {
+    const pool = new pg.Pool({
+      connectionString,
+      max: o.max,
+      connectionTimeoutMillis: o.acquireTimeoutMs,
+      application_name: o.name,
+      types: typeParsers,
+      ...(o.queryTimeoutMs ? { query_timeout: o.queryTimeoutMs } : {}),
+    });
+    // A session that ends (server restart, pg_terminate_backend) raises 'error' on its client, idle or checked
+    // out; unhandled, that event would end the process. The statement running on it fails on its own; the pool
+    // drops the client and opens a new one for the next request.
+    pool.on('error', (err) => o.log.warn({ pool: o.name, err: err.message }, 'idle database session ended'));
+    pool.on('connect', (client) => {
+      client.on('error', (err) => o.log.warn({ pool: o.name, err: err.message }, 'database session ended'));
+    });
+    return pool;
+  }
+
+  private async acquire(pool: pg.Pool): Promise<pg.PoolClient> {
+    try {
+      return await pool.connect();
+    } catch (err) {
+      throw wrapConnectionError(err, this.acquireTimeoutMs, this.poolSize);
+    }
+  }
+
+  override async query(sql: string, params: ReadonlyArray<unknown> = []): Promise<QueryResult> {
+    try {
+      return await super.query(sql, params);
+    } catch (err) {
+      throw wrapConnectionError(err instanceof DbError && err.code === undefined ? err.cause ?? err : err, this.acquireTimeoutMs, this.poolSize);
+    }
+  }
+
+  /** Sends queries (stream, copyOut, describe) through sessions of another role from now on: the read-only
+   *  query role. Called once at start-up, before the service takes requests. */
+  async useQueryConnection(connectionString: string): Promise<void> {
+    const next = PgDb.makePool(connectionString, { max: this.poolSize, acquireTimeoutMs: this.acquireTimeoutMs, name: `xtap:${this.instanceId}:query`, log: this.log });
+    const c = await next.connect().catch(async (err: unknown) => {
+      await next.end().catch(() => undefined);
+      throw err;
+    });
+    c.release();
+    const old = this.queryPool;
+    this.queryPool = next;
+    await old.end().catch(() => undefined);
+  }
+
+  queryPoolStats(): { total: number; idle: number; waiting: number } {
+    const p = this.queryPool;
+    return { total: p.totalCount, idle: p.idleCount, waiting: p.waitingCount };
+  }
+
+  /** True when the database answers within 2 s, on the health pool (never waits behind queries). */
+  async ping(): Promise<boolean> {
+    try {
+      await this.healthPool.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Takes this process's lifeline lock (see the module comment); reconnects when its session ends. */
+  async holdLifeline(): Promise<void> {
+    if (this.closed || this.lifeline) return;
+    const client = new pg.Client({ connectionString: this.connectionString, application_name: `xtap:${this.instanceId}:lifeline` });
+    client.on('error', (err) => {
+      this.log.warn({ err: err.message }, 'lifeline session ended; reconnecting');
+      if (this.lifeline === client) this.lifeline = undefined;
+      client.end().catch(() => undefined);
+      this.retakeLifeline();
+    });
+    try {
+      await client.connect();
+      await client.query('SELECT pg_advisory_lock($1, $2)', [LIFELINE_LOCK_CLASS, this.instanceId]);
+    } catch (err) {
+      client.end().catch(() => undefined);
+      throw err;
+    }
+    this.lifeline = client;
+  }
+
+  private retakeLifeline(): void {
+    if (this.closed) return;
+    setTimeout(() => {
+      if (this.closed || this.lifeline) return;
+      this.holdLifeline().catch(() => this.retakeLifeline());
+    }, 2_000).unref();
+  }
+
+  /** Ends the sessions of xtap processes that are gone (no lifeline lock held): queries a killed process left
+   *  running. Returns how many were ended. */
+  async endOrphanedSessions(): Promise<number> {
+    const r = await this.pool.query<{ pid: number; application_name: string; ended: boolean }>(
+      `SELECT a.pid, a.application_name, pg_terminate_backend(a.pid) AS ended
+         FROM pg_stat_activity a
+        WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
+          AND a.application_name ~ '^xtap:[0-9]+:'
+          AND split_part(a.application_name, ':', 2)::bigint <> $1
+          AND NOT EXISTS (
+            SELECT 1 FROM pg_locks l
+             WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $2::oid
+               AND l.objid = split_part(a.application_name, ':', 2)::bigint::oid AND l.objsubid = 2
+               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))`,
+      [this.instanceId, LIFELINE_LOCK_CLASS],
+    );
+    for (const row of r.rows) this.log.warn({ pid: row.pid, session: row.application_name, ended: row.ended }, 'ended a session of an xtap process that is gone');
+    return r.rows.filter((x) => x.ended).length;
+  }
+
+  /** Number of other live xtap processes on this database (lifeline locks held by others). */
+  async otherLiveInstances(): Promise<number> {
+    const r = await this.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM pg_locks
+        WHERE locktype = 'advisory' AND granted AND classid = $1::oid AND objsubid = 2 AND objid <> $2::bigint::oid
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      [LIFELINE_LOCK_CLASS, this.instanceId],
+    );
+    return Number(r.rows[0]?.n ?? 0);
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>, opts: { readOnly?: boolean; statementTimeoutMs?: number } = {}): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.acquire(this.pool);
+    let broken = false;
     try {
       await client.query(opts.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
       if (opts.statementTimeoutMs) await client.query(`SET LOCAL statement_timeout = ${Math.floor(opts.statementTimeoutMs)}`);
@@ -104,29 +313,47 @@ export class PgDb extends PgQueryable implements Db {
       await client.query('COMMIT');
       return result;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw DbError.wrap(err);
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw wrapConnectionError(err instanceof DbError && err.code === undefined ? err.cause ?? err : err, this.acquireTimeoutMs, this.poolSize);
     } finally {
-      client.release();
+      client.release(broken ? true : undefined);
     }
   }
 
+  private async begin(client: pg.PoolClient, opts: Omit<StreamOptions, 'batchSize'>): Promise<void> {
+    await client.query(opts.readOnly === false ? 'BEGIN' : 'BEGIN READ ONLY');
+    for (const stmt of setLocalSql(opts.limits, opts.statementTimeoutMs)) await client.query(stmt);
+  }
+
+  private cancelBackend(pid: number | undefined): void {
+    if (pid !== undefined) this.controlPool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+  }
+
   async *stream(sql: string, params: ReadonlyArray<unknown>, opts: StreamOptions): AsyncGenerator<Row[], void, undefined> {
-    const client = await this.pool.connect();
+    const client = await this.acquire(this.queryPool);
     let cursor: Cursor<Row> | undefined;
     let pid: number | undefined;
     let broken = false;
-    const cancel = () => {
-      if (pid !== undefined) this.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
-    };
+    let expired = false;
+    const cancel = () => this.cancelBackend(pid);
+    const deadline = opts.totalTimeoutMs
+      ? setTimeout(() => {
+          expired = true;
+          cancel();
+        }, opts.totalTimeoutMs)
+      : undefined;
     try {
       pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
       opts.signal?.addEventListener('abort', cancel, { once: true });
-      await client.query(opts.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
-      if (opts.statementTimeoutMs) await client.query(`SET LOCAL statement_timeout = ${Math.floor(opts.statementTimeoutMs)}`);
+      await this.begin(client, opts);
       cursor = client.query(new Cursor<Row>(sql, [...params], { rowMode: 'array', types: typeParsers }));
+      // Without a listener pg-cursor keeps an error for the next read; with one, nothing is emitted unhandled.
+      cursor.on('error', () => undefined);
       for (;;) {
         if (opts.signal?.aborted) throw new DbError('query cancelled', '57014');
+        if (expired) throw new DbError(`canceling statement: the query ran longer than the limit of ${(opts.totalTimeoutMs ?? 0) / 1000} s`, '57014');
         const rows = await cursor.read(opts.batchSize);
         if (rows.length === 0) break;
         yield rows;
@@ -136,8 +363,12 @@ export class PgDb extends PgQueryable implements Db {
       await client.query('COMMIT');
     } catch (err) {
       broken = true;
-      throw DbError.wrap(err);
+      if (expired && !(err instanceof DbError && err.code === '57014' && /limit of/.test(err.message))) {
+        throw new DbError(`canceling statement: the query ran longer than the limit of ${(opts.totalTimeoutMs ?? 0) / 1000} s`, '57014', { cause: err });
+      }
+      throw wrapConnectionError(err, this.acquireTimeoutMs, this.poolSize);
     } finally {
+      clearTimeout(deadline);
       opts.signal?.removeEventListener('abort', cancel);
       // Only a stream read to its end (and committed) returns its client to the pool. A consumer that stopped early
       // (client disconnect, MAXREC) or an abort leaves the connection in an unknown state, and a late
@@ -148,24 +379,37 @@ export class PgDb extends PgQueryable implements Db {
   }
 
   async describe(sql: string, opts: Omit<StreamOptions, 'batchSize'>): Promise<ReadonlyArray<{ name: string; dataTypeID: number }>> {
-    return this.transaction(
-      async (tx) => {
-        await tx.exec('SET LOCAL standard_conforming_strings = on');
-        // LIMIT 0 plans the query and stops before reading any row.
-        return (await tx.query(`SELECT * FROM (${sql}) AS xtap_describe LIMIT 0`)).fields;
-      },
-      { readOnly: opts.readOnly, statementTimeoutMs: opts.statementTimeoutMs },
-    );
+    const client = await this.acquire(this.queryPool);
+    let pid: number | undefined;
+    let done = false;
+    const cancel = () => this.cancelBackend(pid);
+    try {
+      pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+      opts.signal?.addEventListener('abort', cancel, { once: true });
+      if (opts.signal?.aborted) throw new DbError('query cancelled', '57014');
+      await this.begin(client, opts);
+      await client.query('SET LOCAL standard_conforming_strings = on');
+      // LIMIT 0 plans the query and stops before reading any row.
+      const r = await client.query({ text: `SELECT * FROM (${sql}) AS xtap_describe LIMIT 0`, rowMode: 'array' });
+      await client.query('COMMIT');
+      done = true;
+      return r.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID }));
+    } catch (err) {
+      throw wrapConnectionError(err, this.acquireTimeoutMs, this.poolSize);
+    } finally {
+      opts.signal?.removeEventListener('abort', cancel);
+      client.release(done ? undefined : true);
+    }
   }
 
   async *copyOut(sql: string, opts: Omit<StreamOptions, 'batchSize'>): AsyncGenerator<Uint8Array, void, undefined> {
-    const client = await this.pool.connect();
+    const client = await this.acquire(this.queryPool);
     let pid: number | undefined;
     let done = false;
     let copy: ReturnType<typeof copyStreams.to> | undefined;
-    const cancel = () => {
-      if (pid !== undefined) this.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
-    };
+    let firstRowTimer: NodeJS.Timeout | undefined;
+    let firstRowExpired = false;
+    const cancel = () => this.cancelBackend(pid);
     const onAbort = () => {
       cancel();
       copy?.destroy();
@@ -173,18 +417,37 @@ export class PgDb extends PgQueryable implements Db {
     try {
       pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
       opts.signal?.addEventListener('abort', onAbort, { once: true });
-      await client.query(opts.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
-      if (opts.statementTimeoutMs) await client.query(`SET LOCAL statement_timeout = ${Math.floor(opts.statementTimeoutMs)}`);
+      await this.begin(client, opts);
       // The translator's inline literals are standard-conforming: backslashes are plain characters.
       await client.query('SET LOCAL standard_conforming_strings = on');
       if (opts.signal?.aborted) throw new DbError('query cancelled', '57014');
       copy = client.query(copyStreams.to(`COPY (${sql}) TO STDOUT (FORMAT binary)`));
-      for await (const chunk of copy as AsyncIterable<Buffer>) yield chunk;
+      if (opts.firstRowTimeoutMs) {
+        // COPY is one statement, so statement_timeout bounds the whole download; the time before the first row
+        // (the query's own work, e.g. a cross join) has the shorter limit.
+        firstRowTimer = setTimeout(() => {
+          firstRowExpired = true;
+          cancel();
+        }, opts.firstRowTimeoutMs);
+      }
+      let first = true;
+      for await (const chunk of copy as AsyncIterable<Buffer>) {
+        if (first) {
+          first = false;
+          clearTimeout(firstRowTimer);
+        }
+        yield chunk;
+      }
+      clearTimeout(firstRowTimer);
       await client.query('COMMIT');
       done = true;
     } catch (err) {
-      throw DbError.wrap(err);
+      if (firstRowExpired) {
+        throw new DbError(`canceling statement: no row within the limit of ${(opts.firstRowTimeoutMs ?? 0) / 1000} s`, '57014', { cause: err });
+      }
+      throw wrapConnectionError(err, this.acquireTimeoutMs, this.poolSize);
     } finally {
+      clearTimeout(firstRowTimer);
       opts.signal?.removeEventListener('abort', onAbort);
       // Stopped early (client gone, MAXREC) or failed: the backend may still be copying. Cancel it and destroy the
       // connection rather than return a client in the middle of a COPY to the pool (as stream() does).
@@ -196,11 +459,14 @@ export class PgDb extends PgQueryable implements Db {
     }
   }
 
-  private closed = false;
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.pool.end();
+    const lifeline = this.lifeline;
+    this.lifeline = undefined;
+    lifeline?.removeAllListeners('error');
+    lifeline?.on('error', () => undefined);
+    await Promise.all([this.pool.end(), this.queryPool.end(), this.healthPool.end(), this.controlPool.end(), lifeline?.end()].map((p) => p?.catch(() => undefined)));
+    await this.opts.onClose?.();
   }
 }

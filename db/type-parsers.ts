@@ -1,4 +1,4 @@
-/** Value parsing shared by both adapters, so a row looks the same from pg and PGlite: int8 → bigint (exact
+/** Value parsing of the pg adapter (cursor and plain queries alike): int8 → bigint (exact
  *  VOTable long), timestamp → ISO-8601 text without zone (DALI timestamp), numeric → number. */
 
 export const OID = {

@@ -1,5 +1,5 @@
 /** The one database interface xtap uses (query, transaction, cursor streaming, bulk copy), implemented by the
- *  pg adapter (real PostgreSQL, when DATABASE_URL is set) and the PGlite adapter (embedded default). */
+ *  pg adapter for both the embedded PostgreSQL cluster (the default) and a server given by DATABASE_URL. */
 
 /** A row as an array of values, in select-list order. int8 arrives as bigint, timestamp as ISO text. */
 export type Row = unknown[];
@@ -10,13 +10,24 @@ export interface QueryResult {
   rowCount: number;
 }
 
+/** Per-transaction resource limits of a query session. */
+export interface SessionLimits {
+  /** work_mem, in kB (memory of each sort/hash node before it spills to temporary files). */
+  workMemKb?: number;
+}
+
 export interface StreamOptions {
   /** Rows per batch pulled from the cursor. */
   batchSize: number;
-  /** Run in a READ ONLY transaction (TAP queries). */
+  /** READ ONLY transaction unless false (stream, copyOut and describe run user queries). */
   readOnly?: boolean;
-  /** statement_timeout for the query, in milliseconds (0 = none). */
+  /** statement_timeout, in milliseconds (0 = none): per FETCH on the cursor path, for the whole COPY on copyOut. */
   statementTimeoutMs?: number;
+  /** copyOut: the query is cancelled when its first row has not come within this time (ms). */
+  firstRowTimeoutMs?: number;
+  /** stream: the whole read (all FETCHes, and the time the consumer takes) ends after this time (ms). */
+  totalTimeoutMs?: number;
+  limits?: SessionLimits;
   /** Aborting cancels the running query and closes the cursor. */
   signal?: AbortSignal;
 }
@@ -32,19 +43,22 @@ export interface Queryable {
 }
 
 export interface Db extends Queryable {
-  readonly kind: 'pg' | 'pglite';
+  readonly kind: 'pg';
+  /** True when the database answers within a couple of seconds; uses its own connection (never queues). */
+  ping(): Promise<boolean>;
+  /** Connection counts of the pool that runs TAP queries (for metrics). */
+  queryPoolStats(): { total: number; idle: number; waiting: number };
   /** Runs fn in a transaction: committed when fn resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>, opts?: { readOnly?: boolean; statementTimeoutMs?: number }): Promise<T>;
   /** Streams the rows of one SELECT through a server-side cursor, batch by batch. Breaking out of the loop or
    *  aborting the signal closes the cursor and cancels the query. */
   stream(sql: string, params: ReadonlyArray<unknown>, opts: StreamOptions): AsyncGenerator<Row[], void, undefined>;
   /** The result columns of one SELECT (name and pg_type OID), without reading rows; for choosing the bulk path.
-   *  Runs like `copyOut` (READ ONLY, statement_timeout, standard_conforming_strings on). Optional: pg only. */
+   *  Runs like `copyOut` (READ ONLY, statement_timeout, standard_conforming_strings on). */
   describe?(sql: string, opts: Omit<StreamOptions, 'batchSize'>): Promise<ReadonlyArray<{ name: string; dataTypeID: number }>>;
   /** Bulk read: `COPY (sql) TO STDOUT (FORMAT binary)` as raw chunks, in a transaction with
    *  standard_conforming_strings on. COPY takes no parameters, so `sql` must carry its literals inline (the
-   *  translator's `inlineLiterals`). Returning early or aborting cancels the query. Optional: pg only (PGlite
-   *  readers use `stream`). */
+   *  translator's `inlineLiterals`). Returning early or aborting cancels the query. */
   copyOut?(sql: string, opts: Omit<StreamOptions, 'batchSize'>): AsyncGenerator<Uint8Array, void, undefined>;
   close(): Promise<void>;
 }

@@ -145,18 +145,12 @@ async function jobsByPhase(db: Db): Promise<Record<string, number>> {
   return Object.fromEntries(r.rows.map((row) => [String(row[0]), Number(row[1])]));
 }
 
-/** Pool counts when the adapter exposes a node-postgres pool (duck-typed: db/ owns the adapters). */
-function poolStats(db: Db): PoolStats | undefined {
-  const pool = (db as unknown as { pool?: { totalCount?: unknown; idleCount?: unknown; waitingCount?: unknown } }).pool;
-  if (!pool || typeof pool.totalCount !== 'number') return undefined;
-  return { total: pool.totalCount, idle: Number(pool.idleCount), waiting: Number(pool.waitingCount) };
+/** Connection counts of the query pool. */
+function poolStats(db: Db): PoolStats {
+  return db.queryPoolStats();
 }
 
+/** Asked on the Db's own health connection: a full query pool does not make the service look down. */
 async function isDatabaseUp(db: Db): Promise<boolean> {
-  try {
-    await db.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  }
+  return db.ping();
 }

@@ -1,10 +1,15 @@
 /** Brings a database to a serving state: migrations, TAP_SCHEMA from the metadata, and the bundled sample when
  *  the catalogue is empty (so `npm start` on a fresh machine serves real CSC2 rows). */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { migrate, publishTapSchema } from '../db/index.js';
-import type { Db } from '../db/index.js';
+import type { Db, PgDb } from '../db/index.js';
+import { prepareQueryRole } from '../db/query-role.js';
+import type { QueryRoleOutcome } from '../db/query-role.js';
+import type { Config } from '../config/index.js';
+import { UPLOAD_DIR_PREFIX } from './tap/params.js';
 import { ingestCounterparts, ingestCsc2, ingestEvents, ingestPublishedClasses, silentProgress } from '../ingest/index.js';
 import type { Progress } from '../ingest/index.js';
 import { MIGRATIONS, PUBLISHED_SCHEMAS } from '../schema/index.js';
@@ -69,4 +74,59 @@ export async function prepareDatabase(db: Db, opts: PrepareOptions, log: Logger)
     progress: opts.progress ?? silentProgress,
   });
   for (const r of events) log.info({ file: r.file, eventFileId: r.eventFileId, events: r.events, anomalyScore: r.anomalyScore }, 'sample event file loaded');
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes upload temp dirs of processes that are gone (a crash skips the per-request cleanup). */
+export function sweepUploadDirs(dir: string = tmpdir(), now = Date.now()): string[] {
+  const removed: string[] = [];
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(UPLOAD_DIR_PREFIX)) continue;
+    const m = /^xtap-upload-(\d+)-/.exec(name);
+    const path = join(dir, name);
+    // dirs without a pid (older releases): removed when a day old
+    const stale = m ? !isAlive(Number(m[1])) : now - statSync(path).mtimeMs > 86_400_000;
+    if (!stale) continue;
+    rmSync(path, { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+/** Drops every tap_upload table when no other xtap process uses the database (each request drops its own;
+ *  these are the leftovers of a process that died). */
+export async function sweepUploadTables(db: PgDb): Promise<number> {
+  if ((await db.otherLiveInstances()) > 0) return 0;
+  const tables = await db.query("SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE schemaname = 'tap_upload'");
+  for (const [name] of tables.rows) await db.exec(`DROP TABLE IF EXISTS ${String(name)}`);
+  return tables.rows.length;
+}
+
+/** The database-side start-up of a serving process, after prepareDatabase: the lifeline lock, ending the
+ *  sessions of dead xtap processes, sweeping their upload tables and temp dirs, and the read-only query role. */
+export async function prepareRuntime(db: PgDb, config: Readonly<Config>, log: Logger): Promise<QueryRoleOutcome> {
+  await db.holdLifeline();
+  try {
+    const ended = await db.endOrphanedSessions();
+    if (ended) log.warn({ ended }, 'ended the database sessions of xtap processes that are gone');
+  } catch (err) {
+    log.warn({ err }, 'could not check for sessions of xtap processes that are gone');
+  }
+  const tables = await sweepUploadTables(db);
+  const dirs = sweepUploadDirs();
+  if (tables || dirs.length) log.info({ tables, dirs: dirs.length }, 'removed uploads left by processes that are gone');
+  return prepareQueryRole(db, db.connectionString, {
+    role: config.db.queryRole,
+    queryDatabaseUrl: config.db.queryDatabaseUrl,
+    tempFileLimitKb: config.limits.queryTempFileLimitKb,
+    log,
+  });
 }

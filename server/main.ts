@@ -1,11 +1,12 @@
-/** Service entrypoint: configuration, logging, database preparation, HTTP listener, graceful shutdown. */
+/** Service entrypoint: configuration, logging, database (the embedded PostgreSQL cluster unless DATABASE_URL is
+ *  set) and its preparation, HTTP listener, graceful shutdown (requests, then jobs, then the database). */
 import type { Server } from 'node:http';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { createLogger } from '../config/logger.js';
 import { openDb } from '../db/index.js';
 import { createProgress } from '../ingest/index.js';
 import { createApp } from './app.js';
-import { prepareDatabase } from './bootstrap.js';
+import { prepareDatabase, prepareRuntime } from './bootstrap.js';
 import { publishedCatalog } from '../schema/index.js';
 import { createQueryRunner } from './tap/sql-query-runner.js';
 import { createJobService } from '../uws/index.js';
@@ -23,9 +24,16 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel, 'xtap');
-  const db = await openDb(config.db);
-  log.info({ database: db.kind, dataDir: config.db.databaseUrl ? undefined : config.db.dataDir }, 'database opened');
-  await prepareDatabase(db, { sampleDir: config.sampleDir, loadSample: config.loadSample, progress: createProgress(log) }, log);
+  const embedded = !config.db.databaseUrl;
+  const db = await openDb({ ...config.db, log: log.child({ component: 'db' }) });
+  log.info({ database: embedded ? 'embedded PostgreSQL' : 'PostgreSQL (DATABASE_URL)', dataDir: embedded ? config.db.dataDir : undefined }, 'database opened');
+  try {
+    await prepareDatabase(db, { sampleDir: config.sampleDir, loadSample: config.loadSample, progress: createProgress(log) }, log);
+    await prepareRuntime(db, config, log);
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
 
   const metrics = new ServiceMetrics();
   const runner = createQueryRunner({ db, config, catalog: publishedCatalog(), log, metrics });

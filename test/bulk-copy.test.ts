@@ -1,7 +1,7 @@
 /** The bulk download path (binary COPY → BINARY2) on a real PostgreSQL: the same document as the cursor path
  *  for every supported type (through an upload table and ADQL expressions), inline literals that stay values,
- *  valid for votlint and astropy, and a client that disconnects midway cancels the COPY. Runs when
- *  DATABASE_URL is set (PGlite has no COPY TO STDOUT; it always takes the cursor path, tested elsewhere). */
+ *  valid for votlint and astropy, and a client that disconnects midway cancels the COPY. Runs on the test
+ *  PostgreSQL (embedded, or DATABASE_URL's). */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -18,7 +18,7 @@ import type { EncoderColumn } from '../votable/column-codecs.js';
 import { parseVotable } from '../votable/decoder.js';
 import { encodeVotable } from '../votable/votable-encoder.js';
 import { openTestApp, type TestApp } from './helpers/app.js';
-import { testDatabases } from './helpers/databases.js';
+import { testDatabases, testServerUrl } from './helpers/databases.js';
 import { testLogger } from './helpers/logger.js';
 
 const pgBackend = testDatabases().find((d) => d.name === 'pg');
@@ -191,7 +191,7 @@ describe.skipIf(!pgBackend)('bulk COPY path on PostgreSQL', () => {
     });
     const pg = (await import('pg')).default;
     const dbName = (await t.db.query('SELECT current_database()')).rows[0]?.[0] as string;
-    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    const admin = new pg.Client({ connectionString: testServerUrl() });
     await admin.connect();
     try {
       const { port } = server.address() as AddressInfo;

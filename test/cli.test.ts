@@ -15,16 +15,10 @@ describe.each(testDatabases())('xtap ingest csc2 (command line) on $name', (back
   const stderr: string[] = [];
 
   beforeAll(async () => {
-    if (backend.name === 'pg') {
-      const opened = await backend.open();
-      await opened.db.close();
-      drop = opened.drop;
-      env = { DATABASE_URL: opened.url ?? '' };
-    } else {
-      // an empty DATABASE_URL counts as unset, so a DATABASE_URL of the test run does not leak into this case
-      env = { XTAP_DATA_DIR: join(tmp, 'pglite'), DATABASE_URL: '' };
-    }
-    env.LOG_LEVEL = 'silent';
+    const opened = await backend.open();
+    await opened.db.close();
+    drop = opened.drop;
+    env = { DATABASE_URL: opened.url, XTAP_DATA_DIR: join(tmp, 'unused'), LOG_LEVEL: 'silent' };
     vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
       stderr.push(String(chunk));
       return true;

@@ -1,5 +1,5 @@
 /** The DALI examples: the XHTML+RDFa page (what taplint EXA parses) is generated from server/examples/examples.ts,
- *  and every example runs through the real pipeline (/tap/sync: ADQL translator, PGlite/PostgreSQL with the
+ *  and every example runs through the real pipeline (/tap/sync: ADQL translator, PostgreSQL with the
  *  bundled sample, VOTable encoder), uploads included, returning the rows the sample holds. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../db/index.js';
+import type { PgDb } from '../db/index.js';
 import { IngestError, ingestCsc2, silentProgress } from '../ingest/index.js';
 import { TAP_EXAMPLES } from '../server/examples/index.js';
 import { hostileVotable, validVotables } from '../votable/testing/hostile-votables.js';
@@ -24,7 +24,7 @@ const DECLARED = new Set([200, 400, 408, 413]);
 const withoutQuoted = (sql: string) => sql.replace(/"(?:[^"]|"")*"/g, '""').replace(/'(?:[^']|'')*'/g, "''");
 
 /** Records every statement the query paths send (stream, describe, copyOut); everything else passes through. */
-function recording(sent: string[]): (db: Db) => Db {
+function recording(sent: string[]): (db: PgDb) => PgDb {
   return (db) =>
     new Proxy(db, {
       get(target, prop, receiver) {
@@ -41,7 +41,7 @@ function recording(sent: string[]): (db: Db) => Db {
 }
 
 // Base queries: the service's examples without uploads and with at most two tables, so that no mutation can
-// build a cross join too big for a test (PGlite has no statement timeout).
+// build a cross join too big for a test.
 const BASES = TAP_EXAMPLES.filter((e) => !e.upload)
   .map((e) => e.query)
   .filter((q) => (q.match(/\bJOIN\b/gi) ?? []).length <= 1 && !/FROM[^()]*,/i.test(q));

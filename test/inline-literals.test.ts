@@ -1,6 +1,6 @@
 /** translateAdql's inlineLiterals (the COPY path's SQL, which cannot take bind parameters): hostile strings stay
- *  values and cannot change the statement. Each query runs in both forms on PGlite and, when DATABASE_URL is
- *  set, PostgreSQL, and must return the same rows; the pure cases check the SQL text itself. */
+ *  values and cannot change the statement. Each query runs in both forms on the test PostgreSQL
+ *  and must return the same rows; the pure cases check the SQL text itself. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdqlError, translateAdql } from '../adql/index.js';
 import { migrate, type Db } from '../db/index.js';

@@ -1,5 +1,5 @@
 /** The UWS queue in the database: concurrent claims, crash recovery through expired leases, graceful release,
- *  destruction, and blocking WAIT timed on a listening server. PGlite always, PostgreSQL with DATABASE_URL. */
+ *  destruction, and blocking WAIT timed on a listening server. On the test PostgreSQL. */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { existsSync } from 'node:fs';

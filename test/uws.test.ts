@@ -1,6 +1,6 @@
 /** /tap/async over HTTP (UWS 1.1, TAP 1.1 §2.2, DALI): lifecycle, children, errors, abort, delete, job list,
- *  limits, uploads, and the documents against UWS.xsd. Runs on PGlite, and on PostgreSQL when DATABASE_URL is
- *  set. Queries run through the trusted-SQL test double of the QueryRunner (test/helpers). */
+ *  limits, uploads, and the documents against UWS.xsd. Runs on the test PostgreSQL (embedded, or DATABASE_URL's).
+ * Queries run through the trusted-SQL test double of the QueryRunner (test/helpers). */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -72,8 +72,8 @@ const SQL = {
       lease_until = NULL
     WHERE job_id = $1 AND worker_id = $2 AND phase = 'EXECUTING' RETURNING job_id`,
   // Leases that ran out belong to dead workers (kill -9, lost host). $2: job ids this process is still
-  // running (JSON array), never taken away from it: on PGlite a long query holds the only session, so the
-  // running worker's heartbeat can be late without the worker being dead.
+  // running (JSON array), never taken away from it: with a busy pool the running worker's heartbeat can
+  // be late without the worker being dead.
   failExhausted: `UPDATE uws.job SET phase = 'ERROR', end_time = now(), worker_id = NULL, lease_until = NULL,
       error_type = 'transient', error_message = $3
     WHERE phase = 'EXECUTING' AND lease_until < now() AND attempts >= $1

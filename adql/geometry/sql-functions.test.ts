@@ -1,5 +1,5 @@
-/** The adql.* SQL functions agree with the TypeScript reference (spherical.ts) on thousands of random inputs, on
- *  PGlite and, when DATABASE_URL is set, on a throw-away PostgreSQL database. */
+/** The adql.* SQL functions agree with the TypeScript reference (spherical.ts) on thousands of random inputs, on a
+ *  throw-away database of the test PostgreSQL (embedded, or DATABASE_URL's). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../db/index.js';
 import { testDatabases } from '../../test/helpers/databases.js';

@@ -1,4 +1,4 @@
-/** The adql.* SQL functions: ADQL 2.1 §4.2 geometry on plain PostgreSQL (15+, PGlite), no extension. Shapes are
+/** The adql.* SQL functions: ADQL 2.1 §4.2 geometry on plain PostgreSQL (15+), no extension. Shapes are
  *  double precision[] in degrees (point [ra, dec], circle [ra, dec, r], polygon [ra1, dec1, ...]); each function
  *  mirrors the TypeScript reference in spherical.ts formula for formula. distance and point_in_circle are
  *  single-expression SQL functions so the planner inlines them (and folds the constant half of a cone test). */

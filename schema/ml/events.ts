@@ -140,7 +140,7 @@ export const eventRepresentation: TableDef = {
 export const EVENT_TABLES: ReadonlyArray<TableDef> = [eventFile, event, eventRepresentation];
 
 /** ml.embedding_distance(a, b): Euclidean distance of two real[] vectors of the same length (NULL when either is
- *  NULL or the lengths differ). Plain IMMUTABLE SQL so both PostgreSQL and PGlite run it and the planner can
+ *  NULL or the lengths differ). Plain IMMUTABLE SQL so any PostgreSQL 15+ runs it and the planner can
  *  inline it. */
 export const EVENT_SQL_FUNCTIONS: ReadonlyArray<string> = [
   `CREATE OR REPLACE FUNCTION ml.embedding_distance(a real[], b real[]) RETURNS double precision

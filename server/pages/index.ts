@@ -129,7 +129,8 @@ export function servicePage(input: ServicePageInput): string {
           {},
           withCode(
             `Synchronous queries return at most ${input.limits.maxrecDefault} rows unless MAXREC asks for more (up to ` +
-              `${input.limits.maxrecHard}) and stop after ${input.limits.syncTimeoutS} s; asynchronous jobs (\`/async\`) run ` +
+              `${input.limits.maxrecHard}); a synchronous query may take ${input.limits.syncQueryTimeoutS} s of database time ` +
+              `before its first row and ${input.limits.syncTimeoutS} s in all; asynchronous jobs (\`/async\`) run ` +
               `for up to ${input.limits.asyncExecutionS} s. Uploaded tables (\`TAP_UPLOAD\`) may be up to ` +
               `${Math.round(input.limits.uploadMaxBytes / (1024 * 1024))} MiB.`,
           ),

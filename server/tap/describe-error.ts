@@ -30,9 +30,14 @@ export function describeError(err: unknown, log: Logger, opts: { timeoutS?: numb
       const limit = opts.timeoutS ? ` (limit ${opts.timeoutS} s)` : '';
       return { status: 408, message: `the query was cancelled: it ran out of time${limit} or the request was aborted; submit long queries to the async endpoint /tap/async` };
     }
-    // 57P01-03: the server is shutting down or restarting; 08xxx: the connection broke. Trying again may work.
-    if (err.code !== undefined && /^(57P0[123]|08)/.test(err.code)) {
-      return { status: 503, message: 'the database connection was lost while the query ran (the database restarted or closed the session); try again' };
+    if (err.code === '53300') return { status: 503, message: err.message };
+    // 08: connection lost; 57P0x: session ended by the server (shutdown, pg_terminate_backend)
+    if (err.code !== undefined && /^(08|57P0)/.test(err.code)) {
+      return { status: 503, message: `the database session ended while running the query (${err.message}); please retry` };
+    }
+    if (err.code === '53400') return { status: 400, message: `the query needs more than this service allows: ${err.message}` };
+    if (err.code === '53100' || err.code === '53200') {
+      return { status: 503, message: `the database ran out of resources for this query (${err.message}); please retry later` };
     }
     if (isUserSqlState(err.code)) return { status: 400, message: `the database rejected the query: ${err.message}` };
   }

@@ -61,7 +61,7 @@ export class TapParams {
   }
 
   dir(): string {
-    this.tempDir ??= mkdtempSync(join(tmpdir(), 'xtap-upload-'));
+    this.tempDir ??= mkdtempSync(join(tmpdir(), `${UPLOAD_DIR_PREFIX}${process.pid}-`));
     return this.tempDir;
   }
 
@@ -71,6 +71,9 @@ export class TapParams {
     this.tempDir = undefined;
   }
 }
+
+/** Upload temp dirs are named xtap-upload-<pid>-…: a start-up sweep removes those of processes that are gone. */
+export const UPLOAD_DIR_PREFIX = 'xtap-upload-';
 
 export interface ParamLimits {
   /** Largest uploaded file (one multipart file part), in bytes. */

@@ -87,7 +87,8 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
         throw err;
       }
       const bulkSql = bulkCopySql(deps, query, catalog, format.kind === 'votable' ? (format.serialization ?? 'BINARY2') : undefined, maxrec);
-      const timeoutS = mode === 'sync' ? deps.config.limits.syncTimeoutS : deps.config.limits.asyncExecutionHardS;
+      const limits = queryLimits(deps.config, mode);
+      const timeoutS = limits.firstRowS;
       const { sql, params: sqlParams, columns } = translated;
       const log = deps.log;
       const contentType = format.mime;
@@ -96,8 +97,10 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
         deps.metrics?.query(mode, summary.status, summary.rows);
         if (summary.status === 'ERROR') failure = summary.error ?? new Error('the query failed while its rows were being written');
       };
-      const run = (signal?: AbortSignal) => ({ readOnly: true, statementTimeoutMs: timeoutS * 1000, signal });
-      const cursorBatches = (signal?: AbortSignal) => (maxrec === 0 ? [] : deps.db.stream(sql, sqlParams, { batchSize: BATCH_ROWS, ...run(signal) }));
+      const run = (signal?: AbortSignal) => ({ readOnly: true, statementTimeoutMs: limits.firstRowS * 1000, limits: { workMemKb: limits.workMemKb }, signal });
+      const copyRun = (signal?: AbortSignal) => ({ ...run(signal), statementTimeoutMs: limits.totalS * 1000, firstRowTimeoutMs: limits.firstRowS * 1000 });
+      const cursorBatches = (signal?: AbortSignal) =>
+        maxrec === 0 ? [] : deps.db.stream(sql, sqlParams, { batchSize: BATCH_ROWS, ...run(signal), totalTimeoutMs: limits.totalS * 1000 });
       const describe = (err: unknown) => describeError(err, log, { timeoutS }).message;
       const doc = () => ({ infos: resultInfos(query), serviceDescriptors: serviceDescriptorsFor(columns, deps.config.baseUrl) });
       const opts: VotableEncodeOptions = {
@@ -117,7 +120,7 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
       const chooseSource = async (signal?: AbortSignal): Promise<RowSource> => {
         if (bulkSql !== undefined && deps.db.copyOut) {
           const oids = await copyColumnTypes(deps.db, bulkSql, columns, run(signal), log);
-          if (oids) return { kind: 'copy', oids, chunks: deps.db.copyOut(bulkSql, run(signal)) };
+          if (oids) return { kind: 'copy', oids, chunks: deps.db.copyOut(bulkSql, copyRun(signal)) };
         }
         return { kind: 'rows', batches: cursorBatches(signal) };
       };
@@ -165,8 +168,17 @@ function queryFailure(err: unknown, timeoutS: number, log: Logger): unknown {
   return err;
 }
 
+/** Database-side limits of one query. Sync: `firstRowS` of database time before the first row (statement_timeout
+ *  of each cursor FETCH; a timer on the single COPY statement) and `totalS` for the whole COPY download; async:
+ *  the hard execution duration for both. */
+export function queryLimits(config: Readonly<Config>, mode: QueryMode): { firstRowS: number; totalS: number; workMemKb: number } {
+  const l = config.limits;
+  if (mode === 'sync') return { firstRowS: l.syncQueryTimeoutS, totalS: l.syncTimeoutS, workMemKb: l.syncWorkMemKb };
+  return { firstRowS: l.asyncExecutionHardS, totalS: l.asyncExecutionHardS, workMemKb: l.asyncWorkMemKb };
+}
+
 /** The SQL for the bulk path (binary COPY, so literals inline), or undefined when the request cannot take it:
- *  no copyOut (PGlite), turned off, not BINARY2, MAXREC=0, or literals COPY cannot carry. */
+ *  turned off, not BINARY2, MAXREC=0, or literals COPY cannot carry. */
 function bulkCopySql(deps: QueryRunnerDeps, query: string, catalog: Catalog, serialization: string | undefined, maxrec: number): string | undefined {
   if (!deps.config.bulkCopy || !deps.db.copyOut || !deps.db.describe || serialization !== 'BINARY2' || maxrec === 0) return undefined;
   try {
@@ -183,7 +195,7 @@ async function copyColumnTypes(
   db: Db,
   sql: string,
   columns: ReadonlyArray<EncoderColumn>,
-  run: { readOnly: boolean; statementTimeoutMs: number; signal?: AbortSignal },
+  run: { readOnly: boolean; statementTimeoutMs: number; limits: { workMemKb: number }; signal?: AbortSignal },
   log: Logger,
 ): Promise<number[] | undefined> {
   if (!db.describe) return undefined;

@@ -108,8 +108,11 @@ function addTapCapability(root: XMLBuilder, input: CapabilitiesInput): void {
   cap
     .ele('description')
     .txt(
-      `Synchronous queries (/sync) time out after ${limits.syncTimeoutS} s; use /async for longer queries. ` +
-        'executionDuration below applies to async jobs. ' +
+      `Synchronous queries (/sync) may take ${limits.syncQueryTimeoutS} s of database time before their first row ` +
+        `(and per batch of rows after it) and ${limits.syncTimeoutS} s in all; use /async for longer queries. ` +
+        'executionDuration below applies to async jobs. Every query runs READ ONLY as a role that can only read the ' +
+        `published tables, with work_mem ${limits.syncWorkMemKb} kB (sync) / ${limits.asyncWorkMemKb} kB (async) and ` +
+        `temp_file_limit ${limits.queryTempFileLimitKb} kB. ` +
         inputLimitsText(limits),
     );
   const intf = cap.ele('interface', { 'xsi:type': 'vs:ParamHTTP', role: 'std', version: '1.1' });

@@ -1,10 +1,11 @@
-/** Builds the real application on a test database (migrated, TAP_SCHEMA published, sample loaded). */
+/** Builds the real application on a test database (migrated, TAP_SCHEMA published, sample loaded, queries on the
+ *  read-only query role) as server/main.ts does. */
 import type Koa from 'koa';
 import { loadConfig } from '../../config/index.js';
 import type { Config } from '../../config/index.js';
-import type { Db } from '../../db/index.js';
+import type { PgDb } from '../../db/index.js';
 import { createApp } from '../../server/app.js';
-import { prepareDatabase } from '../../server/bootstrap.js';
+import { prepareDatabase, prepareRuntime } from '../../server/bootstrap.js';
 import { testLogger } from './logger.js';
 import type { TestDatabase } from './databases.js';
 import { join } from 'node:path';
@@ -13,13 +14,13 @@ import { tmpdir } from 'node:os';
 
 export interface TestApp {
   app: Koa;
-  db: Db;
+  db: PgDb;
   config: Readonly<Config>;
   close(): Promise<void>;
 }
 
 /** wrapDb lets a test observe what the application sends to the database (the real one underneath). */
-export async function openTestApp(backend: TestDatabase, env: Record<string, string> = {}, wrapDb?: (db: Db) => Db): Promise<TestApp> {
+export async function openTestApp(backend: TestDatabase, env: Record<string, string> = {}, wrapDb?: (db: PgDb) => PgDb): Promise<TestApp> {
   const { db: real, drop } = await backend.open();
   const db = wrapDb ? wrapDb(real) : real;
   const { log } = testLogger();
@@ -29,6 +30,7 @@ export async function openTestApp(backend: TestDatabase, env: Record<string, str
     ...env,
   });
   await prepareDatabase(db, { sampleDir: join(process.cwd(), 'data', 'sample'), loadSample: 'auto' }, log);
+  await prepareRuntime(db, config, log);
   const app = createApp({ db, config, log, startedAt: new Date('2026-01-01T00:00:00Z') });
   return { app, db, config, close: drop };
 }

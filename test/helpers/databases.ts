@@ -1,22 +1,29 @@
-/** Test databases: every suite runs on in-memory PGlite, and also on the real PostgreSQL when DATABASE_URL is
- *  set. Each PostgreSQL suite gets a fresh throw-away database so suites can run in parallel. */
+/** Test databases: every suite gets a fresh throw-away database (so suites can run in parallel) on the server of
+ *  DATABASE_URL, or, when it is unset, on the embedded PostgreSQL cluster the test run started
+ *  (test/helpers/global-setup.ts). One engine, one adapter: the same code paths as in production. */
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
 import { openDb } from '../../db/index.js';
-import type { Db } from '../../db/index.js';
+import type { PgDb } from '../../db/index.js';
 
 export interface TestDatabase {
-  name: 'pglite' | 'pg';
-  open(): Promise<{ db: Db; url?: string; drop(): Promise<void> }>;
+  name: 'pg';
+  open(): Promise<{ db: PgDb; url: string; drop(): Promise<void> }>;
 }
 
-function withDatabase(url: string, database: string): string {
+export function withDatabase(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${database}`;
   return u.toString();
 }
 
-async function adminQuery(url: string, sql: string): Promise<void> {
+/** Superuser URL of the server the tests run on (DATABASE_URL or the embedded cluster). */
+export function testServerUrl(): string {
+  return process.env.DATABASE_URL || inject('xtapTestDatabaseUrl');
+}
+
+export async function adminQuery(url: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -26,42 +33,31 @@ async function adminQuery(url: string, sql: string): Promise<void> {
   }
 }
 
-/** Backends under test: PGlite always, PostgreSQL when DATABASE_URL is set; XTAP_TEST_BACKENDS=pg|pglite narrows
- *  the list (CI runs the suite once per backend). */
-export function testDatabases(): TestDatabase[] {
-  const only = process.env.XTAP_TEST_BACKENDS;
-  return allTestDatabases().filter((d) => !only || only.split(',').includes(d.name));
+/** A fresh, empty database on the test server; the caller drops it. */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const base = testServerUrl();
+  const name = `xtap_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(base, `CREATE DATABASE ${name}`);
+  return { url: withDatabase(base, name), drop: () => adminQuery(base, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
-function allTestDatabases(): TestDatabase[] {
-  const out: TestDatabase[] = [
+/** The backends under test: one PostgreSQL (kept as a list so suites read `describe.each(testDatabases())`). */
+export function testDatabases(): TestDatabase[] {
+  return [
     {
-      name: 'pglite',
-      async open() {
-        const db = await openDb({ dataDir: 'memory://', poolSize: 1 });
-        return { db, drop: () => db.close() };
-      },
-    },
-  ];
-  const base = process.env.DATABASE_URL;
-  if (base) {
-    out.push({
       name: 'pg',
       async open() {
-        const name = `xtap_test_${randomBytes(6).toString('hex')}`;
-        await adminQuery(base, `CREATE DATABASE ${name}`);
-        const url = withDatabase(base, name);
+        const { url, drop } = await createTestDatabase();
         const db = await openDb({ databaseUrl: url, dataDir: 'unused', poolSize: 5 });
         return {
           db,
           url,
           async drop() {
             await db.close();
-            await adminQuery(base, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+            await drop();
           },
         };
       },
-    });
-  }
-  return out;
+    },
+  ];
 }

@@ -3,7 +3,7 @@
  *  tested with slow and failing queries that ADQL cannot express; it is not a mock of the database, and never
  *  part of the product. Test-only parameters:
  *   - SLEEPMS=n: wait n ms before the query (honouring the abort signal), a slow query that does not hold the
- *     database (PGlite has one session, so pg_sleep would stall every other request);
+ *     database (pg_sleep would hold a pooled connection);
  *   - ECHOUPLOAD=field: the result is the content of that uploaded file (checks uploads reach the runner). */
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
