@@ -1590,16 +1590,18 @@ def card_markdown(card: dict) -> str:
               f"(inner {s['inner_bacc_xray']})" for i, s in enumerate(ev["selected_configs_per_fold"])),
           f"- final model: {card['architecture']['inner_cv_final']}", "",
           "## Protocol history (honesty note)", "",
-          "Every complete earlier run of train.py, in order; the current protocol (v4) is the one above.", ""]
+          "Every complete earlier run of train.py, in order; the current protocol (v4 + the v5 amendment) is the one "
+          "above. Besides these, two --smoke runs (2 epochs, 2 folds, scratch output; figures meaningless) checked the "
+          "v4 and v5 code paths before their real runs.", ""]
     for h in ev.get("protocol_history", []):
         tag = h["run"].split(" ")[0]
-        L += [f"### {h['run']}", "", f"- differences from v4: {h['differences_from_current']}.",
+        L += [f"### {h['run']}", "", f"- differences from the current protocol: {h['differences_from_current']}.",
               f"- why changed: {h['why_changed']}",
               f"- {tag} balanced accuracy (plain argmax, RF without prior correction): "
               + ", ".join(f"{k} {v}" for k, v in h["balanced_accuracy"].items()),
               f"- {tag} top-class ECE: " + ", ".join(f"{k} {v}" for k, v in h["ece"].items()), ""]
         if h.get("decision_rule"):
-            L[-4] = f"- {tag} balanced accuracy ({h['decision_rule']}): " + ", ".join(f"{k} {v}" for k, v in h["balanced_accuracy"].items())
+            L[-3] = f"- {tag} balanced accuracy ({h['decision_rule']}): " + ", ".join(f"{k} {v}" for k, v in h["balanced_accuracy"].items())
     r = card["reproducibility"]
     L += ["## Reproducibility", "", f"- this run: {r['this_run']}", f"- previous run of the same train.py: {r['previous_run']}",
           f"- identical model sha256: {r['identical_model_sha256']}", f"- {r['note']}", ""]
