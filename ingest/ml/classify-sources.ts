@@ -55,8 +55,8 @@ async function loadModel(modelDir: string) {
 const NO_PHOTOMETRY_SQL = MW_KEYS.map((k) => `k."${k}" IS NULL`).join(' AND ');
 /** One counterpart per source: rows with photometry before "nothing found" rows, then the first origin alphabetically
  *  (deterministic when several were loaded). The last column says whether the source has any ml.mw_counterpart row
- *  (= was cross-matched); the classifier treats "cross-matched, nothing found" as information (mw = {}), and a source
- *  without any row as not cross-matched (mw = null, X-ray-only network). */
+ *  (= was cross-matched); since model 2.0.0 the classifier treats "cross-matched, nothing found" (mw = {}) and "not
+ *  cross-matched" (mw = null) alike, as missing photometry (X-ray-only network): the flag is kept for provenance. */
 const INPUT_SQL =
   `SELECT ${X_RAY_COLUMNS.map((c) => `m."${c}"`).join(', ')}, ${MW_COLUMNS.map((c) => `c."${c}"`).join(', ')}, (c.name IS NOT NULL) AS mw_searched ` +
   `FROM csc2.master_source m LEFT JOIN LATERAL (SELECT * FROM ml.mw_counterpart k WHERE k.name = m.name ORDER BY (${NO_PHOTOMETRY_SQL}), k.origin LIMIT 1) c ON true`;

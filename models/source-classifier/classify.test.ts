@@ -36,7 +36,7 @@ const rows: SourceInput[] = per.slice(0, 12).map((r, i) => ({
 
 interface FixtureCase {
   input: SourceInput;
-  expected: { probabilities_nominal: number[] };
+  expected: { probabilities_nominal: number[]; predicted_class_nominal: string };
 }
 const fixture = JSON.parse(readFileSync(path.join(here, 'fixtures', 'features_fixture.json'), 'utf8')) as {
   cases: FixtureCase[];
@@ -65,7 +65,8 @@ describe('source-classifier classifySources', () => {
     expect(clf.session.outputNames).toEqual(['probabilities']);
   });
 
-  it('probabilities sum to 1 and std are sane on real NGC 3532 rows', async () => {
+  it('probabilities sum to 1, std are sane and the class follows argmax p / prior on real NGC 3532 rows', async () => {
+    const prior = (await loadSourceClassifier()).card.class_prior;
     const res = await classifySources(rows, { mcDraws: 64, seed: 42 });
     expect(res).toHaveLength(rows.length);
     for (const r of res) {
@@ -76,7 +77,8 @@ describe('source-classifier classifySources', () => {
         expect(r.probabilityStd[c]).toBeGreaterThanOrEqual(0);
         expect(r.probabilityStd[c]).toBeLessThanOrEqual(0.5);
       }
-      expect(r.predictedProbability).toBe(Math.max(...CLASSES.map((c) => r.probabilities[c])));
+      const q = CLASSES.map((c, k) => r.probabilities[c] / prior[k]);
+      expect(r.predictedClass).toBe(CLASSES[q.indexOf(Math.max(...q))]);
       expect(r.probabilities[r.predictedClass]).toBe(r.predictedProbability);
       expect(r.modelVersion).toMatch(/^xtap-source-classifier@\d+\.\d+\.\d+$/);
       expect(r.name).toMatch(/^2CXO J/);
@@ -96,22 +98,29 @@ describe('source-classifier classifySources', () => {
     expect(c).not.toEqual(a);
   });
 
-  it('mcDraws = 0 reproduces the PyTorch probabilities of train.py (fixture)', async () => {
+  it('mcDraws = 0 in onnxruntime-node reproduces the PyTorch probabilities and classes of train.py (fixture)', async () => {
+    expect(fixture.cases.length).toBeGreaterThanOrEqual(20);
     const res = await classifySources(fixture.cases.map((c) => c.input), { mcDraws: 0, seed: 1 });
     res.forEach((r, i) => {
       const want = fixture.cases[i].expected.probabilities_nominal;
       CLASSES.forEach((c, k) => expect(Math.abs(r.probabilities[c] - want[k])).toBeLessThanOrEqual(1e-4));
+      expect(r.predictedClass).toBe(fixture.cases[i].expected.predicted_class_nominal);
       expect(r.confident).toBe(false);
       for (const c of CLASSES) expect(r.probabilityStd[c]).toBe(0);
     });
   });
 
-  it('cross-matched without counterpart (mw {}) uses the X-ray+MW network, mw null the X-ray-only one', async () => {
+  it('no counterpart (mw {}) and not cross-matched (mw null) are the same X-ray-only classification', async () => {
     const csc = per[1] as CscRow;
-    const [searched, notSearched] = await classifySources([{ csc, mw: {} }, { csc, mw: null }], { mcDraws: 0, seed: 1 });
-    expect(searched.featureSet).toBe('xray+mw');
+    const [searched, notSearched, withG] = await classifySources(
+      [{ csc, mw: {} }, { csc, mw: null }, { csc, mw: { gmag: 14 } }],
+      { mcDraws: 0, seed: 1 },
+    );
+    expect(searched.featureSet).toBe('xray');
     expect(notSearched.featureSet).toBe('xray');
-    expect(searched.probabilities).not.toEqual(notSearched.probabilities);
+    expect(searched.probabilities).toEqual(notSearched.probabilities);
+    expect(withG.featureSet).toBe('xray+mw');
+    expect(withG.probabilities).not.toEqual(notSearched.probabilities);
   });
 
   it('rejects invalid options', async () => {
@@ -135,6 +144,15 @@ describe('source-classifier model/card validation', () => {
       inputs[1].shape = ['N', 32];
     });
     await expect(loadSourceClassifier(dir)).rejects.toThrow(/shape/);
+  });
+
+  it('throws on a missing or malformed training.class_prior', async () => {
+    for (const prior of [undefined, [0.5, 0.5], [1, 0, 0, 0, 0, 0, 0, 0], [0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2]]) {
+      const dir = cardWith((card) => {
+        (card.training as Record<string, unknown>).class_prior = prior;
+      });
+      await expect(loadSourceClassifier(dir)).rejects.toThrow(/class_prior/);
+    }
   });
 
   it('throws on a wrong output width and on a sha256 mismatch', async () => {

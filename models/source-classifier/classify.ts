@@ -8,6 +8,8 @@
  * the reported probabilities are the mean over draws, the uncertainties their standard deviation.
  * The PRNG is seeded per source from (seed, source name or row index), so a source's result does not
  * depend on the other rows of the batch.
+ * The probabilities are calibrated under the training class prior (card.json training.class_prior); the
+ * predicted class follows the card's decision rule argmax_c p_c / prior_c (a class-balanced decision).
  */
 import { cachedByDirectory, createCpuSession } from '../onnx-loader.js';
 import { createHash } from 'node:crypto';
@@ -48,6 +50,8 @@ export interface ModelCard {
   model_sha256: string;
   inputs: { name: string; type: string; shape: (string | number)[]; features?: { name: string }[] }[];
   outputs: { name: string; type: string; shape: (string | number)[] }[];
+  /** training class prior (CLASSES order) the probabilities are calibrated under; the decision divides by it */
+  class_prior: number[];
 }
 
 export interface ClassifyOptions {
@@ -68,10 +72,13 @@ export interface SourceClassification {
   probabilities: Record<SourceClass, number>;
   /** standard deviation per class over the draws (0 when mcDraws < 2) */
   probabilityStd: Record<SourceClass, number>;
+  /** argmax_c of probabilities[c] / class_prior[c] (the card's decision rule) */
   predictedClass: SourceClass;
+  /** probabilities[predictedClass] and its standard deviation */
   predictedProbability: number;
   predictedProbabilityStd: number;
-  /** best class separated from the runner-up at 2 sigma: p1 - 2 sd1 > p2 + 2 sd2 (needs mcDraws >= 2) */
+  /** predicted class separated from the runner-up at 2 sigma in the decision's units (p / prior):
+   *  q1 - 2 s1 > q2 + 2 s2 with q = p / prior, s = sd / prior (needs mcDraws >= 2) */
   confident: boolean;
   featureSet: FeatureSetName;
   /** false when no ACIS band flux is positive (e.g. HRC-only): outside the training domain */
@@ -113,7 +120,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 function parseCard(raw: unknown): ModelCard {
   if (!isRecord(raw)) throw new ModelCardMismatchError('card.json is not an object');
-  const { name, version, classes, model_file: modelFile, model_sha256: sha, inputs, outputs } = raw;
+  const { name, version, classes, model_file: modelFile, model_sha256: sha, inputs, outputs, training } = raw;
   if (typeof name !== 'string' || typeof version !== 'string' || typeof modelFile !== 'string' || typeof sha !== 'string')
     throw new ModelCardMismatchError('card.json lacks name/version/model_file/model_sha256');
   if (!Array.isArray(classes) || !classes.every((c): c is string => typeof c === 'string'))
@@ -133,7 +140,18 @@ function parseCard(raw: unknown): ModelCard {
       return { name: e.name, type: e.type, shape, features };
     });
   };
-  return { name, version, classes, model_file: modelFile, model_sha256: sha, inputs: io(inputs, 'inputs'), outputs: io(outputs, 'outputs') };
+  const prior = isRecord(training) ? training.class_prior : undefined;
+  if (
+    !Array.isArray(prior) ||
+    prior.length !== classes.length ||
+    !prior.every((p): p is number => typeof p === 'number' && Number.isFinite(p) && p > 0) ||
+    Math.abs(prior.reduce((a: number, b: number) => a + b, 0) - 1) > 1e-3
+  )
+    throw new ModelCardMismatchError('card.json training.class_prior must be one positive number per class, summing to 1');
+  return {
+    name, version, classes, model_file: modelFile, model_sha256: sha,
+    inputs: io(inputs, 'inputs'), outputs: io(outputs, 'outputs'), class_prior: prior,
+  };
 }
 
 const isSymbolic = (d: string | number): boolean => typeof d === 'string' || d < 0;
@@ -288,7 +306,6 @@ export function sampleMeasurements(m: Measurements, s: MeasurementSigmas, rng: N
     pIntra: m.pIntra,
     pInter: m.pInter,
     mags,
-    mwSearched: m.mwSearched,
   };
 }
 
@@ -307,7 +324,7 @@ function perClass(values: Float64Array): Record<SourceClass, number> {
 
 /**
  * Classifies CSC2 sources. Each result holds the mean class probabilities over `mcDraws` Monte-Carlo
- * draws, their standard deviations, the predicted class (argmax of the mean), its probability, a
+ * draws, their standard deviations, the predicted class (argmax of mean / class prior), its probability, a
  * 2-sigma confidence flag and the feature set used. Deterministic for a given `seed`.
  */
 export async function classifySources(
@@ -321,6 +338,7 @@ export async function classifySources(
   const batchRows = Math.max(opts.batchSize ?? 8192, draws);
   const sourcesPerBatch = Math.max(1, Math.floor(batchRows / draws));
   const C = CLASSES.length;
+  const prior = clf.card.class_prior;
   const results: SourceClassification[] = [];
 
   for (let start = 0; start < rows.length; start += sourcesPerBatch) {
@@ -364,7 +382,9 @@ export async function classifySources(
         mean[c] /= total;
         std[c] = draws > 1 ? Math.sqrt(sq[c] / (draws - 1)) : 0;
       }
-      const order = [...mean.keys()].sort((a, b) => mean[b] - mean[a]);
+      const q = mean.map((v, c) => v / prior[c]);
+      const s = std.map((v, c) => v / prior[c]);
+      const order = [...q.keys()].sort((a, b) => q[b] - q[a]);
       const [k1, k2] = order;
       results.push({
         name: mt.name,
@@ -373,7 +393,7 @@ export async function classifySources(
         predictedClass: CLASSES[k1],
         predictedProbability: mean[k1],
         predictedProbabilityStd: std[k1],
-        confident: draws > 1 && mean[k1] - 2 * std[k1] > mean[k2] + 2 * std[k2],
+        confident: draws > 1 && q[k1] - 2 * s[k1] > q[k2] + 2 * s[k2],
         featureSet: mt.featureSet,
         inTrainingDomain: mt.inTrainingDomain,
         mcDraws: opts.mcDraws,

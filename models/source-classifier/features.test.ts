@@ -7,7 +7,6 @@ import {
   FLUX_FLOOR,
   MW_BANDS,
   N_FEATURES,
-  MW_SEARCHED_INDEX,
   N_XRAY_FEATURES,
   computeFeatures,
   parseCscNumber,
@@ -114,23 +113,18 @@ describe('source-classifier features: missing values', () => {
     expect(out.features[4]).toBeCloseTo(0.2, 6); // (3-2)/(3+2)
   });
 
-  it('cross-match state: mw {} or all-null = searched, nothing found (xray+mw); mw null/undefined = not searched', () => {
+  it('no counterpart = missing photometry: mw null, undefined, {} or all-null give the same X-ray-only vector', () => {
     const csc = { flux_aper90_s: 1e-15, flux_aper90_m: 2e-15, flux_aper90_h: 3e-15 };
-    expect(FEATURE_NAMES[MW_SEARCHED_INDEX]).toBe('mw_searched');
-    for (const mw of [{}, { gmag: null, jmag: null, e_gmag: null }, { gmag: 25 }]) {
-      const out = computeFeatures({ csc, mw });
-      expect(out.featureSet).toBe('xray+mw');
-      expect(out.mask[MW_SEARCHED_INDEX]).toBe(1);
-      expect(out.features[MW_SEARCHED_INDEX]).toBe(1);
-      expect(Array.from(out.mask.slice(N_XRAY_FEATURES, MW_SEARCHED_INDEX))).toEqual(new Array(MW_SEARCHED_INDEX - N_XRAY_FEATURES).fill(0));
-      expect(Array.from(out.features.slice(0, N_XRAY_FEATURES))).toEqual(Array.from(computeFeatures({ csc }).features.slice(0, N_XRAY_FEATURES)));
-    }
-    for (const mw of [null, undefined]) {
+    expect(FEATURE_NAMES).not.toContain('mw_searched');
+    const ref = computeFeatures({ csc });
+    for (const mw of [null, undefined, {}, { gmag: null, jmag: null, e_gmag: null }, { gmag: 25 }]) {
       const out = computeFeatures({ csc, mw });
       expect(out.featureSet).toBe('xray');
-      expect(out.mask[MW_SEARCHED_INDEX]).toBe(0);
-      expect(out.features[MW_SEARCHED_INDEX]).toBe(0);
+      expect(Array.from(out.mask.slice(N_XRAY_FEATURES))).toEqual(new Array(N_FEATURES - N_XRAY_FEATURES).fill(0));
+      expect(Array.from(out.features)).toEqual(Array.from(ref.features));
+      expect(Array.from(out.mask)).toEqual(Array.from(ref.mask));
     }
+    expect(computeFeatures({ csc, mw: { gmag: 15 } }).featureSet).toBe('xray+mw');
   });
 
   it('no band flux at all: broad flux from flux_aper90_b, ratios/HRs masked, out of domain', () => {

@@ -9,12 +9,9 @@
  * Conventions:
  * - mask[j] = 1 when feature j is present, 0 when missing; features[j] is 0 where mask[j] = 0
  *   (the model ignores it). No sentinel values.
- * - Cross-match state: `SourceInput.mw` not null/undefined means "the source was cross-matched with
- *   Gaia/2MASS/WISE" (feature `mw_searched` = 1), whatever it contains: an empty object or all-null
- *   magnitudes mean "cross-matched, no counterpart found", which is informative (e.g. NS) and is
- *   classified by the X-ray+MW network. `mw` null/undefined means "not cross-matched": the whole MW
- *   block is masked and the X-ray-only network is used. At ingest, pass `mw` (possibly all null) iff
- *   the source has an ml.mw_counterpart row.
+ * - No counterpart = missing photometry: `SourceInput.mw` null/undefined, an empty object or all-null
+ *   magnitudes all give an empty MW block, and the model's X-ray-only network classifies the source.
+ *   (Model 1.x had a cross-match flag `mw_searched`; it was a training-set shortcut and is gone.)
  * - Standardisation (mean/std in features.json) is applied inside model.onnx, not here.
  */
 
@@ -32,7 +29,7 @@ export type MwPhotometry = Partial<Record<MwKey | MwErrorKey, number | null>>;
 
 export interface SourceInput {
   readonly csc: CscRow;
-  /** Counterpart photometry; null/undefined = not cross-matched, {} or all-null = cross-matched, nothing found. */
+  /** Counterpart photometry; null/undefined, {} or all-null = no counterpart photometry (X-ray-only). */
   readonly mw?: MwPhotometry | null;
 }
 
@@ -50,8 +47,6 @@ export interface Measurements {
   /** var_inter_prob_b (MUWCLASS P_inter) */
   pInter: number | null;
   mags: Record<MwKey, number | null>;
-  /** the source was cross-matched (SourceInput.mw not null), whether or not a counterpart was found */
-  mwSearched: boolean;
 }
 
 /** Asymmetric 1-sigma flux errors: lo = value - lolim, hi = hilim - value (0 when unknown/undetected). */
@@ -117,12 +112,9 @@ export const FEATURE_NAMES: readonly string[] = [
   ...XRAY_FEATURE_NAMES,
   ...RATIO_BANDS.map((b) => `log_ratio_${b}_xray`),
   ...COLOURS.map(([a, b]) => `colour_${a}_${b}`),
-  'mw_searched',
 ];
-export const N_FEATURES = FEATURE_NAMES.length; // 31
-export const N_XRAY_FEATURES = XRAY_FEATURE_NAMES.length; // 10; features [10, 31) are the MW block
-/** Index of the cross-match state flag (last feature, MW block). */
-export const MW_SEARCHED_INDEX = N_FEATURES - 1;
+export const N_FEATURES = FEATURE_NAMES.length; // 30
+export const N_XRAY_FEATURES = XRAY_FEATURE_NAMES.length; // 10; features [10, 30) are the MW block
 
 const BAND_INDEX = new Map<string, number>(MW_BANDS.map((b, i) => [b.band, i]));
 const bandIndex = (band: string): number => {
@@ -182,7 +174,6 @@ export function extractMeasurements(input: SourceInput): { values: Measurements;
     pIntra: parseCscNumber(row.kp_intra_prob_b),
     pInter: parseCscNumber(row.var_inter_prob_b),
     mags,
-    mwSearched: input.mw !== null && input.mw !== undefined,
   };
   const sigmas: MeasurementSigmas = {
     flux_s: fluxSigma(row, 's', fluxS),
@@ -202,8 +193,7 @@ export function hasBandFlux(m: Measurements): boolean {
 
 /**
  * Writes the features of `m` into features/mask at row `row` (row-major [N, N_FEATURES]).
- * Returns the feature set actually available ('xray+mw' if any MW feature is present, which includes
- * mw_searched: a cross-matched source without a counterpart is 'xray+mw').
+ * Returns the feature set actually available ('xray+mw' if any MW feature is present, else 'xray').
  */
 export function writeFeatures(m: Measurements, features: Float32Array, mask: Float32Array, row = 0): FeatureSetName {
   const o = row * N_FEATURES;
@@ -259,10 +249,6 @@ export function writeFeatures(m: Measurements, features: Float32Array, mask: Flo
       anyMw = true;
     }
     j += 1;
-  }
-  if (m.mwSearched) {
-    set(MW_SEARCHED_INDEX, 1);
-    anyMw = true;
   }
   return anyMw ? 'xray+mw' : 'xray';
 }
