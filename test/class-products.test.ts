@@ -228,8 +228,8 @@ describe.each(testDatabases())('classification products on $name', (backend) => 
     const before = await counts();
     const err = await ingestCsc2(t.db, { files: [join(SAMPLE, 'umlcaxs_obs_example.vot')], table: 'auto', log, progress: silentProgress, modelDir: dir }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IngestError);
-    expect((err as IngestError).code).toBe('MODEL_CARD');
-    expect((err as Error).message).toMatch(/training\.class_prior must be 8 positive numbers/);
+    expect((err as IngestError).code).toBe('MODEL_MISMATCH');
+    expect((err as Error).message).toMatch(/training\.class_prior must be one positive number per class, summing to 1/);
     expect(await counts()).toEqual(before);
   });
 

@@ -42,7 +42,8 @@ export interface ClassifyRequest {
   modelDir?: string;
 }
 
-async function loadModel(modelDir: string) {
+/** The source classifier of modelDir; a card that does not match its model is an IngestError MODEL_MISMATCH. */
+export async function loadModel(modelDir: string) {
   try {
     return await loadSourceClassifier(modelDir);
   } catch (err) {

@@ -2,8 +2,6 @@
  *  for each field (Chandra ObsID) touched, the class priors are re-estimated by EM on the field's classified sources
  *  and written to ml.field_class_prior, the adjusted probabilities to ml.source_class_field_prior, with one
  *  ml.inference_run provenance row (method em-prior-shift) per call. ml.source_class is only read. */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Queryable } from '../../db/index.js';
 import { CHI2_7DOF_95, DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE, PriorShiftInputError, estimateFieldPriors } from '../../ml/prior-shift.js';
@@ -12,7 +10,7 @@ import { sqlTableName } from '../../schema/index.js';
 import { MIN_FIELD_SOURCES, PRIOR_SHIFT_METHOD, SOURCE_CLASSES, classColumnStem, fieldClassPrior, sourceClassFieldPrior } from '../../schema/ml/index.js';
 import { IngestError } from '../errors.js';
 import type { Progress } from '../progress.js';
-import { DEFAULT_MODEL_DIR, SOURCE_CLASSIFIER_ID } from './classify-sources.js';
+import { DEFAULT_MODEL_DIR, SOURCE_CLASSIFIER_ID, loadModel } from './classify-sources.js';
 import { beginRun, endRun } from './provenance.js';
 
 const STEMS = SOURCE_CLASSES.map(classColumnStem);
@@ -28,21 +26,10 @@ export interface ClassifierPriorCard {
   classPrior: number[];
 }
 
-/** The classifier version and its training class prior (card.json training.class_prior, 8 numbers summing to 1). */
-export function readClassifierPrior(modelDir: string): ClassifierPriorCard {
-  const file = join(modelDir, 'card.json');
-  let card: { version?: unknown; classes?: unknown; training?: { class_prior?: unknown } };
-  try {
-    card = JSON.parse(readFileSync(file, 'utf8')) as typeof card;
-  } catch (err) {
-    throw new IngestError('MODEL_CARD', `cannot read the model card: ${(err as Error).message}`, { file }, { cause: err });
-  }
-  const prior = card.training?.class_prior;
-  const ok = Array.isArray(prior) && prior.length === SOURCE_CLASSES.length && prior.every((p) => typeof p === 'number' && p > 0);
-  if (!ok) throw new IngestError('MODEL_CARD', `training.class_prior must be ${SOURCE_CLASSES.length} positive numbers (classes ${SOURCE_CLASSES.join(', ')})`, { file });
-  if (JSON.stringify(card.classes) !== JSON.stringify(SOURCE_CLASSES)) throw new IngestError('MODEL_CARD', `classes must be ${SOURCE_CLASSES.join(', ')} in this order`, { file });
-  if (typeof card.version !== 'string') throw new IngestError('MODEL_CARD', 'the card has no version', { file });
-  return { version: card.version, classPrior: prior as number[] };
+/** The classifier version and its training class prior, from the card the classifier itself loads and checks. */
+export async function readClassifierPrior(modelDir: string): Promise<ClassifierPriorCard> {
+  const { card } = await loadModel(modelDir);
+  return { version: card.version, classPrior: card.class_prior };
 }
 
 export interface FieldPriorRequest {
@@ -100,7 +87,7 @@ function fieldEm(fieldId: string, probabilities: number[][], classPrior: number[
  *  rows of that version). Does nothing when that version has classified nothing. */
 export async function adjustFieldPriors(tx: Queryable, req: FieldPriorRequest): Promise<FieldPriorReport> {
   const modelDir = req.modelDir ?? DEFAULT_MODEL_DIR;
-  const { version, classPrior } = readClassifierPrior(modelDir);
+  const { version, classPrior } = await readClassifierPrior(modelDir);
   const report: FieldPriorReport = { modelVersion: version, runId: null, fields: 0, adjustedFields: 0, sourceRows: 0 };
   const registered = await tx.query('SELECT 1 FROM ml.model WHERE model_id = $1 AND version = $2', [SOURCE_CLASSIFIER_ID, version]);
   if (registered.rows.length === 0) return report;
