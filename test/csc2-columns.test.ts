@@ -70,6 +70,23 @@ describe.each(testDatabases())('CSC 2 stack and observation columns on $name', (
     expect(r.rows.length - 1).toBe(Number(joined.rows[0]?.[0]));
   });
 
+  it('runs the published per-observation light-curve query across all five hierarchy tables', async () => {
+    const r = await syncCsv(
+      t,
+      `SELECT m.name, o.obsid, o.obi, o.region_id, o.src_cnts_aper_b, o.flux_significance_b, o.flux_aper_b, o.theta,
+         o.flux_bb_aper_b, o.gti_mjd_obs, o.hard_hm, o.hard_hs, o.hard_ms, o.var_prob_b, o.var_index_b
+       FROM csc2.master_source m, csc2.master_stack_assoc a, csc2.observation_source o,
+         csc2.stack_observation_assoc b, csc2.stack_source s
+       WHERE a.match_type = 'u' AND o.theta < 20 AND m.name = a.name
+         AND s.detect_stack_id = a.detect_stack_id AND s.region_id = a.region_id
+         AND s.detect_stack_id = b.detect_stack_id AND s.region_id = b.region_id
+         AND o.obsid = b.obsid AND o.obi = b.obi AND o.region_id = b.region_id`,
+    );
+    expect(r.status, r.text.slice(0, 400)).toBe(200);
+    expect(r.rows[0]?.slice(0, 5)).toEqual(['name', 'obsid', 'obi', 'region_id', 'src_cnts_aper_b']);
+    expect(r.rows.length).toBeGreaterThan(1);
+  });
+
   it('compares the boolean flags with integers as CSC examples do (o.sat_src_flag = 0)', async () => {
     await t.db.exec(
       "UPDATE csc2.observation_source SET sat_src_flag = (region_id % 2 = 0), streak_src_flag = false",
