@@ -1,6 +1,8 @@
 /** The whole CSC 2 stack/observation column set (issue 10, point 1) through the real service: every published
  *  column selectable over TAP, TAP_SCHEMA.columns carrying it with its unit, CSC's own flag comparisons with
  *  integers, and migration 22 upgrading a database that migration 1 created with the old, shorter tables. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,6 +87,15 @@ describe.each(testDatabases())('CSC 2 stack and observation columns on $name', (
     expect(r.status, r.text.slice(0, 400)).toBe(200);
     expect(r.rows[0]?.slice(0, 5)).toEqual(['name', 'obsid', 'obi', 'region_id', 'src_cnts_aper_b']);
     expect(r.rows.length).toBeGreaterThan(1);
+  });
+
+  it("runs the README's stack_source example as written", async () => {
+    const readme = readFileSync(join(process.cwd(), 'README.md'), 'utf8');
+    const query = [...readme.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1] ?? '').find((q) => q.includes('FROM csc2.stack_source s'));
+    expect(query).toBeDefined();
+    const r = await syncCsv(t, query ?? '');
+    expect(r.status, r.text.slice(0, 400)).toBe(200);
+    expect(r.rows[0]).toContain('err_ellipse_r0');
   });
 
   it('compares the boolean flags with integers as CSC examples do (o.sat_src_flag = 0)', async () => {
