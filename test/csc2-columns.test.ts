@@ -72,6 +72,28 @@ describe.each(testDatabases())('CSC 2 stack and observation columns on $name', (
     expect(r.rows.length - 1).toBe(Number(joined.rows[0]?.[0]));
   });
 
+  it('runs the MUWCLASS stack astrometry template (unqualified CSC 2 table names, dbo functions) on the sample', async () => {
+    // column list of MUWCLASS files/template/csc_astrometry_stack_flag_template.adql (a query that ran on the CSC),
+    // centred on NGC 3532 instead of the Galactic centre
+    const [ra, dec, r] = [166.41, -58.75, 10];
+    const query = `SELECT DISTINCT dbo.separation(m.ra, m.dec, ${ra}, ${dec}) AS separation, m.name, m.ra, m.dec,
+        m.err_ellipse_r0, m.err_ellipse_r1, m.err_ellipse_ang, m.significance, m.likelihood_class, m.conf_flag,
+        m.sat_src_flag, m.streak_src_flag, s.detect_stack_id, s.ra_stack, s.dec_stack, s.instrument, s.grating,
+        s.region_id, s.ra, s.dec, s.err_ellipse_r0, s.err_ellipse_r1, s.err_ellipse_ang, s.theta_mean,
+        s.flux_significance_b, s.detect_significance_b, s.likelihood_b, s.likelihood_class, s.conf_code,
+        s.dither_warning_flag, s.edge_code, s.extent_code, s.multi_chip_code, s.pileup_flag, s.sat_src_flag,
+        s.streak_src_flag, s.var_flag, s.var_inter_hard_flag, s.man_add_flag, s.man_inc_flag, s.man_pos_flag,
+        s.man_reg_flag, a.match_type
+      FROM master_source m, master_stack_assoc a, stack_source s
+      WHERE dbo.cone_distance(m.ra, m.dec, ${ra}, ${dec}) <= ${r}
+        AND (m.name = a.name) AND (s.detect_stack_id = a.detect_stack_id AND s.region_id = a.region_id)
+      ORDER BY separation ASC, name ASC`;
+    const res = await syncCsv(t, query);
+    expect(res.status, res.text.slice(0, 400)).toBe(200);
+    expect(res.rows[0]?.length).toBe(43);
+    expect(res.rows.length).toBeGreaterThan(1);
+  });
+
   it('runs the published per-observation light-curve query across all five hierarchy tables', async () => {
     const r = await syncCsv(
       t,
