@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { V1_COLUMNS, V22_COLUMNS } from '../csc2/migration-columns.js';
 import { observationSource } from '../csc2/observation-source.js';
 import { stackSource } from '../csc2/stack-source.js';
-import { COLUMN_LIST, confidenceOf, isPublished, parseColumnRows, renderColumnsModule, renderUnpublished } from './csc2-columns.js';
+import { COLUMN_LIST, confidenceOf, isPublished, parseColumnRows, renderColumnsModule, renderUnpublished, tableUcds } from './csc2-columns.js';
 import { generateFromRepo } from './from-repo.js';
 
 const ROOT = process.cwd();
@@ -88,5 +88,17 @@ describe('CSC 2 schema generator', () => {
     expect(text).toContain('col("c", "boolean", "", "meta.code;x", "C"),');
     expect(text).not.toContain('"d"');
     expect(renderUnpublished(input, ['stack_source'], 'f.tsv')).toContain('| d | double |  | elsewhere |');
+  });
+
+  it('gives a per-band column without a UCD that of the same property in another band with the same unit', () => {
+    const rows = parseColumnRows(
+      HEADER +
+        'p_b\tstack_source\tdouble\tcount\tphot.count\tB\tCONFIRMED name\n' +
+        'p_h\tstack_source\tdouble\tcount\t\tH\tCONFIRMED by band rule\n' +
+        'p_w\tstack_source\tdouble\tcount/s\t\tW\tCONFIRMED by band rule\n' +
+        'q\tstack_source\tdouble\t\t\tQ\tCONFIRMED name\n',
+    );
+    const ucds = tableUcds(rows, { ucds: new Map(), masterUcds: new Map() });
+    expect(Object.fromEntries(ucds)).toEqual({ p_b: 'phot.count', p_h: 'phot.count', p_w: '', q: '' });
   });
 });
