@@ -8,6 +8,9 @@ import type { CatalogTable } from '../schema/catalog.js';
 import { healpixRangesSql, healpixRangesForCone } from './geometry/index.js';
 
 const catalog = publishedCatalog();
+const STACK_SOURCE_NON_KEY = (catalog.tables.find((t) => t.name === 'stack_source')?.columns ?? [])
+  .map((c) => c.name)
+  .filter((n) => n !== 'detect_stack_id' && n !== 'region_id');
 const sql = (adql: string, rowLimit?: number): string => translateAdql(adql, catalog, rowLimit === undefined ? {} : { rowLimit }).sql;
 
 describe('translates to literal SQL', () => {
@@ -30,7 +33,10 @@ describe('translates to literal SQL', () => {
     ],
     [
       'SELECT * FROM csc2.master_stack_assoc AS a NATURAL JOIN csc2.stack_source AS s',
-      'SELECT "a"."detect_stack_id" AS "detect_stack_id", "a"."region_id" AS "region_id", "a"."name" AS "name", "a"."match_type" AS "match_type", "s"."ra" AS "ra", "s"."dec" AS "dec", "s"."ra_stack" AS "ra_stack", "s"."dec_stack" AS "dec_stack", "s"."instrument" AS "instrument", "s"."grating" AS "grating", "s"."ascdsver" AS "ascdsver", "s"."caldbver" AS "caldbver", "s"."crdate" AS "crdate", "s"."hpx14" AS "hpx14" FROM "csc2"."master_stack_assoc" AS "a" JOIN "csc2"."stack_source" AS "s" ON "a"."detect_stack_id" = "s"."detect_stack_id" AND "a"."region_id" = "s"."region_id"',
+      'SELECT "a"."detect_stack_id" AS "detect_stack_id", "a"."region_id" AS "region_id", "a"."name" AS "name", "a"."match_type" AS "match_type", "s"."ra" AS "ra", "s"."dec" AS "dec", "s"."ra_stack" AS "ra_stack", "s"."dec_stack" AS "dec_stack", "s"."instrument" AS "instrument", "s"."grating" AS "grating", "s"."ascdsver" AS "ascdsver", "s"."caldbver" AS "caldbver", "s"."crdate" AS "crdate", "s"."hpx14" AS "hpx14", ' +
+        // then the rest of stack_source's columns, in table order
+        STACK_SOURCE_NON_KEY.slice(10).map((c) => `"s"."${c}" AS "${c}"`).join(', ') +
+        ' FROM "csc2"."master_stack_assoc" AS "a" JOIN "csc2"."stack_source" AS "s" ON "a"."detect_stack_id" = "s"."detect_stack_id" AND "a"."region_id" = "s"."region_id"',
     ],
     [
       'SELECT name FROM csc2.master_source FULL OUTER JOIN csc2.master_stack_assoc USING (name)',

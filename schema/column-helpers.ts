@@ -25,3 +25,11 @@ export function withFlags(columns: ColumnDef[], flags: Record<string, Extra>): C
   for (const n of Object.keys(flags)) if (!names.has(n)) throw new Error(`withFlags: no column ${n}`);
   return columns.map((c) => (flags[c.name] ? { ...c, ...flags[c.name] } : c));
 }
+
+/** The columns sorted by a name list (e.g. the migrations' frozen lists, so metadata order is database order);
+ *  columns the list does not name keep their relative order at the end. */
+export function inOrder(columns: ReadonlyArray<ColumnDef>, order: ReadonlyArray<string>): ColumnDef[] {
+  const rank = new Map(order.map((n, i) => [n, i]));
+  const key = (c: ColumnDef) => rank.get(c.name) ?? order.length;
+  return columns.map((c, i) => ({ c, i })).sort((a, b) => key(a.c) - key(b.c) || a.i - b.i).map((x) => x.c);
+}

@@ -92,3 +92,31 @@ export function createTablesDdl(schemas: ReadonlyArray<SchemaDef>, tables: Reado
     ...tables.flatMap(foreignKeyStatements),
   ];
 }
+
+/** ALTER TABLE statements adding the named columns of a table (idempotent: ADD COLUMN IF NOT EXISTS), plus the
+ *  indexes of those that are indexed. Added columns are nullable: existing rows get NULL. */
+export function addColumnsStatements(t: TableDef, names: ReadonlyArray<string>): string[] {
+  const table = sqlTableName(t);
+  const cols = names.map((n) => {
+    const c = t.columns.find((x) => x.name === n);
+    if (!c) throw new Error(`addColumnsStatements: no column ${n} in ${t.schema}.${t.name}`);
+    return c;
+  });
+  if (cols.length === 0) return [];
+  const out = [`ALTER TABLE ${table} ${cols.map((c) => `ADD COLUMN IF NOT EXISTS ${quoteIdent(c.name)} ${sqlType(c)}`).join(', ')}`];
+  for (const c of cols) {
+    if (c.indexed) out.push(`CREATE INDEX IF NOT EXISTS ${indexName(t, [c.name])} ON ${table} (${quoteIdent(c.name)})`);
+  }
+  return out;
+}
+
+/** The table with only the named columns, in that order (what an earlier migration created). */
+export function withColumns(t: TableDef, names: ReadonlyArray<string>): TableDef {
+  const byName = new Map(t.columns.map((c) => [c.name, c]));
+  const columns = names.map((n) => {
+    const c = byName.get(n);
+    if (!c) throw new Error(`withColumns: no column ${n} in ${t.schema}.${t.name}`);
+    return c;
+  });
+  return { ...t, columns };
+}

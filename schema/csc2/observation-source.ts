@@ -1,75 +1,22 @@
 /** csc2.observation_source: per-observation detection properties, keyed by (obsid, obi, region_id).
- *  Column names as in CSC 2 (the columns present in CSC CLI per-observation output, plus ra/dec and hpx14). */
-import { col, withFlags } from '../column-helpers.js';
+ *  Columns: the CONFIRMED and INFERRED rows of data/columns-stack-observation.tsv
+ *  (generated/observation-source-columns.ts, `npm run gen:schema`), plus ra/dec and hpx14, which xtap adds for
+ *  positional queries (no reachable CSC 2 source confirms per-observation ra/dec; see UNPUBLISHED.md for the rows
+ *  left out). Column order is the order the migrations created them. */
+import { col, inOrder, withFlags } from '../column-helpers.js';
 import type { TableDef } from '../types.js';
+import { OBSERVATION_SOURCE_COLUMNS } from './generated/observation-source-columns.js';
 import { HEALPIX_ORDER, healpixColumn } from './healpix-column.js';
+import { V1_COLUMNS, V22_COLUMNS } from './migration-columns.js';
+
+const xtapPosition = [
+  col('ra', 'double', 'deg', 'pos.eq.ra', 'Position of the detection, ICRS right ascension (the master source position when the input carries no per-observation position); added by xtap'),
+  col('dec', 'double', 'deg', 'pos.eq.dec', 'Position of the detection, ICRS declination (the master source position when the input carries no per-observation position); added by xtap'),
+  healpixColumn('ra', 'dec'),
+];
 
 const columns = withFlags(
-  [
-    col("obsid", "int", "", "meta.id;obs", "Chandra observation identifier (ObsID); join key to stack_observation_assoc"),
-    col("region_id", "int", "", "", "Detection region (component) number; join key together with obsid and obi"),
-    col("obi", "int", "", "", "Observation interval number within the ObsID; join key together with obsid and region_id"),
-    col('ra', 'double', 'deg', 'pos.eq.ra', 'Position of the detection, ICRS right ascension (the master source position when the input carries no per-observation position)'),
-    col('dec', 'double', 'deg', 'pos.eq.dec', 'Position of the detection, ICRS declination (the master source position when the input carries no per-observation position)'),
-    col("ra_pnt", "double", "deg", "pos.eq.ra", "Pointing right ascension of the observation (sexagesimal string in the CLI CSV)"),
-    col("dec_pnt", "double", "deg", "pos.eq.dec", "Pointing declination of the observation (sexagesimal string in the CLI CSV)"),
-    col("gti_obs", "char", "", "time.start", "Observation good-time start, UTC ISO-8601 (CSC 2.0 column name)"),
-    col("gti_end", "char", "", "time.end", "Observation good-time end, UTC ISO-8601 (CSC 2.0 column name)"),
-    col("instrument", "char", "", "meta.id;instr", "Instrument: ACIS or HRC"),
-    col("grating", "char", "", "", "Transmission grating: NONE, HETG or LETG"),
-    col("datamode", "char", "", "", "Instrument data mode, e.g. FAINT, VFAINT (left-padded with spaces in the CLI CSV)"),
-    col("theta", "double", "arcmin", "pos.angDistance", "Off-axis angle of the source in this observation"),
-    col("phi", "double", "deg", "pos.posAng", "Azimuthal angle of the source in this observation"),
-    col("src_cnts_aper90_b", "double", "count", "phot.count", "Aperture-corrected source counts in the 90% PSF aperture; broad band"),
-    col("src_cnts_aper90_lolim_b", "double", "count", "phot.count;stat.min", "Lower confidence limit of src_cnts_aper90_b"),
-    col("src_cnts_aper90_hilim_b", "double", "count", "phot.count;stat.max", "Upper confidence limit of src_cnts_aper90_b"),
-    col("flux_significance_b", "double", "", "stat.snr", "Flux significance (S/N) in this observation; broad band"),
-    col("conf_code", "int", "", "meta.code", "Bit-encoded source/background region confusion code"),
-    col("dither_warning_flag", "boolean", "", "meta.code", "Observation-level dither warning flag (duplicate name of a master column; pandas suffix .1 in the CSV)"),
-    col("edge_code", "int", "", "meta.code", "Bit-encoded code for source region dithering across a chip edge"),
-    col("extent_code", "int", "", "meta.code", "Bit-encoded code for source extent per energy band"),
-    col("multi_chip_code", "int", "", "meta.code", "Bit-encoded code for source region spanning several chips"),
-    col("pileup_warning", "double", "", "instr.saturation", "Estimated ACIS pile-up fraction for this observation"),
-    col("sat_src_flag", "boolean", "", "meta.code", "Observation-level saturated-source flag (suffix .1 in the CSV)"),
-    col("streak_src_flag", "boolean", "", "meta.code", "Observation-level readout-streak flag (suffix .1 in the CSV)"),
-    col("var_code", "int", "", "meta.code", "Bit-encoded variability code per energy band"),
-    col("flux_aper90_b", "double", "erg/s/cm**2", "phot.flux;em.X-ray", "Per-observation aperture-corrected energy flux in the 90% PSF aperture; ACIS broad (0.5-7.0 keV) (suffix .1 in the CSV)"),
-    col("flux_aper90_lolim_b", "double", "erg/s/cm**2", "phot.flux;em.X-ray;stat.min", "Lower confidence limit of flux_aper90_b (suffix .1 in the CSV)"),
-    col("flux_aper90_hilim_b", "double", "erg/s/cm**2", "phot.flux;em.X-ray;stat.max", "Upper confidence limit of flux_aper90_b (suffix .1 in the CSV)"),
-    col("flux_aper90_h", "double", "erg/s/cm**2", "phot.flux;em.X-ray", "Per-observation aperture-corrected energy flux in the 90% PSF aperture; ACIS hard (2.0-7.0 keV) (suffix .1 in the CSV)"),
-    col("flux_aper90_lolim_h", "double", "erg/s/cm**2", "phot.flux;em.X-ray;stat.min", "Lower confidence limit of flux_aper90_h (suffix .1 in the CSV)"),
-    col("flux_aper90_hilim_h", "double", "erg/s/cm**2", "phot.flux;em.X-ray;stat.max", "Upper confidence limit of flux_aper90_h (suffix .1 in the CSV)"),
-    col("flux_aper90_m", "double", "erg/s/cm**2", "phot.flux;em.X-ray", "Per-observation aperture-corrected energy flux in the 90% PSF aperture; ACIS medium (1.2-2.0 keV) (suffix .1 in the CSV)"),
-    col("flux_aper90_lolim_m", "double", "erg/s/cm**2", "phot.flux;em.X-ray;stat.min", "Lower confidence limit of flux_aper90_m (suffix .1 in the CSV)"),
-    col("flux_aper90_hilim_m", "double", "erg/s/cm**2", "phot.flux;em.X-ray;stat.max", "Upper confidence limit of flux_aper90_m (suffix .1 in the CSV)"),
-    col("flux_aper90_s", "double", "erg/s/cm**2", "phot.flux;em.X-ray", "Per-observation aperture-corrected energy flux in the 90% PSF aperture; ACIS soft (0.5-1.2 keV) (suffix .1 in the CSV)"),
-    col("flux_aper90_lolim_s", "double", "erg/s/cm**2", "phot.flux;em.X-ray;stat.min", "Lower confidence limit of flux_aper90_s (suffix .1 in the CSV)"),
-    col("flux_aper90_hilim_s", "double", "erg/s/cm**2", "phot.flux;em.X-ray;stat.max", "Upper confidence limit of flux_aper90_s (suffix .1 in the CSV)"),
-    col("var_index_b", "int", "", "src.var.index", "Gregory-Loredo variability index in this observation; broad band"),
-    col("var_prob_b", "double", "", "stat.probability", "Intra-observation Gregory-Loredo variability probability; ACIS broad (0.5-7.0 keV) energy band"),
-    col("ks_prob_b", "double", "", "stat.probability", "Kolmogorov-Smirnov variability probability in this observation; broad band"),
-    col("kp_prob_b", "double", "", "stat.probability", "Kuiper variability probability in this observation; broad band"),
-    col("var_sigma_b", "double", "count/s", "phot.count", "Flux variability standard deviation, calculated from an optimally-binned light curve; ACIS broad (0.5-7.0 keV) energy band"),
-    col("var_mean_b", "double", "count/s", "phot.count", "Flux variability mean value, calculated from an optimally-binned light curve; ACIS broad (0.5-7.0 keV) energy band"),
-    col("var_min_b", "double", "count/s", "phot.count", "Flux variability minimum value, calculated from an optimally-binned light curve; ACIS broad (0.5-7.0 keV) energy band"),
-    col("var_max_b", "double", "count/s", "phot.count", "Flux variability maximum value, calculated from an optimally-binned light curve; ACIS broad (0.5-7.0 keV) energy band"),
-    col("hard_ms", "double", "", "phot.color;em.X-ray", "ACIS medium (1.2-2.0 keV) - soft (0.5-1.2 keV) energy band photon flux hardness ratio"),
-    col("hard_hm", "double", "", "phot.color;em.X-ray", "ACIS hard (2.0-7.0 keV) - medium (1.2-2.0 keV) energy band photon flux hardness ratio"),
-    col("hard_hs", "double", "", "phot.color;em.X-ray", "ACIS hard (2.0-7.0 keV) - soft (0.5-1.2 keV) energy band photon flux hardness ratio"),
-    col("powlaw_gamma", "double", "", "spect.index", "Photon index, defined as F_E ~ E^(-Gamma), of the best fitting absorbed power-law model spectrum to the source region aperture PI spectrum"),
-    col("bb_kt", "double", "keV", "phys.temperature", "Temperature (kT) of the best fitting absorbed black body model spectrum to the source region aperture PI spectrum"),
-    col("var_prob_h", "double", "", "stat.probability", "Intra-observation Gregory-Loredo variability probability; ACIS hard (2.0-7.0 keV) energy band"),
-    col("var_prob_m", "double", "", "stat.probability", "Intra-observation Gregory-Loredo variability probability; ACIS medium (1.2-2.0 keV) energy band"),
-    col("var_prob_s", "double", "", "stat.probability", "Intra-observation Gregory-Loredo variability probability; ACIS soft (0.5-1.2 keV) energy band"),
-    col("var_mean_h", "double", "count/s", "phot.count", "Flux variability mean value, calculated from an optimally-binned light curve; ACIS hard (2.0-7.0 keV) energy band"),
-    col("var_mean_m", "double", "count/s", "phot.count", "Flux variability mean value, calculated from an optimally-binned light curve; ACIS medium (1.2-2.0 keV) energy band"),
-    col("var_mean_s", "double", "count/s", "phot.count", "Flux variability mean value, calculated from an optimally-binned light curve; ACIS soft (0.5-1.2 keV) energy band"),
-    col("var_sigma_h", "double", "count/s", "phot.count", "Flux variability standard deviation, calculated from an optimally-binned light curve; ACIS hard (2.0-7.0 keV) energy band"),
-    col("var_sigma_m", "double", "count/s", "phot.count", "Flux variability standard deviation, calculated from an optimally-binned light curve; ACIS medium (1.2-2.0 keV) energy band"),
-    col("var_sigma_u", "double", "count/s", "phot.count", "Flux variability standard deviation, calculated from an optimally-binned light curve; ACIS ultrasoft (0.2-0.5 keV) energy band"),
-    col("var_sigma_s", "double", "count/s", "phot.count", "Flux variability standard deviation, calculated from an optimally-binned light curve; ACIS soft (0.5-1.2 keV) energy band"),
-    healpixColumn('ra', 'dec'),
-  ],
+  inOrder([...OBSERVATION_SOURCE_COLUMNS, ...xtapPosition], [...V1_COLUMNS.observation_source, ...V22_COLUMNS.observation_source]),
   {
     obsid: { principal: true, indexed: true, required: true, nullValue: -2147483648 },
     region_id: { principal: true, indexed: true, required: true },

@@ -1,24 +1,15 @@
 /** csc2.stack_source: detections in CSC 2 detect stacks (co-added observations), keyed by
- *  (detect_stack_id, region_id). Identification columns of CSC 2 plus the detection position and hpx14. */
-import { col, withFlags } from '../column-helpers.js';
+ *  (detect_stack_id, region_id). Columns: the CONFIRMED and INFERRED rows of data/columns-stack-observation.tsv
+ *  (generated/stack-source-columns.ts, `npm run gen:schema`) plus hpx14; the UNCONFIRMED rows are listed in
+ *  UNPUBLISHED.md. Column order is the order the migrations created them. */
+import { inOrder, withFlags } from '../column-helpers.js';
 import type { TableDef } from '../types.js';
+import { STACK_SOURCE_COLUMNS } from './generated/stack-source-columns.js';
 import { HEALPIX_ORDER, healpixColumn } from './healpix-column.js';
+import { V1_COLUMNS, V22_COLUMNS } from './migration-columns.js';
 
 const columns = withFlags(
-  [
-    col("detect_stack_id", "char", "", "meta.id", "Detect stack identifier, format {acis|hrc}fJhhmmsss{+|-}ddmmss_nnn; join key"),
-    col("region_id", "int", "", "", "Detection region (component) number within the stack; join key with detect_stack_id"),
-    col('ra', 'double', 'deg', 'pos.eq.ra', 'Position of the stack detection, ICRS right ascension'),
-    col('dec', 'double', 'deg', 'pos.eq.dec', 'Position of the stack detection, ICRS declination'),
-    col("ra_stack", "double", "deg", "pos.eq.ra", "Tangent-plane reference RA of the detect stack"),
-    col("dec_stack", "double", "deg", "pos.eq.dec", "Tangent-plane reference Dec of the detect stack"),
-    col("instrument", "char", "", "meta.id;instr", "ACIS or HRC"),
-    col("grating", "char", "", "", "NONE, HETG or LETG"),
-    col("ascdsver", "char", "", "", "Software version that built the Level 3 stack event file"),
-    col("caldbver", "char", "", "", "CALDB version used for the Level 3 stack event file"),
-    col("crdate", "char", "", "", "Creation date of the Level 3 stack event file, UTC ISO-8601"),
-    healpixColumn('ra', 'dec'),
-  ],
+  inOrder([...STACK_SOURCE_COLUMNS, healpixColumn('ra', 'dec')], [...V1_COLUMNS.stack_source, ...V22_COLUMNS.stack_source]),
   {
     detect_stack_id: { principal: true, indexed: true, required: true },
     region_id: { principal: true, indexed: true, required: true },

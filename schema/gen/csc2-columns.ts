@@ -1,0 +1,174 @@
+/** Turns the CSC 2 column lists (schema/csc2/data/*.tsv) into the generated schema modules and the list of
+ *  columns left out. Pure: text in, text out; schema/gen/main.ts does the file I/O. */
+import { parse } from 'csv-parse/sync';
+import type { VotableDatatype } from '../types.js';
+
+export type Confidence = 'CONFIRMED' | 'INFERRED' | 'UNCONFIRMED';
+
+export interface ColumnRow {
+  name: string;
+  table: string;
+  datatype: VotableDatatype;
+  unit: string;
+  ucd: string;
+  description: string;
+  provenance: string;
+  confidence: Confidence;
+}
+
+const DATATYPES: ReadonlySet<string> = new Set(['boolean', 'short', 'int', 'long', 'char', 'float', 'double']);
+const COLUMN_HEADER = ['name', 'table', 'datatype', 'unit', 'ucd', 'description', 'provenance'];
+
+function readTsv(text: string, header: ReadonlyArray<string>, what: string): Record<string, string>[] {
+  const records = parse(text, { delimiter: '\t', columns: true, quote: false, skip_empty_lines: true }) as Record<string, string>[];
+  const first = records[0];
+  for (const h of header) if (first && !(h in first)) throw new Error(`${what}: no column ${h}`);
+  return records;
+}
+
+/** The confidence of a row: the first word of its provenance, without the trailing colon. */
+export function confidenceOf(provenance: string): Confidence {
+  const word = /^([A-Z]+)/.exec(provenance)?.[1];
+  if (word === 'CONFIRMED' || word === 'INFERRED' || word === 'UNCONFIRMED') return word;
+  throw new Error(`provenance does not start with CONFIRMED, INFERRED or UNCONFIRMED: ${provenance.slice(0, 60)}`);
+}
+
+export function parseColumnRows(text: string): ColumnRow[] {
+  const seen = new Set<string>();
+  return readTsv(text, COLUMN_HEADER, 'column list').map((r, i) => {
+    const name = r.name ?? '';
+    const table = r.table ?? '';
+    if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`row ${i + 2}: bad column name ${JSON.stringify(name)}`);
+    if (seen.has(`${table}.${name}`)) throw new Error(`row ${i + 2}: duplicate column ${table}.${name}`);
+    seen.add(`${table}.${name}`);
+    const datatype = r.datatype ?? '';
+    if (!DATATYPES.has(datatype)) throw new Error(`row ${i + 2}: unknown datatype ${datatype} of ${table}.${name}`);
+    const provenance = r.provenance ?? '';
+    return {
+      name,
+      table,
+      datatype: datatype as VotableDatatype,
+      unit: r.unit ?? '',
+      ucd: r.ucd ?? '',
+      description: r.description ?? '',
+      provenance,
+      confidence: confidenceOf(provenance),
+    };
+  });
+}
+
+/** UCDs the column list leaves empty: `table<TAB>name<TAB>ucd` rows (the xtap v1 choices). */
+export function parseUcdRows(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const r of readTsv(text, ['table', 'name', 'ucd'], 'ucd list')) out.set(`${r.table}.${r.name}`, r.ucd ?? '');
+  return out;
+}
+
+export interface GenInput {
+  rows: ReadonlyArray<ColumnRow>;
+  /** Extra UCDs by `table.name`, used when the row has none. */
+  ucds: ReadonlyMap<string, string>;
+  /** UCDs of master_source columns by name, used last (same-named properties mean the same thing). */
+  masterUcds: ReadonlyMap<string, string>;
+}
+
+export function isPublished(r: ColumnRow): boolean {
+  return r.confidence !== 'UNCONFIRMED';
+}
+
+export function ucdOf(r: ColumnRow, input: Pick<GenInput, 'ucds' | 'masterUcds'>): string {
+  return r.ucd || input.ucds.get(`${r.table}.${r.name}`) || input.masterUcds.get(r.name) || '';
+}
+
+const BAND_SUFFIX = /^(.+)_([bhmsuw])$/;
+
+/** UCD of every row of one table: ucdOf, else that of the same property in another energy band (same table, same
+ *  unit; CSC publishes every per-band property for all six bands, so the bands of one property mean the same). */
+export function tableUcds(rows: ReadonlyArray<ColumnRow>, input: Pick<GenInput, 'ucds' | 'masterUcds'>): Map<string, string> {
+  const out = new Map(rows.map((r) => [r.name, ucdOf(r, input)]));
+  const byProperty = new Map<string, string>();
+  for (const r of rows) {
+    const stem = BAND_SUFFIX.exec(r.name)?.[1];
+    const ucd = out.get(r.name);
+    if (stem && ucd && !byProperty.has(`${stem}|${r.unit}`)) byProperty.set(`${stem}|${r.unit}`, ucd);
+  }
+  for (const r of rows) {
+    const stem = BAND_SUFFIX.exec(r.name)?.[1];
+    if (!out.get(r.name) && stem) out.set(r.name, byProperty.get(`${stem}|${r.unit}`) ?? '');
+  }
+  return out;
+}
+
+const str = (s: string) => JSON.stringify(s);
+
+/** The TypeScript module of one table's published columns, in the order of the column list. */
+export function renderColumnsModule(input: GenInput, table: string, constName: string, source: string): string {
+  const rows = input.rows.filter((r) => r.table === table && isPublished(r));
+  if (rows.length === 0) throw new Error(`no published columns of ${table}`);
+  const ucds = tableUcds(rows, input);
+  const lines = rows.map(
+    (r) => `  col(${str(r.name)}, ${str(r.datatype)}, ${str(r.unit)}, ${str(ucds.get(r.name) ?? '')}, ${str(r.description)}),`,
+  );
+  return [
+    `// Generated by \`npm run gen:schema\` from ${source}; do not edit (edit the TSV and regenerate).`,
+    `/** csc2.${table}: the ${rows.length} columns CSC 2 is known to publish (CONFIRMED and INFERRED rows). */`,
+    `import { col } from '../../column-helpers.js';`,
+    `import type { ColumnDef } from '../../types.js';`,
+    '',
+    `export const ${constName}: ReadonlyArray<ColumnDef> = [`,
+    ...lines,
+    '];',
+    '',
+  ].join('\n');
+}
+
+/** Markdown list of the columns left out (UNCONFIRMED), with the reason each row gives. */
+export function renderUnpublished(input: GenInput, tables: ReadonlyArray<string>, source: string): string {
+  const out = [
+    '<!-- Generated by `npm run gen:schema`; do not edit. -->',
+    '# CSC 2 columns xtap does not publish',
+    '',
+    `These rows of \`${source}\` are UNCONFIRMED: no reachable CSC 2 source names them; they were listed because the`,
+    'same property exists at another level of the hierarchy or in CSC 1. xtap leaves them out so the mirror never',
+    'publishes a column CSC 2 may not have. A row moves to the published set when its provenance becomes CONFIRMED',
+    '(edit the TSV, run `npm run gen:schema`, add a migration that ALTERs the table).',
+    '',
+  ];
+  for (const table of tables) {
+    const rows = input.rows.filter((r) => r.table === table && !isPublished(r));
+    out.push(`## ${table} (${rows.length})`, '', '| column | datatype | unit | why it was listed |', '|---|---|---|---|');
+    for (const r of rows) {
+      const why = r.provenance.replace(/^UNCONFIRMED:?\s*/, '').replace(/\|/g, '\\|');
+      out.push(`| ${r.name} | ${r.datatype} | ${r.unit} | ${why} |`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+export interface GeneratedFile {
+  /** Path relative to the repository root. */
+  path: string;
+  text: string;
+}
+
+export const COLUMN_LIST = 'schema/csc2/data/columns-stack-observation.tsv';
+export const UCD_LIST = 'schema/csc2/data/ucd.tsv';
+
+/** Every file the generator writes. */
+export function generateCsc2Files(input: GenInput): GeneratedFile[] {
+  return [
+    {
+      path: 'schema/csc2/generated/stack-source-columns.ts',
+      text: renderColumnsModule(input, 'stack_source', 'STACK_SOURCE_COLUMNS', COLUMN_LIST),
+    },
+    {
+      path: 'schema/csc2/generated/observation-source-columns.ts',
+      text: renderColumnsModule(input, 'observation_source', 'OBSERVATION_SOURCE_COLUMNS', COLUMN_LIST),
+    },
+    {
+      path: 'schema/csc2/UNPUBLISHED.md',
+      text: renderUnpublished(input, ['stack_source', 'observation_source'], COLUMN_LIST),
+    },
+  ];
+}
