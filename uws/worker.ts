@@ -153,7 +153,14 @@ export class WorkerPool {
       }
       if (claimed) {
         idleMs = this.opts.pollMinMs;
-        await this.execute(claimed, workerId);
+        try {
+          await this.execute(claimed, workerId);
+        } catch (err) {
+          // Recording the outcome failed (e.g. the database restarted): the job's lease runs out and another claim
+          // runs it again, as after a crash; the worker itself must live on.
+          this.deps.log.error({ err, workerId, jobId: claimed.jobId }, 'settling a job failed; it will be run again when its lease expires');
+          await this.sleep(idleMs);
+        }
         continue;
       }
       await this.sleep(idleMs);
