@@ -42,11 +42,16 @@ function toResult(r: pg.QueryResult<Row>): QueryResult {
 class PgQueryable implements Queryable {
   constructor(protected readonly client: pg.PoolClient | pg.Pool) {}
 
+  /** The error a failed statement is reported as; PgDb also classifies lost connections (SQLSTATE 08006/53300). */
+  protected fail(err: unknown): unknown {
+    return DbError.from(err);
+  }
+
   async query(sql: string, params: ReadonlyArray<unknown> = []): Promise<QueryResult> {
     try {
       return toResult(await this.client.query<Row>({ text: sql, values: [...params], rowMode: 'array' }));
     } catch (err) {
-      throw DbError.from(err);
+      throw this.fail(err);
     }
   }
 
@@ -54,7 +59,7 @@ class PgQueryable implements Queryable {
     try {
       return (await this.client.query<T>({ text: sql, values: [...params] })).rows;
     } catch (err) {
-      throw DbError.from(err);
+      throw this.fail(err);
     }
   }
 
@@ -62,7 +67,7 @@ class PgQueryable implements Queryable {
     try {
       await this.client.query(sql);
     } catch (err) {
-      throw DbError.from(err);
+      throw this.fail(err);
     }
   }
 
@@ -83,7 +88,7 @@ class PgQueryable implements Queryable {
       await pipeline(source, sink);
       return count;
     } catch (err) {
-      throw DbError.from(err);
+      throw this.fail(err);
     } finally {
       if (client !== this.client) (client as pg.PoolClient).release();
     }
@@ -207,12 +212,8 @@ export class PgDb extends PgQueryable implements Db {
     }
   }
 
-  override async query(sql: string, params: ReadonlyArray<unknown> = []): Promise<QueryResult> {
-    try {
-      return await super.query(sql, params);
-    } catch (err) {
-      throw wrapConnectionError(err instanceof DbError && err.code === undefined ? err.cause ?? err : err, this.acquireTimeoutMs, this.poolSize);
-    }
+  protected override fail(err: unknown): unknown {
+    return wrapConnectionError(err, this.acquireTimeoutMs, this.poolSize);
   }
 
   /** Sends queries (stream, copyOut, describe) through sessions of another role from now on: the read-only

@@ -143,6 +143,9 @@ describe('a PostgreSQL server that restarts under the service', () => {
       })();
       expect(failure).toMatchObject({ name: 'DbError', code: expect.stringMatching(/^(57P01|08006)$/) });
       await expect(db.query('SELECT 1')).rejects.toMatchObject({ name: 'DbError', code: '08006' });
+      // every statement method, not only query(): a job page read with queryObjects answered HTTP 500 here
+      await expect(db.queryObjects('SELECT 1 AS one')).rejects.toMatchObject({ name: 'DbError', code: '08006' });
+      await expect(db.exec('SELECT 1')).rejects.toMatchObject({ name: 'DbError', code: '08006' });
       expect(await db.ping()).toBe(false);
       current = await startEmbeddedPostgres(home, quiet, { port });
       expect((await db.query('SELECT 2')).rows).toEqual([[2]]);
