@@ -16,7 +16,7 @@ import type { PgDb } from '../db/index.js';
 import { LIFELINE_LOCK_CLASS } from '../db/pg-adapter.js';
 import { createApp } from '../server/app.js';
 import { prepareDatabase, prepareRuntime, sweepUploadDirs, sweepUploadTables } from '../server/bootstrap.js';
-import { createTestDatabase, testServerUrl } from './helpers/databases.js';
+import { adminQuery, createTestDatabase, testServerUrl } from './helpers/databases.js';
 import { testLogger } from './helpers/logger.js';
 
 const CROSS_JOIN =
@@ -79,16 +79,6 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }>
   return { ms: performance.now() - t0, value };
 }
 
-async function adminSql<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query<T>(sql, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
-
 describe('a runaway query on the default (PostgreSQL) engine', () => {
   let s: Served;
   beforeAll(async () => {
@@ -140,7 +130,7 @@ describe('database sessions that end and pools that fill', () => {
 
   async function queryBackend(): Promise<number> {
     for (let i = 0; i < 50; i++) {
-      const rows = await adminSql<{ pid: number }>(
+      const rows = await adminQuery<{ pid: number }>(
         s.url,
         "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 AND state <> 'idle' AND query NOT LIKE '%pg_stat_activity%'",
         [`xtap:${s.db.instanceId}:query`],
@@ -159,7 +149,7 @@ describe('database sessions that end and pools that fill', () => {
       const reader = res.body!.getReader();
       await reader.read();
       const pid = await queryBackend();
-      await adminSql(s.url, 'SELECT pg_terminate_backend($1)', [pid]);
+      await adminQuery(s.url, 'SELECT pg_terminate_backend($1)', [pid]);
       const drained = await timed(async () => {
         try {
           for (;;) if ((await reader.read()).done) return 'ended';
@@ -191,7 +181,7 @@ describe('database sessions that end and pools that fill', () => {
     const who = await fetch(syncUrl(s.base, 'SELECT COUNT(*) AS n FROM tap_schema.tables', 'csv'));
     expect(who.status).toBe(200);
     const role = 'xtap_query';
-    const writes = await adminSql<{ rel: string; priv: string }>(
+    const writes = await adminQuery<{ rel: string; priv: string }>(
       s.url,
       `SELECT format('%I.%I', n.nspname, c.relname) AS rel, p.priv
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -203,9 +193,9 @@ describe('database sessions that end and pools that fill', () => {
     // PostgreSQL grants UPDATE on the pg_settings view to PUBLIC: it is SET of one's own session settings (no
     // stored data), the same as every role has. Every other relation: no write privilege at all.
     expect(writes).toEqual([{ rel: 'pg_catalog.pg_settings', priv: 'UPDATE' }]);
-    const checked = await adminSql<{ n: string }>(s.url, "SELECT count(*) AS n FROM pg_class WHERE relkind IN ('r','p','v','m','f')");
+    const checked = await adminQuery<{ n: string }>(s.url, "SELECT count(*) AS n FROM pg_class WHERE relkind IN ('r','p','v','m','f')");
     expect(Number(checked[0]?.n)).toBeGreaterThan(100);
-    const reads = await adminSql<{ csc2: boolean; uws: boolean; xtap: boolean; create: boolean; rolsuper: boolean; ro: string[] }>(
+    const reads = await adminQuery<{ csc2: boolean; uws: boolean; xtap: boolean; create: boolean; rolsuper: boolean; ro: string[] }>(
       s.url,
       `SELECT has_table_privilege($1, 'csc2.master_source', 'SELECT') AS csc2,
               has_schema_privilege($1, 'uws', 'USAGE') AS uws,
@@ -219,7 +209,7 @@ describe('database sessions that end and pools that fill', () => {
     expect(reads[0]?.ro).toContain('default_transaction_read_only=on');
     expect(reads[0]?.ro.some((x) => x.startsWith('temp_file_limit='))).toBe(true);
     // and the sessions of the query pool really are that role
-    const sessions = await adminSql<{ usename: string }>(s.url, 'SELECT DISTINCT usename FROM pg_stat_activity WHERE application_name = $1', [
+    const sessions = await adminQuery<{ usename: string }>(s.url, 'SELECT DISTINCT usename FROM pg_stat_activity WHERE application_name = $1', [
       `xtap:${s.db.instanceId}:query`,
     ]);
     expect(sessions.map((x) => x.usename)).toEqual([role]);
@@ -285,7 +275,7 @@ describe('left-overs of a process that died', () => {
   }
 
   async function sessionsOf(id: number): Promise<string[]> {
-    const rows = await adminSql<{ application_name: string }>(url, "SELECT application_name FROM pg_stat_activity WHERE application_name LIKE $1", [
+    const rows = await adminQuery<{ application_name: string }>(url, "SELECT application_name FROM pg_stat_activity WHERE application_name LIKE $1", [
       `xtap:${id}:%`,
     ]);
     return rows.map((r) => r.application_name).sort();
@@ -333,10 +323,10 @@ describe('an admin role that may not create roles (DATABASE_URL of a plain owner
     const { url: ownerDbUrl, drop } = await createTestDatabase();
     const role = `xtap_owner_${Math.random().toString(16).slice(2, 10)}`;
     const server = testServerUrl();
-    await adminSql(server, `CREATE ROLE ${role} LOGIN NOCREATEROLE NOSUPERUSER PASSWORD 'owner-pw'`);
+    await adminQuery(server, `CREATE ROLE ${role} LOGIN NOCREATEROLE NOSUPERUSER PASSWORD 'owner-pw'`);
     const dbName = new URL(ownerDbUrl).pathname.slice(1);
-    await adminSql(server, `ALTER DATABASE ${dbName} OWNER TO ${role}`);
-    await adminSql(ownerDbUrl, `ALTER SCHEMA public OWNER TO ${role}`);
+    await adminQuery(server, `ALTER DATABASE ${dbName} OWNER TO ${role}`);
+    await adminQuery(ownerDbUrl, `ALTER SCHEMA public OWNER TO ${role}`);
     const u = new URL(ownerDbUrl);
     u.username = role;
     u.password = 'owner-pw';
@@ -357,7 +347,7 @@ describe('an admin role that may not create roles (DATABASE_URL of a plain owner
 
       // the documented way out: a reader role made by someone who may, given as XTAP_QUERY_DATABASE_URL
       const reader = `${role}_reader`;
-      await adminSql(server, `CREATE ROLE ${reader} LOGIN PASSWORD 'reader-pw'`);
+      await adminQuery(server, `CREATE ROLE ${reader} LOGIN PASSWORD 'reader-pw'`);
       const r = new URL(ownerDbUrl);
       r.username = reader;
       r.password = 'reader-pw';
@@ -369,8 +359,8 @@ describe('an admin role that may not create roles (DATABASE_URL of a plain owner
     } finally {
       await db.close();
       await drop();
-      await adminSql(server, `DROP ROLE IF EXISTS ${role}_reader`);
-      await adminSql(server, `DROP ROLE IF EXISTS ${role}`);
+      await adminQuery(server, `DROP ROLE IF EXISTS ${role}_reader`);
+      await adminQuery(server, `DROP ROLE IF EXISTS ${role}`);
     }
   });
 });

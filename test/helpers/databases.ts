@@ -23,11 +23,12 @@ export function testServerUrl(): string {
   return process.env.DATABASE_URL || inject('xtapTestDatabaseUrl');
 }
 
-export async function adminQuery(url: string, sql: string): Promise<void> {
+/** One statement on its own connection (outside any pool under test); returns the rows as objects. */
+export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(sql);
+    return (await client.query<T>(sql, params)).rows;
   } finally {
     await client.end();
   }
@@ -38,7 +39,7 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
   const base = testServerUrl();
   const name = `xtap_test_${randomBytes(6).toString('hex')}`;
   await adminQuery(base, `CREATE DATABASE ${name}`);
-  return { url: withDatabase(base, name), drop: () => adminQuery(base, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return { url: withDatabase(base, name), drop: async () => void (await adminQuery(base, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)) };
 }
 
 /** The backends under test: one PostgreSQL (kept as a list so suites read `describe.each(testDatabases())`). */
