@@ -90,7 +90,7 @@ export const sourceClass: TableDef = {
     col('predicted_class', 'char', '', 'src.class', 'Most probable class', { principal: true }),
     col('predicted_prob', 'double', '', 'stat.probability', 'Probability of the most probable class', { principal: true, range: [0, 1] }),
     col('is_confident', 'boolean', '', 'meta.code.qual', 'True when the most probable class exceeds the second one by more than twice their combined uncertainty', { principal: true }),
-    col('feature_set', 'char', '', 'meta.code', "Inputs the model had: 'xray' (X-ray features only; the source was not cross-matched) or 'xray+mw' (X-ray features and the multiwavelength cross-match: counterpart photometry, or an ml.mw_counterpart row with all magnitudes NULL = cross-matched, nothing found)", { principal: true }),
+    col('feature_set', 'char', '', 'meta.code', "Inputs the model had: 'xray' (X-ray features only: no counterpart photometry, whether the source was not cross-matched or nothing was found) or 'xray+mw' (X-ray features and counterpart photometry from ml.mw_counterpart)", { principal: true }),
     ...probabilityColumns(),
     col('n_draws', 'int', '', 'meta.number', 'Monte-Carlo draws behind the probabilities and their uncertainties'),
     col('run_id', 'char', '', 'meta.id', 'Run that produced the row (ml.inference_run)'),
