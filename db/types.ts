@@ -55,11 +55,11 @@ export interface Db extends Queryable {
   stream(sql: string, params: ReadonlyArray<unknown>, opts: StreamOptions): AsyncGenerator<Row[], void, undefined>;
   /** The result columns of one SELECT (name and pg_type OID), without reading rows; for choosing the bulk path.
    *  Runs like `copyOut` (READ ONLY, statement_timeout, standard_conforming_strings on). */
-  describe?(sql: string, opts: Omit<StreamOptions, 'batchSize'>): Promise<ReadonlyArray<{ name: string; dataTypeID: number }>>;
+  describe(sql: string, opts: Omit<StreamOptions, 'batchSize'>): Promise<ReadonlyArray<{ name: string; dataTypeID: number }>>;
   /** Bulk read: `COPY (sql) TO STDOUT (FORMAT binary)` as raw chunks, in a transaction with
    *  standard_conforming_strings on. COPY takes no parameters, so `sql` must carry its literals inline (the
    *  translator's `inlineLiterals`). Returning early or aborting cancels the query. */
-  copyOut?(sql: string, opts: Omit<StreamOptions, 'batchSize'>): AsyncGenerator<Uint8Array, void, undefined>;
+  copyOut(sql: string, opts: Omit<StreamOptions, 'batchSize'>): AsyncGenerator<Uint8Array, void, undefined>;
   close(): Promise<void>;
 }
 

@@ -75,12 +75,11 @@ describe.skipIf(!pgBackend)('bulk COPY path on PostgreSQL', () => {
     if (!pgBackend) return;
     t = await openTestApp(pgBackend);
     const db: Db = t.db;
-    const copyOut = db.copyOut?.bind(db);
-    expect(copyOut).toBeDefined();
+    const copyOut = db.copyOut.bind(db);
     // Count bulk reads without changing them: the document comparisons below must know which path ran.
     db.copyOut = (sql, opts) => {
       copies++;
-      return (copyOut as NonNullable<Db['copyOut']>)(sql, opts);
+      return copyOut(sql, opts);
     };
     const config = loadConfig({ XTAP_RESULTS_DIR: dir, XTAP_BASE_URL: 'http://xtap.test', XTAP_BULK_COPY: '0' });
     cursorApp = createApp({ db, config, log: testLogger().log, startedAt: new Date('2026-01-01T00:00:00Z') });

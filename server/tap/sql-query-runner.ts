@@ -118,7 +118,7 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
         return encodeVotable(doc(), columns, source.batches, opts);
       };
       const chooseSource = async (signal?: AbortSignal): Promise<RowSource> => {
-        if (bulkSql !== undefined && deps.db.copyOut) {
+        if (bulkSql !== undefined) {
           const oids = await copyColumnTypes(deps.db, bulkSql, columns, run(signal), log);
           if (oids) return { kind: 'copy', oids, chunks: deps.db.copyOut(bulkSql, copyRun(signal)) };
         }
@@ -180,7 +180,7 @@ export function queryLimits(config: Readonly<Config>, mode: QueryMode): { firstR
 /** The SQL for the bulk path (binary COPY, so literals inline), or undefined when the request cannot take it:
  *  turned off, not BINARY2, MAXREC=0, or literals COPY cannot carry. */
 function bulkCopySql(deps: QueryRunnerDeps, query: string, catalog: Catalog, serialization: string | undefined, maxrec: number): string | undefined {
-  if (!deps.config.bulkCopy || !deps.db.copyOut || !deps.db.describe || serialization !== 'BINARY2' || maxrec === 0) return undefined;
+  if (!deps.config.bulkCopy || serialization !== 'BINARY2' || maxrec === 0) return undefined;
   try {
     return translateAdql(query, catalog, { rowLimit: maxrec + 1, inlineLiterals: true, limits: deps.config.limits.adql }).sql;
   } catch (err) {
@@ -198,7 +198,6 @@ async function copyColumnTypes(
   run: { readOnly: boolean; statementTimeoutMs: number; limits: { workMemKb: number }; signal?: AbortSignal },
   log: Logger,
 ): Promise<number[] | undefined> {
-  if (!db.describe) return undefined;
   try {
     const oids = (await db.describe(sql, run)).map((f) => f.dataTypeID);
     if (canTranscodeCopy(columns, oids)) return oids;
