@@ -57,8 +57,8 @@ describe.skipIf(!backend)(`operations on ${backend?.name}`, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('sends security headers, a Server header without a version, and a CSP the home page works with', async () => {
-    const home = await http().get('/');
+  it('sends security headers, a Server header without a version, and a CSP the service page works with', async () => {
+    const home = await http().get('/about');
     expect(home.status).toBe(200);
     expect(home.headers.server).toBe('xtap');
     expect(home.headers['x-powered-by']).toBeUndefined();

@@ -24,10 +24,10 @@ function pageApp(): Koa {
   return app;
 }
 
-describe('GET / and GET /tap', () => {
+describe('GET /about and GET /tap', () => {
   const app = pageApp();
 
-  it.each(['/', '/tap'])('%s answers with the HTML service page', async (path) => {
+  it.each(['/about', '/tap'])('%s answers with the HTML service page', async (path) => {
     const res = await request(app.callback()).get(path).expect(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(res.text.startsWith('<!DOCTYPE html>\n<html lang="en">')).toBe(true);
@@ -35,7 +35,7 @@ describe('GET / and GET /tap', () => {
   });
 
   it('names the TAP URL and links every service resource', async () => {
-    const res = await request(app.callback()).get('/').expect(200);
+    const res = await request(app.callback()).get('/about').expect(200);
     expect(res.text).toContain(`<code>${BASE}/tap</code>`);
     for (const path of ['capabilities', 'tables', 'examples', 'availability', 'sync', 'async', 'links']) {
       expect(res.text, path).toContain(`href="${BASE}/tap/${path}"`);
@@ -46,7 +46,7 @@ describe('GET / and GET /tap', () => {
   });
 
   it('lists every published schema and table with its description and column count, from the metadata', async () => {
-    const res = await request(app.callback()).get('/').expect(200);
+    const res = await request(app.callback()).get('/about').expect(200);
     for (const s of PUBLISHED_SCHEMAS) {
       expect(res.text).toContain(escapeHtml(s.description));
       if (s.tables.length === 0) expect(res.text).toContain('No tables published yet.');
@@ -74,6 +74,47 @@ describe('GET / and GET /tap', () => {
   it.each(['post', 'put', 'delete'] as const)('answers %s with 405', async (method) => {
     const res = await request(app.callback())[method]('/tap').expect(405);
     expect(res.headers.allow).toBe('GET, HEAD');
+  });
+});
+
+describe('GET /: the web page', () => {
+  const app = pageApp();
+
+  it('is the page skeleton that loads the bundle from this origin, with a CSP that allows nothing inline', async () => {
+    const res = await request(app.callback()).get('/').expect(200);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(XMLValidator.validate(res.text.replace('<!DOCTYPE html>', ''))).toBe(true);
+    expect(res.text).toContain('<script src="web/app.js" defer="defer"></script>');
+    expect(res.text).toContain('<link rel="stylesheet" href="web/app.css" />');
+    expect(res.text).toContain(`data-base-url="${BASE}"`);
+    for (const id of ['editor', 'run', 'run-async', 'maxrec', 'grid', 'plot-area', 'dl-area', 'table-list', 'examples']) {
+      expect(res.text, id).toContain(`id="${id}"`);
+    }
+    expect(res.text).not.toMatch(/<script>|<style|\sstyle="|\son[a-z]+="/i);
+    const csp = String(res.headers['content-security-policy']);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain('connect-src \'self\' http://localhost:21012');
+    expect(csp).not.toContain('unsafe-inline');
+    const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
+    expect(nonce).toBeDefined();
+    expect(res.text).toContain(`<meta name="xtap-style-nonce" content="${nonce}" />`);
+    const again = await request(app.callback()).get('/').expect(200);
+    expect(String(again.headers['content-security-policy'])).not.toContain(`'nonce-${nonce}'`);
+  });
+
+  it('links the service description, which moved to /about', async () => {
+    const res = await request(app.callback()).get('/').expect(200);
+    expect(res.text).toContain('<a href="about">About &amp; connect</a>');
+  });
+
+  it('serves the built bundle at /web/app.js and /web/app.css, and 404 for anything else there', async () => {
+    const js = await request(app.callback()).get('/web/app.js').expect(200);
+    expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(js.text.length).toBeGreaterThan(10_000);
+    const css = await request(app.callback()).get('/web/app.css').expect(200);
+    expect(css.text).toContain('.uplot');
+    await request(app.callback()).get('/web/secret.txt').expect(404);
+    await request(app.callback()).get('/web/..%2Fpackage.json').expect(404);
   });
 });
 

@@ -1,4 +1,4 @@
-/** The human-readable service page at GET / and GET /tap (TAP 1.1 §2: the base URL should answer with something a
+/** The human-readable service page at GET /about and GET /tap (TAP 1.1 §2: the base URL should answer with something a
  *  person can read): what the service publishes (generated from the schema metadata), where the VOSI/DALI
  *  resources are, and how to connect with TOPCAT and pyvo. Pure generator plus a thin route. */
 import type Router from '@koa/router';
@@ -10,6 +10,9 @@ import { TAP_EXAMPLES } from '../examples/examples.js';
 import type { TapExample } from '../examples/examples.js';
 import { rejectOtherMethods, sendStatic } from '../vosi/index.js';
 import { TAP_PATHS } from '../vosi/namespaces.js';
+import { randomBytes } from 'node:crypto';
+import { appPage, appPageCsp } from './app-page.js';
+import { registerAssetRoutes } from './assets.js';
 import { PAGE_CSS, el, fragment, trusted, withCode } from './html.js';
 import type { Html } from './html.js';
 
@@ -163,15 +166,27 @@ export interface PageDeps {
   config: Readonly<Config>;
 }
 
-/** GET / and GET /tap: the service page. */
+/** The path of the service description (what GET / showed before the web page took its place). */
+export const ABOUT_PATH = '/about';
+
+/** GET /: the web page (editor, results, plots; its bundle at /web/*); GET /about and GET /tap: the service page. */
 export function registerPageRoutes(router: Router, deps: PageDeps): void {
+  router.get('/', (ctx: Context) => {
+    const nonce = randomBytes(16).toString('base64');
+    ctx.set('Content-Security-Policy', appPageCsp(nonce));
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.body = appPage({ baseUrl: deps.config.baseUrl, nonce });
+  });
+  rejectOtherMethods(router, '/');
+  registerAssetRoutes(router);
   const startedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
   let page: string | undefined;
   const handler = (ctx: Context): void => {
     page ??= servicePage({ baseUrl: deps.config.baseUrl, schemas: PUBLISHED_SCHEMAS, examples: TAP_EXAMPLES, limits: deps.config.limits });
     sendStatic(ctx, page, startedAt, 'text/html; charset=utf-8');
   };
-  for (const path of ['/', TAP_PATHS.base]) {
+  for (const path of [ABOUT_PATH, TAP_PATHS.base]) {
     router.get(path, handler);
     rejectOtherMethods(router, path);
   }
