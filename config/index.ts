@@ -64,6 +64,18 @@ const EnvSchema = z.object({
   XTAP_POOL_SIZE: int(10),
   /** How long a request waits for a free database connection before it gets a 503. */
   XTAP_POOL_ACQUIRE_TIMEOUT_S: int(10),
+  /** Connections of the query pool that client-paced sync downloads never hold (kept for short queries): a
+   *  download beyond XTAP_POOL_SIZE - XTAP_POOL_RESERVE that waits on its client spools at once. */
+  XTAP_POOL_RESERVE: int(2),
+  /** A sync download that has waited on its client for this long in total (ms) is spooled: the rest of the result
+   *  is written to a temporary file, the database connection is released, the client is served from the file. */
+  XTAP_SYNC_SPOOL_AFTER_MS: int(2000),
+  /** Directory of the spool files (each removed as soon as it is opened; freed when its download ends). */
+  XTAP_SPOOL_DIR: z.string().default('./var/spool'),
+  /** Spool disk of all downloads together (bytes); when full, a download keeps its connection instead. */
+  XTAP_SPOOL_MAX_BYTES: int(2 * 1024 ** 3),
+  /** Largest request head (request line + headers) in bytes; a bigger one gets 431 with a DALI error document. */
+  XTAP_REQUEST_MAX_HEADER_BYTES: positive(64 * 1024),
   /** Serve VOTable BINARY2 results from PostgreSQL through binary COPY (the bulk path); 0 forces the cursor path. */
   XTAP_BULK_COPY: z.enum(['0', '1', 'true', 'false']).default('1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -76,6 +88,10 @@ export interface Config {
   host: string;
   baseUrl: string;
   db: { databaseUrl?: string; dataDir: string; poolSize: number; acquireTimeoutMs: number; queryRole: string; queryDatabaseUrl?: string };
+  /** Sync download spooling (server/tap/spool.ts). */
+  spool: { dir: string; afterMs: number; maxBytes: number; poolReserve: number };
+  /** Largest request head (http.createServer maxHeaderSize). */
+  requestMaxHeaderBytes: number;
   resultsDir: string;
   sampleDir: string;
   loadSample: 'auto' | 'never' | 'always';
@@ -152,6 +168,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       queryRole: e.XTAP_QUERY_ROLE,
       queryDatabaseUrl: e.XTAP_QUERY_DATABASE_URL,
     },
+    spool: { dir: e.XTAP_SPOOL_DIR, afterMs: e.XTAP_SYNC_SPOOL_AFTER_MS, maxBytes: e.XTAP_SPOOL_MAX_BYTES, poolReserve: Math.min(e.XTAP_POOL_RESERVE, Math.max(0, e.XTAP_POOL_SIZE - 1)) },
+    requestMaxHeaderBytes: e.XTAP_REQUEST_MAX_HEADER_BYTES,
     resultsDir: e.XTAP_RESULTS_DIR,
     sampleDir: e.XTAP_SAMPLE_DIR,
     loadSample: e.XTAP_LOAD_SAMPLE,

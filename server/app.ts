@@ -114,7 +114,7 @@ export function createApp(ctx: AppContext): Koa {
     k.set('Allow', 'GET, HEAD');
   });
 
-  registerSyncRoutes(router, { runner, config: ctx.config });
+  registerSyncRoutes(router, { runner, config: ctx.config, log: ctx.log.child({ component: 'spool' }) });
   registerDatalinkRoutes(router, { db: ctx.db, config: ctx.config });
   registerProductRoutes(router, { db: ctx.db });
   if (ctx.jobs) registerAsyncRoutes(router, { config: ctx.config, jobs: ctx.jobs });

@@ -6,6 +6,7 @@ import { createLogger } from '../config/logger.js';
 import { openDb } from '../db/index.js';
 import { createProgress } from '../ingest/index.js';
 import { createApp } from './app.js';
+import { createHttpServer } from './http-server.js';
 import { prepareDatabase, prepareRuntime } from './bootstrap.js';
 import { publishedCatalog } from '../schema/index.js';
 import { createQueryRunner } from './tap/sql-query-runner.js';
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
   const jobs = createJobService({ db, config, log, runner });
   jobs.start();
   const app = createApp({ db, config, log, startedAt: new Date(), runner, jobs, metrics });
-  const server: Server = app.listen(config.port, config.host, () => {
+  const server: Server = createHttpServer(app, { maxHeaderBytes: config.requestMaxHeaderBytes, log }).listen(config.port, config.host, () => {
     log.info({ port: config.port, host: config.host, baseUrl: config.baseUrl }, 'xtap listening');
   });
 

@@ -1,18 +1,28 @@
 /** /tap/sync (TAP 1.1 §2.1): GET and POST run the query and stream the result in the response body. A client
  *  that disconnects aborts the query (cursor closed, statement cancelled). The status line waits for the first
- *  batch of rows, so a query that fails in the database before its first row is a DALI error (400/408/503). */
-import { Readable } from 'node:stream';
+ *  batch of rows, so a query that fails in the database before its first row is a DALI error (400/408/503).
+ *  A download whose client is slower than the database is spooled to a temporary file (./spool.ts). */
 import type Router from '@koa/router';
 import type { Config } from '../../config/index.js';
 import { readTapParams, requestLimits } from './params.js';
 import type { QueryRunner } from './query-runner.js';
+import { Spooler, type SpoolLog } from './spool.js';
 
 export interface SyncDeps {
   runner: QueryRunner;
   config: Readonly<Config>;
+  log?: SpoolLog;
+  /** Shared by the downloads of this app; made from config.spool when not given. */
+  spooler?: Spooler;
+}
+
+export function spoolerFor(config: Readonly<Config>, log?: SpoolLog): Spooler {
+  const s = config.spool;
+  return new Spooler({ dir: s.dir, afterMs: s.afterMs, maxBytes: s.maxBytes, pacedLimit: Math.max(0, config.db.poolSize - s.poolReserve), log });
 }
 
 export function registerSyncRoutes(router: Router, deps: SyncDeps): void {
+  const spooler = deps.spooler ?? spoolerFor(deps.config, deps.log);
   router.all('/tap/sync', async (ctx) => {
     if (ctx.method !== 'GET' && ctx.method !== 'POST' && ctx.method !== 'HEAD') {
       ctx.status = 405;
@@ -53,6 +63,7 @@ export function registerSyncRoutes(router: Router, deps: SyncDeps): void {
     ctx.status = 200;
     ctx.type = prepared.contentType;
     ctx.set('Cache-Control', ctx.method === 'POST' ? 'no-store' : 'private, max-age=0');
-    ctx.body = Readable.from(body, { objectMode: false });
+    // A client slower than the database is served from a spool file, so it does not hold a connection.
+    ctx.body = spooler.stream(body);
   });
 }
