@@ -51,7 +51,8 @@ export async function upsertFromStage(tx: Queryable, s: Staged, where?: string):
 
 
 /** Refuses a primary key that occurs twice in one input file (a) with different values — two rows claim to be
- *  the same record — or (b) on two identical input lines. Repeats with identical loaded values on lines that
+ *  the same record; the error names both rows, the first column that differs and both values — or (b) on two
+ *  identical input lines. Repeats with identical loaded values on lines that
  *  differ elsewhere are legitimate in CSC outputs — a joined CLI file repeats master_source on every detection
  *  row, and a multi-position cone search lists a source once per position that found it (rows differing only in
  *  usrid) — so those are described for the load report instead. */
@@ -70,12 +71,43 @@ export async function checkDuplicateKeys(tx: Queryable, s: Staged, file: string)
   if (!hit) return undefined;
   const key = pk.map((c, i) => `${c} = ${String(hit[i])}`).join(', ');
   const [first, second, conflicting, repeatedLine, keys] = hit.slice(pk.length);
-  if (conflicting === true || repeatedLine === true) {
-    const how = conflicting === true ? 'with different values' : 'on an identical line';
-    throw new IngestError('DUPLICATE_KEY', `${sqlTableName(s.table)} key ${key} occurs again (first at row ${String(first)}) ${how}; a file must hold each record once`, {
+  if (conflicting === true) {
+    const d = await firstDifference(tx, s, pk, others, hit.slice(0, pk.length));
+    throw new IngestError(
+      'DUPLICATE_KEY',
+      `${sqlTableName(s.table)} key ${key} occurs on rows ${d.rows[0]} and ${d.rows[1]} with different values: ${d.column} is ` +
+        `${d.values[0]} on row ${d.rows[0]} and ${d.values[1]} on row ${d.rows[1]}; a file must hold each record once`,
+      { file, row: d.rows[1], column: d.column },
+    );
+  }
+  if (repeatedLine === true) {
+    throw new IngestError('DUPLICATE_KEY', `${sqlTableName(s.table)} key ${key} occurs again (first at row ${String(first)}) on an identical line; a file must hold each record once`, {
       file,
       row: Number(second),
     });
   }
   return `${String(keys)} ${sqlTableName(s.table)} key(s) occur on more than one row with identical values and were stored once (e.g. ${key}, rows ${String(first)} and ${String(second)})`;
+}
+
+/** The first row of a repeated key whose loaded values differ from the key's first row, and the first column
+ *  that differs, with both values as text (NULL for a null). */
+async function firstDifference(
+  tx: Queryable,
+  s: Staged,
+  pk: ReadonlyArray<string>,
+  others: ReadonlyArray<string>,
+  keyValues: ReadonlyArray<unknown>,
+): Promise<{ rows: [number, number]; column: string; values: [string, string] }> {
+  const where = pk.map((c, i) => `${quoteIdent(c)}::text = $${i + 1}`).join(' AND ');
+  const rows = (
+    await tx.query(`SELECT xtap_ord::text, ${others.map((c) => `${quoteIdent(c)}::text`).join(', ')} FROM ${s.stage} WHERE ${where} ORDER BY ${s.stage}.xtap_ord`, [...keyValues])
+  ).rows;
+  const [base, ...rest] = rows;
+  const show = (v: unknown) => (v === null || v === undefined ? 'NULL' : JSON.stringify(String(v)));
+  for (const row of rest) {
+    const i = others.findIndex((_c, j) => base?.[j + 1] !== row[j + 1]);
+    if (i >= 0) return { rows: [Number(base?.[0]), Number(row[0])], column: others[i] ?? '', values: [show(base?.[i + 1]), show(row[i + 1])] };
+  }
+  // Not reached: the caller saw distinct values. Name the rows anyway.
+  return { rows: [Number(base?.[0]), Number(rest[0]?.[0])], column: others[0] ?? '', values: ['?', '?'] };
 }

@@ -119,8 +119,11 @@ describe.each(testDatabases())('CSC2 ingest on $name', (backend) => {
     writeFileSync(dup, [...text.slice(0, 11), changed.join(','), ...text.slice(11)].join('\n'));
     const before = await counts(db);
     const err = await ingestCsc2(db, { files: [dup], table: 'auto', log, progress: silentProgress }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'DUPLICATE_KEY', file: dup, row: 11 });
-    expect((err as Error).message).toMatch(/key .* occurs again \(first at row 5\) with different values; a file must hold each record once/);
+    expect(err).toMatchObject({ code: 'DUPLICATE_KEY', file: dup, row: 11, column: 'flux_aper90_b' });
+    // File, both rows, the column and both values.
+    expect((err as Error).message).toMatch(
+      /dup\.csv, row 11, column flux_aper90_b: "csc2"\."master_source" key name = 2CXO J\S+ occurs on rows 5 and 11 with different values: flux_aper90_b is "[-0-9.e]+" on row 5 and "1\.5e-15" on row 11; a file must hold each record once/,
+    );
     expect(await counts(db)).toEqual(before);
 
     writeFileSync(dup, [...text.slice(0, 11), text[5], ...text.slice(11)].join('\n'));
@@ -145,7 +148,8 @@ describe.each(testDatabases())('CSC2 ingest on $name', (backend) => {
     await expect(ingestCsc2(db, { files: [m], table: 'master_source', log, progress: silentProgress })).rejects.toMatchObject({
       code: 'DUPLICATE_KEY',
       row: 3,
-      message: expect.stringContaining('"csc2"."master_source" key name = 2CXO J000003.0+000001 occurs again (first at row 1) with different values'),
+      column: 'significance',
+      message: expect.stringContaining('"csc2"."master_source" key name = 2CXO J000003.0+000001 occurs on rows 1 and 3 with different values: significance is "5.5" on row 1 and "6" on row 3'),
     });
     expect(await counts(db)).toEqual(before);
   });

@@ -11,7 +11,7 @@ import type { Db } from '../db/index.js';
 import { JobStore } from '../uws/index.js';
 import { testDatabases } from './helpers/databases.js';
 import { trustedSqlRunner } from './helpers/trusted-sql-runner.js';
-import { createJob, getJob, migrateUws, openUwsApp, parseJob, removeDir, testResultsDir, uwsConfig, waitForPhase } from './helpers/uws-app.js';
+import { createJob, getJob, ownerHttp, migrateUws, openUwsApp, parseJob, removeDir, testResultsDir, uwsConfig, waitForPhase } from './helpers/uws-app.js';
 import type { UwsTestApp } from './helpers/uws-app.js';
 
 const QUERY = 'SELECT g FROM generate_series(1, 5) AS g';
@@ -103,7 +103,7 @@ describe.each(testDatabases())('UWS queue on $name', (backend) => {
     const id = await createJob(front.app, { LANG: 'ADQL', QUERY, SLEEPMS: '20000', PHASE: 'RUN' });
     await waitForPhase(front.app, id, ['EXECUTING']);
     const started = Date.now();
-    await request(front.app.callback()).post(`/tap/async/${id}/phase`).type('form').send({ PHASE: 'ABORT' });
+    await ownerHttp(front.app).post(`/tap/async/${id}/phase`).type('form').send({ PHASE: 'ABORT' });
     while (runner.cleanups() === 0) {
       expect(Date.now() - started).toBeLessThan(3_000); // heartbeatMs = 150
       await sleep(20);

@@ -14,6 +14,7 @@ import { trustedSqlRunner } from './helpers/trusted-sql-runner.js';
 import type { TrustedSqlRunner } from './helpers/trusted-sql-runner.js';
 import {
   createJob,
+  ownerHttp,
   getJob,
   jobIdOf,
   migrateUws,
@@ -60,7 +61,7 @@ describe.each(testDatabases())('UWS /tap/async on $name', (backend) => {
   let config: Readonly<Config>;
   let runner: TrustedSqlRunner;
   let t: UwsTestApp;
-  let http: () => ReturnType<typeof request>;
+  let http: () => ReturnType<typeof ownerHttp>;
 
   beforeAll(async () => {
     ({ db, drop } = await backend.open());
@@ -69,7 +70,7 @@ describe.each(testDatabases())('UWS /tap/async on $name', (backend) => {
     config = uwsConfig(resultsDir);
     runner = trustedSqlRunner(db);
     t = openUwsApp(db, config, runner);
-    http = () => request(t.app.callback());
+    http = () => ownerHttp(t.app);
   });
   afterAll(async () => {
     await t.close();
@@ -301,8 +302,8 @@ describe.each(testDatabases())('UWS /tap/async on $name', (backend) => {
   });
 
   it.each([
-    ['DELETE', (id: string) => request.agent(t.app.callback()).delete(`/tap/async/${id}`)],
-    ['POST ACTION=DELETE', (id: string) => request(t.app.callback()).post(`/tap/async/${id}`).type('form').send({ ACTION: 'DELETE' })],
+    ['DELETE', (id: string) => http().delete(`/tap/async/${id}`)],
+    ['POST ACTION=DELETE', (id: string) => http().post(`/tap/async/${id}`).type('form').send({ ACTION: 'DELETE' })],
   ])('%s removes the job: 303 to a short job list, then 404 everywhere', async (_how, del) => {
     const id = await createJob(t.app, { LANG: 'ADQL', QUERY, PHASE: 'RUN' });
     await waitForPhase(t.app, id, ['COMPLETED']);
@@ -318,6 +319,32 @@ describe.each(testDatabases())('UWS /tap/async on $name', (backend) => {
     }
     expect(existsSync(join(resultsDir, id))).toBe(false);
     expect((await http().delete(`/tap/async/${id}`)).status).toBe(404);
+  });
+
+  it('without the owner token, the job URL runs a job but cannot abort, delete or modify it (403)', async () => {
+    const id = await createJob(t.app, { LANG: 'ADQL', QUERY, SLEEPMS: '20000' });
+    const stranger = () => request(t.app.callback());
+    const refused = [
+      await stranger().delete(`/tap/async/${id}`),
+      await stranger().post(`/tap/async/${id}`).type('form').send({ ACTION: 'DELETE' }),
+      await stranger().post(`/tap/async/${id}/parameters`).type('form').send({ QUERY: 'SELECT 2' }),
+      await stranger().post(`/tap/async/${id}/executionduration`).type('form').send({ EXECUTIONDURATION: '5' }),
+      await stranger().post(`/tap/async/${id}/destruction`).type('form').send({ DESTRUCTION: '2030-01-01T00:00:00Z' }),
+    ];
+    for (const r of refused) {
+      expect(r.status).toBe(403);
+      expect(r.text).toMatch(/only the job's owner may abort, delete or modify it: send the X-Owner-Token header \(or the xtap_owner cookie\)/);
+    }
+    const run = await stranger().post(`/tap/async/${id}/phase`).type('form').send({ PHASE: 'RUN' });
+    expect(run.status).toBe(303);
+    await waitForPhase(t.app, id, ['EXECUTING']);
+    expect((await stranger().post(`/tap/async/${id}/phase`).type('form').send({ PHASE: 'ABORT' })).status).toBe(403);
+    const job = await getJob(t.app, id);
+    expect(job.phase).toBe('EXECUTING');
+    expect(job.parameters.find((p) => p.id === 'QUERY')?.value).toBe(QUERY);
+    // Its owner can.
+    expect((await http().delete(`/tap/async/${id}`)).status).toBe(303);
+    expect((await stranger().get(`/tap/async/${id}`)).status).toBe(404);
   });
 
   it('deletes an EXECUTING job and cancels its query', async () => {
@@ -359,8 +386,7 @@ describe.each(testDatabases())('UWS /tap/async on $name', (backend) => {
     const aCreated = textOf((await getJob(t.app, a)).raw.creationTime) ?? '';
 
     const list = async (query: string, as: string | null = token) => {
-      const req = http().get(`/tap/async${query}`);
-      const r = await (as === null ? req : req.set('X-Owner-Token', as));
+      const r = await (as === null ? request(t.app.callback()) : ownerHttp(t.app, as)).get(`/tap/async${query}`);
       expect([r.status, r.type]).toEqual([200, 'text/xml']);
       if (hasXmllint) validateUws(r.text);
       const jobs = parseXml(r.text).jobs as XmlNode;

@@ -152,9 +152,18 @@ export function jobIdOf(location: string | undefined): string {
 
 /** Creates a job with form parameters and returns its id. */
 /** Creates a job; with `ownerToken`, as the holder of that owner token (X-Owner-Token). */
-export async function createJob(app: Koa, form: Record<string, string>, ownerToken?: string): Promise<string> {
+/** The owner token createJob and ownerHttp send: aborting, deleting or modifying an anonymous job needs it. */
+export const TEST_OWNER_TOKEN = 'test-owner-token-0123456789abcdefghijkl';
+
+/** Requests as the owner of the jobs createJob made (X-Owner-Token on every request). */
+export function ownerHttp(app: Koa, token = TEST_OWNER_TOKEN) {
+  return request.agent(app.callback()).set('X-Owner-Token', token);
+}
+
+/** Creates a job as the owner of `ownerToken` (TEST_OWNER_TOKEN by default; null: without a token). */
+export async function createJob(app: Koa, form: Record<string, string>, ownerToken: string | null = TEST_OWNER_TOKEN): Promise<string> {
   let req = request(app.callback()).post('/tap/async');
-  if (ownerToken !== undefined) req = req.set('X-Owner-Token', ownerToken);
+  if (ownerToken !== null) req = req.set('X-Owner-Token', ownerToken);
   const r = await req.type('form').send(form);
   if (r.status !== 303) throw new Error(`job creation answered ${r.status}: ${r.text}`);
   return jobIdOf(r.headers.location);
