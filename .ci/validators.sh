@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # External validators against a running xtap on PostgreSQL with the bundled sample: STILTS taplint (0 errors,
 # 0 warnings), votlint on TABLEDATA and BINARY2 results, pyvo (python3-pyvo), TOPCAT's TAP client
-# (stilts tapquery, sync and async), and an async job surviving kill -9 of the server.
+# (stilts tapquery, sync and async), the pyvo examples (examples/), and an async job surviving kill -9 of the server.
 # Reports go to test-output/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,6 +57,9 @@ done
 
 echo "--- pyvo"
 /usr/bin/python3 test/clients/pyvo_check.py "$base/tap" | tee "$out/pyvo.txt"
+
+echo "--- pyvo examples (examples/run_all.py; plots in $out/examples)"
+/usr/bin/python3 examples/run_all.py "$base" "$out/examples" | tee "$out/examples.txt"
 
 echo "--- stilts tapquery (TOPCAT's TAP client)"
 for mode in sync async; do

@@ -9,6 +9,7 @@ import type { Csc2TableName } from '../ingest/index.js';
 import { prepareDatabase } from '../server/bootstrap.js';
 import { AdqlError } from '../adql/errors.js';
 import { formatTranslation, translateForCli } from './adql-command.js';
+import { MIRROR_TABLES, MirrorError, mirrorTap } from '../mirror/index.js';
 
 const CSC2_TABLES = ['auto', 'master_source', 'stack_source', 'observation_source', 'master_stack_assoc', 'stack_observation_assoc'];
 
@@ -82,6 +83,39 @@ export function buildProgram(): Command {
       });
     });
 
+  program
+    .command('mirror')
+    .description('harvest CSC2 tables from a TAP service (CSC, DaCHS, another xtap) in HEALPix sky chunks, resumable; the source classifier runs on the new master sources')
+    .requiredOption('--from <url>', 'base URL of the TAP service, e.g. https://cda.cfa.harvard.edu/csc2tap')
+    .option('--tables <names>', `comma-separated csc2 tables (default all: ${MIRROR_TABLES.join(',')})`)
+    .option('--state <file>', 'JSON file recording the chunks done; rerun with the same file to resume', 'xtap-mirror.state.json')
+    .option('--page-size <n>', 'MAXREC of each chunk query; a chunk reaching it is split in four', positiveInt, 50000)
+    .option('--start-order <n>', 'HEALPix order of the first chunks (0: 12 pixels)', nonNegativeInt, 0)
+    .option('--no-classify', 'do not run the source classifier when done')
+    .action(async (opts: { from: string; tables?: string; state: string; pageSize: number; startOrder: number; classify: boolean }) => {
+      const tables = opts.tables?.split(',').map((t) => t.trim().replace(/^csc2\./, '')).filter(Boolean);
+      const unknown = tables?.filter((t) => !(MIRROR_TABLES as ReadonlyArray<string>).includes(t)) ?? [];
+      if (unknown.length) throw new InvalidArgumentError(`unknown table(s) ${unknown.join(', ')}; mirrorable: ${MIRROR_TABLES.join(', ')}`);
+      try {
+        new URL(opts.from);
+      } catch {
+        throw new InvalidArgumentError(`--from must be an http(s) URL, got "${opts.from}"`);
+      }
+      await withDatabase(async (db, log) => {
+        const r = await mirrorTap(db, {
+          from: opts.from,
+          tables: tables as Csc2TableName[] | undefined,
+          stateFile: opts.state,
+          pageSize: opts.pageSize,
+          startOrder: opts.startOrder,
+          classify: opts.classify,
+          log,
+          progress: createProgress(log),
+        });
+        log.info({ from: opts.from, rows: r.rows, chunks: r.chunks, classified: r.classified }, 'mirror done');
+      });
+    });
+
   const models = program.command('models').description('machine-learning models: re-run them over stored data');
   models
     .command('run')
@@ -94,6 +128,18 @@ export function buildProgram(): Command {
       await withDatabase((db, log) => runner(db, log, opts));
     });
   return program;
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${v}"`);
+  return n;
+}
+
+function nonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 14) throw new InvalidArgumentError(`expected an integer from 0 to 14, got "${v}"`);
+  return n;
 }
 
 type ModelRunner = (db: Awaited<ReturnType<typeof openDb>>, log: ReturnType<typeof createLogger>, opts: { modelDir?: string }) => Promise<void>;
@@ -133,13 +179,19 @@ export async function runCli(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     const e = err as { code?: string; exitCode?: number };
-    if (typeof e.code === 'string' && e.code.startsWith('commander.')) return e.exitCode === 0 ? 0 : 2;
+    // An InvalidArgumentError thrown by an action (not by commander's own parsing, which prints its message) is
+    // printed here.
     if (err instanceof ConfigError || err instanceof InvalidArgumentError) {
       process.stderr.write(`${(err as Error).message}\n`);
       return 2;
     }
+    if (typeof e.code === 'string' && e.code.startsWith('commander.')) return e.exitCode === 0 ? 0 : 2;
     if (err instanceof AdqlError) {
       process.stderr.write(`xtap: ADQL error at ${err.describe()}\n`);
+      return 1;
+    }
+    if (err instanceof MirrorError) {
+      process.stderr.write(`xtap: mirror stopped (chunks already recorded in the state file stay loaded; rerun to resume): ${err.message}\n`);
       return 1;
     }
     if (err instanceof IngestError) {

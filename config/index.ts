@@ -78,6 +78,15 @@ const EnvSchema = z.object({
   XTAP_REQUEST_MAX_HEADER_BYTES: positive(64 * 1024),
   /** Serve VOTable BINARY2 results from PostgreSQL through binary COPY (the bulk path); 0 forces the cursor path. */
   XTAP_BULK_COPY: z.enum(['0', '1', 'true', 'false']).default('1'),
+  /** IVOA identifier of this service in the Registry (GET /registry/resource); the default is a placeholder. */
+  XTAP_IVOID: z
+    .string()
+    .regex(/^ivo:\/\/[\w\-.!~*'()+=]{3,}(\/[\w\-.!~*'()+=]+)*$/, 'an IVOA identifier such as ivo://example.org/xtap')
+    .default('ivo://xtap.invalid/tap'),
+  /** Publisher and contact named in the registry record. */
+  XTAP_PUBLISHER: z.string().min(1).default('xtap operator (set XTAP_PUBLISHER)'),
+  XTAP_CONTACT_NAME: z.string().min(1).optional(),
+  XTAP_CONTACT_EMAIL: z.string().email().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -123,6 +132,8 @@ export interface Config {
     adql: Readonly<AdqlLimits>;
     resultMaxBytes: number;
   };
+  /** What GET /registry/resource says about the service's identity (XTAP_IVOID, XTAP_PUBLISHER, XTAP_CONTACT_*). */
+  registry: { ivoid: string; publisher: string; contactName: string; contactEmail?: string };
   metricsToken?: string;
   workers: number;
   /** Use PostgreSQL binary COPY for BINARY2 results when every column type allows (XTAP_BULK_COPY). */
@@ -205,6 +216,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       }),
       resultMaxBytes: e.XTAP_RESULT_MAX_BYTES,
     },
+    registry: Object.freeze({ ivoid: e.XTAP_IVOID, publisher: e.XTAP_PUBLISHER, contactName: e.XTAP_CONTACT_NAME ?? e.XTAP_PUBLISHER, contactEmail: e.XTAP_CONTACT_EMAIL }),
     metricsToken: e.XTAP_METRICS_TOKEN,
     workers: e.XTAP_WORKERS,
     bulkCopy: e.XTAP_BULK_COPY === '1' || e.XTAP_BULK_COPY === 'true',

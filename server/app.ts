@@ -12,6 +12,7 @@ import type { QueryRunner } from './tap/query-runner.js';
 import { registerSyncRoutes } from './tap/sync.js';
 import { registerDatalinkRoutes } from './datalink/route.js';
 import { registerVosiRoutes } from './vosi/index.js';
+import { registerRegistryRoutes } from './registry/index.js';
 import { registerExamplesRoutes } from './examples/index.js';
 import { registerPageRoutes } from './pages/index.js';
 import { registerProductRoutes } from './products/index.js';
@@ -119,6 +120,7 @@ export function createApp(ctx: AppContext): Koa {
   registerProductRoutes(router, { db: ctx.db });
   if (ctx.jobs) registerAsyncRoutes(router, { config: ctx.config, jobs: ctx.jobs });
   registerVosiRoutes(router, { config: ctx.config });
+  registerRegistryRoutes(router, { config: ctx.config, startedAt: ctx.startedAt });
   registerExamplesRoutes(router, { config: ctx.config });
   registerPageRoutes(router, { config: ctx.config });
 

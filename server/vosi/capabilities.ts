@@ -166,6 +166,13 @@ export function capabilitiesXml(input: CapabilitiesInput): string {
     'xmlns:tr': NS.tr,
     'xmlns:xsi': NS.xsi,
   });
+  addCapabilities(root, input);
+  return root.end({ prettyPrint: true });
+}
+
+/** Adds the service's capability elements to a parent (the VOSI capabilities document, or a registry record's
+ *  vs:CatalogService); the parent declares the vr, vs, tr and xsi prefixes. */
+export function addCapabilities(root: XMLBuilder, input: CapabilitiesInput): void {
   const url = (path: string): string => input.baseUrl + path;
 
   addTapCapability(root, input);
@@ -185,6 +192,4 @@ export function capabilitiesXml(input: CapabilitiesInput): string {
   id.ele('description').txt('Identifier of a CSC 2 master source (its name, e.g. 2CXO J110507.4-585105); repeatable.');
   id.ele('ucd').txt('meta.id;meta.main');
   id.ele('dataType').txt('string');
-
-  return root.end({ prettyPrint: true });
 }

@@ -11,9 +11,9 @@ import { TAP_PATHS } from './namespaces.js';
 import { findPublishedTable, parseTablesDetail, tableXml, tablesetXml } from './tables.js';
 import type { TablesDetail } from './tables.js';
 
-export { capabilitiesXml, serviceCapabilities, declaredDataModels, UPLOAD_METHODS, ADQL_VERSIONS } from './capabilities.js';
+export { addCapabilities, capabilitiesXml, serviceCapabilities, declaredDataModels, UPLOAD_METHODS, ADQL_VERSIONS } from './capabilities.js';
 export type { CapabilitiesInput, DataModelDecl } from './capabilities.js';
-export { tablesetXml, tableXml, findPublishedTable, parseTablesDetail, columnFlags } from './tables.js';
+export { addSchemas, tablesetXml, tableXml, findPublishedTable, parseTablesDetail, columnFlags } from './tables.js';
 export type { TablesDetail } from './tables.js';
 export { NS, STANDARD_ID, TAP_PATHS } from './namespaces.js';
 export { queryParam, rejectOtherMethods, sendStatic, XML_TYPE } from './http.js';

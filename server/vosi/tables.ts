@@ -81,6 +81,13 @@ export function tablesetXml(detail: TablesDetail, schemas: ReadonlyArray<SchemaD
     'xmlns:vs': NS.vs,
     'xmlns:xsi': NS.xsi,
   });
+  addSchemas(root, detail, schemas);
+  return root.end({ prettyPrint: true });
+}
+
+/** Adds one `schema` element per published schema to a tableset (the VOSI document, or a registry record's
+ *  vs:CatalogService tableset); the parent declares the vs and xsi prefixes. */
+export function addSchemas(root: XMLBuilder, detail: TablesDetail, schemas: ReadonlyArray<SchemaDef> = PUBLISHED_SCHEMAS): void {
   for (const s of schemas) {
     const schema = root.ele('schema');
     schema.ele('name').txt(s.name);
@@ -88,7 +95,6 @@ export function tablesetXml(detail: TablesDetail, schemas: ReadonlyArray<SchemaD
     addText(schema, 'utype', s.utype);
     for (const t of s.tables) fillTable(schema.ele('table', { type: tableType(t) }), t, detail === 'max');
   }
-  return root.end({ prettyPrint: true });
 }
 
 /** The `vosi:table` document of one table, always with its columns and foreign keys (VOSI 1.1 §3.3.2). */
