@@ -112,6 +112,37 @@ describe.each(testDatabases())('UWS queue on $name', (backend) => {
     await worker.close();
   });
 
+  it('re-queues at once a job whose database session was terminated (not after its lease)', async () => {
+    const a = app({ options: { leaseS: 60, maxAttempts: 3 } });
+    const id = await createJob(a.app, { LANG: 'ADQL', QUERY: 'SELECT pg_sleep(30) AS lost_session_probe', PHASE: 'RUN' });
+    const backend = async () =>
+      (
+        await db.queryObjects<{ pid: number }>(
+          "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE '%lost_session_probe%' AND pid <> pg_backend_pid()",
+        )
+      )[0]?.pid;
+    let pid: number | undefined;
+    for (let i = 0; i < 100 && pid === undefined; i++) {
+      await sleep(100);
+      pid = await backend();
+    }
+    expect(pid).toBeDefined();
+    await db.query('SELECT pg_terminate_backend($1)', [pid]);
+    const t0 = Date.now();
+    let state: { phase: string; attempts: number } | undefined;
+    while (Date.now() - t0 < 10_000) {
+      [state] = await db.queryObjects<{ phase: string; attempts: number }>('SELECT phase, attempts FROM uws.job WHERE job_id = $1', [id]);
+      if (state?.attempts === 2 && state.phase === 'EXECUTING') break;
+      await sleep(50);
+    }
+    // Running again (second claim) within seconds, far inside the 60 s lease; no error recorded.
+    expect(state).toEqual({ phase: 'EXECUTING', attempts: 2 });
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect((await getJob(a.app, id)).errorMessage).toBeUndefined();
+    await a.jobs.delete(id);
+    await a.close();
+  });
+
   it('gives up a job whose workers keep dying, with a transient error', async () => {
     const a = app({ start: false, options: { maxAttempts: 2 } });
     const id = await createJob(a.app, { LANG: 'ADQL', QUERY, PHASE: 'RUN' });

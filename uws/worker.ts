@@ -11,6 +11,13 @@ import type { JobStore } from './job-store.js';
 import type { ResultsStore } from './results-store.js';
 import type { ClaimedJob, Job, JobErrorSummary } from './types.js';
 
+/** True when a job failed because its database session ended or could not be had (SQLSTATE class 08, 57P01-3
+ *  shutdown / pg_terminate_backend, 53300 no connection), not because of its query: running it again may work. */
+export function sessionLost(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^(08...|57P0[123]|53300)$/.test(code);
+}
+
 export interface WorkerOptions {
   /** Concurrent jobs in this process (0: this process only serves HTTP). */
   workers: number;
@@ -227,7 +234,7 @@ export class WorkerPool {
       else await this.discard(jobId, resultPath, log);
     } catch (thrown) {
       const reason: unknown = signal.aborted ? signal.reason : thrown;
-      await this.settleFailure(jobId, workerId, reason, resultPath, log);
+      await this.settleFailure(claim, workerId, reason, resultPath, log);
     } finally {
       clearInterval(heartbeat);
       clearTimeout(limit);
@@ -237,8 +244,21 @@ export class WorkerPool {
     }
   }
 
-  private async settleFailure(jobId: string, workerId: string, reason: unknown, resultPath: string | undefined, log: Logger): Promise<void> {
+  private async settleFailure(claim: ClaimedJob, workerId: string, reason: unknown, resultPath: string | undefined, log: Logger): Promise<void> {
     const { store } = this.deps;
+    const { jobId } = claim;
+    if (sessionLost(reason) && claim.attempts < this.opts.maxAttempts) {
+      // The database session went away (restart, pg_terminate_backend): back to the queue at once, not after the
+      // lease, so the job runs again as soon as the database answers.
+      if (resultPath !== undefined) await this.deps.results.removeFile(resultPath);
+      if (await this.requeue(jobId, workerId, log)) {
+        log.warn({ attempt: claim.attempts, err: (reason as Error).message }, 'the job lost its database session; re-queued');
+        this.wake();
+        return;
+      }
+      log.warn({ err: (reason as Error).message }, 'the job lost its database session and could not be re-queued yet; its lease will');
+      return;
+    }
     if (reason instanceof JobStop && reason.kind !== 'timeout') {
       if (reason.kind === 'shutdown' && (await store.release(jobId, workerId))) log.info('job released for a later run');
       else log.info({ reason: reason.message }, 'job stopped');
@@ -256,6 +276,21 @@ export class WorkerPool {
     if (resultPath !== undefined) await this.deps.results.removeFile(resultPath);
     if (await store.fail(jobId, workerId, error)) log.info({ error: error.message }, 'job failed');
     else await this.discard(jobId, undefined, log);
+  }
+
+  /** Releases the job to the queue, retrying while the database is coming back (at most about half a lease);
+   *  false when the job is no longer ours or the database did not answer. */
+  private async requeue(jobId: string, workerId: string, log: Logger): Promise<boolean> {
+    const until = Date.now() + (this.opts.leaseS * 1000) / 2;
+    for (let wait = 100; ; wait = Math.min(wait * 2, 2_000)) {
+      try {
+        return await this.deps.store.release(jobId, workerId);
+      } catch (err) {
+        if (Date.now() + wait > until || this.isStopping) return false;
+        log.debug({ err }, 're-queueing the job failed; retrying');
+        await this.sleep(wait);
+      }
+    }
   }
 
   /** The job is no longer ours (aborted, deleted, taken over): drop what we wrote. */
