@@ -50,7 +50,7 @@ const shots = process.env.XTAP_SCREENSHOTS;
 /** Shrinks a screenshot to a 128-colour palette PNG (README images stay small) when Pillow is there. */
 function shrink(path: string): void {
   try {
-    execFileSync('python3', ['-c', 'import sys;from PIL import Image;im=Image.open(sys.argv[1]).convert("RGB").quantize(128);im.save(sys.argv[1],optimize=True)', path]);
+    execFileSync('/usr/bin/python3', ['-c', 'import sys;from PIL import Image;im=Image.open(sys.argv[1]).convert("RGB").quantize(128);im.save(sys.argv[1],optimize=True)', path]);
   } catch {
     // keep the full-colour PNG
   }
@@ -151,7 +151,7 @@ describe.skipIf(!present).each(testDatabases())('web page in headless Chromium o
     expect(box?.width).toBeGreaterThan(200);
     expect(await page.locator('#plot-area .sky h3').textContent()).toContain(`${n} rows`);
     expect(await page.locator('#plot-area .histogram canvas').count()).toBe(1);
-    await screenshot(page, 'page-plots', '.layout main');
+    await screenshot(page, 'page-plots', '#plot-area');
   });
 
   it('scrolls through a large result with a bounded number of rows in the DOM', async () => {
@@ -210,7 +210,7 @@ describe.skipIf(!present).each(testDatabases())('web page in headless Chromium o
     const titles = await page.locator('#dl-area .product h3').allTextContents();
     expect(titles.some((x) => /Light curve/.test(x))).toBe(true);
     expect(titles.some((x) => /spectrum/i.test(x))).toBe(true);
-    await screenshot(page, 'page-datalink', '#panel-datalink');
+    await screenshot(page, 'page-datalink', '#dl-area .products');
   });
 
   it('was not blocked by its own Content-Security-Policy', () => {

@@ -30,7 +30,7 @@ function axes(xLabel: string, yLabel: string): uPlot.Axis[] {
   const stroke = axisColor();
   return [
     { label: xLabel, stroke, grid: { stroke: 'rgba(128,128,128,.2)' } },
-    { label: yLabel, stroke, grid: { stroke: 'rgba(128,128,128,.2)' } },
+    { label: yLabel, stroke, size: 64, grid: { stroke: 'rgba(128,128,128,.2)' } },
   ];
 }
 
