@@ -4,7 +4,7 @@
  *  images, light curve, spectrum). With XTAP_SCREENSHOTS=dir it also writes the README's screenshots there
  *  (`npm run screenshots`). Skipped with a message when Chromium is absent, unless XTAP_REQUIRE_TOOLS is set. */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
@@ -56,6 +56,16 @@ function shrink(path: string): void {
   }
 }
 
+/** Whether dist/web/app.js is missing or older than a file of web/ (other suites read it: rebuild only then). */
+function bundleIsStale(): boolean {
+  const bundle = join('dist', 'web', 'app.js');
+  if (!existsSync(bundle)) return true;
+  const built = statSync(bundle).mtimeMs;
+  const newest = (dir: string): number =>
+    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)));
+  return newest('web') > built;
+}
+
 async function screenshot(page: Page, name: string, selector?: string): Promise<void> {
   if (!shots) return;
   mkdirSync(shots, { recursive: true });
@@ -85,8 +95,8 @@ describe.skipIf(!present).each(testDatabases())('web page in headless Chromium o
   const cspViolations: string[] = [];
 
   beforeAll(async () => {
-    // the bundle the page loads is built from web/ now, so the test runs the current front-end
-    execFileSync(process.execPath, ['web/build.mjs'], { stdio: 'inherit' });
+    // the page must run the current front-end: rebuild the bundle when web/ changed since it was built
+    if (bundleIsStale()) execFileSync(process.execPath, ['web/build.mjs'], { stdio: 'inherit' });
     // the service as server/main.ts assembles it (sync and async TAP, DataLink, products) on the bundled sample
     ({ db, drop } = await backend.open());
     const { log } = testLogger();
