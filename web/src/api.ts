@@ -62,7 +62,9 @@ export interface Example {
 /** The DALI examples document (/tap/examples, XHTML+RDFa): every element typeof="example" with its name and query. */
 export async function fetchExamples(): Promise<Example[]> {
   const res = await fetch(`${TAP}/examples`);
-  const doc = new DOMParser().parseFromString(await res.text(), 'application/xml');
+  // the document's own <style> is dropped first: Chromium reports parsing it as a CSP violation of this page
+  const text = (await res.text()).replace(/<style>[\s\S]*?<\/style>/g, '');
+  const doc = new DOMParser().parseFromString(text, 'application/xml');
   return Array.from(doc.querySelectorAll('[typeof="example"]')).map((e) => ({
     id: e.getAttribute('id') ?? '',
     name: e.querySelector('[property="name"]')?.textContent?.trim() ?? '',

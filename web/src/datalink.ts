@@ -70,7 +70,10 @@ async function drawProduct(l: Link, kind: ReturnType<typeof kindOf>, into: HTMLE
   if (kind === 'lightcurve') {
     const x = col('time');
     const y = col('rate') ?? col('counts');
-    if (x !== undefined && y !== undefined) plot = productPlot(t, l.description.split(' in ')[0] ?? 'Light curve', x, y, col('rate_error') ?? col('error'));
+    const t0 = x === undefined ? 0 : Number(t.rows[0]?.[x] ?? 0);
+    if (x !== undefined && y !== undefined) {
+      plot = productPlot(t, `Light curve (${l.description.split(' in ')[1]?.split(' bins')[0] ?? 'binned'} bins)`, x, y, col('rate_error') ?? col('error'), 1e-3, `ks since MET ${t0.toFixed(0)}`, t0);
+    }
   } else if (kind === 'spectrum') {
     const x = col('energy');
     const y = col('counts');
@@ -111,6 +114,7 @@ export async function showDataLink(panel: HTMLElement, id: string, accessUrl: st
   const products = document.createElement('div');
   products.className = 'products';
   const drawing: Array<Promise<void>> = [];
+  const drawn = new Set<string>();
   for (const l of links) {
     const tr = document.createElement('tr');
     const cells = [l.error || l.description, (l.local || l.semantics.replace(/.*#/, '')), l.contentType].map((v) => {
@@ -139,7 +143,11 @@ export async function showDataLink(panel: HTMLElement, id: string, accessUrl: st
       s.title = 'Send to TOPCAT / Aladin / DS9 through a SAMP hub';
       s.addEventListener('click', () => actions.sendToSamp(l.url, l.description, kind === 'image' ? 'image' : 'table'));
       act.append(' ', s);
-      if (kind !== 'table' && kind !== 'other') drawing.push(drawProduct(l, kind, products).catch(() => undefined));
+      // every image, and the first light curve, spectrum and class-probability table (the others are one click away)
+      if (kind !== 'table' && kind !== 'other' && (kind === 'image' || !drawn.has(kind))) {
+        drawn.add(kind);
+        drawing.push(drawProduct(l, kind, products).catch(() => undefined));
+      }
     }
     tr.append(...cells, act);
     table.append(tr);

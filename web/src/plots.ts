@@ -30,7 +30,7 @@ function axes(xLabel: string, yLabel: string): uPlot.Axis[] {
   const stroke = axisColor();
   return [
     { label: xLabel, stroke, grid: { stroke: 'rgba(128,128,128,.2)' } },
-    { label: yLabel, stroke, grid: { stroke: 'rgba(128,128,128,.2)' } },
+    { label: yLabel, stroke, size: 64, grid: { stroke: 'rgba(128,128,128,.2)' } },
   ];
 }
 
@@ -153,7 +153,7 @@ export function classPlot(t: VoTable, row: number): HTMLElement | undefined {
 }
 
 /** x-y plot of two columns of a product (light curve: time vs rate; spectrum: energy vs counts), with error bars
- *  from errCol when given. xScale rescales x (eV → keV). */
+ *  from errCol when given. x is drawn as (x − xOffset) × xScale in xUnit (MET s → ks since the start, eV → keV). */
 export function productPlot(
   t: VoTable,
   title: string,
@@ -162,11 +162,12 @@ export function productPlot(
   errCol: number | undefined,
   xScale = 1,
   xUnit?: string,
+  xOffset = 0,
 ): HTMLElement | undefined {
   const fx = t.fields[xCol];
   const fy = t.fields[yCol];
   if (!fx || !fy || t.rows.length === 0) return undefined;
-  const xs = numbers(t, xCol).map((v) => (v === null ? 0 : v * xScale));
+  const xs = numbers(t, xCol).map((v) => (v === null ? 0 : (v - xOffset) * xScale));
   const ys = numbers(t, yCol);
   const w = wrapper(title, 'product');
   new uPlot(
