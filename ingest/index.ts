@@ -24,6 +24,8 @@ import { readVotableFile } from './readers/votable.js';
 import type { TableInput } from './readers/types.js';
 
 export { IngestError } from './errors.js';
+export { TapClientError, tapSync } from './tap-client.js';
+export type { TapClientErrorCode, TapRequest, TapResult } from './tap-client.js';
 export { createProgress, silentProgress } from './progress.js';
 export type { Progress } from './progress.js';
 export type { Csc2FileReport } from './csc2/load.js';

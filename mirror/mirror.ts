@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { Db, Queryable } from '../db/index.js';
 import type { Csc2TableName, Progress } from '../ingest/index.js';
-import { runSourceClassifier, silentProgress } from '../ingest/index.js';
+import { TapClientError, runSourceClassifier, silentProgress, tapSync } from '../ingest/index.js';
 import { loadCsc2 } from '../ingest/csc2/load.js';
 import { csc2Table } from '../ingest/csc2/layout.js';
 import type { Chunk } from './chunks.js';
@@ -16,7 +16,6 @@ import { MirrorError } from './errors.js';
 import { MIRROR_TABLES, POSITION_ALIASES, chunkQuery, columnsQuery } from './plan.js';
 import { emptyState, readState, writeState } from './state.js';
 import type { MirrorState } from './state.js';
-import { tapSync } from './tap-client.js';
 
 export interface MirrorRequest {
   /** Base URL of the remote TAP service (…/tap). */
@@ -46,9 +45,19 @@ export interface MirrorReport {
   classified: number;
 }
 
+/** One query to the remote service; its failures become MirrorErrors with the same code. */
+async function remote(from: string, query: string, maxrec: number) {
+  try {
+    return await tapSync(from, query, { maxrec });
+  } catch (err) {
+    if (err instanceof TapClientError) throw new MirrorError(err.code, err.message, { cause: err });
+    throw err;
+  }
+}
+
 /** The columns to request: ours (minus the index column xtap computes) that the remote publishes. */
 async function remoteColumns(from: string, table: Csc2TableName): Promise<string[]> {
-  const res = await tapSync(from, columnsQuery(table), 100000);
+  const res = await remote(from, columnsQuery(table), 100000);
   const theirs = new Set(res.rows.map((r) => String(r[0]).toLowerCase()));
   if (theirs.size === 0) throw new MirrorError('UNKNOWN_TABLE', `${from} publishes no table csc2.${table} (its TAP_SCHEMA.columns has no columns for it)`);
   const def = csc2Table(table);
@@ -92,7 +101,7 @@ export async function mirrorTap(db: Db, req: MirrorRequest): Promise<MirrorRepor
         continue;
       }
       const started = Date.now();
-      const res = await tapSync(from, chunkQuery(table, cols, chunk), pageSize);
+      const res = await remote(from, chunkQuery(table, cols, chunk), pageSize);
       req.log.debug({ table, chunk: key, rows: res.rows.length, overflow: res.overflow, ms: Date.now() - started }, 'chunk fetched');
       if (res.overflow) {
         const children = splitChunk(chunk);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../cli/program.js';
-import { openDb } from '../db/index.js';
+import { countRows, runCliWith } from './helpers/cli.js';
 import { testDatabases } from './helpers/databases.js';
 
 const SAMPLE = join(process.cwd(), 'data', 'sample');
@@ -29,24 +29,8 @@ describe.each(testDatabases())('xtap ingest csc2 (command line) on $name', (back
     await drop();
   });
 
-  async function run(args: string[]): Promise<number> {
-    const saved = { ...process.env };
-    Object.assign(process.env, env);
-    try {
-      return await runCli(args);
-    } finally {
-      process.env = saved;
-    }
-  }
-
-  async function countMaster(): Promise<number> {
-    const db = await openDb({ databaseUrl: env.DATABASE_URL, dataDir: env.XTAP_DATA_DIR ?? '' });
-    try {
-      return Number((await db.query('SELECT count(*) FROM csc2.master_source')).rows[0]?.[0]);
-    } finally {
-      await db.close();
-    }
-  }
+  const run = (args: string[]) => runCliWith(env, args);
+  const countMaster = () => countRows(env, 'csc2.master_source');
 
   it('loads a file and exits 0; loading it again keeps the count', async () => {
     expect(await run(['ingest', 'csc2', join(SAMPLE, 'ngc3532_conesearch_per.csv')])).toBe(0);

@@ -4,14 +4,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../cli/program.js';
 import type { Db } from '../db/index.js';
-import { migrate, openDb, publishTapSchema } from '../db/index.js';
+import { migrate, publishTapSchema } from '../db/index.js';
 import { silentProgress } from '../ingest/index.js';
 import { MIRROR_TABLES, mirrorTap } from '../mirror/index.js';
 import { MIGRATIONS, PUBLISHED_SCHEMAS } from '../schema/index.js';
 import { openTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
+import { countRows, runCliWith } from './helpers/cli.js';
 import { testDatabases } from './helpers/databases.js';
 import { testLogger } from './helpers/logger.js';
 
@@ -126,23 +126,8 @@ describe.each(testDatabases())('xtap mirror from a second xtap on $name', (backe
     afterAll(() => {
       vi.restoreAllMocks();
     });
-    async function run(args: string[]): Promise<number> {
-      const saved = { ...process.env };
-      Object.assign(process.env, env);
-      try {
-        return await runCli(args);
-      } finally {
-        process.env = saved;
-      }
-    }
-    async function count(): Promise<number> {
-      const db = await openDb({ databaseUrl: env.DATABASE_URL, dataDir: env.XTAP_DATA_DIR ?? '' });
-      try {
-        return Number((await db.query('SELECT count(*) FROM csc2.master_source')).rows[0]?.[0]);
-      } finally {
-        await db.close();
-      }
-    }
+    const run = (args: string[]) => runCliWith(env, args);
+    const count = () => countRows(env, 'csc2.master_source');
 
     it('fails with a clear message and exit code 1, loading nothing, on an unreachable or non-TAP URL', async () => {
       stderr.length = 0;
