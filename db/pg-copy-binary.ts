@@ -5,10 +5,10 @@
  *  converter writes the same bytes the cursor path's codecs write for the value `pg` would have parsed, so both
  *  paths give identical documents. Spec: PostgreSQL 15 COPY §"Binary Format", array_send/timestamp_send;
  *  VOTable 1.4 §5.4–5.5 (BINARY2). Pure. */
-import { buildBinaryCodec, type EncoderColumn } from './column-codecs.js';
-import { parseArraysize, type ArrayShape } from './arraysize.js';
-import type { VotableDocInfo } from './document.js';
-import { Base64RowBuffer, encodeVotableWith, type RowSink, type VotableEncodeOptions } from './votable-encoder.js';
+import { buildBinaryCodec, type EncoderColumn } from '../votable/column-codecs.js';
+import { parseArraysize, type ArrayShape } from '../votable/arraysize.js';
+import type { VotableDocInfo } from '../votable/document.js';
+import { Base64RowBuffer, encodeVotableWith, type RowSink, type VotableEncodeOptions } from '../votable/votable-encoder.js';
 
 /** PostgreSQL type OIDs the transcoder reads (pg_type.dat). */
 export const PG_OID = {

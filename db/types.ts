@@ -2,7 +2,8 @@
  *  pg adapter for both the embedded PostgreSQL cluster (the default) and a server given by DATABASE_URL. */
 
 /** A row as an array of values, in select-list order. int8 arrives as bigint, timestamp as ISO text. */
-export type Row = unknown[];
+import type { Row } from '../votable/row.js';
+export type { Row };
 
 export interface QueryResult {
   rows: Row[];

@@ -4,23 +4,22 @@
  *  PostgreSQL take the bulk path instead when every column type allows: binary COPY transcoded to BINARY2
  *  (votable/pg-copy-binary.ts), with the same document. */
 import type { Logger } from 'pino';
-import { translateAdql } from '../../adql/index.js';
-import { AdqlError } from '../../adql/errors.js';
-import type { Config } from '../../config/index.js';
-import { DbError } from '../../db/index.js';
-import type { Db, Row } from '../../db/index.js';
-import type { Catalog } from '../../schema/index.js';
-import type { EncoderColumn } from '../../votable/column-codecs.js';
-import { encodeCsv, encodeTsv } from '../../votable/csv-encoder.js';
-import { resolveFormat, OUTPUT_FORMATS } from '../../votable/formats.js';
-import { encodeVotable } from '../../votable/votable-encoder.js';
-import type { EncodeSummary, VotableEncodeOptions } from '../../votable/votable-encoder.js';
-import { canTranscodeCopy, encodeVotableFromCopy } from '../../votable/pg-copy-binary.js';
-import { DaliError } from '../errors.js';
+import { translateAdql } from '../adql/index.js';
+import { AdqlError } from '../adql/errors.js';
+import type { Config } from '../config/index.js';
+import { DbError } from '../db/index.js';
+import type { Db, Row } from '../db/index.js';
+import type { Catalog } from '../schema/index.js';
+import type { EncoderColumn } from '../votable/column-codecs.js';
+import { encodeCsv, encodeTsv } from '../votable/csv-encoder.js';
+import { resolveFormat, OUTPUT_FORMATS } from '../votable/formats.js';
+import { encodeVotable } from '../votable/votable-encoder.js';
+import type { EncodeSummary, VotableEncodeOptions } from '../votable/votable-encoder.js';
+import { canTranscodeCopy, encodeVotableFromCopy } from '../db/pg-copy-binary.js';
+import { DaliError } from './errors.js';
 import { adqlErrorMessage, describeError } from './describe-error.js';
 import type { TapParams } from './params.js';
-import type { PreparedQuery, QueryMode, QueryRunner } from './query-runner.js';
-import type { ServiceMetrics } from '../metrics/index.js';
+import type { PreparedQuery, QueryMetrics, QueryMode, QueryRunner } from './query-runner.js';
 import { resultInfos } from './result-infos.js';
 import { loadUploads } from './uploads.js';
 import { serviceDescriptorsFor } from './datalink-descriptors.js';
@@ -32,7 +31,7 @@ export interface QueryRunnerDeps {
   catalog: Catalog;
   log: Logger;
   /** Counts queries and rows when given. */
-  metrics?: ServiceMetrics;
+  metrics?: QueryMetrics;
 }
 
 const LANGS = new Set(['ADQL', 'ADQL-2.0', 'ADQL-2.1']);

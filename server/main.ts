@@ -8,7 +8,7 @@ import { createProgress } from '../ingest/index.js';
 import { createApp } from './app.js';
 import { prepareDatabase, prepareRuntime } from './bootstrap.js';
 import { publishedCatalog } from '../schema/index.js';
-import { createQueryRunner } from './tap/sql-query-runner.js';
+import { createQueryRunner } from '../query/sql-query-runner.js';
 import { createJobService } from '../uws/index.js';
 import { ServiceMetrics } from './metrics/index.js';
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../db/index.js';
 import { publishedCatalog } from '../schema/index.js';
 import { prepareDatabase } from '../server/bootstrap.js';
-import { createQueryRunner } from '../server/tap/sql-query-runner.js';
+import { createQueryRunner } from '../query/sql-query-runner.js';
 import { testDatabases } from './helpers/databases.js';
 import { testLogger } from './helpers/logger.js';
 import { createJob, openUwsApp, removeDir, testResultsDir, uwsConfig, waitForPhase } from './helpers/uws-app.js';

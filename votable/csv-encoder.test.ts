@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Row } from '../db/types.js';
+import type { Row } from './row.js';
 import type { EncoderColumn } from './column-codecs.js';
 import { encodeCsv, encodeTsv, escapeTsv, quoteCsv } from './csv-encoder.js';
 import { collectText } from './testing/sample-columns.js';

@@ -8,7 +8,7 @@
  *  CSV: a field is quoted when it contains a comma, quote, CR or LF, or is the empty string (so "" ≠ null),
  *  quotes doubled; lines end in CRLF. TSV: a value's backslash, TAB, LF and CR become \\, \t, \n and \r (the
  *  PostgreSQL COPY text convention), so a TAB or newline never appears inside a field; lines end in LF. */
-import type { Row } from '../db/types.js';
+import type { Row } from './row.js';
 import { buildTextFormatter, type EncoderColumn, type TextDialect, type TextFormatter } from './column-codecs.js';
 import { closeSource, type EncodeSummary } from './votable-encoder.js';
 

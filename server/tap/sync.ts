@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import type Router from '@koa/router';
 import type { Config } from '../../config/index.js';
 import { readTapParams, requestLimits } from './params.js';
-import type { QueryRunner } from './query-runner.js';
+import type { QueryRunner } from '../../query/query-runner.js';
 
 export interface SyncDeps {
   runner: QueryRunner;

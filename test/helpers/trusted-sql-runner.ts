@@ -9,9 +9,9 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from '../../db/index.js';
 import { DaliError } from '../../server/errors.js';
-import type { TapParams } from '../../server/tap/params.js';
-import type { PreparedQuery, QueryRunner } from '../../server/tap/query-runner.js';
-import { closingIterator, primeFirst } from '../../server/tap/prime.js';
+import type { TapParams } from '../../query/params.js';
+import type { PreparedQuery, QueryRunner } from '../../query/query-runner.js';
+import { closingIterator, primeFirst } from '../../query/prime.js';
 
 export interface TrustedSqlRunner extends QueryRunner {
   /** How many prepared queries were cleaned up (each prepare must be). */
