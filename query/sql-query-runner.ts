@@ -12,7 +12,8 @@ import type { Db, Row } from '../db/index.js';
 import type { Catalog } from '../schema/index.js';
 import type { EncoderColumn } from '../votable/column-codecs.js';
 import { encodeCsv, encodeTsv } from '../votable/csv-encoder.js';
-import { resolveFormat, OUTPUT_FORMATS } from '../votable/formats.js';
+import { chooseFormat, OUTPUT_FORMATS, VOTABLE_VERSIONS } from '../votable/formats.js';
+import type { OutputFormat, VotableVersion } from '../votable/formats.js';
 import { encodeVotable } from '../votable/votable-encoder.js';
 import type { EncodeSummary, VotableEncodeOptions } from '../votable/votable-encoder.js';
 import { canTranscodeCopy, encodeVotableFromCopy } from '../db/pg-copy-binary.js';
@@ -43,6 +44,18 @@ export function parseMaxrec(text: string | undefined, config: Readonly<Config>):
   return Math.min(Number(text), config.limits.maxrecHard);
 }
 
+/** RESPONSEFORMAT (or FORMAT) → the output format and VOTable version (votable/formats.ts reads it), or the
+ *  DALI error naming what is offered. */
+export function negotiateFormat(requested: string | undefined): { format: OutputFormat; version: VotableVersion } {
+  const choice = chooseFormat(requested);
+  if (choice.ok) return choice;
+  if (choice.reason === 'unknown-version') {
+    throw new DaliError('UNSUPPORTED', `VOTable version ${choice.version} is not offered; use version=${VOTABLE_VERSIONS.join(' or version=')} (default ${VOTABLE_VERSIONS[0]})`);
+  }
+  const accepted = [...new Set(OUTPUT_FORMATS.flatMap((f) => [...f.aliases, f.mime]))].join(', ');
+  throw new DaliError('UNSUPPORTED', `RESPONSEFORMAT "${choice.format}" is not supported; use one of: ${accepted}`);
+}
+
 export function checkLanguage(params: TapParams): void {
   const request = params.get('REQUEST');
   if (request !== undefined && request.toLowerCase() !== 'doquery') {
@@ -61,19 +74,7 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
       checkLanguage(params);
       const query = params.get('QUERY');
       if (query === undefined || query.trim() === '') throw new DaliError('MISSING_PARAMETER', 'QUERY is required: give the ADQL query to run');
-      const requested = params.get('RESPONSEFORMAT') ?? params.get('FORMAT');
-      // A VOTable version may be asked for as a MIME parameter: application/x-votable+xml;version=1.5 (default 1.4).
-      const versionMatch = requested === undefined ? null : /;\s*version\s*=\s*"?(1\.[0-9])"?/i.exec(requested);
-      const formatName = versionMatch && requested !== undefined ? requested.replace(versionMatch[0], '') : requested;
-      const votableVersion = versionMatch?.[1];
-      if (votableVersion !== undefined && votableVersion !== '1.4' && votableVersion !== '1.5') {
-        throw new DaliError('UNSUPPORTED', `VOTable version ${votableVersion} is not offered; use version=1.4 (the default) or version=1.5`);
-      }
-      const format = resolveFormat(formatName);
-      if (!format) {
-        const accepted = [...new Set(OUTPUT_FORMATS.flatMap((f) => [...f.aliases, f.mime]))].join(', ');
-        throw new DaliError('UNSUPPORTED', `RESPONSEFORMAT "${formatName}" is not supported; use one of: ${accepted}`);
-      }
+      const { format, version: votableVersion } = negotiateFormat(params.get('RESPONSEFORMAT') ?? params.get('FORMAT'));
       const maxrec = parseMaxrec(params.get('MAXREC'), deps.config);
       const uploads = await loadUploads(deps.db, params, deps.config);
       const catalog = deps.catalog.extend(uploads.tables);
@@ -104,7 +105,7 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
       const doc = () => ({ infos: resultInfos(query), serviceDescriptors: serviceDescriptorsFor(columns, deps.config.baseUrl) });
       const opts: VotableEncodeOptions = {
         serialization: format.serialization ?? 'BINARY2',
-        version: votableVersion === '1.5' ? '1.5' : '1.4',
+        version: votableVersion,
         maxrec,
         describeError: describe,
         onEnd,
