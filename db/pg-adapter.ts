@@ -1,6 +1,6 @@
 /** The Db adapter: PostgreSQL through node-postgres (pg-cursor, pg-copy-streams COPY), for the embedded cluster
  *  and for a server given by DATABASE_URL alike. Three pools: bookkeeping (the admin role: migrations, ingest, jobs,
- *  uploads), queries (the read-only query role once configured; every stream/copyOut/describe runs there), a
+ *  uploads), queries (the read-only query role once configured; every stream/copyOut runs there), a
  *  one-connection health pool, so a full query pool never makes the service look down, and a small control pool
  *  for cancelling the queries of clients that left. Every session is named
  *  xtap:<instance>:<pool> in pg_stat_activity, and a lifeline session holds an advisory lock on <instance> while
@@ -14,6 +14,7 @@ import { randomInt } from 'node:crypto';
 import { quoteIdent } from '../schema/sql-names.js';
 import { encodeCopyCsv } from './copy-csv.js';
 import { OID, parseInt8, parseInt8Array, parseNumeric, parseTimestamp } from './type-parsers.js';
+import { sessionPreamble } from './session.js';
 import { DbError } from './types.js';
 import type { Db, QueryResult, Queryable, Row, SessionLimits, StreamOptions } from './types.js';
 
@@ -139,13 +140,6 @@ function wrapConnectionError(err: unknown, acquireTimeoutMs: number, poolSize: n
   return wrapped;
 }
 
-function setLocalSql(limits: SessionLimits | undefined, statementTimeoutMs: number | undefined): string[] {
-  const out: string[] = [];
-  if (statementTimeoutMs) out.push(`SET LOCAL statement_timeout = ${Math.floor(statementTimeoutMs)}`);
-  if (limits?.workMemKb) out.push(`SET LOCAL work_mem = ${Math.floor(limits.workMemKb)}`);
-  return out;
-}
-
 export class PgDb extends PgQueryable implements Db {
   readonly kind = 'pg' as const;
   /** Random per process; names every session (application_name) and the lifeline lock. */
@@ -216,7 +210,7 @@ export class PgDb extends PgQueryable implements Db {
     return wrapConnectionError(err, this.acquireTimeoutMs, this.poolSize);
   }
 
-  /** Sends queries (stream, copyOut, describe) through sessions of another role from now on: the read-only
+  /** Sends queries (stream, copyOut) through sessions of another role from now on: the read-only
    *  query role. Called once at start-up, before the service takes requests. */
   async useQueryConnection(connectionString: string): Promise<void> {
     const next = PgDb.makePool(connectionString, { max: this.poolSize, acquireTimeoutMs: this.acquireTimeoutMs, name: `xtap:${this.instanceId}:query`, log: this.log });
@@ -323,13 +317,19 @@ export class PgDb extends PgQueryable implements Db {
     }
   }
 
+  /** Opens the query's transaction with its session settings, in one round trip (db/session.ts). */
   private async begin(client: pg.PoolClient, opts: Omit<StreamOptions, 'batchSize'>): Promise<void> {
-    await client.query(opts.readOnly === false ? 'BEGIN' : 'BEGIN READ ONLY');
-    for (const stmt of setLocalSql(opts.limits, opts.statementTimeoutMs)) await client.query(stmt);
+    await client.query(sessionPreamble(opts));
   }
 
   private cancelBackend(pid: number | undefined): void {
     if (pid !== undefined) this.controlPool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+  }
+
+  /** The backend's process id, known from the connection's start-up (BackendKeyData): no round trip. */
+  private static backendPid(client: pg.PoolClient): number | undefined {
+    const pid = (client as unknown as { processID?: number | null }).processID;
+    return typeof pid === 'number' ? pid : undefined;
   }
 
   async *stream(sql: string, params: ReadonlyArray<unknown>, opts: StreamOptions): AsyncGenerator<Row[], void, undefined> {
@@ -346,7 +346,7 @@ export class PgDb extends PgQueryable implements Db {
         }, opts.totalTimeoutMs)
       : undefined;
     try {
-      pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+      pid = PgDb.backendPid(client);
       opts.signal?.addEventListener('abort', cancel, { once: true });
       await this.begin(client, opts);
       cursor = client.query(new Cursor<Row>(sql, [...params], { rowMode: 'array', types: typeParsers }));
@@ -379,30 +379,6 @@ export class PgDb extends PgQueryable implements Db {
     }
   }
 
-  async describe(sql: string, opts: Omit<StreamOptions, 'batchSize'>): Promise<ReadonlyArray<{ name: string; dataTypeID: number }>> {
-    const client = await this.acquire(this.queryPool);
-    let pid: number | undefined;
-    let done = false;
-    const cancel = () => this.cancelBackend(pid);
-    try {
-      pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
-      opts.signal?.addEventListener('abort', cancel, { once: true });
-      if (opts.signal?.aborted) throw new DbError('query cancelled', '57014');
-      await this.begin(client, opts);
-      await client.query('SET LOCAL standard_conforming_strings = on');
-      // LIMIT 0 plans the query and stops before reading any row.
-      const r = await client.query({ text: `SELECT * FROM (${sql}) AS xtap_describe LIMIT 0`, rowMode: 'array' });
-      await client.query('COMMIT');
-      done = true;
-      return r.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID }));
-    } catch (err) {
-      throw wrapConnectionError(err, this.acquireTimeoutMs, this.poolSize);
-    } finally {
-      opts.signal?.removeEventListener('abort', cancel);
-      client.release(done ? undefined : true);
-    }
-  }
-
   async *copyOut(sql: string, opts: Omit<StreamOptions, 'batchSize'>): AsyncGenerator<Uint8Array, void, undefined> {
     const client = await this.acquire(this.queryPool);
     let pid: number | undefined;
@@ -416,11 +392,9 @@ export class PgDb extends PgQueryable implements Db {
       copy?.destroy();
     };
     try {
-      pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+      pid = PgDb.backendPid(client);
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       await this.begin(client, opts);
-      // The translator's inline literals are standard-conforming: backslashes are plain characters.
-      await client.query('SET LOCAL standard_conforming_strings = on');
       if (opts.signal?.aborted) throw new DbError('query cancelled', '57014');
       copy = client.query(copyStreams.to(`COPY (${sql}) TO STDOUT (FORMAT binary)`));
       if (opts.firstRowTimeoutMs) {

@@ -9,27 +9,9 @@ import { buildBinaryCodec, type EncoderColumn } from '../votable/column-codecs.j
 import { parseArraysize, type ArrayShape } from '../votable/arraysize.js';
 import type { VotableDocInfo } from '../votable/document.js';
 import { Base64RowBuffer, encodeVotableWith, type RowSink, type VotableEncodeOptions } from '../votable/votable-encoder.js';
+import { PG_OID } from './pg-types.js';
 
-/** PostgreSQL type OIDs the transcoder reads (pg_type.dat). */
-export const PG_OID = {
-  BOOL: 16,
-  NAME: 19,
-  INT8: 20,
-  INT2: 21,
-  INT4: 23,
-  TEXT: 25,
-  FLOAT4: 700,
-  FLOAT8: 701,
-  BPCHAR: 1042,
-  VARCHAR: 1043,
-  TIMESTAMP: 1114,
-  BOOL_ARRAY: 1000,
-  INT2_ARRAY: 1005,
-  INT4_ARRAY: 1007,
-  INT8_ARRAY: 1016,
-  FLOAT4_ARRAY: 1021,
-  FLOAT8_ARRAY: 1022,
-} as const;
+export { PG_OID };
 
 const ARRAY_ELEMENT: Readonly<Record<number, number>> = {
   [PG_OID.BOOL_ARRAY]: PG_OID.BOOL,

@@ -2,7 +2,8 @@
  *  (plus this query's uploads), and streams the cursor's batches through the chosen encoder. Fetches
  *  MAXREC + 1 rows so the encoder can tell OVERFLOW (as opencadc's QueryRunner does). BINARY2 results on
  *  PostgreSQL take the bulk path instead when every column type allows: binary COPY transcoded to BINARY2
- *  (votable/pg-copy-binary.ts), with the same document. */
+ *  (db/pg-copy-binary.ts), with the same document. The ADQL is translated once; the COPY column types come from
+ *  the result FIELDs (db/copy-plan.ts), so no statement runs before the COPY but the session preamble. */
 import type { Logger } from 'pino';
 import { translateAdql } from '../adql/index.js';
 import { AdqlError } from '../adql/errors.js';
@@ -10,13 +11,13 @@ import type { Config } from '../config/index.js';
 import { DbError } from '../db/index.js';
 import type { Db, Row } from '../db/index.js';
 import type { Catalog } from '../schema/index.js';
-import type { EncoderColumn } from '../votable/column-codecs.js';
 import { encodeCsv, encodeTsv } from '../votable/csv-encoder.js';
 import { chooseFormat, OUTPUT_FORMATS, VOTABLE_VERSIONS } from '../votable/formats.js';
 import type { OutputFormat, VotableVersion } from '../votable/formats.js';
 import { encodeVotable } from '../votable/votable-encoder.js';
 import type { EncodeSummary, VotableEncodeOptions } from '../votable/votable-encoder.js';
-import { canTranscodeCopy, encodeVotableFromCopy } from '../db/pg-copy-binary.js';
+import { encodeVotableFromCopy } from '../db/pg-copy-binary.js';
+import { planCopy } from '../db/copy-plan.js';
 import { DaliError } from './errors.js';
 import { adqlErrorMessage, describeError } from './describe-error.js';
 import type { TapParams } from './params.js';
@@ -78,15 +79,19 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
       const maxrec = parseMaxrec(params.get('MAXREC'), deps.config);
       const uploads = await loadUploads(deps.db, params, deps.config);
       const catalog = deps.catalog.extend(uploads.tables);
+      // One translation. BINARY2 may take the bulk path (COPY takes no parameters), so its literals go inline;
+      // the cursor runs the same SQL when a column type keeps it off COPY.
+      const bulkCandidate = deps.config.bulkCopy && format.kind === 'votable' && (format.serialization ?? 'BINARY2') === 'BINARY2' && maxrec > 0;
       let translated;
       try {
-        translated = translateAdql(query, catalog, { rowLimit: maxrec + 1, limits: deps.config.limits.adql });
+        translated = translateAdql(query, catalog, { rowLimit: maxrec + 1, inlineLiterals: bulkCandidate, limits: deps.config.limits.adql });
       } catch (err) {
         await uploads.drop();
         if (err instanceof AdqlError) throw new DaliError('QUERY_INVALID', adqlErrorMessage(err), { cause: err });
         throw err;
       }
-      const bulkSql = bulkCopySql(deps, query, catalog, format.kind === 'votable' ? (format.serialization ?? 'BINARY2') : undefined, maxrec);
+      const copyPlan = bulkCandidate ? planCopy(translated.sql, translated.columns) : undefined;
+      if (bulkCandidate && !copyPlan) deps.log.debug({ columns: translated.columns.map((c) => c.datatype) }, 'bulk path: a column type is not transcoded; using the cursor');
       const limits = queryLimits(deps.config, mode);
       const timeoutS = limits.firstRowS;
       const { sql, params: sqlParams, columns } = translated;
@@ -117,24 +122,16 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
         if (format.kind === 'tsv') return encodeTsv(columns, source.batches, { maxrec, onEnd });
         return encodeVotable(doc(), columns, source.batches, opts);
       };
-      const chooseSource = async (signal?: AbortSignal): Promise<RowSource> => {
-        if (bulkSql !== undefined) {
-          const oids = await copyColumnTypes(deps.db, bulkSql, columns, run(signal), log);
-          if (oids) return { kind: 'copy', oids, chunks: deps.db.copyOut(bulkSql, copyRun(signal)) };
-        }
-        return { kind: 'rows', batches: cursorBatches(signal) };
-      };
+      const chooseSource = (signal?: AbortSignal): RowSource =>
+        copyPlan ? { kind: 'copy', oids: copyPlan.oids, chunks: deps.db.copyOut(copyPlan.sql, copyRun(signal)) } : { kind: 'rows', batches: cursorBatches(signal) };
       return {
         contentType,
         extension: format.kind === 'votable' ? 'vot' : format.kind,
         stream(signal?: AbortSignal) {
-          if (bulkSql === undefined) return encode({ kind: 'rows', batches: cursorBatches(signal) });
-          return (async function* bulkOrCursor() {
-            yield* encode(await chooseSource(signal));
-          })();
+          return encode(chooseSource(signal));
         },
         async open(signal?: AbortSignal) {
-          const source = await chooseSource(signal);
+          const source = chooseSource(signal);
           let primed;
           try {
             primed = source.kind === 'copy' ? await primeFirst(source.chunks) : await primeFirst(source.batches);
@@ -175,35 +172,4 @@ export function queryLimits(config: Readonly<Config>, mode: QueryMode): { firstR
   const l = config.limits;
   if (mode === 'sync') return { firstRowS: l.syncQueryTimeoutS, totalS: l.syncTimeoutS, workMemKb: l.syncWorkMemKb };
   return { firstRowS: l.asyncExecutionHardS, totalS: l.asyncExecutionHardS, workMemKb: l.asyncWorkMemKb };
-}
-
-/** The SQL for the bulk path (binary COPY, so literals inline), or undefined when the request cannot take it:
- *  turned off, not BINARY2, MAXREC=0, or literals COPY cannot carry. */
-function bulkCopySql(deps: QueryRunnerDeps, query: string, catalog: Catalog, serialization: string | undefined, maxrec: number): string | undefined {
-  if (!deps.config.bulkCopy || serialization !== 'BINARY2' || maxrec === 0) return undefined;
-  try {
-    return translateAdql(query, catalog, { rowLimit: maxrec + 1, inlineLiterals: true, limits: deps.config.limits.adql }).sql;
-  } catch (err) {
-    deps.log.debug({ err }, 'bulk path: no inline translation; using the cursor');
-    return undefined;
-  }
-}
-
-/** The result's PostgreSQL types when the transcoder supports every column, else undefined (cursor path). A
- *  query that fails here fails again on the cursor path, which reports it the usual way. */
-async function copyColumnTypes(
-  db: Db,
-  sql: string,
-  columns: ReadonlyArray<EncoderColumn>,
-  run: { readOnly: boolean; statementTimeoutMs: number; limits: { workMemKb: number }; signal?: AbortSignal },
-  log: Logger,
-): Promise<number[] | undefined> {
-  try {
-    const oids = (await db.describe(sql, run)).map((f) => f.dataTypeID);
-    if (canTranscodeCopy(columns, oids)) return oids;
-    log.debug({ oids }, 'bulk path: a column type is not transcoded; using the cursor');
-  } catch (err) {
-    log.debug({ err }, 'bulk path: describe failed; using the cursor');
-  }
-  return undefined;
 }
