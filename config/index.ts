@@ -66,6 +66,8 @@ const EnvSchema = z.object({
   XTAP_POOL_ACQUIRE_TIMEOUT_S: int(10),
   /** Serve VOTable BINARY2 results from PostgreSQL through binary COPY (the bulk path); 0 forces the cursor path. */
   XTAP_BULK_COPY: z.enum(['0', '1', 'true', 'false']).default('1'),
+  /** Results whose LIMIT (TOP, MAXREC + 1) is at most this many rows are fetched whole in one round trip; 0 = never. */
+  XTAP_SMALL_RESULT_ROWS: int(2000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -111,6 +113,8 @@ export interface Config {
   workers: number;
   /** Use PostgreSQL binary COPY for BINARY2 results when every column type allows (XTAP_BULK_COPY). */
   bulkCopy: boolean;
+  /** Largest LIMIT fetched whole in one round trip (XTAP_SMALL_RESULT_ROWS; 0 = never). */
+  smallResultRows: number;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -190,6 +194,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsToken: e.XTAP_METRICS_TOKEN,
     workers: e.XTAP_WORKERS,
     bulkCopy: e.XTAP_BULK_COPY === '1' || e.XTAP_BULK_COPY === 'true',
+    smallResultRows: e.XTAP_SMALL_RESULT_ROWS,
     logLevel: e.LOG_LEVEL,
   });
 }

@@ -186,6 +186,8 @@ export class PgDb extends PgQueryable implements Db {
       connectionTimeoutMillis: o.acquireTimeoutMs,
       application_name: o.name,
       types: typeParsers,
+      // Inline literals are standard-conforming; fetchAll's one message is parsed before its SET LOCALs run.
+      options: '-c standard_conforming_strings=on',
       ...(o.queryTimeoutMs ? { query_timeout: o.queryTimeoutMs } : {}),
     });
     // A session that ends (server restart, pg_terminate_backend) raises 'error' on its client, idle or checked
@@ -376,6 +378,37 @@ export class PgDb extends PgQueryable implements Db {
       // pg_cancel_backend could hit the next user of a pooled client: destroy it instead.
       const discard = broken || cursor !== undefined || opts.signal?.aborted === true;
       client.release(discard ? true : undefined);
+    }
+  }
+
+  async fetchAll(sql: string, opts: Omit<StreamOptions, 'batchSize'>): Promise<Row[]> {
+    const client = await this.acquire(this.queryPool);
+    const pid = PgDb.backendPid(client);
+    let done = false;
+    let expired = false;
+    const cancel = () => this.cancelBackend(pid);
+    const deadline = opts.totalTimeoutMs
+      ? setTimeout(() => {
+          expired = true;
+          cancel();
+        }, opts.totalTimeoutMs)
+      : undefined;
+    try {
+      opts.signal?.addEventListener('abort', cancel, { once: true });
+      if (opts.signal?.aborted) throw new DbError('query cancelled', '57014');
+      // One simple-protocol message: preamble, the SELECT, COMMIT. The whole text is parsed before the SET LOCALs
+      // run, so the query pool's sessions start with standard_conforming_strings on (see makePool).
+      const results = (await client.query({ text: `${sessionPreamble(opts)}; ${sql}; COMMIT`, rowMode: 'array' })) as unknown as pg.QueryResult<Row>[];
+      done = true;
+      return results[results.length - 2]?.rows ?? [];
+    } catch (err) {
+      if (expired) throw new DbError(`canceling statement: the query ran longer than the limit of ${(opts.totalTimeoutMs ?? 0) / 1000} s`, '57014', { cause: err });
+      throw wrapConnectionError(err, this.acquireTimeoutMs, this.poolSize);
+    } finally {
+      clearTimeout(deadline);
+      opts.signal?.removeEventListener('abort', cancel);
+      // A failed statement leaves the transaction open and aborted (the COMMIT was skipped): do not pool it.
+      client.release(done ? undefined : true);
     }
   }
 

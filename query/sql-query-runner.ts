@@ -38,6 +38,12 @@ export interface QueryRunnerDeps {
 
 const LANGS = new Set(['ADQL', 'ADQL-2.0', 'ADQL-2.1']);
 const BATCH_ROWS = 2000;
+/** The outermost LIMIT of translated SQL (the translator ends the statement with `LIMIT n` for TOP and MAXREC),
+ *  or undefined when it does not end with one. */
+export function outerLimit(sql: string): number | undefined {
+  const m = /\sLIMIT (\d+)$/.exec(sql);
+  return m ? Number(m[1]) : undefined;
+}
 
 export function parseMaxrec(text: string | undefined, config: Readonly<Config>): number {
   if (text === undefined) return config.limits.maxrecDefault;
@@ -79,19 +85,21 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
       const maxrec = parseMaxrec(params.get('MAXREC'), deps.config);
       const uploads = await loadUploads(deps.db, params, deps.config);
       const catalog = deps.catalog.extend(uploads.tables);
-      // One translation. BINARY2 may take the bulk path (COPY takes no parameters), so its literals go inline;
-      // the cursor runs the same SQL when a column type keeps it off COPY.
+      // One translation, with inline literals: COPY and fetchAll take no parameters, and the cursor runs the same SQL.
       const bulkCandidate = deps.config.bulkCopy && format.kind === 'votable' && (format.serialization ?? 'BINARY2') === 'BINARY2' && maxrec > 0;
       let translated;
       try {
-        translated = translateAdql(query, catalog, { rowLimit: maxrec + 1, inlineLiterals: bulkCandidate, limits: deps.config.limits.adql });
+        translated = translateAdql(query, catalog, { rowLimit: maxrec + 1, inlineLiterals: true, limits: deps.config.limits.adql });
       } catch (err) {
         await uploads.drop();
         if (err instanceof AdqlError) throw new DaliError('QUERY_INVALID', adqlErrorMessage(err), { cause: err });
         throw err;
       }
-      const copyPlan = bulkCandidate ? planCopy(translated.sql, translated.columns) : undefined;
-      if (bulkCandidate && !copyPlan) deps.log.debug({ columns: translated.columns.map((c) => c.datatype) }, 'bulk path: a column type is not transcoded; using the cursor');
+      // A result bounded by a small LIMIT (TOP or MAXREC) is fetched whole in one round trip: the cheapest path.
+      const limit = outerLimit(translated.sql);
+      const small = maxrec > 0 && limit !== undefined && limit <= deps.config.smallResultRows;
+      const copyPlan = bulkCandidate && !small ? planCopy(translated.sql, translated.columns) : undefined;
+      if (bulkCandidate && !small && !copyPlan) deps.log.debug({ columns: translated.columns.map((c) => c.datatype) }, 'bulk path: a column type is not transcoded; using the cursor');
       const limits = queryLimits(deps.config, mode);
       const timeoutS = limits.firstRowS;
       const { sql, params: sqlParams, columns } = translated;
@@ -115,15 +123,27 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
         describeError: describe,
         onEnd,
       };
+      /** CSV and TSV have no place for a trailing error (docs/errors.md): after their last row, a failure is thrown
+       *  so that the transfer is aborted (sync: no terminating chunk) and the client cannot take the rows for all. */
+      const failTransfer = (doc: AsyncGenerator<Uint8Array, void, undefined>) =>
+        (async function* textDocument() {
+          yield* doc;
+          if (failure !== undefined) throw failure;
+        })();
       /** The document for one source of rows: JS row batches (cursor) or binary COPY chunks (bulk path). */
       const encode = (source: RowSource): AsyncGenerator<Uint8Array, void, undefined> => {
         if (source.kind === 'copy') return encodeVotableFromCopy(doc(), columns, source.oids, source.chunks, opts);
-        if (format.kind === 'csv') return encodeCsv(columns, source.batches, { maxrec, onEnd });
-        if (format.kind === 'tsv') return encodeTsv(columns, source.batches, { maxrec, onEnd });
+        if (format.kind === 'csv') return failTransfer(encodeCsv(columns, source.batches, { maxrec, onEnd }));
+        if (format.kind === 'tsv') return failTransfer(encodeTsv(columns, source.batches, { maxrec, onEnd }));
         return encodeVotable(doc(), columns, source.batches, opts);
       };
+      const whole = (signal?: AbortSignal): AsyncIterable<Row[]> =>
+        (async function* fetchWhole() {
+          const rows = await deps.db.fetchAll(sql, { ...run(signal), totalTimeoutMs: limits.totalS * 1000 });
+          if (rows.length > 0) yield rows;
+        })();
       const chooseSource = (signal?: AbortSignal): RowSource =>
-        copyPlan ? { kind: 'copy', oids: copyPlan.oids, chunks: deps.db.copyOut(copyPlan.sql, copyRun(signal)) } : { kind: 'rows', batches: cursorBatches(signal) };
+        small ? { kind: 'rows', batches: whole(signal) } : copyPlan ? { kind: 'copy', oids: copyPlan.oids, chunks: deps.db.copyOut(copyPlan.sql, copyRun(signal)) } : { kind: 'rows', batches: cursorBatches(signal) };
       return {
         contentType,
         extension: format.kind === 'votable' ? 'vot' : format.kind,
