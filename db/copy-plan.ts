@@ -5,7 +5,7 @@
  *  bpchar and name share one binary form, and a cast to text would trim char(n)'s padding. Pure. */
 import type { EncoderColumn } from '../votable/column-codecs.js';
 import { canTranscodeCopy } from './pg-copy-binary.js';
-import { PG_OID } from './pg-types.js';
+import { PG_OID, pgArrayOf } from './pg-types.js';
 
 interface ReadType {
   oid: number;
@@ -23,25 +23,19 @@ const SCALAR: Partial<Record<EncoderColumn['datatype'], ReadType>> = {
   double: { oid: PG_OID.FLOAT8, cast: 'double precision' },
 };
 
-const ARRAY: Partial<Record<EncoderColumn['datatype'], ReadType>> = {
-  boolean: { oid: PG_OID.BOOL_ARRAY, cast: 'boolean[]' },
-  unsignedByte: { oid: PG_OID.INT2_ARRAY, cast: 'smallint[]' },
-  short: { oid: PG_OID.INT2_ARRAY, cast: 'smallint[]' },
-  int: { oid: PG_OID.INT4_ARRAY, cast: 'integer[]' },
-  long: { oid: PG_OID.INT8_ARRAY, cast: 'bigint[]' },
-  float: { oid: PG_OID.FLOAT4_ARRAY, cast: 'real[]' },
-  double: { oid: PG_OID.FLOAT8_ARRAY, cast: 'double precision[]' },
-  floatComplex: { oid: PG_OID.FLOAT4_ARRAY, cast: 'real[]' },
-  doubleComplex: { oid: PG_OID.FLOAT8_ARRAY, cast: 'double precision[]' },
-};
+/** Complex numbers are stored as arrays of their real element type. */
+const COMPLEX_ELEMENT: Partial<Record<EncoderColumn['datatype'], EncoderColumn['datatype']>> = { floatComplex: 'float', doubleComplex: 'double' };
 
 /** The PostgreSQL type a FIELD is read as on the bulk path, or undefined when it has none (bit). */
 export function copyReadType(f: EncoderColumn): ReadType | undefined {
   if (f.datatype === 'char' || f.datatype === 'unicodeChar') {
     return f.xtype === 'timestamp' ? { oid: PG_OID.TIMESTAMP, cast: 'timestamp' } : { oid: PG_OID.TEXT };
   }
-  const complex = f.datatype === 'floatComplex' || f.datatype === 'doubleComplex';
-  return f.arraysize !== undefined || complex ? ARRAY[f.datatype] : SCALAR[f.datatype];
+  const complexOf = COMPLEX_ELEMENT[f.datatype];
+  if (f.arraysize === undefined && complexOf === undefined) return SCALAR[f.datatype];
+  const element = SCALAR[complexOf ?? f.datatype];
+  const oid = element && pgArrayOf(element.oid);
+  return element && oid !== undefined ? { oid, cast: `${element.cast}[]` } : undefined;
 }
 
 export interface CopyPlan {

@@ -334,29 +334,41 @@ export class PgDb extends PgQueryable implements Db {
     return typeof pid === 'number' ? pid : undefined;
   }
 
-  async *stream(sql: string, params: ReadonlyArray<unknown>, opts: StreamOptions): AsyncGenerator<Row[], void, undefined> {
-    const client = await this.acquire(this.queryPool);
-    let cursor: Cursor<Row> | undefined;
-    let pid: number | undefined;
-    let broken = false;
-    let expired = false;
+  /** Cancels the client's query when the signal aborts or totalTimeoutMs passes (then expired() is true);
+   *  dispose() when the query is over. */
+  private guard(client: pg.PoolClient, opts: Pick<StreamOptions, 'signal' | 'totalTimeoutMs'>): { expired(): boolean; dispose(): void } {
+    const pid = PgDb.backendPid(client);
     const cancel = () => this.cancelBackend(pid);
+    let expired = false;
     const deadline = opts.totalTimeoutMs
       ? setTimeout(() => {
           expired = true;
           cancel();
         }, opts.totalTimeoutMs)
       : undefined;
+    opts.signal?.addEventListener('abort', cancel, { once: true });
+    return {
+      expired: () => expired,
+      dispose: () => {
+        clearTimeout(deadline);
+        opts.signal?.removeEventListener('abort', cancel);
+      },
+    };
+  }
+
+  async *stream(sql: string, params: ReadonlyArray<unknown>, opts: StreamOptions): AsyncGenerator<Row[], void, undefined> {
+    const client = await this.acquire(this.queryPool);
+    let cursor: Cursor<Row> | undefined;
+    let broken = false;
+    const guard = this.guard(client, opts);
     try {
-      pid = PgDb.backendPid(client);
-      opts.signal?.addEventListener('abort', cancel, { once: true });
       await this.begin(client, opts);
       cursor = client.query(new Cursor<Row>(sql, [...params], { rowMode: 'array', types: typeParsers }));
       // Without a listener pg-cursor keeps an error for the next read; with one, nothing is emitted unhandled.
       cursor.on('error', () => undefined);
       for (;;) {
         if (opts.signal?.aborted) throw new DbError('query cancelled', '57014');
-        if (expired) throw new DbError(`canceling statement: the query ran longer than the limit of ${(opts.totalTimeoutMs ?? 0) / 1000} s`, '57014');
+        if (guard.expired()) throw new DbError(`canceling statement: the query ran longer than the limit of ${(opts.totalTimeoutMs ?? 0) / 1000} s`, '57014');
         const rows = await cursor.read(opts.batchSize);
         if (rows.length === 0) break;
         yield rows;
@@ -366,13 +378,12 @@ export class PgDb extends PgQueryable implements Db {
       await client.query('COMMIT');
     } catch (err) {
       broken = true;
-      if (expired && !(err instanceof DbError && err.code === '57014' && /limit of/.test(err.message))) {
+      if (guard.expired() && !(err instanceof DbError && err.code === '57014' && /limit of/.test(err.message))) {
         throw new DbError(`canceling statement: the query ran longer than the limit of ${(opts.totalTimeoutMs ?? 0) / 1000} s`, '57014', { cause: err });
       }
       throw wrapConnectionError(err, this.acquireTimeoutMs, this.poolSize);
     } finally {
-      clearTimeout(deadline);
-      opts.signal?.removeEventListener('abort', cancel);
+      guard.dispose();
       // Only a stream read to its end (and committed) returns its client to the pool. A consumer that stopped early
       // (client disconnect, MAXREC) or an abort leaves the connection in an unknown state, and a late
       // pg_cancel_backend could hit the next user of a pooled client: destroy it instead.
@@ -383,18 +394,9 @@ export class PgDb extends PgQueryable implements Db {
 
   async fetchAll(sql: string, opts: Omit<StreamOptions, 'batchSize'>): Promise<Row[]> {
     const client = await this.acquire(this.queryPool);
-    const pid = PgDb.backendPid(client);
     let done = false;
-    let expired = false;
-    const cancel = () => this.cancelBackend(pid);
-    const deadline = opts.totalTimeoutMs
-      ? setTimeout(() => {
-          expired = true;
-          cancel();
-        }, opts.totalTimeoutMs)
-      : undefined;
+    const guard = this.guard(client, opts);
     try {
-      opts.signal?.addEventListener('abort', cancel, { once: true });
       if (opts.signal?.aborted) throw new DbError('query cancelled', '57014');
       // One simple-protocol message: preamble, the SELECT, COMMIT. The whole text is parsed before the SET LOCALs
       // run, so the query pool's sessions start with standard_conforming_strings on (see makePool).
@@ -402,11 +404,10 @@ export class PgDb extends PgQueryable implements Db {
       done = true;
       return results[results.length - 2]?.rows ?? [];
     } catch (err) {
-      if (expired) throw new DbError(`canceling statement: the query ran longer than the limit of ${(opts.totalTimeoutMs ?? 0) / 1000} s`, '57014', { cause: err });
+      if (guard.expired()) throw new DbError(`canceling statement: the query ran longer than the limit of ${(opts.totalTimeoutMs ?? 0) / 1000} s`, '57014', { cause: err });
       throw wrapConnectionError(err, this.acquireTimeoutMs, this.poolSize);
     } finally {
-      clearTimeout(deadline);
-      opts.signal?.removeEventListener('abort', cancel);
+      guard.dispose();
       // A failed statement leaves the transaction open and aborted (the COMMIT was skipped): do not pool it.
       client.release(done ? undefined : true);
     }

@@ -9,18 +9,10 @@ import { buildBinaryCodec, type EncoderColumn } from '../votable/column-codecs.j
 import { parseArraysize, type ArrayShape } from '../votable/arraysize.js';
 import type { VotableDocInfo } from '../votable/document.js';
 import { Base64RowBuffer, encodeVotableWith, type RowSink, type VotableEncodeOptions } from '../votable/votable-encoder.js';
-import { PG_OID } from './pg-types.js';
+import { PG_ARRAY_ELEMENT, PG_OID } from './pg-types.js';
 
 export { PG_OID };
 
-const ARRAY_ELEMENT: Readonly<Record<number, number>> = {
-  [PG_OID.BOOL_ARRAY]: PG_OID.BOOL,
-  [PG_OID.INT2_ARRAY]: PG_OID.INT2,
-  [PG_OID.INT4_ARRAY]: PG_OID.INT4,
-  [PG_OID.INT8_ARRAY]: PG_OID.INT8,
-  [PG_OID.FLOAT4_ARRAY]: PG_OID.FLOAT4,
-  [PG_OID.FLOAT8_ARRAY]: PG_OID.FLOAT8,
-};
 
 const TEXT_OIDS = new Set<number>([PG_OID.TEXT, PG_OID.VARCHAR, PG_OID.BPCHAR, PG_OID.NAME]);
 
@@ -361,7 +353,7 @@ function planColumn(f: EncoderColumn, oid: number, nullValue: number | bigint | 
     if (oid === PG_OID.TIMESTAMP) return plan(K_CALL, -1, timestampWriter(chars.write), chars.extra + 40);
     return undefined;
   }
-  const elemOid = ARRAY_ELEMENT[oid];
+  const elemOid = PG_ARRAY_ELEMENT[oid];
   const complex = f.datatype === 'floatComplex' || f.datatype === 'doubleComplex';
   if (elemOid !== undefined) {
     if (shape.kind === 'scalar' && !complex) return undefined;

@@ -20,3 +20,19 @@ export const PG_OID = {
   FLOAT4_ARRAY: 1021,
   FLOAT8_ARRAY: 1022,
 } as const;
+
+/** The element type of each array type above. */
+export const PG_ARRAY_ELEMENT: Readonly<Record<number, number>> = {
+  [PG_OID.BOOL_ARRAY]: PG_OID.BOOL,
+  [PG_OID.INT2_ARRAY]: PG_OID.INT2,
+  [PG_OID.INT4_ARRAY]: PG_OID.INT4,
+  [PG_OID.INT8_ARRAY]: PG_OID.INT8,
+  [PG_OID.FLOAT4_ARRAY]: PG_OID.FLOAT4,
+  [PG_OID.FLOAT8_ARRAY]: PG_OID.FLOAT8,
+};
+
+/** The array type whose elements have type `elementOid`, if listed. */
+export function pgArrayOf(elementOid: number): number | undefined {
+  const hit = Object.entries(PG_ARRAY_ELEMENT).find(([, e]) => e === elementOid);
+  return hit ? Number(hit[0]) : undefined;
+}
