@@ -69,7 +69,7 @@ async function copyRate(url: string, format: 'binary' | 'text', rows: number): P
   }
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.listen(0, '127.0.0.1', () => {
@@ -79,16 +79,18 @@ async function freePort(): Promise<number> {
   });
 }
 
-interface Server {
+export interface Server {
   child: ChildProcess;
   base: string;
   stop(): Promise<void>;
 }
 
-async function startServer(url: string, bulkCopy: boolean, resultsDir: string): Promise<Server> {
+/** Starts `node dist/server/main.js` of this checkout, or of `root` (another checkout, for a baseline). */
+export async function startServer(url: string, bulkCopy: boolean, resultsDir: string, env: Record<string, string> = {}, root = process.cwd()): Promise<Server> {
   const port = await freePort();
   // Started as `npm start` starts it (package.json): a 4 MB young generation keeps streaming garbage from piling up.
-  const child = spawn(process.execPath, ['--max-semi-space-size=4', 'dist/server/main.js'], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=4', join(root, 'dist/server/main.js')], {
+    cwd: root,
     env: {
       ...process.env,
       DATABASE_URL: url,
@@ -100,6 +102,7 @@ async function startServer(url: string, bulkCopy: boolean, resultsDir: string): 
       XTAP_BULK_COPY: bulkCopy ? '1' : '0',
       XTAP_RESULTS_DIR: resultsDir,
       LOG_LEVEL: 'warn',
+      ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -87,6 +87,8 @@ const EnvSchema = z.object({
   XTAP_PUBLISHER: z.string().min(1).default('xtap operator (set XTAP_PUBLISHER)'),
   XTAP_CONTACT_NAME: z.string().min(1).optional(),
   XTAP_CONTACT_EMAIL: z.string().email().optional(),
+  /** Results whose LIMIT (TOP, MAXREC + 1) is at most this many rows are fetched whole in one round trip; 0 = never. */
+  XTAP_SMALL_RESULT_ROWS: int(2000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -138,6 +140,8 @@ export interface Config {
   workers: number;
   /** Use PostgreSQL binary COPY for BINARY2 results when every column type allows (XTAP_BULK_COPY). */
   bulkCopy: boolean;
+  /** Largest LIMIT fetched whole in one round trip (XTAP_SMALL_RESULT_ROWS; 0 = never). */
+  smallResultRows: number;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -220,6 +224,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsToken: e.XTAP_METRICS_TOKEN,
     workers: e.XTAP_WORKERS,
     bulkCopy: e.XTAP_BULK_COPY === '1' || e.XTAP_BULK_COPY === 'true',
+    smallResultRows: e.XTAP_SMALL_RESULT_ROWS,
     logLevel: e.LOG_LEVEL,
   });
 }

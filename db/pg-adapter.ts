@@ -1,6 +1,6 @@
 /** The Db adapter: PostgreSQL through node-postgres (pg-cursor, pg-copy-streams COPY), for the embedded cluster
  *  and for a server given by DATABASE_URL alike. Three pools: bookkeeping (the admin role: migrations, ingest, jobs,
- *  uploads), queries (the read-only query role once configured; every stream/copyOut/describe runs there), a
+ *  uploads), queries (the read-only query role once configured; every stream/copyOut runs there), a
  *  one-connection health pool, so a full query pool never makes the service look down, and a small control pool
  *  for cancelling the queries of clients that left. Every session is named
  *  xtap:<instance>:<pool> in pg_stat_activity, and a lifeline session holds an advisory lock on <instance> while
@@ -14,6 +14,7 @@ import { randomInt } from 'node:crypto';
 import { quoteIdent } from '../schema/sql-names.js';
 import { encodeCopyCsv } from './copy-csv.js';
 import { OID, parseInt8, parseInt8Array, parseNumeric, parseTimestamp } from './type-parsers.js';
+import { sessionPreamble } from './session.js';
 import { DbError } from './types.js';
 import type { Db, QueryResult, Queryable, Row, SessionLimits, StreamOptions } from './types.js';
 
@@ -139,13 +140,6 @@ function wrapConnectionError(err: unknown, acquireTimeoutMs: number, poolSize: n
   return wrapped;
 }
 
-function setLocalSql(limits: SessionLimits | undefined, statementTimeoutMs: number | undefined): string[] {
-  const out: string[] = [];
-  if (statementTimeoutMs) out.push(`SET LOCAL statement_timeout = ${Math.floor(statementTimeoutMs)}`);
-  if (limits?.workMemKb) out.push(`SET LOCAL work_mem = ${Math.floor(limits.workMemKb)}`);
-  return out;
-}
-
 export class PgDb extends PgQueryable implements Db {
   readonly kind = 'pg' as const;
   /** Random per process; names every session (application_name) and the lifeline lock. */
@@ -192,6 +186,8 @@ export class PgDb extends PgQueryable implements Db {
       connectionTimeoutMillis: o.acquireTimeoutMs,
       application_name: o.name,
       types: typeParsers,
+      // Inline literals are standard-conforming; fetchAll's one message is parsed before its SET LOCALs run.
+      options: '-c standard_conforming_strings=on',
       ...(o.queryTimeoutMs ? { query_timeout: o.queryTimeoutMs } : {}),
     });
     // A session that ends (server restart, pg_terminate_backend) raises 'error' on its client, idle or checked
@@ -216,7 +212,7 @@ export class PgDb extends PgQueryable implements Db {
     return wrapConnectionError(err, this.acquireTimeoutMs, this.poolSize);
   }
 
-  /** Sends queries (stream, copyOut, describe) through sessions of another role from now on: the read-only
+  /** Sends queries (stream, copyOut) through sessions of another role from now on: the read-only
    *  query role. Called once at start-up, before the service takes requests. */
   async useQueryConnection(connectionString: string): Promise<void> {
     const next = PgDb.makePool(connectionString, { max: this.poolSize, acquireTimeoutMs: this.acquireTimeoutMs, name: `xtap:${this.instanceId}:query`, log: this.log });
@@ -323,38 +319,56 @@ export class PgDb extends PgQueryable implements Db {
     }
   }
 
+  /** Opens the query's transaction with its session settings, in one round trip (db/session.ts). */
   private async begin(client: pg.PoolClient, opts: Omit<StreamOptions, 'batchSize'>): Promise<void> {
-    await client.query(opts.readOnly === false ? 'BEGIN' : 'BEGIN READ ONLY');
-    for (const stmt of setLocalSql(opts.limits, opts.statementTimeoutMs)) await client.query(stmt);
+    await client.query(sessionPreamble(opts));
   }
 
   private cancelBackend(pid: number | undefined): void {
     if (pid !== undefined) this.controlPool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
   }
 
-  async *stream(sql: string, params: ReadonlyArray<unknown>, opts: StreamOptions): AsyncGenerator<Row[], void, undefined> {
-    const client = await this.acquire(this.queryPool);
-    let cursor: Cursor<Row> | undefined;
-    let pid: number | undefined;
-    let broken = false;
-    let expired = false;
+  /** The backend's process id, known from the connection's start-up (BackendKeyData): no round trip. */
+  private static backendPid(client: pg.PoolClient): number | undefined {
+    const pid = (client as unknown as { processID?: number | null }).processID;
+    return typeof pid === 'number' ? pid : undefined;
+  }
+
+  /** Cancels the client's query when the signal aborts or totalTimeoutMs passes (then expired() is true);
+   *  dispose() when the query is over. */
+  private guard(client: pg.PoolClient, opts: Pick<StreamOptions, 'signal' | 'totalTimeoutMs'>): { expired(): boolean; dispose(): void } {
+    const pid = PgDb.backendPid(client);
     const cancel = () => this.cancelBackend(pid);
+    let expired = false;
     const deadline = opts.totalTimeoutMs
       ? setTimeout(() => {
           expired = true;
           cancel();
         }, opts.totalTimeoutMs)
       : undefined;
+    opts.signal?.addEventListener('abort', cancel, { once: true });
+    return {
+      expired: () => expired,
+      dispose: () => {
+        clearTimeout(deadline);
+        opts.signal?.removeEventListener('abort', cancel);
+      },
+    };
+  }
+
+  async *stream(sql: string, params: ReadonlyArray<unknown>, opts: StreamOptions): AsyncGenerator<Row[], void, undefined> {
+    const client = await this.acquire(this.queryPool);
+    let cursor: Cursor<Row> | undefined;
+    let broken = false;
+    const guard = this.guard(client, opts);
     try {
-      pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
-      opts.signal?.addEventListener('abort', cancel, { once: true });
       await this.begin(client, opts);
       cursor = client.query(new Cursor<Row>(sql, [...params], { rowMode: 'array', types: typeParsers }));
       // Without a listener pg-cursor keeps an error for the next read; with one, nothing is emitted unhandled.
       cursor.on('error', () => undefined);
       for (;;) {
         if (opts.signal?.aborted) throw new DbError('query cancelled', '57014');
-        if (expired) throw new DbError(`canceling statement: the query ran longer than the limit of ${(opts.totalTimeoutMs ?? 0) / 1000} s`, '57014');
+        if (guard.expired()) throw new DbError(`canceling statement: the query ran longer than the limit of ${(opts.totalTimeoutMs ?? 0) / 1000} s`, '57014');
         const rows = await cursor.read(opts.batchSize);
         if (rows.length === 0) break;
         yield rows;
@@ -364,13 +378,12 @@ export class PgDb extends PgQueryable implements Db {
       await client.query('COMMIT');
     } catch (err) {
       broken = true;
-      if (expired && !(err instanceof DbError && err.code === '57014' && /limit of/.test(err.message))) {
+      if (guard.expired() && !(err instanceof DbError && err.code === '57014' && /limit of/.test(err.message))) {
         throw new DbError(`canceling statement: the query ran longer than the limit of ${(opts.totalTimeoutMs ?? 0) / 1000} s`, '57014', { cause: err });
       }
       throw wrapConnectionError(err, this.acquireTimeoutMs, this.poolSize);
     } finally {
-      clearTimeout(deadline);
-      opts.signal?.removeEventListener('abort', cancel);
+      guard.dispose();
       // Only a stream read to its end (and committed) returns its client to the pool. A consumer that stopped early
       // (client disconnect, MAXREC) or an abort leaves the connection in an unknown state, and a late
       // pg_cancel_backend could hit the next user of a pooled client: destroy it instead.
@@ -379,26 +392,23 @@ export class PgDb extends PgQueryable implements Db {
     }
   }
 
-  async describe(sql: string, opts: Omit<StreamOptions, 'batchSize'>): Promise<ReadonlyArray<{ name: string; dataTypeID: number }>> {
+  async fetchAll(sql: string, opts: Omit<StreamOptions, 'batchSize'>): Promise<Row[]> {
     const client = await this.acquire(this.queryPool);
-    let pid: number | undefined;
     let done = false;
-    const cancel = () => this.cancelBackend(pid);
+    const guard = this.guard(client, opts);
     try {
-      pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
-      opts.signal?.addEventListener('abort', cancel, { once: true });
       if (opts.signal?.aborted) throw new DbError('query cancelled', '57014');
-      await this.begin(client, opts);
-      await client.query('SET LOCAL standard_conforming_strings = on');
-      // LIMIT 0 plans the query and stops before reading any row.
-      const r = await client.query({ text: `SELECT * FROM (${sql}) AS xtap_describe LIMIT 0`, rowMode: 'array' });
-      await client.query('COMMIT');
+      // One simple-protocol message: preamble, the SELECT, COMMIT. The whole text is parsed before the SET LOCALs
+      // run, so the query pool's sessions start with standard_conforming_strings on (see makePool).
+      const results = (await client.query({ text: `${sessionPreamble(opts)}; ${sql}; COMMIT`, rowMode: 'array' })) as unknown as pg.QueryResult<Row>[];
       done = true;
-      return r.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID }));
+      return results[results.length - 2]?.rows ?? [];
     } catch (err) {
+      if (guard.expired()) throw new DbError(`canceling statement: the query ran longer than the limit of ${(opts.totalTimeoutMs ?? 0) / 1000} s`, '57014', { cause: err });
       throw wrapConnectionError(err, this.acquireTimeoutMs, this.poolSize);
     } finally {
-      opts.signal?.removeEventListener('abort', cancel);
+      guard.dispose();
+      // A failed statement leaves the transaction open and aborted (the COMMIT was skipped): do not pool it.
       client.release(done ? undefined : true);
     }
   }
@@ -416,11 +426,9 @@ export class PgDb extends PgQueryable implements Db {
       copy?.destroy();
     };
     try {
-      pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+      pid = PgDb.backendPid(client);
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       await this.begin(client, opts);
-      // The translator's inline literals are standard-conforming: backslashes are plain characters.
-      await client.query('SET LOCAL standard_conforming_strings = on');
       if (opts.signal?.aborted) throw new DbError('query cancelled', '57014');
       copy = client.query(copyStreams.to(`COPY (${sql}) TO STDOUT (FORMAT binary)`));
       if (opts.firstRowTimeoutMs) {

@@ -1,12 +1,10 @@
 /** Value parsing of the pg adapter (cursor and plain queries alike): int8 → bigint (exact
  *  VOTable long), timestamp → ISO-8601 text without zone (DALI timestamp), numeric → number. */
 
-export const OID = {
-  INT8: 20,
-  NUMERIC: 1700,
-  TIMESTAMP: 1114,
-  INT8_ARRAY: 1016,
-} as const;
+import { PG_OID } from './pg-types.js';
+
+/** The OIDs whose text form the adapter parses itself (see db/pg-types.ts for the table). */
+export const OID = { INT8: PG_OID.INT8, NUMERIC: PG_OID.NUMERIC, TIMESTAMP: PG_OID.TIMESTAMP, INT8_ARRAY: PG_OID.INT8_ARRAY } as const;
 
 export function parseInt8(text: string): bigint {
   return BigInt(text);

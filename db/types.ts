@@ -2,7 +2,8 @@
  *  pg adapter for both the embedded PostgreSQL cluster (the default) and a server given by DATABASE_URL. */
 
 /** A row as an array of values, in select-list order. int8 arrives as bigint, timestamp as ISO text. */
-export type Row = unknown[];
+import type { Row } from '../votable/row.js';
+export type { Row };
 
 export interface QueryResult {
   rows: Row[];
@@ -19,7 +20,7 @@ export interface SessionLimits {
 export interface StreamOptions {
   /** Rows per batch pulled from the cursor. */
   batchSize: number;
-  /** READ ONLY transaction unless false (stream, copyOut and describe run user queries). */
+  /** READ ONLY transaction unless false (stream and copyOut run user queries). */
   readOnly?: boolean;
   /** statement_timeout, in milliseconds (0 = none): per FETCH on the cursor path, for the whole COPY on copyOut. */
   statementTimeoutMs?: number;
@@ -53,11 +54,12 @@ export interface Db extends Queryable {
   /** Streams the rows of one SELECT through a server-side cursor, batch by batch. Breaking out of the loop or
    *  aborting the signal closes the cursor and cancels the query. */
   stream(sql: string, params: ReadonlyArray<unknown>, opts: StreamOptions): AsyncGenerator<Row[], void, undefined>;
-  /** The result columns of one SELECT (name and pg_type OID), without reading rows; for choosing the bulk path.
-   *  Runs like `copyOut` (READ ONLY, statement_timeout, standard_conforming_strings on). */
-  describe(sql: string, opts: Omit<StreamOptions, 'batchSize'>): Promise<ReadonlyArray<{ name: string; dataTypeID: number }>>;
-  /** Bulk read: `COPY (sql) TO STDOUT (FORMAT binary)` as raw chunks, in a transaction with
-   *  standard_conforming_strings on. COPY takes no parameters, so `sql` must carry its literals inline (the
+  /** A small result whole, in one round trip: the session preamble, `sql` and COMMIT as one simple-protocol
+   *  message (so `sql` carries its literals inline, as for copyOut). Only for results bounded by a small LIMIT:
+   *  every row is held in memory. Aborting the signal cancels the query. */
+  fetchAll(sql: string, opts: Omit<StreamOptions, 'batchSize'>): Promise<Row[]>;
+  /** Bulk read: `COPY (sql) TO STDOUT (FORMAT binary)` as raw chunks, in a transaction opened by the session
+   *  preamble (db/session.ts: READ ONLY, limits, standard_conforming_strings on) in one round trip. COPY takes no parameters, so `sql` must carry its literals inline (the
    *  translator's `inlineLiterals`). Returning early or aborting cancels the query. */
   copyOut(sql: string, opts: Omit<StreamOptions, 'batchSize'>): AsyncGenerator<Uint8Array, void, undefined>;
   close(): Promise<void>;

@@ -4,7 +4,7 @@
 import type Koa from 'koa';
 import type { Logger } from 'pino';
 import { errorVotable } from '../votable/error-document.js';
-import { describeError } from './tap/describe-error.js';
+import { describeError } from '../query/describe-error.js';
 
 export function daliErrors(log: Logger): Koa.Middleware {
   return async (ctx, next) => {

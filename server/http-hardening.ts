@@ -7,7 +7,7 @@ import type Koa from 'koa';
 import helmet from 'koa-helmet';
 import { PAGE_CSS } from './pages/html.js';
 import { OWNER_TOKEN_HEADER } from './routes/job-owner.js';
-import { SERVICE_NAME } from './tap/result-infos.js';
+import { SERVICE_NAME } from '../query/result-infos.js';
 
 const cssHash = `'sha256-${createHash('sha256').update(PAGE_CSS).digest('base64')}'`;
 

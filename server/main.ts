@@ -9,7 +9,7 @@ import { createApp } from './app.js';
 import { createHttpServer } from './http-server.js';
 import { prepareDatabase, prepareRuntime } from './bootstrap.js';
 import { publishedCatalog } from '../schema/index.js';
-import { createQueryRunner } from './tap/sql-query-runner.js';
+import { createQueryRunner } from '../query/sql-query-runner.js';
 import { createJobService } from '../uws/index.js';
 import { ServiceMetrics } from './metrics/index.js';
 

@@ -15,7 +15,7 @@ import { publishedCatalog } from '../schema/index.js';
 import { createApp } from '../server/app.js';
 import { prepareDatabase } from '../server/bootstrap.js';
 import { createHttpServer } from '../server/http-server.js';
-import { createQueryRunner } from '../server/tap/sql-query-runner.js';
+import { createQueryRunner } from '../query/sql-query-runner.js';
 import { createJobService, type JobService } from '../uws/index.js';
 import { testDatabases } from './helpers/databases.js';
 import { testLogger } from './helpers/logger.js';

@@ -67,13 +67,15 @@ const normalize = (doc: string): string => doc.replace(/<INFO name="request_date
 describe.skipIf(!pgBackend)('bulk COPY path on PostgreSQL', () => {
   let t: TestApp;
   let cursorApp: Koa;
+  let smallApp: Koa;
   let copies = 0;
   const dir = mkdtempSync(join(tmpdir(), 'xtap-bulk-'));
   let upload: Buffer;
 
   beforeAll(async () => {
     if (!pgBackend) return;
-    t = await openTestApp(pgBackend);
+    // Small results (TOP/MAXREC ≤ XTAP_SMALL_RESULT_ROWS) skip COPY; off here so every query below takes it.
+    t = await openTestApp(pgBackend, { XTAP_SMALL_RESULT_ROWS: '0' });
     const db: Db = t.db;
     const copyOut = db.copyOut.bind(db);
     // Count bulk reads without changing them: the document comparisons below must know which path ran.
@@ -81,8 +83,10 @@ describe.skipIf(!pgBackend)('bulk COPY path on PostgreSQL', () => {
       copies++;
       return copyOut(sql, opts);
     };
-    const config = loadConfig({ XTAP_RESULTS_DIR: dir, XTAP_BASE_URL: 'http://xtap.test', XTAP_BULK_COPY: '0' });
+    const config = loadConfig({ XTAP_RESULTS_DIR: dir, XTAP_BASE_URL: 'http://xtap.test', XTAP_BULK_COPY: '0', XTAP_SMALL_RESULT_ROWS: '0' });
     cursorApp = createApp({ db, config, log: testLogger().log, startedAt: new Date('2026-01-01T00:00:00Z') });
+    const smallConfig = loadConfig({ XTAP_RESULTS_DIR: dir, XTAP_BASE_URL: 'http://xtap.test' });
+    smallApp = createApp({ db, config: smallConfig, log: testLogger().log, startedAt: new Date('2026-01-01T00:00:00Z') });
     upload = await votable(UPLOAD_COLUMNS, UPLOAD_ROWS);
   });
   afterAll(async () => {
@@ -146,6 +150,13 @@ describe.skipIf(!pgBackend)('bulk COPY path on PostgreSQL', () => {
     if (lint.error === undefined) expect(lint.stdout + lint.stderr).toBe('');
   });
 
+  it('casts each column to the type its FIELD implies (aggregates, char(n) padding): still the same document', async () => {
+    // AVG of an integer is numeric in PostgreSQL and double in ADQL; CAST AS CHAR(n) is bpchar with padding.
+    await both('SELECT COUNT(*) AS n, AVG(id) AS a, SUM(s) AS ss, MAX(f) AS mf, MIN(name) AS mn FROM TAP_UPLOAD.t', {}, true);
+    const padded = await both('SELECT id, CAST(name AS CHAR(30)) AS c30, CAST(id AS CHAR(3)) AS i3, name AS n, name AS n2 FROM TAP_UPLOAD.t ORDER BY id', {}, true);
+    expect(parseVotable(padded)[0]?.rows.length).toBe(4);
+  });
+
   it('writes the same document for the catalogue, with MAXREC overflow and with filters on literals', async () => {
     await both('SELECT TOP 100 * FROM csc2.master_source ORDER BY name');
     const over = await both('SELECT name, ra, dec, var_flag, acis_num FROM csc2.master_source ORDER BY name', { MAXREC: '3' });
@@ -153,6 +164,23 @@ describe.skipIf(!pgBackend)('bulk COPY path on PostgreSQL', () => {
     expect(parseVotable(over)[0]?.rows.length).toBe(3);
     const lit = await both("SELECT name FROM csc2.master_source WHERE name LIKE '2CXO J%' AND name <> 'x''; DROP TABLE csc2.master_source; --' ORDER BY name", { MAXREC: '5' });
     expect(parseVotable(lit)[0]?.rows.length).toBeGreaterThan(0);
+  });
+
+  it('small results (fetched whole in one round trip) give the same document as the COPY path, OVERFLOW included', async () => {
+    for (const [query, extra] of [
+      ['SELECT TOP 100 * FROM csc2.master_source ORDER BY name', {}],
+      ['SELECT name, ra, dec, var_flag, acis_num FROM csc2.master_source ORDER BY name', { MAXREC: '3' }],
+      ["SELECT name FROM csc2.master_source WHERE name <> 'x''; DROP TABLE csc2.master_source; --' ORDER BY name", { MAXREC: '5' }],
+    ] as Array<[string, Record<string, string>]>) {
+      const bulk = await both(query, extra);
+      const before = copies;
+      const small = await sync(smallApp, query, extra);
+      expect(copies, 'the small path ran no COPY').toBe(before);
+      expect(normalize(small)).toBe(normalize(bulk));
+    }
+    const r = await request(smallApp.callback()).get('/tap/sync').query({ LANG: 'ADQL', QUERY: 'SELECT TOP 3 name, 1 / 0 AS x FROM csc2.master_source' });
+    expect(r.status).toBe(400);
+    expect(r.text).toMatch(/<INFO name="QUERY_STATUS" value="ERROR">[^<]*division by zero/);
   });
 
   it('answers a failure before the first row with HTTP 400 and the error document, as the cursor path does', async () => {
@@ -177,7 +205,7 @@ describe.skipIf(!pgBackend)('bulk COPY path on PostgreSQL', () => {
     try {
       const doc = await sync(t.app, 'SELECT id, b FROM TAP_UPLOAD.t ORDER BY id', {}, true);
       expect(parseVotable(doc)[0]?.rows.length).toBe(2);
-      expect(copies, 'describe said no, so no COPY ran').toBe(before);
+      expect(copies, 'the FIELD types said no, so no COPY ran').toBe(before);
       expect(normalize(doc)).toBe(normalize(await sync(cursorApp, 'SELECT id, b FROM TAP_UPLOAD.t ORDER BY id', {}, true)));
     } finally {
       upload = saved;

@@ -178,7 +178,7 @@ describe.each(testDatabases())('every example runs on the bundled sample ($name)
     await prepareDatabase(db, { sampleDir: SAMPLE, loadSample: 'auto' }, log);
     const hasGeometry = await db.query("SELECT count(*) FROM pg_namespace WHERE nspname = 'adql'");
     expect(hasGeometry.rows[0]?.[0]).toBe(1n);
-    const { createQueryRunner } = await import('../server/tap/sql-query-runner.js');
+    const { createQueryRunner } = await import('../query/sql-query-runner.js');
     const { registerSyncRoutes } = await import('../server/tap/sync.js');
     const { publishedCatalog } = await import('../schema/index.js');
     app = new Koa();

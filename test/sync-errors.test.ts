@@ -131,5 +131,34 @@ for (const backend of testDatabases()) {
       expect(rows).toBeGreaterThan(0);
       expect(rows).toBeLessThan(19_000);
     });
+
+    it.each(['csv', 'tsv'])('a failure after the first rows sends the rows before it, then aborts the transfer (%s; docs/errors.md)', async (fmt) => {
+      const server: Server = await new Promise((resolve) => {
+        const s = t.app.listen(0, '127.0.0.1', () => resolve(s));
+      });
+      try {
+        const form = new FormData();
+        form.set('LANG', 'ADQL');
+        form.set('QUERY', 'SELECT id, filler, 1 / (id - 19000) AS x FROM TAP_UPLOAD.big');
+        form.set('RESPONSEFORMAT', fmt);
+        form.set('UPLOAD', 'big,param:big');
+        form.set('big', new Blob([upload]), 'big.vot');
+        const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/tap/sync`, { method: 'POST', body: form });
+        expect(res.status).toBe(200);
+        const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+        let got = 0;
+        const read = async (): Promise<void> => {
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) return;
+            got += value.length;
+          }
+        };
+        await expect(read()).rejects.toThrow();
+        expect(got).toBeGreaterThan(0);
+      } finally {
+        await new Promise((r) => server.close(r));
+      }
+    });
   });
 }

@@ -1,11 +1,11 @@
-/** /tap/async with the real QueryRunner (ADQL → SQL → VOTable, server/tap/sql-query-runner.ts) on a migrated
+/** /tap/async with the real QueryRunner (ADQL → SQL → VOTable, query/sql-query-runner.ts) on a migrated
  *  database with TAP_SCHEMA published: the UWS machinery and the lead's pipeline together. */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../db/index.js';
 import { publishedCatalog } from '../schema/index.js';
 import { prepareDatabase } from '../server/bootstrap.js';
-import { createQueryRunner } from '../server/tap/sql-query-runner.js';
+import { createQueryRunner } from '../query/sql-query-runner.js';
 import { testDatabases } from './helpers/databases.js';
 import { testLogger } from './helpers/logger.js';
 import { createJob, openUwsApp, removeDir, testResultsDir, uwsConfig, waitForPhase } from './helpers/uws-app.js';

@@ -7,7 +7,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { DaliError } from '../server/errors.js';
+import { DaliError } from '../query/errors.js';
 import type { JobUpload } from './types.js';
 
 /** Passes bytes through until more than `max` went by, then fails the pipeline with a TOO_LARGE error. */

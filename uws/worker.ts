@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { QueryRunner } from '../server/tap/query-runner.js';
-import { TapParams } from '../server/tap/params.js';
+import type { QueryRunner } from '../query/query-runner.js';
+import { TapParams } from '../query/params.js';
 import type { JobStore } from './job-store.js';
 import type { ResultsStore } from './results-store.js';
 import type { ClaimedJob, Job, JobErrorSummary } from './types.js';

@@ -1,14 +1,15 @@
 /** Streaming CSV (RFC 4180) and TSV (IANA text/tab-separated-values) encoders: a header line of column names,
  *  then one line per row. Neither format can carry INFOs, so MAXREC overflow is reported through `onEnd`
- *  (the server turns it into a response header where it can) and a failing row source is rethrown, so the
- *  HTTP layer aborts the response instead of ending it as if complete. Spec: RFC 4180; TAP 1.1 §2.7.1. Pure.
+ *  (the server turns it into a response header where it can). A failing row source ends the output after the
+ *  rows before it and is reported through `onEnd` (status ERROR with the error), as every encoder does (the
+ *  contract is in docs/errors.md): these formats have no place for it, so query/ aborts the transfer. Spec: RFC 4180; TAP 1.1 §2.7.1. Pure.
  *
  *  Values: null → empty field; numbers in shortest round-trip form, NaN/Infinity/-Infinity (readable by Java
  *  and Python); booleans true/false; long exact; arrays and DALI geometry as space-separated numbers.
  *  CSV: a field is quoted when it contains a comma, quote, CR or LF, or is the empty string (so "" ≠ null),
  *  quotes doubled; lines end in CRLF. TSV: a value's backslash, TAB, LF and CR become \\, \t, \n and \r (the
  *  PostgreSQL COPY text convention), so a TAB or newline never appears inside a field; lines end in LF. */
-import type { Row } from '../db/types.js';
+import type { Row } from './row.js';
 import { buildTextFormatter, type EncoderColumn, type TextDialect, type TextFormatter } from './column-codecs.js';
 import { closeSource, type EncodeSummary } from './votable-encoder.js';
 
@@ -103,18 +104,13 @@ async function* encodeDelimited(
       }
     }
     if (text !== '') yield utf8.encode(text);
-    if (failed) {
-      status = 'ERROR';
-      throw error;
-    }
-    status = overflow ? 'OVERFLOW' : 'OK';
+    status = failed ? 'ERROR' : overflow ? 'OVERFLOW' : 'OK';
   } finally {
     opts.onEnd?.(status === 'ERROR' ? { rows, status, error } : { rows, status });
   }
 }
 
-/** CSV with a header line (Content-Type `text/csv;header=present`). Rethrows an error of the row source
- *  after writing the rows before it. */
+/** CSV with a header line (Content-Type `text/csv;header=present`). */
 export function encodeCsv(
   fields: ReadonlyArray<EncoderColumn>,
   batches: AsyncIterable<Row[]> | Iterable<Row[]>,

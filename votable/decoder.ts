@@ -4,7 +4,7 @@
  *  are rejected. Values follow xtap's Row conventions; bad input throws VotableError (codes in README.md).
  *  Spec: VOTable 1.4 §3–6. Pure. */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import type { Row } from '../db/types.js';
+import type { Row } from './row.js';
 import type { VotableDatatype } from '../schema/types.js';
 import { decodeBase64 } from './base64.js';
 import { VotableError } from './errors.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Row } from '../db/types.js';
+import type { Row } from './row.js';
 import { encodeCsv, encodeTsv } from './csv-encoder.js';
 import { CHANDRA_MET_TIMESYS, type VotableDocInfo } from './document.js';
 import { errorVotable } from './error-document.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS, resolveFormat } from './formats.js';
+import { chooseFormat } from './formats.js';
 
 describe('resolveFormat', () => {
   it.each([
@@ -40,5 +41,31 @@ describe('resolveFormat', () => {
         'ivo://ivoa.net/std/TAPRegExt#output-votable-binary',
       ]),
     );
+  });
+});
+
+describe('chooseFormat (RESPONSEFORMAT with a VOTable version parameter)', () => {
+  it.each([
+    [undefined, 'BINARY2', '1.4'],
+    ['votable/td', 'TABLEDATA', '1.4'],
+    ['application/x-votable+xml;serialization=TABLEDATA;version=1.5', 'TABLEDATA', '1.5'],
+    ['votable/td; version="1.5"', 'TABLEDATA', '1.5'],
+    ['Application/X-VOTable+XML; Version=1.5; serialization=binary2', 'BINARY2', '1.5'],
+  ])('%s → %s, version %s', (value, serialization, version) => {
+    const c = chooseFormat(value);
+    expect(c).toMatchObject({ ok: true, version, format: { kind: 'votable', serialization } });
+  });
+
+  it('keeps the format of a non-VOTable value', () => {
+    expect(chooseFormat('text/csv')).toMatchObject({ ok: true, format: { kind: 'csv' } });
+  });
+
+  it('names a version it does not write', () => {
+    expect(chooseFormat('votable;version=1.2')).toEqual({ ok: false, reason: 'unknown-version', version: '1.2' });
+  });
+
+  it('refuses a version parameter on a format that is not VOTable, and unknown formats', () => {
+    expect(chooseFormat('csv;version=1.4')).toEqual({ ok: false, reason: 'unknown-format', format: 'csv' });
+    expect(chooseFormat('fits')).toEqual({ ok: false, reason: 'unknown-format', format: 'fits' });
   });
 });

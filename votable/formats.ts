@@ -65,3 +65,28 @@ export function resolveFormat(responseFormat?: string): OutputFormat | undefined
   if (responseFormat === undefined || responseFormat.trim() === '') return DEFAULT_OUTPUT_FORMAT;
   return BY_NAME.get(normalizeMime(responseFormat));
 }
+
+/** The VOTable versions the encoders write; the first is the default. */
+export const VOTABLE_VERSIONS = ['1.4', '1.5'] as const;
+export type VotableVersion = (typeof VOTABLE_VERSIONS)[number];
+
+/** What a RESPONSEFORMAT asks for: the format, and for VOTable the version (a `version=` MIME parameter, e.g.
+ *  `application/x-votable+xml;version=1.5`), or why it cannot be served. The one place RESPONSEFORMAT is read. */
+export type FormatChoice =
+  | { ok: true; format: OutputFormat; version: VotableVersion }
+  | { ok: false; reason: 'unknown-format'; format: string }
+  | { ok: false; reason: 'unknown-version'; version: string };
+
+export function chooseFormat(responseFormat?: string): FormatChoice {
+  if (responseFormat === undefined || responseFormat.trim() === '') return { ok: true, format: DEFAULT_OUTPUT_FORMAT, version: VOTABLE_VERSIONS[0] };
+  const [base, ...params] = normalizeMime(responseFormat).split(';');
+  const versionParam = params.find((p) => p.startsWith('version='));
+  const rest = [base, ...params.filter((p) => p !== versionParam)].join(';');
+  const format = BY_NAME.get(rest);
+  if (!format || (versionParam !== undefined && format.kind !== 'votable')) {
+    return { ok: false, reason: 'unknown-format', format: versionParam === undefined ? responseFormat : rest };
+  }
+  const version = versionParam?.slice('version='.length) ?? VOTABLE_VERSIONS[0];
+  if (!(VOTABLE_VERSIONS as ReadonlyArray<string>).includes(version)) return { ok: false, reason: 'unknown-version', version };
+  return { ok: true, format, version: version as VotableVersion };
+}

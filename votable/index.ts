@@ -2,7 +2,6 @@
  *  error document, output formats for RESPONSEFORMAT and capabilities, and the VOTable reader. */
 export { encodeVotable, effectiveNullValues, TABLEDATA_DIALECT } from './votable-encoder.js';
 export type { VotableEncodeOptions, VotableSerialization, EncodeSummary } from './votable-encoder.js';
-export { encodeVotableFromCopy, canTranscodeCopy, CopyBinaryError } from './pg-copy-binary.js';
 export { encodeCsv, encodeTsv, quoteCsv, escapeTsv } from './csv-encoder.js';
 export type { TextEncodeOptions } from './csv-encoder.js';
 export { CHANDRA_MET_TIMESYS, isPositionField } from './document.js';

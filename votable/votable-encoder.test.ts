@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Row } from '../db/types.js';
+import type { Row } from './row.js';
 import { decodeBase64 } from './base64.js';
 import { parseVotable, parseVotableDocument, queryStatus } from './decoder.js';
 import { CHANDRA_MET_TIMESYS, type VotableDocInfo } from './document.js';

@@ -4,7 +4,7 @@
  *  buffer and base64-encodes whole 57-byte lines of it as it fills. Owns MAXREC truncation (OVERFLOW) and the
  *  trailing ERROR INFO; the caller owns the query and the HTTP response.
  *  Spec: VOTable 1.4 §5 (serializations), DALI 1.1 §4.4.1 (trailing OVERFLOW), §4.4.2 (ERROR). Pure. */
-import type { Row } from '../db/types.js';
+import type { Row } from './row.js';
 import { BASE64_LINE_BYTES, encodeBase64Lines } from './base64.js';
 import {
   buildBinaryCodec,

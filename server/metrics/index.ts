@@ -3,7 +3,7 @@
  *  registry, so tests can run several apps in one process. Served as GET /metrics (text format 0.0.4). */
 import type Koa from 'koa';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { QueryMode } from '../tap/query-runner.js';
+import type { QueryMode } from '../../query/query-runner.js';
 
 export type QueryOutcome = 'OK' | 'OVERFLOW' | 'ERROR' | 'CANCELLED';
 

@@ -2,78 +2,18 @@
  *  multipart/form-data (busboy; file parts go to temporary files for TAP_UPLOAD's param: scheme). Names are
  *  case-insensitive (DALI 1.1 §3.1), values are kept as given. */
 import busboy from 'busboy';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Context } from 'koa';
 import type { Config } from '../../config/index.js';
 import { DaliError } from '../errors.js';
+import { TapParams } from '../../query/params.js';
+import type { UploadedPart } from '../../query/params.js';
 
-export interface UploadedPart {
-  /** Form field name (what UPLOAD=name,param:<field> refers to). */
-  field: string;
-  filename: string;
-  path: string;
-  size: number;
-}
-
-export class TapParams {
-  private readonly values = new Map<string, string[]>();
-  readonly files: UploadedPart[] = [];
-  private tempDir?: string;
-
-  add(name: string, value: string): void {
-    const key = name.toUpperCase();
-    const list = this.values.get(key);
-    if (list) list.push(value);
-    else this.values.set(key, [value]);
-  }
-
-  /** All values of a parameter (any case of its name). */
-  all(name: string): string[] {
-    return this.values.get(name.toUpperCase()) ?? [];
-  }
-
-  /** The single value of a parameter; giving it twice is an error (DALI §3.2). */
-  get(name: string): string | undefined {
-    const v = this.all(name);
-    if (v.length > 1) throw new DaliError('BAD_PARAMETER', `parameter ${name.toUpperCase()} was given ${v.length} times; it takes one value`);
-    return v[0];
-  }
-
-  has(name: string): boolean {
-    return this.values.has(name.toUpperCase());
-  }
-
-  names(): string[] {
-    return [...this.values.keys()];
-  }
-
-  /** Every parameter as (NAME, value) pairs, in arrival order per name. */
-  entries(): Array<[string, string]> {
-    return [...this.values].flatMap(([k, vs]) => vs.map((v): [string, string] => [k, v]));
-  }
-
-  file(field: string): UploadedPart | undefined {
-    return this.files.find((f) => f.field === field);
-  }
-
-  dir(): string {
-    this.tempDir ??= mkdtempSync(join(tmpdir(), `${UPLOAD_DIR_PREFIX}${process.pid}-`));
-    return this.tempDir;
-  }
-
-  /** Removes uploaded temporary files. */
-  cleanup(): void {
-    if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true });
-    this.tempDir = undefined;
-  }
-}
-
-/** Upload temp dirs are named xtap-upload-<pid>-…: a start-up sweep removes those of processes that are gone. */
-export const UPLOAD_DIR_PREFIX = 'xtap-upload-';
+export { TapParams, UPLOAD_DIR_PREFIX } from '../../query/params.js';
+export type { UploadedPart } from '../../query/params.js';
 
 export interface ParamLimits {
   /** Largest uploaded file (one multipart file part), in bytes. */

@@ -5,8 +5,9 @@
 import type Router from '@koa/router';
 import type { Config } from '../../config/index.js';
 import { readTapParams, requestLimits } from './params.js';
-import type { QueryRunner } from './query-runner.js';
+
 import { Spooler, type SpoolLog } from './spool.js';
+import type { QueryRunner } from '../../query/query-runner.js';
 
 export interface SyncDeps {
   runner: QueryRunner;

@@ -16,7 +16,7 @@ import type { PgDb } from '../../db/index.js';
 import { publishedCatalog } from '../../schema/index.js';
 import { createApp } from '../../server/app.js';
 import { prepareDatabase, prepareRuntime } from '../../server/bootstrap.js';
-import { createQueryRunner } from '../../server/tap/sql-query-runner.js';
+import { createQueryRunner } from '../../query/sql-query-runner.js';
 import { createJobService } from '../../uws/index.js';
 import type { JobService } from '../../uws/index.js';
 import { testDatabases } from '../helpers/databases.js';

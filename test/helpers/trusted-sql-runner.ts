@@ -1,4 +1,4 @@
-/** TEST DOUBLE of the QueryRunner (server/tap/query-runner.ts) for the UWS tests: it runs QUERY as *trusted
+/** TEST DOUBLE of the QueryRunner (query/query-runner.ts) for the UWS tests: it runs QUERY as *trusted
  *  test SQL* through the real database (db.stream) and writes CSV. It exists so the job machinery can be
  *  tested with slow and failing queries that ADQL cannot express; it is not a mock of the database, and never
  *  part of the product. Test-only parameters:
@@ -9,9 +9,9 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from '../../db/index.js';
 import { DaliError } from '../../server/errors.js';
-import type { TapParams } from '../../server/tap/params.js';
-import type { PreparedQuery, QueryRunner } from '../../server/tap/query-runner.js';
-import { closingIterator, primeFirst } from '../../server/tap/prime.js';
+import type { TapParams } from '../../query/params.js';
+import type { PreparedQuery, QueryRunner } from '../../query/query-runner.js';
+import { closingIterator, primeFirst } from '../../query/prime.js';
 
 export interface TrustedSqlRunner extends QueryRunner {
   /** How many prepared queries were cleaned up (each prepare must be). */

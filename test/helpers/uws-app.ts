@@ -14,7 +14,7 @@ import type { Db } from '../../db/index.js';
 import { MIGRATIONS } from '../../schema/index.js';
 import { daliErrors } from '../../server/error-middleware.js';
 import { registerAsyncRoutes } from '../../server/routes/async.js';
-import type { QueryRunner } from '../../server/tap/query-runner.js';
+import type { QueryRunner } from '../../query/query-runner.js';
 import { createJobService } from '../../uws/index.js';
 import type { JobService, JobServiceOptions } from '../../uws/index.js';
 import { testLogger } from './logger.js';

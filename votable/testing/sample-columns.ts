@@ -2,7 +2,7 @@
  *  fast-check arbitraries for their values, what a value becomes after a round trip through each
  *  serialization (the documented lossy cases), and hand-picked sample rows for the external validators. */
 import fc from 'fast-check';
-import type { Row } from '../../db/types.js';
+import type { Row } from '../row.js';
 import type { EncoderColumn } from '../column-codecs.js';
 import type { VotableSerialization } from '../votable-encoder.js';
 

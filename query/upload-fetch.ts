@@ -10,7 +10,7 @@ import { request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
-import { DaliError } from '../errors.js';
+import { DaliError } from './errors.js';
 import { isAllowedHost, refusedRange } from './upload-address.js';
 
 export const MAX_REDIRECTS = 3;

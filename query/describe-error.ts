@@ -2,9 +2,9 @@
  *  error with an id whose details are in the log. */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { AdqlError } from '../../adql/errors.js';
-import { DbError } from '../../db/index.js';
-import { DaliError } from '../errors.js';
+import { AdqlError } from '../adql/errors.js';
+import { DbError } from '../db/index.js';
+import { DaliError } from './errors.js';
 
 export interface DescribedError {
   status: number;

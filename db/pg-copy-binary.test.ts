@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Row } from '../db/types.js';
-import type { EncoderColumn } from './column-codecs.js';
-import { parseVotable } from './decoder.js';
+import type { Row } from './types.js';
+import type { EncoderColumn } from '../votable/column-codecs.js';
+import { parseVotable } from '../votable/decoder.js';
 import { canTranscodeCopy, CopyBinary2Sink, encodeVotableFromCopy, formatTimestamp, PG_OID } from './pg-copy-binary.js';
 import { cursorValue, encodeCopyBinary, type PgCell } from './testing/pg-copy-fixture.js';
-import { encodeVotable, type EncodeSummary } from './votable-encoder.js';
+import { encodeVotable, type EncodeSummary } from '../votable/votable-encoder.js';
 
 const O = PG_OID;
 const col = (name: string, datatype: EncoderColumn['datatype'], extra: Partial<EncoderColumn> = {}): EncoderColumn => ({ name, datatype, description: name, ...extra });

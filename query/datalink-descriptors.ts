@@ -1,8 +1,8 @@
 /** DataLink service descriptors for result tables (DataLink 1.1 §4): a result that carries CSC2 source names
  *  gets a descriptor pointing at our {links} endpoint, with ID taken from that column, so TOPCAT and pyvo can
  *  follow each row to its detections and products. */
-import type { ColumnMeta } from '../../schema/index.js';
-import type { ServiceDescriptor } from '../../votable/document.js';
+import type { ColumnMeta } from '../schema/index.js';
+import type { ServiceDescriptor } from '../votable/document.js';
 
 /** True for a column holding CSC2 master source names (master_source.name and the columns that join to it). */
 function isSourceNameColumn(c: ColumnMeta): boolean {

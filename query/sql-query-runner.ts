@@ -2,25 +2,26 @@
  *  (plus this query's uploads), and streams the cursor's batches through the chosen encoder. Fetches
  *  MAXREC + 1 rows so the encoder can tell OVERFLOW (as opencadc's QueryRunner does). BINARY2 results on
  *  PostgreSQL take the bulk path instead when every column type allows: binary COPY transcoded to BINARY2
- *  (votable/pg-copy-binary.ts), with the same document. */
+ *  (db/pg-copy-binary.ts), with the same document. The ADQL is translated once; the COPY column types come from
+ *  the result FIELDs (db/copy-plan.ts), so no statement runs before the COPY but the session preamble. */
 import type { Logger } from 'pino';
-import { translateAdql } from '../../adql/index.js';
-import { AdqlError } from '../../adql/errors.js';
-import type { Config } from '../../config/index.js';
-import { DbError } from '../../db/index.js';
-import type { Db, Row } from '../../db/index.js';
-import type { Catalog } from '../../schema/index.js';
-import type { EncoderColumn } from '../../votable/column-codecs.js';
-import { encodeCsv, encodeTsv } from '../../votable/csv-encoder.js';
-import { resolveFormat, OUTPUT_FORMATS } from '../../votable/formats.js';
-import { encodeVotable } from '../../votable/votable-encoder.js';
-import type { EncodeSummary, VotableEncodeOptions } from '../../votable/votable-encoder.js';
-import { canTranscodeCopy, encodeVotableFromCopy } from '../../votable/pg-copy-binary.js';
-import { DaliError } from '../errors.js';
+import { translateAdql } from '../adql/index.js';
+import { AdqlError } from '../adql/errors.js';
+import type { Config } from '../config/index.js';
+import { DbError } from '../db/index.js';
+import type { Db, Row } from '../db/index.js';
+import type { Catalog } from '../schema/index.js';
+import { encodeCsv, encodeTsv } from '../votable/csv-encoder.js';
+import { chooseFormat, OUTPUT_FORMATS, VOTABLE_VERSIONS } from '../votable/formats.js';
+import type { OutputFormat, VotableVersion } from '../votable/formats.js';
+import { encodeVotable } from '../votable/votable-encoder.js';
+import type { EncodeSummary, VotableEncodeOptions } from '../votable/votable-encoder.js';
+import { encodeVotableFromCopy } from '../db/pg-copy-binary.js';
+import { planCopy } from '../db/copy-plan.js';
+import { DaliError } from './errors.js';
 import { adqlErrorMessage, describeError } from './describe-error.js';
 import type { TapParams } from './params.js';
-import type { PreparedQuery, QueryMode, QueryRunner } from './query-runner.js';
-import type { ServiceMetrics } from '../metrics/index.js';
+import type { PreparedQuery, QueryMetrics, QueryMode, QueryRunner } from './query-runner.js';
 import { resultInfos } from './result-infos.js';
 import { loadUploads } from './uploads.js';
 import { serviceDescriptorsFor } from './datalink-descriptors.js';
@@ -32,16 +33,34 @@ export interface QueryRunnerDeps {
   catalog: Catalog;
   log: Logger;
   /** Counts queries and rows when given. */
-  metrics?: ServiceMetrics;
+  metrics?: QueryMetrics;
 }
 
 const LANGS = new Set(['ADQL', 'ADQL-2.0', 'ADQL-2.1']);
 const BATCH_ROWS = 2000;
+/** The outermost LIMIT of translated SQL (the translator ends the statement with `LIMIT n` for TOP and MAXREC),
+ *  or undefined when it does not end with one. */
+export function outerLimit(sql: string): number | undefined {
+  const m = /\sLIMIT (\d+)$/.exec(sql);
+  return m ? Number(m[1]) : undefined;
+}
 
 export function parseMaxrec(text: string | undefined, config: Readonly<Config>): number {
   if (text === undefined) return config.limits.maxrecDefault;
   if (!/^\s*\d+\s*$/.test(text)) throw new DaliError('BAD_PARAMETER', `MAXREC must be a non-negative integer, got "${text}"`);
   return Math.min(Number(text), config.limits.maxrecHard);
+}
+
+/** RESPONSEFORMAT (or FORMAT) → the output format and VOTable version (votable/formats.ts reads it), or the
+ *  DALI error naming what is offered. */
+export function negotiateFormat(requested: string | undefined): { format: OutputFormat; version: VotableVersion } {
+  const choice = chooseFormat(requested);
+  if (choice.ok) return choice;
+  if (choice.reason === 'unknown-version') {
+    throw new DaliError('UNSUPPORTED', `VOTable version ${choice.version} is not offered; use version=${VOTABLE_VERSIONS.join(' or version=')} (default ${VOTABLE_VERSIONS[0]})`);
+  }
+  const accepted = [...new Set(OUTPUT_FORMATS.flatMap((f) => [...f.aliases, f.mime]))].join(', ');
+  throw new DaliError('UNSUPPORTED', `RESPONSEFORMAT "${choice.format}" is not supported; use one of: ${accepted}`);
 }
 
 export function checkLanguage(params: TapParams): void {
@@ -62,31 +81,25 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
       checkLanguage(params);
       const query = params.get('QUERY');
       if (query === undefined || query.trim() === '') throw new DaliError('MISSING_PARAMETER', 'QUERY is required: give the ADQL query to run');
-      const requested = params.get('RESPONSEFORMAT') ?? params.get('FORMAT');
-      // A VOTable version may be asked for as a MIME parameter: application/x-votable+xml;version=1.5 (default 1.4).
-      const versionMatch = requested === undefined ? null : /;\s*version\s*=\s*"?(1\.[0-9])"?/i.exec(requested);
-      const formatName = versionMatch && requested !== undefined ? requested.replace(versionMatch[0], '') : requested;
-      const votableVersion = versionMatch?.[1];
-      if (votableVersion !== undefined && votableVersion !== '1.4' && votableVersion !== '1.5') {
-        throw new DaliError('UNSUPPORTED', `VOTable version ${votableVersion} is not offered; use version=1.4 (the default) or version=1.5`);
-      }
-      const format = resolveFormat(formatName);
-      if (!format) {
-        const accepted = [...new Set(OUTPUT_FORMATS.flatMap((f) => [...f.aliases, f.mime]))].join(', ');
-        throw new DaliError('UNSUPPORTED', `RESPONSEFORMAT "${formatName}" is not supported; use one of: ${accepted}`);
-      }
+      const { format, version: votableVersion } = negotiateFormat(params.get('RESPONSEFORMAT') ?? params.get('FORMAT'));
       const maxrec = parseMaxrec(params.get('MAXREC'), deps.config);
       const uploads = await loadUploads(deps.db, params, deps.config);
       const catalog = deps.catalog.extend(uploads.tables);
+      // One translation, with inline literals: COPY and fetchAll take no parameters, and the cursor runs the same SQL.
+      const bulkCandidate = deps.config.bulkCopy && format.kind === 'votable' && (format.serialization ?? 'BINARY2') === 'BINARY2' && maxrec > 0;
       let translated;
       try {
-        translated = translateAdql(query, catalog, { rowLimit: maxrec + 1, limits: deps.config.limits.adql });
+        translated = translateAdql(query, catalog, { rowLimit: maxrec + 1, inlineLiterals: true, limits: deps.config.limits.adql });
       } catch (err) {
         await uploads.drop();
         if (err instanceof AdqlError) throw new DaliError('QUERY_INVALID', adqlErrorMessage(err), { cause: err });
         throw err;
       }
-      const bulkSql = bulkCopySql(deps, query, catalog, format.kind === 'votable' ? (format.serialization ?? 'BINARY2') : undefined, maxrec);
+      // A result bounded by a small LIMIT (TOP or MAXREC) is fetched whole in one round trip: the cheapest path.
+      const limit = outerLimit(translated.sql);
+      const small = maxrec > 0 && limit !== undefined && limit <= deps.config.smallResultRows;
+      const copyPlan = bulkCandidate && !small ? planCopy(translated.sql, translated.columns) : undefined;
+      if (bulkCandidate && !small && !copyPlan) deps.log.debug({ columns: translated.columns.map((c) => c.datatype) }, 'bulk path: a column type is not transcoded; using the cursor');
       const limits = queryLimits(deps.config, mode);
       const timeoutS = limits.firstRowS;
       const { sql, params: sqlParams, columns } = translated;
@@ -105,36 +118,40 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
       const doc = () => ({ infos: resultInfos(query), serviceDescriptors: serviceDescriptorsFor(columns, deps.config.baseUrl) });
       const opts: VotableEncodeOptions = {
         serialization: format.serialization ?? 'BINARY2',
-        version: votableVersion === '1.5' ? '1.5' : '1.4',
+        version: votableVersion,
         maxrec,
         describeError: describe,
         onEnd,
       };
+      /** CSV and TSV have no place for a trailing error (docs/errors.md): after their last row, a failure is thrown
+       *  so that the transfer is aborted (sync: no terminating chunk) and the client cannot take the rows for all. */
+      const failTransfer = (doc: AsyncGenerator<Uint8Array, void, undefined>) =>
+        (async function* textDocument() {
+          yield* doc;
+          if (failure !== undefined) throw failure;
+        })();
       /** The document for one source of rows: JS row batches (cursor) or binary COPY chunks (bulk path). */
       const encode = (source: RowSource): AsyncGenerator<Uint8Array, void, undefined> => {
         if (source.kind === 'copy') return encodeVotableFromCopy(doc(), columns, source.oids, source.chunks, opts);
-        if (format.kind === 'csv') return encodeCsv(columns, source.batches, { maxrec, onEnd });
-        if (format.kind === 'tsv') return encodeTsv(columns, source.batches, { maxrec, onEnd });
+        if (format.kind === 'csv') return failTransfer(encodeCsv(columns, source.batches, { maxrec, onEnd }));
+        if (format.kind === 'tsv') return failTransfer(encodeTsv(columns, source.batches, { maxrec, onEnd }));
         return encodeVotable(doc(), columns, source.batches, opts);
       };
-      const chooseSource = async (signal?: AbortSignal): Promise<RowSource> => {
-        if (bulkSql !== undefined) {
-          const oids = await copyColumnTypes(deps.db, bulkSql, columns, run(signal), log);
-          if (oids) return { kind: 'copy', oids, chunks: deps.db.copyOut(bulkSql, copyRun(signal)) };
-        }
-        return { kind: 'rows', batches: cursorBatches(signal) };
-      };
+      const whole = (signal?: AbortSignal): AsyncIterable<Row[]> =>
+        (async function* fetchWhole() {
+          const rows = await deps.db.fetchAll(sql, { ...run(signal), totalTimeoutMs: limits.totalS * 1000 });
+          if (rows.length > 0) yield rows;
+        })();
+      const chooseSource = (signal?: AbortSignal): RowSource =>
+        small ? { kind: 'rows', batches: whole(signal) } : copyPlan ? { kind: 'copy', oids: copyPlan.oids, chunks: deps.db.copyOut(copyPlan.sql, copyRun(signal)) } : { kind: 'rows', batches: cursorBatches(signal) };
       return {
         contentType,
         extension: format.kind === 'votable' ? 'vot' : format.kind,
         stream(signal?: AbortSignal) {
-          if (bulkSql === undefined) return encode({ kind: 'rows', batches: cursorBatches(signal) });
-          return (async function* bulkOrCursor() {
-            yield* encode(await chooseSource(signal));
-          })();
+          return encode(chooseSource(signal));
         },
         async open(signal?: AbortSignal) {
-          const source = await chooseSource(signal);
+          const source = chooseSource(signal);
           let primed;
           try {
             primed = source.kind === 'copy' ? await primeFirst(source.chunks) : await primeFirst(source.batches);
@@ -175,35 +192,4 @@ export function queryLimits(config: Readonly<Config>, mode: QueryMode): { firstR
   const l = config.limits;
   if (mode === 'sync') return { firstRowS: l.syncQueryTimeoutS, totalS: l.syncTimeoutS, workMemKb: l.syncWorkMemKb };
   return { firstRowS: l.asyncExecutionHardS, totalS: l.asyncExecutionHardS, workMemKb: l.asyncWorkMemKb };
-}
-
-/** The SQL for the bulk path (binary COPY, so literals inline), or undefined when the request cannot take it:
- *  turned off, not BINARY2, MAXREC=0, or literals COPY cannot carry. */
-function bulkCopySql(deps: QueryRunnerDeps, query: string, catalog: Catalog, serialization: string | undefined, maxrec: number): string | undefined {
-  if (!deps.config.bulkCopy || serialization !== 'BINARY2' || maxrec === 0) return undefined;
-  try {
-    return translateAdql(query, catalog, { rowLimit: maxrec + 1, inlineLiterals: true, limits: deps.config.limits.adql }).sql;
-  } catch (err) {
-    deps.log.debug({ err }, 'bulk path: no inline translation; using the cursor');
-    return undefined;
-  }
-}
-
-/** The result's PostgreSQL types when the transcoder supports every column, else undefined (cursor path). A
- *  query that fails here fails again on the cursor path, which reports it the usual way. */
-async function copyColumnTypes(
-  db: Db,
-  sql: string,
-  columns: ReadonlyArray<EncoderColumn>,
-  run: { readOnly: boolean; statementTimeoutMs: number; limits: { workMemKb: number }; signal?: AbortSignal },
-  log: Logger,
-): Promise<number[] | undefined> {
-  try {
-    const oids = (await db.describe(sql, run)).map((f) => f.dataTypeID);
-    if (canTranscodeCopy(columns, oids)) return oids;
-    log.debug({ oids }, 'bulk path: a column type is not transcoded; using the cursor');
-  } catch (err) {
-    log.debug({ err }, 'bulk path: describe failed; using the cursor');
-  }
-  return undefined;
 }

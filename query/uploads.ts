@@ -4,14 +4,14 @@
  *  becomes a table tap_upload."u<id>_<name>" for this query only, published to ADQL as TAP_UPLOAD.<name>. */
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { isReservedWord } from '../../adql/reserved-words.js';
-import type { Config } from '../../config/index.js';
-import type { Db } from '../../db/index.js';
-import { quoteIdent, sqlType } from '../../schema/index.js';
-import type { CatalogTable, ColumnDef } from '../../schema/index.js';
-import { VotableError, parseVotable } from '../../votable/index.js';
-import { parseArraysize } from '../../votable/arraysize.js';
-import { DaliError } from '../errors.js';
+import { isReservedWord } from '../adql/reserved-words.js';
+import type { Config } from '../config/index.js';
+import type { Db } from '../db/index.js';
+import { quoteIdent, sqlType } from '../schema/index.js';
+import type { CatalogTable, ColumnDef } from '../schema/index.js';
+import { VotableError, parseVotable } from '../votable/index.js';
+import { parseArraysize } from '../votable/arraysize.js';
+import { DaliError } from './errors.js';
 import type { TapParams } from './params.js';
 import { fetchUploadUrl } from './upload-fetch.js';
 

@@ -1,5 +1,5 @@
 /** The INFO elements every result VOTable carries before its TABLE (DALI 1.1 §4.4.3, TAP 1.1 §3.1). */
-import type { VotableInfo } from '../../votable/document.js';
+import type { VotableInfo } from '../votable/document.js';
 
 export const SERVICE_NAME = 'xtap';
 export const SERVICE_VERSION = '0.1.0';

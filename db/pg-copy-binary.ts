@@ -5,40 +5,14 @@
  *  converter writes the same bytes the cursor path's codecs write for the value `pg` would have parsed, so both
  *  paths give identical documents. Spec: PostgreSQL 15 COPY §"Binary Format", array_send/timestamp_send;
  *  VOTable 1.4 §5.4–5.5 (BINARY2). Pure. */
-import { buildBinaryCodec, type EncoderColumn } from './column-codecs.js';
-import { parseArraysize, type ArrayShape } from './arraysize.js';
-import type { VotableDocInfo } from './document.js';
-import { Base64RowBuffer, encodeVotableWith, type RowSink, type VotableEncodeOptions } from './votable-encoder.js';
+import { buildBinaryCodec, type EncoderColumn } from '../votable/column-codecs.js';
+import { parseArraysize, type ArrayShape } from '../votable/arraysize.js';
+import type { VotableDocInfo } from '../votable/document.js';
+import { Base64RowBuffer, encodeVotableWith, type RowSink, type VotableEncodeOptions } from '../votable/votable-encoder.js';
+import { PG_ARRAY_ELEMENT, PG_OID } from './pg-types.js';
 
-/** PostgreSQL type OIDs the transcoder reads (pg_type.dat). */
-export const PG_OID = {
-  BOOL: 16,
-  NAME: 19,
-  INT8: 20,
-  INT2: 21,
-  INT4: 23,
-  TEXT: 25,
-  FLOAT4: 700,
-  FLOAT8: 701,
-  BPCHAR: 1042,
-  VARCHAR: 1043,
-  TIMESTAMP: 1114,
-  BOOL_ARRAY: 1000,
-  INT2_ARRAY: 1005,
-  INT4_ARRAY: 1007,
-  INT8_ARRAY: 1016,
-  FLOAT4_ARRAY: 1021,
-  FLOAT8_ARRAY: 1022,
-} as const;
+export { PG_OID };
 
-const ARRAY_ELEMENT: Readonly<Record<number, number>> = {
-  [PG_OID.BOOL_ARRAY]: PG_OID.BOOL,
-  [PG_OID.INT2_ARRAY]: PG_OID.INT2,
-  [PG_OID.INT4_ARRAY]: PG_OID.INT4,
-  [PG_OID.INT8_ARRAY]: PG_OID.INT8,
-  [PG_OID.FLOAT4_ARRAY]: PG_OID.FLOAT4,
-  [PG_OID.FLOAT8_ARRAY]: PG_OID.FLOAT8,
-};
 
 const TEXT_OIDS = new Set<number>([PG_OID.TEXT, PG_OID.VARCHAR, PG_OID.BPCHAR, PG_OID.NAME]);
 
@@ -379,7 +353,7 @@ function planColumn(f: EncoderColumn, oid: number, nullValue: number | bigint | 
     if (oid === PG_OID.TIMESTAMP) return plan(K_CALL, -1, timestampWriter(chars.write), chars.extra + 40);
     return undefined;
   }
-  const elemOid = ARRAY_ELEMENT[oid];
+  const elemOid = PG_ARRAY_ELEMENT[oid];
   const complex = f.datatype === 'floatComplex' || f.datatype === 'doubleComplex';
   if (elemOid !== undefined) {
     if (shape.kind === 'scalar' && !complex) return undefined;

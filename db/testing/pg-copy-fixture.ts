@@ -1,19 +1,11 @@
 /** Test support for pg-copy-binary.ts: builds PostgreSQL binary COPY data from typed values (the writer side of
  *  the format, as PostgreSQL's *send functions lay it out), and says which JS value the `pg` driver would give
  *  the cursor path for each (db/type-parsers.ts), so both paths can be compared byte for byte. */
-import { PG_OID } from '../pg-copy-binary.js';
+import { PG_ARRAY_ELEMENT, PG_OID } from '../pg-types.js';
 
 /** A cell: null, or a value of the column's PostgreSQL type (int8 and timestamp µs as bigint, arrays 1-D). */
 export type PgCell = null | number | bigint | boolean | string | ReadonlyArray<number | bigint | boolean | null>;
 
-const ELEMENT_OF: Readonly<Record<number, number>> = {
-  [PG_OID.BOOL_ARRAY]: PG_OID.BOOL,
-  [PG_OID.INT2_ARRAY]: PG_OID.INT2,
-  [PG_OID.INT4_ARRAY]: PG_OID.INT4,
-  [PG_OID.INT8_ARRAY]: PG_OID.INT8,
-  [PG_OID.FLOAT4_ARRAY]: PG_OID.FLOAT4,
-  [PG_OID.FLOAT8_ARRAY]: PG_OID.FLOAT8,
-};
 
 const utf8 = new TextEncoder();
 
@@ -45,7 +37,7 @@ function scalarBytes(oid: number, v: number | bigint | boolean | string): Uint8A
 }
 
 function cellBytes(oid: number, v: Exclude<PgCell, null>): Uint8Array {
-  const elemOid = ELEMENT_OF[oid];
+  const elemOid = PG_ARRAY_ELEMENT[oid];
   if (elemOid === undefined) return scalarBytes(oid, v as number | bigint | boolean | string);
   const a = v as ReadonlyArray<number | bigint | boolean | null>;
   const parts: number[] = [];

@@ -5,6 +5,11 @@ import type { TapParams } from './params.js';
 
 export type QueryMode = 'sync' | 'async';
 
+/** Where the runner counts queries and rows (server/metrics implements it). */
+export interface QueryMetrics {
+  query(mode: QueryMode, outcome: 'OK' | 'OVERFLOW' | 'ERROR' | 'CANCELLED', rows?: number): void;
+}
+
 export interface PreparedQuery {
   /** Content-Type of the result (echoes the requested MIME type where one was given). */
   contentType: string;
