@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { publishedCatalog } from '../schema/catalog.js';
 import { lyonetiaCatalog } from './conformance/fixture.js';
 import { AdqlError } from './errors.js';
 import { translateAdql } from './index.js';
@@ -6,7 +7,7 @@ import { DEFAULT_ADQL_LIMITS, HARD_MAX_DEPTH } from './limits.js';
 import { parseAdql } from './parser.js';
 import { printQuery } from './print.js';
 
-const catalog = lyonetiaCatalog();
+const catalog = lyonetiaCatalog(publishedCatalog());
 const chain = (n: number, term: string, op: string) => Array.from({ length: n }, () => term).join(op);
 
 function errorOf(f: () => unknown): AdqlError {

@@ -6,9 +6,8 @@
 import type { Ident } from './ast.js';
 import { AdqlError, didYouMean } from './errors.js';
 import type { Span } from './errors.js';
-import type { Catalog, CatalogTable } from '../schema/catalog.js';
-import { quoteIdent } from '../schema/sql-names.js';
-import type { ColumnMeta } from '../schema/types.js';
+import type { Catalog, CatalogTable, ColumnMeta } from './catalog.js';
+import { quoteIdent } from './catalog.js';
 
 /** One column visible in a FROM clause. */
 export interface Binding {

@@ -13,7 +13,7 @@ import type { Binding, Scope } from './resolve.js';
 import type { Typed } from './sql-types.js';
 import { doubleTyped, geometryTyped, PREC, typedFromMeta, widerInt, wrap } from './sql-types.js';
 import { conversionFactor, DIMENSIONLESS, multiplyUnits, parseUnit, powerUnit, sameDims } from './units.js';
-import type { ColumnMeta } from '../schema/types.js';
+import type { ColumnMeta } from './catalog.js';
 
 /** What expression translation needs from the query translator. */
 export interface ExprHost {

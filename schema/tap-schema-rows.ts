@@ -1,6 +1,5 @@
 /** Generates the rows of TAP_SCHEMA 1.1 (schemas, tables, columns, keys, key_columns) from the metadata.
  *  Pure. Spec: TAP 1.1 §4 ("size" is the integer form of arraysize; reserved-word column names are quoted). */
-import { isReservedWord } from '../adql/reserved-words.js';
 import { isColumnIndexed } from './ddl.js';
 import type { ColumnDef, SchemaDef } from './types.js';
 import { qualifiedName } from './types.js';
@@ -25,8 +24,11 @@ export const TAP_SCHEMA_COLUMN_ORDER: Record<keyof TapSchemaRows, string[]> = {
   key_columns: ['key_id', 'from_column', 'target_column'],
 };
 
+/** Whether a name is an ADQL reserved word (adql's isReservedWord; passed in so schema/ need not import adql/). */
+export type IsReservedWord = (name: string) => boolean;
+
 /** The name under which a column is published in TAP_SCHEMA: delimited when it is an ADQL reserved word. */
-export function publishedColumnName(name: string): string {
+export function publishedColumnName(name: string, isReservedWord: IsReservedWord): string {
   return isReservedWord(name) ? `"${name}"` : name;
 }
 
@@ -40,7 +42,7 @@ export function arraysizeToSize(arraysize: string | undefined): number | null {
 const flag = (b: boolean | undefined): number => (b ? 1 : 0);
 const orNull = (s: string | undefined): string | null => (s === undefined || s === '' ? null : s);
 
-export function tapSchemaRows(schemas: ReadonlyArray<SchemaDef>): TapSchemaRows {
+export function tapSchemaRows(schemas: ReadonlyArray<SchemaDef>, isReservedWord: IsReservedWord): TapSchemaRows {
   const out: TapSchemaRows = { schemas: [], tables: [], columns: [], keys: [], key_columns: [] };
   let tableIndex = 0;
   schemas.forEach((s, si) => {
@@ -50,7 +52,7 @@ export function tapSchemaRows(schemas: ReadonlyArray<SchemaDef>): TapSchemaRows 
       out.tables.push([s.name, tname, t.tableType ?? 'table', orNull(t.utype), t.description, tableIndex++]);
       t.columns.forEach((c: ColumnDef, ci) => {
         out.columns.push([
-          tname, publishedColumnName(c.name), orNull(c.utype), orNull(c.ucd), orNull(c.unit), c.description,
+          tname, publishedColumnName(c.name, isReservedWord), orNull(c.utype), orNull(c.ucd), orNull(c.unit), c.description,
           c.datatype, orNull(c.arraysize), orNull(c.xtype), arraysizeToSize(c.arraysize),
           flag(c.principal), flag(isColumnIndexed(t, c.name)), flag(c.std), ci,
         ]);
