@@ -13,6 +13,7 @@ import { EVENT_FEATURES_VERSION, dedtMap, etMap } from '../ml/representations/in
 import type { EncoderInput } from '../models/event-encoder/encode.js';
 import { EventEncoderMismatchError, encodeEvents, loadEventEncoder } from '../models/event-encoder/encode.js';
 import type { EventEncoder } from '../models/event-encoder/encode.js';
+import { EVENT_MAP_SHAPE } from '../schema/ml/index.js';
 import { IngestError } from './errors.js';
 import { beginRun, endRun, nowUtc, registerModel } from './ml/provenance.js';
 import type { Run } from './ml/provenance.js';
@@ -84,7 +85,7 @@ export async function registerEncoderModel(tx: Queryable, enc: EventEncoder): Pr
 function beginEncoderRun(tx: Queryable, enc: EventEncoder, activity: 'ingest' | 'models-run', input: string): Promise<Run> {
   const parameters = {
     max_events: enc.card.max_events, features_version: EVENT_FEATURES_VERSION, encoder_time_axis: 'good-time clock (file GTIs)',
-    et_map: 'counts, 24x16, 0.5-7 keV',
+    et_map: `counts, ${EVENT_MAP_SHAPE.timeBins}x${EVENT_MAP_SHAPE.energyBins}, 0.5-7 keV`,
     dedt_map: activity === 'ingest' ? "continuous lags, method auto, normalize 'sum', frame time = TIMEDEL" : "continuous lags, method auto, normalize 'sum', frame time 0 (not stored)",
   };
   return beginRun(tx, { modelId: enc.card.model_id, version: enc.card.version }, activity, input, 'xtap ingest/events.ts with onnxruntime-node (CPU)', parameters);

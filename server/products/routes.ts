@@ -7,6 +7,7 @@ import type { Queryable } from '../../db/index.js';
 import { loadStoredEvents } from '../../ingest/index.js';
 import { dedtMap, etMap, lightCurve, spectrum } from '../../ml/representations/index.js';
 import { col } from '../../schema/index.js';
+import { EVENT_MAP_SHAPE } from '../../schema/ml/index.js';
 import type { ColumnMeta } from '../../schema/index.js';
 import { encodeVotable } from '../../votable/votable-encoder.js';
 import type { VotableInfo, VotableTimesys } from '../../votable/index.js';
@@ -18,8 +19,7 @@ export const PRODUCTS_PATH = '/tap/products';
 export const MAX_PRODUCT_BINS = 200_000;
 /** Default spectrum: 300 eV to 11 keV in 107 bins of 100 eV. */
 export const DEFAULT_SPECTRUM = { eMinEv: 300, eMaxEv: 11_000, bins: 107 } as const;
-const MAP_ROWS = 24;
-const MAP_COLS = 16;
+const { timeBins: MAP_ROWS, energyBins: MAP_COLS } = EVENT_MAP_SHAPE;
 
 export interface ProductDeps {
   db: Queryable;
