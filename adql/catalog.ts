@@ -32,7 +32,12 @@ export interface ColumnMeta {
   ucd?: string;
   utype?: string;
   description: string;
+  /** What the column identifies, for services that act on it. 'source-name': it holds CSC2 master source names
+   *  (DataLink's {links} ID). Kept on result columns that are plain column references. */
+  role?: ColumnRole;
 }
+
+export type ColumnRole = 'source-name';
 
 /** Sky position columns of a table; drives the HEALPix index column and cone translation. */
 export interface PositionDef {

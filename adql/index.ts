@@ -23,7 +23,7 @@ export { DEFAULT_ADQL_LIMITS, HARD_MAX_DEPTH, LIMIT_NAMES } from './limits.js';
 export type { AdqlLimits } from './limits.js';
 export type { Query } from './ast.js';
 export { quoteIdent } from './catalog.js';
-export type { Catalog, CatalogTable, ColumnMeta, PositionDef, VotableDatatype } from './catalog.js';
+export type { Catalog, CatalogTable, ColumnMeta, ColumnRole, PositionDef, VotableDatatype } from './catalog.js';
 
 /** Parses and translates one ADQL query: the whole pipeline, within the size limits (defaults for any not given).
  *  Throws AdqlError (with code, line, column). */

@@ -279,6 +279,7 @@ function tableColumns(table: CatalogTable): TableColumns {
       if (c.unit !== undefined) meta.unit = c.unit;
       if (c.ucd !== undefined) meta.ucd = c.ucd;
       if (c.utype !== undefined) meta.utype = c.utype;
+      if (c.role !== undefined) meta.role = c.role;
       return { name: c.name, lname: c.name.toLowerCase(), quoted: quoteIdent(table.sqlColumnNames?.[c.name] ?? c.name), meta };
     });
     cached = { columns: cols, positions: positionsOf(cols) };

@@ -11,3 +11,4 @@ export type { CatalogTable } from './catalog.js';
 export { TABLE_MIGRATIONS } from './migrations.js';
 export type { Migration } from './migrations.js';
 export { HEALPIX_ORDER } from './csc2/healpix-column.js';
+export { insertRow, copyColumns } from './sql-insert.js';

@@ -4,7 +4,7 @@
 import type { ColumnMeta, PositionDef } from '../adql/catalog.js';
 
 /** VotableDatatype, ColumnMeta and PositionDef are declared by adql/ (the interfaces it reads); schema implements them. */
-export type { ColumnMeta, PositionDef, VotableDatatype } from '../adql/catalog.js';
+export type { ColumnMeta, ColumnRole, PositionDef, VotableDatatype } from '../adql/catalog.js';
 
 /** A column of a stored table: published metadata plus storage and flags. */
 export interface ColumnDef extends ColumnMeta {

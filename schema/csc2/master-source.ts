@@ -524,7 +524,7 @@ const columns = withFlags(
     healpixColumn('ra', 'dec'),
   ],
   {
-    name: { principal: true, indexed: true, required: true },
+    name: { principal: true, indexed: true, required: true, role: 'source-name' },
     ra: { principal: true, required: true, range: [0, 360] },
     dec: { principal: true, required: true, range: [-90, 90] },
     significance: { principal: true },
