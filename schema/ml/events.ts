@@ -94,8 +94,8 @@ export const eventRepresentation: TableDef = {
   name: 'event_representation',
   description:
     'Representations of each event file computed on ingest, one row per file and model version (see ml.model ' +
-    "model_id = 'event-encoder', card in models/event-encoder/CARD.md). Maps are 24 time x 16 energy arrays " +
-    'stored time-major (element [iT*16 + iE]); their VOTable arraysize is 16x24 because VOTable lists the ' +
+    `model_id = 'event-encoder', card in models/event-encoder/CARD.md). Maps are ${T} time x ${E} energy arrays ` +
+    `stored time-major (element [iT*${E} + iE]); their VOTable arraysize is ${EVENT_MAP_ARRAYSIZE} because VOTable lists the ` +
     'fastest-varying dimension first. Compare embeddings with ml_embedding_distance(a, b).',
   columns: [
     col('event_file_id', 'char', '', 'meta.id', 'Event file (ml.event_file)', { principal: true, required: true }),
