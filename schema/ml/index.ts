@@ -25,3 +25,4 @@ export type { SourceClass } from './source-class.js';
 export { EVENT_EMBEDDING_DIM, EVENT_MAP_ARRAYSIZE, EVENT_MAP_SHAPE, EVENT_SQL_FUNCTIONS, EVENT_TABLES, event, eventFile, eventRepresentation } from './events.js';
 export { MUWCLASS_BIBCODE, PUBLISHED_CONFIDENT_CT, classComparison, publishedClass } from './published-class.js';
 export { MIN_FIELD_SOURCES, PRIOR_SHIFT_METHOD, fieldClassPrior, sourceClassFieldPrior } from './field-prior.js';
+export { LIGHT_CURVE_COLUMNS, SPECTRUM_COLUMNS } from './products.js';
