@@ -1,7 +1,7 @@
 /** The registry of user-defined functions (ADQL 2.1 §4.3): CSC 2's dbo.* functions, csc_* bit-flag helpers in
  *  place of bitwise operators, and the cheap IVOA UDF-catalogue functions. One entry drives name resolution,
  *  type checking, the PostgreSQL translation and the TAPRegExt `features-udf` declarations in capabilities. */
-import type { VotableDatatype } from '../schema/types.js';
+import type { VotableDatatype } from './catalog.js';
 
 export const UDF_FEATURE_TYPE = 'ivo://ivoa.net/std/TAPRegExt#features-udf';
 

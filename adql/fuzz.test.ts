@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readCorpus } from './conformance/corpus.js';
+import { publishedCatalog } from '../schema/catalog.js';
 import { lyonetiaCatalog } from './conformance/fixture.js';
 import { AdqlError } from './errors.js';
 import { parseAdql } from './parser.js';
@@ -15,7 +16,7 @@ import { normalize } from './testing/normalize.js';
 import { printQuery } from './print.js';
 import { translateQuery } from './to-postgres.js';
 
-const catalog = lyonetiaCatalog();
+const catalog = lyonetiaCatalog(publishedCatalog());
 const corpusDir = resolve(process.cwd(), '../shared/data/adql-lyonetia');
 const corpus = existsSync(corpusDir) ? readCorpus(corpusDir).map((q) => q.adql) : ['SELECT a FROM t WHERE b > 1'];
 

@@ -1,7 +1,7 @@
 /** Public surface of adql/: ADQL 2.1 text → PostgreSQL SQL + bound parameters + result column metadata.
  *  Pipeline: lexer.ts → parser.ts (ast.ts) → to-postgres.ts (resolve.ts names, translate-expr.ts expressions,
  *  functions.ts UDFs, units.ts IN_UNIT, geometry/ SQL helpers). Pure: no I/O. See README.md. */
-import type { Catalog } from '../schema/catalog.js';
+import type { Catalog } from './catalog.js';
 import type { AdqlLimits } from './limits.js';
 import { parseAdql } from './parser.js';
 import { translateQuery } from './to-postgres.js';
@@ -22,6 +22,8 @@ export { isReservedWord, RESERVED_WORDS } from './reserved-words.js';
 export { DEFAULT_ADQL_LIMITS, HARD_MAX_DEPTH, LIMIT_NAMES } from './limits.js';
 export type { AdqlLimits } from './limits.js';
 export type { Query } from './ast.js';
+export { quoteIdent } from './catalog.js';
+export type { Catalog, CatalogTable, ColumnMeta, ColumnRole, PositionDef, VotableDatatype } from './catalog.js';
 
 /** Parses and translates one ADQL query: the whole pipeline, within the size limits (defaults for any not given).
  *  Throws AdqlError (with code, line, column). */

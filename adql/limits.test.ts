@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { publishedCatalog } from '../schema/catalog.js';
 import { lyonetiaCatalog } from './conformance/fixture.js';
 import { AdqlError } from './errors.js';
 import { translateAdql } from './index.js';
@@ -6,7 +7,7 @@ import { DEFAULT_ADQL_LIMITS, HARD_MAX_DEPTH } from './limits.js';
 import { parseAdql } from './parser.js';
 import { printQuery } from './print.js';
 
-const catalog = lyonetiaCatalog();
+const catalog = lyonetiaCatalog(publishedCatalog());
 const chain = (n: number, term: string, op: string) => Array.from({ length: n }, () => term).join(op);
 
 function errorOf(f: () => unknown): AdqlError {
@@ -51,7 +52,8 @@ describe('ADQL limits', () => {
     const q = op === ' UNION ' ? chain(n, term, op) : op === '+' || op === '||' ? `SELECT ${chain(n, term, op)} FROM stars` : `SELECT ra FROM stars WHERE ${chain(n, term, op)}`;
     const limits = { maxDepth: HARD_MAX_DEPTH, maxLength: 1e7 };
     expect(translateAdql(q, catalog, { limits }).sql).toMatch(/^SELECT /);
-    expect(() => printQuery(parseAdql(q, { limits }))).not.toThrow();
+    // every one of the n terms is printed (the printer walked the whole chain)
+    expect(printQuery(parseAdql(q, { limits })).split(term).length - 1).toBe(n);
   });
 
   it('limits subquery nesting', () => {
@@ -60,7 +62,7 @@ describe('ADQL limits', () => {
     const e = errorOf(() => parseAdql(q));
     expect(e.code).toBe('LIMIT');
     expect(e.message).toBe('subqueries nest 17 levels deep here; the subquery depth limit of this service is 16');
-    expect(() => parseAdql(q, { limits: { maxSubqueryDepth: 17 } })).not.toThrow();
+    expect(printQuery(parseAdql(q, { limits: { maxSubqueryDepth: 17 } }))).toContain('AS q16');
   });
 
   it('limits the tables of one FROM clause, joined or comma-separated', () => {
@@ -68,7 +70,7 @@ describe('ADQL limits', () => {
     expect(errorOf(() => parseAdql(joined)).message).toBe('this FROM clause has 33 tables or subqueries; the tables in one FROM clause limit of this service is 32');
     const commas = `SELECT COUNT(*) FROM ${Array.from({ length: 5 }, (_, i) => `stars AS s${i}`).join(', ')}`;
     expect(errorOf(() => parseAdql(commas, { limits: { maxTables: 4 } })).code).toBe('LIMIT');
-    expect(() => parseAdql(commas)).not.toThrow();
+    expect(printQuery(parseAdql(commas))).toContain('stars AS s4');
   });
 
   it('names the nesting depth limit', () => {

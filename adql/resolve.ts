@@ -6,9 +6,8 @@
 import type { Ident } from './ast.js';
 import { AdqlError, didYouMean } from './errors.js';
 import type { Span } from './errors.js';
-import type { Catalog, CatalogTable } from '../schema/catalog.js';
-import { quoteIdent } from '../schema/sql-names.js';
-import type { ColumnMeta } from '../schema/types.js';
+import type { Catalog, CatalogTable, ColumnMeta } from './catalog.js';
+import { quoteIdent } from './catalog.js';
 
 /** One column visible in a FROM clause. */
 export interface Binding {
@@ -280,6 +279,7 @@ function tableColumns(table: CatalogTable): TableColumns {
       if (c.unit !== undefined) meta.unit = c.unit;
       if (c.ucd !== undefined) meta.ucd = c.ucd;
       if (c.utype !== undefined) meta.utype = c.utype;
+      if (c.role !== undefined) meta.role = c.role;
       return { name: c.name, lname: c.name.toLowerCase(), quoted: quoteIdent(table.sqlColumnNames?.[c.name] ?? c.name), meta };
     });
     cached = { columns: cols, positions: positionsOf(cols) };

@@ -4,7 +4,7 @@
 import type { Binding } from './resolve.js';
 import type { Unit } from './units.js';
 import { parseUnit } from './units.js';
-import type { ColumnMeta, VotableDatatype } from '../schema/types.js';
+import type { ColumnMeta, VotableDatatype } from './catalog.js';
 
 export type ValueKind = 'number' | 'string' | 'boolean' | 'geometry' | 'timestamp' | 'null' | 'array' | 'unknown';
 

@@ -151,6 +151,29 @@ describe('output column metadata', () => {
     expect(cols(adql)[0]).toMatchObject(want);
   });
 
+  // #12.4: units of computed columns follow ADQL arithmetic; a label is given only when it is exactly right.
+  it.each([
+    ['DISTANCE(ra, dec, 1, 2) * 60', undefined],
+    ['60 * DISTANCE(ra, dec, 1, 2)', undefined],
+    ['DISTANCE(ra, dec, 1, 2) / 60', undefined],
+    ['ra * 2', undefined],
+    ['flux_aper90_b / 1000', undefined],
+    ['1 / ra', undefined],
+    ['ra / dec', undefined],
+    ['ra * flux_aper90_b', undefined],
+    ['ra * dec', 'deg**2'],
+    ['ra + dec', 'deg'],
+    ['ra - 1', 'deg'],
+    ['1 + ra', 'deg'],
+    ['ra + err_ellipse_r0', undefined],
+    ['-ra', 'deg'],
+    ['ABS(ra - dec)', 'deg'],
+    ["IN_UNIT(DISTANCE(ra, dec, 1, 2), 'arcmin')", 'arcmin'],
+    ['DISTANCE(ra, dec, 1, 2)', 'deg'],
+  ])('unit of SELECT %s is %s', (expr, unit) => {
+    expect(cols(`SELECT ${expr} AS v FROM csc2.master_source`)[0]?.unit).toBe(unit);
+  });
+
   it('makes every output name unique', () => {
     expect(cols('SELECT ra, ra, RA, 1+1, 2+2, ra AS expr FROM csc2.master_source').map((c) => c.name)).toEqual(['ra', 'ra_2', 'ra_3', 'expr', 'expr_2', 'expr_3']);
   });

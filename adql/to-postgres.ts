@@ -11,9 +11,8 @@ import { AliasAllocator, Scope, derivedEntry, identMatches, joinColumn, lookupTa
 import type { Typed } from './sql-types.js';
 import { outputMeta, outputSql, typedFromMeta } from './sql-types.js';
 import { ExprTranslator } from './translate-expr.js';
-import type { Catalog } from '../schema/catalog.js';
-import { quoteIdent } from '../schema/sql-names.js';
-import type { ColumnMeta } from '../schema/types.js';
+import type { Catalog, ColumnMeta } from './catalog.js';
+import { quoteIdent } from './catalog.js';
 
 export interface TranslateOptions {
   /** Upper bound on returned rows (the TAP layer passes MAXREC + 1); combined with TOP as min(TOP, rowLimit). */

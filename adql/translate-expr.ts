@@ -13,7 +13,7 @@ import type { Binding, Scope } from './resolve.js';
 import type { Typed } from './sql-types.js';
 import { doubleTyped, geometryTyped, PREC, typedFromMeta, widerInt, wrap } from './sql-types.js';
 import { conversionFactor, DIMENSIONLESS, multiplyUnits, parseUnit, powerUnit, sameDims } from './units.js';
-import type { ColumnMeta } from '../schema/types.js';
+import type { ColumnMeta } from './catalog.js';
 
 /** What expression translation needs from the query translator. */
 export interface ExprHost {
@@ -217,10 +217,7 @@ export class ExprTranslator {
         if (sameDims(l.unitValue, r.unitValue) || r.constant !== undefined) unitValue = l.constant !== undefined ? r.unitValue : l.unitValue;
       } else unitValue = multiplyUnits(l.unitValue, r.unitValue, e.op === '*' ? 1 : -1);
     }
-    if ((e.op === '+' || e.op === '-') && (l.unit === r.unit || r.constant !== undefined || l.constant !== undefined)) unit = l.constant !== undefined ? r.unit : l.unit;
-    // Scaling by a plain number keeps the unit: 2 * flux, flux / 1000 (but not 1 / flux).
-    if (e.op === '*' && l.constant !== undefined && !l.unit) unit = r.unit;
-    else if ((e.op === '*' || e.op === '/') && r.constant !== undefined && !r.unit) unit = l.unit;
+    unit = arithmeticUnitLabel(e.op, l, r);
     if (e.op === '/' && l.isInt && r.isInt) {
       // ADQL has no integer division: 1/2 is 0.5 here, not PostgreSQL's 0 (see README "Semantics").
       return doubleTyped(`CAST(${ls} AS double precision) / ${rs}`, PREC.MUL, { constant, unitValue });
@@ -809,4 +806,20 @@ export function checkCoordinate(v: number, what: 'lon' | 'lat', span: Span): voi
 export function formatNumber(v: number): string {
   if (!Number.isFinite(v)) throw new Error(`non-finite number ${v}`);
   return String(v);
+}
+
+/** The unit label (FIELD unit) of `l op r`, following ADQL arithmetic: a sum or difference of operands in the same
+ *  unit (or of one operand and a plain number) keeps it; a product or quotient has a unit only when it is exactly
+ *  derivable from the labels (u * u = u**2 for a plain symbol u). Scaling by a number gives no label: DISTANCE(...)*60
+ *  is a distance in arcminutes, not in deg, and flux/1000 is not in the flux's unit, so no label beats a wrong one.
+ *  (`unitValue`, the dimensional analysis behind IN_UNIT, is tracked separately.) */
+export function arithmeticUnitLabel(op: string, l: Pick<Typed, 'unit' | 'constant'>, r: Pick<Typed, 'unit' | 'constant'>): string | undefined {
+  if (op === '+' || op === '-') {
+    if (l.unit === r.unit) return l.unit;
+    if (l.constant !== undefined && !l.unit) return r.unit;
+    if (r.constant !== undefined && !r.unit) return l.unit;
+    return undefined;
+  }
+  if (op === '*' && l.unit !== undefined && l.unit === r.unit && /^[A-Za-z]+$/.test(l.unit)) return `${l.unit}**2`;
+  return undefined;
 }

@@ -7,9 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import pg from 'pg';
-import { migrate, openDb } from '../db/index.js';
+import { migrate, openDb, MIGRATIONS } from '../db/index.js';
 import { createProgress, ingestCsc2 } from '../ingest/index.js';
-import { MIGRATIONS } from '../schema/index.js';
 import type { BenchRow } from './types.js';
 import { SYNTHETIC_COLUMNS as COLUMNS, writeSyntheticMasterCsv as writeCsv } from './synthetic-csc2.js';
 

@@ -3,6 +3,7 @@ export * from './types.js';
 export { openDb } from './open.js';
 export type { DbConfig } from './open.js';
 export { migrate } from './migrate.js';
+export { MIGRATIONS, UWS_MIGRATION, ADQL_GEOMETRY_MIGRATION } from './migrations.js';
 export { publishTapSchema } from './publish-metadata.js';
 export { encodeCopyCsv, copyCsvValue } from './copy-csv.js';
 export { PgDb, POOL_TIMEOUT, UNAVAILABLE } from './pg-adapter.js';

@@ -1,11 +1,12 @@
 /** Rewrites the TAP_SCHEMA tables from the metadata in one transaction (run at every start: the rows are derived
  *  data, so a changed description or a new table shows up without a migration). */
+import { isReservedWord } from '../adql/index.js';
 import { TAP_SCHEMA_COLUMN_ORDER, tapSchemaRows } from '../schema/index.js';
 import type { SchemaDef, TapSchemaRows } from '../schema/index.js';
 import type { Db } from './types.js';
 
 export async function publishTapSchema(db: Db, schemas: ReadonlyArray<SchemaDef>): Promise<void> {
-  const rows = tapSchemaRows(schemas);
+  const rows = tapSchemaRows(schemas, isReservedWord);
   const order: Array<keyof TapSchemaRows> = ['key_columns', 'keys', 'columns', 'tables', 'schemas'];
   await db.transaction(async (tx) => {
     for (const t of order) await tx.exec(`DELETE FROM tap_schema.${t}`);

@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import type { Logger } from 'pino';
 import type { Queryable } from '../db/index.js';
 import { mwCounterpart } from '../schema/ml/mw-counterpart.js';
+import type { MwMagnitude } from '../schema/ml/mw-counterpart.js';
 import type { ColumnDef } from '../schema/index.js';
 import { ValueError, convertValue } from './csc2/values.js';
 import { IngestError } from './errors.js';
@@ -13,7 +14,7 @@ import type { Progress } from './progress.js';
 import type { TableInput } from './readers/types.js';
 import { STAGE_EXTRA_COLUMNS, checkDuplicateKeys, createStage, rowFingerprint, upsertFromStage } from './staging.js';
 
-const SPELLINGS: Record<string, string[]> = {
+const SPELLINGS: Record<'name' | MwMagnitude, string[]> = {
   name: ['name', 'cscv2_name', 'csc_name', 'master_name'],
   gmag: ['gmag', 'g', 'phot_g_mean_mag'],
   bpmag: ['bpmag', 'bp', 'phot_bp_mean_mag'],

@@ -13,6 +13,8 @@ import { EVENT_FEATURES_VERSION, dedtMap, etMap } from '../ml/representations/in
 import type { EncoderInput } from '../models/event-encoder/encode.js';
 import { EventEncoderMismatchError, encodeEvents, loadEventEncoder } from '../models/event-encoder/encode.js';
 import type { EventEncoder } from '../models/event-encoder/encode.js';
+import { copyColumns, insertRow, sqlTableName } from '../schema/index.js';
+import { EVENT_MAP_SHAPE, event, eventFile, eventRepresentation } from '../schema/ml/index.js';
 import { IngestError } from './errors.js';
 import { beginRun, endRun, nowUtc, registerModel } from './ml/provenance.js';
 import type { Run } from './ml/provenance.js';
@@ -84,7 +86,7 @@ export async function registerEncoderModel(tx: Queryable, enc: EventEncoder): Pr
 function beginEncoderRun(tx: Queryable, enc: EventEncoder, activity: 'ingest' | 'models-run', input: string): Promise<Run> {
   const parameters = {
     max_events: enc.card.max_events, features_version: EVENT_FEATURES_VERSION, encoder_time_axis: 'good-time clock (file GTIs)',
-    et_map: 'counts, 24x16, 0.5-7 keV',
+    et_map: `counts, ${EVENT_MAP_SHAPE.timeBins}x${EVENT_MAP_SHAPE.energyBins}, 0.5-7 keV`,
     dedt_map: activity === 'ingest' ? "continuous lags, method auto, normalize 'sum', frame time = TIMEDEL" : "continuous lags, method auto, normalize 'sum', frame time 0 (not stored)",
   };
   return beginRun(tx, { modelId: enc.card.model_id, version: enc.card.version }, activity, input, 'xtap ingest/events.ts with onnxruntime-node (CPU)', parameters);
@@ -98,18 +100,19 @@ async function writeRepresentation(tx: Queryable, enc: EventEncoder, run: Run, i
   const code = await encodeEvents(enc, events);
   const span = et.used > 0 ? et.tmax - et.tmin : null;
   const p = code.kindProbabilities;
-  const r = await tx.query(
-    'INSERT INTO ml.event_representation (event_file_id, model_id, model_version, run_id, features_version, n_events_in_band, n_events_encoded, ' +
-      'tmin, duration, et_map, dedt_map, dedt_method, embedding, anomaly_score, p_steady, p_flare, p_dip, p_periodic, is_in_training_domain) ' +
-      'VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) ' +
-      'ON CONFLICT (event_file_id, model_id, model_version) DO NOTHING',
-    [
-      id, enc.card.model_id, enc.card.version, run.runId, EVENT_FEATURES_VERSION, et.used, code.encoded,
-      et.used > 0 ? et.tmin : null, span, Array.from(et.data), Array.from(dedt.data), dedt.method,
-      code.embedding ? Array.from(code.embedding) : null, code.anomalyScore, p?.steady ?? null, p?.flare ?? null, p?.dip ?? null, p?.periodic ?? null,
-      code.isInTrainingDomain,
-    ],
+  const insert = insertRow(
+    eventRepresentation,
+    {
+      event_file_id: id, model_id: enc.card.model_id, model_version: enc.card.version, run_id: run.runId,
+      features_version: EVENT_FEATURES_VERSION, n_events_in_band: et.used, n_events_encoded: code.encoded,
+      tmin: et.used > 0 ? et.tmin : null, duration: span, et_map: Array.from(et.data), dedt_map: Array.from(dedt.data),
+      dedt_method: dedt.method, embedding: code.embedding ? Array.from(code.embedding) : null, anomaly_score: code.anomalyScore,
+      p_steady: p?.steady ?? null, p_flare: p?.flare ?? null, p_dip: p?.dip ?? null, p_periodic: p?.periodic ?? null,
+      is_in_training_domain: code.isInTrainingDomain,
+    },
+    'ON CONFLICT (event_file_id, model_id, model_version) DO NOTHING',
   );
+  const r = await tx.query(insert.sql, insert.params);
   const inserted = r.rowCount > 0;
   if (inserted) run.rows += 1;
   return { inserted, anomalyScore: code.anomalyScore, inBand: et.used };
@@ -199,6 +202,7 @@ function fitsProblem(file: string, err: unknown): IngestError {
   return new IngestError('BAD_FITS', err instanceof Error ? err.message : String(err), { file }, { cause: err });
 }
 
+/** Rows of ml.event in its column order (copyColumns(event)). */
 async function* eventRows(id: string, list: EventList, pi: Float64Array | null, progress: Progress): AsyncGenerator<Row[]> {
   for (let start = 0; start < list.count; start += COPY_BATCH) {
     const end = Math.min(list.count, start + COPY_BATCH);
@@ -253,24 +257,26 @@ export async function loadEventFiles(tx: Queryable, files: ReadonlyArray<string>
     const h = list.header;
     const gtiTotal = list.gti.reduce((s, [a, b]) => s + (b - a), 0);
     const existed = (await tx.query('SELECT 1 FROM ml.event_file WHERE event_file_id = $1', [id])).rows.length > 0;
-    await tx.query(
-      'INSERT INTO ml.event_file (event_file_id, file_name, sha256, file_bytes, obsid, object, telescope, instrument, detnam, datamode, grating, ' +
-        'date_obs, date_end, tstart, tstop, exposure, mjdref, timezero, timesys, ra_nom, dec_nom, ra_centroid, dec_centroid, r_rms, n_events, ' +
-        'energy_source, gti_total, gti, gti_source, has_csc2_observation, csc2_name, csc2_separation, warnings, ingested_at) VALUES ' +
-        '($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34) ' +
-        // Same bytes, same rows: a re-ingest only refreshes the name it was given and the CSC2 links (the catalogue may have grown).
-        'ON CONFLICT (event_file_id) DO UPDATE SET file_name = EXCLUDED.file_name, has_csc2_observation = EXCLUDED.has_csc2_observation, ' +
+    const insert = insertRow(
+      eventFile,
+      {
+        event_file_id: id, file_name: basename(file), sha256: sha, file_bytes: buf.length, obsid, object: h.object,
+        telescope: h.telescope, instrument: h.instrument, detnam: h.detnam, datamode: h.dataMode, grating: h.grating,
+        date_obs: h.dateObs, date_end: h.dateEnd, tstart: h.tstart, tstop: h.tstop, exposure: h.exposure, mjdref: h.mjdref,
+        timezero: h.timezero, timesys: h.timesys, ra_nom: h.raNom, dec_nom: h.decNom, ra_centroid: centroid?.ra ?? null,
+        dec_centroid: centroid?.dec ?? null, r_rms: centroid?.rRmsArcsec ?? null, n_events: list.count,
+        energy_source: list.energySource, gti_total: gtiTotal, gti: list.gti.flat(), gti_source: list.gtiSource,
+        has_csc2_observation: hasObs, csc2_name: csc2Name, csc2_separation: csc2Sep, warnings: JSON.stringify(list.warnings),
+        ingested_at: nowUtc(),
+      },
+      // Same bytes, same rows: a re-ingest only refreshes the name it was given and the CSC2 links (the catalogue may have grown).
+      'ON CONFLICT (event_file_id) DO UPDATE SET file_name = EXCLUDED.file_name, has_csc2_observation = EXCLUDED.has_csc2_observation, ' +
         'csc2_name = EXCLUDED.csc2_name, csc2_separation = EXCLUDED.csc2_separation',
-      [
-        id, basename(file), sha, buf.length, obsid, h.object, h.telescope, h.instrument, h.detnam, h.dataMode, h.grating,
-        h.dateObs, h.dateEnd, h.tstart, h.tstop, h.exposure, h.mjdref, h.timezero, h.timesys, h.raNom, h.decNom,
-        centroid?.ra ?? null, centroid?.dec ?? null, centroid?.rRmsArcsec ?? null, list.count, list.energySource, gtiTotal,
-        list.gti.flat(), list.gtiSource, hasObs, csc2Name, csc2Sep, JSON.stringify(list.warnings), nowUtc(),
-      ],
     );
+    await tx.query(insert.sql, insert.params);
     opts.progress.begin(`events ${basename(file)}`, existed ? 0 : list.count);
     if (!existed) {
-      await tx.copyIn('"ml"."event"', ['event_file_id', 'seq', 'event_time', 'energy', 'pi_channel', 'x', 'y', 'ccd_id'], eventRows(id, list, pi, opts.progress));
+      await tx.copyIn(sqlTableName(event), copyColumns(event), eventRows(id, list, pi, opts.progress));
     }
     opts.progress.end();
     let rep: { inserted: boolean; anomalyScore: number | null; inBand: number };

@@ -4,9 +4,9 @@
 import type { ColumnMeta } from '../schema/index.js';
 import type { ServiceDescriptor } from '../votable/document.js';
 
-/** True for a column holding CSC2 master source names (master_source.name and the columns that join to it). */
+/** True for a column holding CSC2 master source names: the schema flags them (role 'source-name'). */
 function isSourceNameColumn(c: ColumnMeta): boolean {
-  return c.datatype === 'char' && (c.ucd === 'meta.id;meta.main' || c.ucd === 'meta.id') && /^(2CXO|Source name|Master source name)/i.test(c.description);
+  return c.role === 'source-name';
 }
 
 export function serviceDescriptorsFor(columns: ReadonlyArray<ColumnMeta>, baseUrl: string): ServiceDescriptor[] {

@@ -1,25 +1,16 @@
 /** The catalog the ADQL resolver and the result encoders read: published tables with their PostgreSQL names.
- *  Extensible per query (TAP_UPLOAD tables). Pure. */
+ *  Implements adql/'s `Catalog` interface. Extensible per query (TAP_UPLOAD tables). Pure. */
+import type { Catalog as AdqlCatalog, CatalogTable as AdqlCatalogTable } from '../adql/catalog.js';
 import { PUBLISHED_SCHEMAS } from './registry.js';
 import { sqlSchemaName } from './sql-names.js';
-import type { ColumnDef, PositionDef, SchemaDef } from './types.js';
+import type { ColumnDef, SchemaDef } from './types.js';
 
-export interface CatalogTable {
-  /** Published schema name, e.g. 'csc2', 'TAP_SCHEMA', 'TAP_UPLOAD'. */
-  schema: string;
-  /** Published table name, e.g. 'master_source'. */
-  name: string;
-  /** PostgreSQL schema and table names (unquoted); quote with quoteIdent. */
-  sqlSchema: string;
-  sqlName: string;
-  description: string;
+/** adql's table view, with the stored columns' full definitions. */
+export interface CatalogTable extends AdqlCatalogTable {
   columns: ReadonlyArray<ColumnDef>;
-  /** Name of each column in PostgreSQL, when it differs from the published name (uploads). */
-  sqlColumnNames?: Readonly<Record<string, string>>;
-  position?: PositionDef;
 }
 
-export class Catalog {
+export class Catalog implements AdqlCatalog {
   readonly tables: ReadonlyArray<CatalogTable>;
 
   constructor(tables: ReadonlyArray<CatalogTable>) {

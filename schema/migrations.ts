@@ -1,15 +1,15 @@
-/** Versioned migrations, applied in order at start-up (db/migrate.ts records them in xtap.schema_migrations).
- *  A migration's statements are generated from the metadata it names; once released, a migration is never
- *  edited: later metadata changes get a new migration (ALTER ... generated or written here). */
+/** The table migrations: versioned DDL generated from the metadata of schema/. db/migrations.ts adds the ADQL
+ *  geometry functions (4) and the UWS job store (10) to make the list applied at start-up (db/migrate.ts records
+ *  them in xtap.schema_migrations). A migration's statements are generated from the metadata it names; once
+ *  released, a migration is never edited (test/schema-migrations.test.ts pins the SQL of each): later metadata
+ *  changes get a new migration (ALTER ... generated or written here). */
 import { csc2Schema } from './csc2/index.js';
 import { addColumnsStatements, createTablesDdl, withColumns } from './ddl.js';
 import { V1_COLUMNS, V22_COLUMNS } from './csc2/migration-columns.js';
 import { observationSource } from './csc2/observation-source.js';
 import { stackSource } from './csc2/stack-source.js';
-import { ADQL_GEOMETRY_SQL } from '../adql/geometry/sql-functions.js';
 import { CLASS_PRODUCT_TABLES, EVENT_SQL_FUNCTIONS, EVENT_TABLES, mlSchema } from './ml/index.js';
 import { tapSchema } from './tap-schema.js';
-import { UWS_DDL } from '../uws/ddl.js';
 
 export interface Migration {
   version: number;
@@ -17,7 +17,7 @@ export interface Migration {
   statements: () => string[];
 }
 
-export const MIGRATIONS: ReadonlyArray<Migration> = [
+export const TABLE_MIGRATIONS: ReadonlyArray<Migration> = [
   {
     version: 1,
     name: 'csc2 mirror tables, TAP_SCHEMA tables, ml schema',
@@ -37,16 +37,6 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
     version: 3,
     name: 'ml: event files, events, representations',
     statements: () => [...createTablesDdl([], EVENT_TABLES), ...EVENT_SQL_FUNCTIONS],
-  },
-  {
-    version: 10,
-    name: 'uws job store',
-    statements: () => [...UWS_DDL],
-  },
-  {
-    version: 4,
-    name: 'adql: spherical geometry functions (distance, contains, intersects, area, centroid)',
-    statements: () => [...ADQL_GEOMETRY_SQL],
   },
   {
     version: 21,

@@ -1,11 +1,10 @@
 /** How published (ADQL) names map to PostgreSQL names, and the one identifier-quoting function. Published schema,
  *  table and column names are regular identifiers; PostgreSQL stores them lower-cased (TAP_SCHEMA → tap_schema). */
+import { quoteIdent } from '../adql/catalog.js';
 import type { TableDef } from './types.js';
 
-/** Quotes a PostgreSQL identifier. The only way an identifier may enter generated SQL. */
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+/** Declared in adql/catalog.ts (the translator quotes with it too); re-exported as schema's quoting function. */
+export { quoteIdent };
 
 export function sqlSchemaName(publishedSchema: string): string {
   return publishedSchema.toLowerCase();

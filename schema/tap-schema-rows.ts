@@ -1,7 +1,7 @@
 /** Generates the rows of TAP_SCHEMA 1.1 (schemas, tables, columns, keys, key_columns) from the metadata.
  *  Pure. Spec: TAP 1.1 §4 ("size" is the integer form of arraysize; reserved-word column names are quoted). */
-import { isReservedWord } from '../adql/reserved-words.js';
 import { isColumnIndexed } from './ddl.js';
+import { tapSchema } from './tap-schema.js';
 import type { ColumnDef, SchemaDef } from './types.js';
 import { qualifiedName } from './types.js';
 
@@ -13,20 +13,22 @@ export type TapSchemaRows = {
   key_columns: unknown[][];
 };
 
-/** Column order of each TAP_SCHEMA table's rows, matching tap-schema.ts. */
-export const TAP_SCHEMA_COLUMN_ORDER: Record<keyof TapSchemaRows, string[]> = {
-  schemas: ['schema_name', 'utype', 'description', 'schema_index'],
-  tables: ['schema_name', 'table_name', 'table_type', 'utype', 'description', 'table_index'],
-  columns: [
-    'table_name', 'column_name', 'utype', 'ucd', 'unit', 'description', 'datatype', 'arraysize', 'xtype', 'size',
-    'principal', 'indexed', 'std', 'column_index',
-  ],
-  keys: ['key_id', 'from_table', 'target_table', 'utype', 'description'],
-  key_columns: ['key_id', 'from_column', 'target_column'],
-};
+const TAP_SCHEMA_TABLES: ReadonlyArray<keyof TapSchemaRows> = ['schemas', 'tables', 'columns', 'keys', 'key_columns'];
+
+/** Column order of each TAP_SCHEMA table's rows: the column order of its definition in tap-schema.ts. */
+export const TAP_SCHEMA_COLUMN_ORDER: Readonly<Record<keyof TapSchemaRows, string[]>> = Object.fromEntries(
+  TAP_SCHEMA_TABLES.map((name) => {
+    const def = tapSchema.tables.find((t) => t.name === name);
+    if (!def) throw new Error(`tap-schema.ts defines no TAP_SCHEMA.${name}`);
+    return [name, def.columns.map((c) => c.name)];
+  }),
+) as Record<keyof TapSchemaRows, string[]>;
+
+/** Whether a name is an ADQL reserved word (adql's isReservedWord; passed in so schema/ need not import adql/). */
+export type IsReservedWord = (name: string) => boolean;
 
 /** The name under which a column is published in TAP_SCHEMA: delimited when it is an ADQL reserved word. */
-export function publishedColumnName(name: string): string {
+export function publishedColumnName(name: string, isReservedWord: IsReservedWord): string {
   return isReservedWord(name) ? `"${name}"` : name;
 }
 
@@ -40,7 +42,7 @@ export function arraysizeToSize(arraysize: string | undefined): number | null {
 const flag = (b: boolean | undefined): number => (b ? 1 : 0);
 const orNull = (s: string | undefined): string | null => (s === undefined || s === '' ? null : s);
 
-export function tapSchemaRows(schemas: ReadonlyArray<SchemaDef>): TapSchemaRows {
+export function tapSchemaRows(schemas: ReadonlyArray<SchemaDef>, isReservedWord: IsReservedWord): TapSchemaRows {
   const out: TapSchemaRows = { schemas: [], tables: [], columns: [], keys: [], key_columns: [] };
   let tableIndex = 0;
   schemas.forEach((s, si) => {
@@ -50,7 +52,7 @@ export function tapSchemaRows(schemas: ReadonlyArray<SchemaDef>): TapSchemaRows 
       out.tables.push([s.name, tname, t.tableType ?? 'table', orNull(t.utype), t.description, tableIndex++]);
       t.columns.forEach((c: ColumnDef, ci) => {
         out.columns.push([
-          tname, publishedColumnName(c.name), orNull(c.utype), orNull(c.ucd), orNull(c.unit), c.description,
+          tname, publishedColumnName(c.name, isReservedWord), orNull(c.utype), orNull(c.ucd), orNull(c.unit), c.description,
           c.datatype, orNull(c.arraysize), orNull(c.xtype), arraysizeToSize(c.arraysize),
           flag(c.principal), flag(isColumnIndexed(t, c.name)), flag(c.std), ci,
         ]);

@@ -1,36 +1,10 @@
 /** Declarative metadata types: the one description of every published table, from which DDL, TAP_SCHEMA,
  *  VOSI tables, result FIELDs and ADQL name resolution are derived. Pure; no I/O. Spec: TAP 1.1 §4, VOTable 1.4 §2. */
 
-/** VOTable primitive datatypes (VOTable 1.4 §2.1); also the values of TAP_SCHEMA.columns.datatype. */
-export type VotableDatatype =
-  | 'boolean'
-  | 'bit'
-  | 'unsignedByte'
-  | 'short'
-  | 'int'
-  | 'long'
-  | 'char'
-  | 'unicodeChar'
-  | 'float'
-  | 'double'
-  | 'floatComplex'
-  | 'doubleComplex';
+import type { ColumnMeta, PositionDef } from '../adql/catalog.js';
 
-/** Metadata of one column, as published in TAP_SCHEMA.columns and carried by result FIELDs. */
-export interface ColumnMeta {
-  /** Regular ADQL identifier, lower case; the PostgreSQL column has the same name. */
-  name: string;
-  datatype: VotableDatatype;
-  /** VOTable arraysize: undefined for scalars, e.g. '*', '22*', '24x16'. */
-  arraysize?: string;
-  xtype?: string;
-  /** VOUnit string. */
-  unit?: string;
-  /** UCD1+ string. */
-  ucd?: string;
-  utype?: string;
-  description: string;
-}
+/** VotableDatatype, ColumnMeta and PositionDef are declared by adql/ (the interfaces it reads); schema implements them. */
+export type { ColumnMeta, ColumnRole, PositionDef, VotableDatatype } from '../adql/catalog.js';
 
 /** A column of a stored table: published metadata plus storage and flags. */
 export interface ColumnDef extends ColumnMeta {
@@ -54,16 +28,6 @@ export interface ForeignKeyDef {
   description: string;
   /** Also create the constraint in the database (false for documented-only links). */
   enforced?: boolean;
-}
-
-/** Sky position columns of a table; drives the HEALPix index column and cone translation. */
-export interface PositionDef {
-  ra: string;
-  dec: string;
-  /** Name of the HEALPix (nested) index column. */
-  healpix: string;
-  /** HEALPix order of that column. */
-  order: number;
 }
 
 export interface TableDef {

@@ -19,7 +19,7 @@ import { registerProductRoutes } from './products/index.js';
 import { registerAsyncRoutes } from './routes/async.js';
 import type { JobService } from '../uws/index.js';
 import { availabilityXml } from './vosi-availability.js';
-import { MIGRATIONS } from '../schema/index.js';
+import { MIGRATIONS } from '../db/index.js';
 import { ServiceMetrics } from './metrics/index.js';
 import type { PoolStats } from './metrics/index.js';
 import { SERVER_HEADER, corsForVoClients, securityHeaders } from './http-hardening.js';

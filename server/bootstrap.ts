@@ -4,7 +4,7 @@ import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { migrate, publishTapSchema } from '../db/index.js';
+import { migrate, publishTapSchema, MIGRATIONS } from '../db/index.js';
 import type { Db, PgDb } from '../db/index.js';
 import { prepareQueryRole } from '../db/query-role.js';
 import type { QueryRoleOutcome } from '../db/query-role.js';
@@ -12,7 +12,7 @@ import type { Config } from '../config/index.js';
 import { UPLOAD_DIR_PREFIX } from './tap/params.js';
 import { ingestCounterparts, ingestCsc2, ingestEvents, ingestPublishedClasses, silentProgress } from '../ingest/index.js';
 import type { Progress } from '../ingest/index.js';
-import { MIGRATIONS, PUBLISHED_SCHEMAS } from '../schema/index.js';
+import { PUBLISHED_SCHEMAS } from '../schema/index.js';
 
 export interface SampleManifest {
   csc2: string[];

@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { translateAdql } from '../adql/index.js';
 import { healpixIndex, snapTiny } from '../adql/geometry/index.js';
-import { migrate } from '../db/index.js';
+import { migrate, MIGRATIONS } from '../db/index.js';
 import type { Db } from '../db/index.js';
-import { MIGRATIONS, publishedCatalog } from '../schema/index.js';
+import { publishedCatalog } from '../schema/index.js';
 import { testDatabases } from './helpers/databases.js';
 
 // Cone searches written in ADQL against csc2.master_source, translated by the real translator: the rows must be

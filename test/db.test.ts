@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, publishTapSchema } from '../db/index.js';
+import { migrate, publishTapSchema, MIGRATIONS } from '../db/index.js';
 import type { Db } from '../db/index.js';
-import { MIGRATIONS, PUBLISHED_SCHEMAS, allTables } from '../schema/index.js';
+import { PUBLISHED_SCHEMAS, allTables } from '../schema/index.js';
 import { testDatabases } from './helpers/databases.js';
 
 describe.each(testDatabases())('database layer on $name', (backend) => {

@@ -3,8 +3,8 @@
  *  and must return the same rows; the pure cases check the SQL text itself. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdqlError, translateAdql } from '../adql/index.js';
-import { migrate, type Db } from '../db/index.js';
-import { MIGRATIONS, publishedCatalog } from '../schema/index.js';
+import { migrate, MIGRATIONS, type Db } from '../db/index.js';
+import { publishedCatalog } from '../schema/index.js';
 import { testDatabases } from './helpers/databases.js';
 
 const catalog = publishedCatalog();

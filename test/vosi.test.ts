@@ -11,7 +11,7 @@ import Router from '@koa/router';
 import request from 'supertest';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { languageFeatures } from '../adql/index.js';
+import { isReservedWord, languageFeatures } from '../adql/index.js';
 import { loadConfig } from '../config/index.js';
 import { PUBLISHED_SCHEMAS, TAP_SCHEMA_COLUMN_ORDER, allTables, qualifiedName, tapSchemaRows } from '../schema/index.js';
 import { daliErrors } from '../server/error-middleware.js';
@@ -218,7 +218,7 @@ describe('GET /tap/capabilities', () => {
 
 describe('GET /tap/tables', () => {
   const app = vosiApp();
-  const rows = tapSchemaRows(PUBLISHED_SCHEMAS);
+  const rows = tapSchemaRows(PUBLISHED_SCHEMAS, isReservedWord);
   const record = (table: keyof typeof rows, row: unknown[]): Record<string, unknown> =>
     Object.fromEntries(TAP_SCHEMA_COLUMN_ORDER[table].map((c, i) => [c, row[i]]));
   const tapTables = rows.tables.map((r) => record('tables', r));

@@ -1,5 +1,5 @@
 /** Public surface of uws/: the UWS 1.1 job store in PostgreSQL, its workers and its XML documents. */
-export { UWS_DDL, UWS_PHASES } from './ddl.js';
+export { UWS_DDL, UWS_PHASES } from '../db/uws-ddl.js';
 export * from './types.js';
 export { JobStore } from './job-store.js';
 export type { NewJob, UpdateOutcome } from './job-store.js';

@@ -1,5 +1,5 @@
 /** The UWS job model as the store and the XML documents see it. Spec: UWS 1.1 §2.1 (job object, phases). */
-import { UWS_PHASES } from './ddl.js';
+import { UWS_PHASES } from '../db/uws-ddl.js';
 
 export type JobPhase = (typeof UWS_PHASES)[number];
 

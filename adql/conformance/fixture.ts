@@ -1,9 +1,7 @@
 /** Metadata fixture for the tables the lyonetia corpus queries (stars, DaCHS's spatial/misc/quoted/crazy test
  *  tables, ivoa.obscore with ESO's extra columns, ...), so valid corpus queries can be resolved and translated.
- *  Column lists follow gavo/README and the corpus queries. The published catalog (csc2, TAP_SCHEMA) is added. */
-import { Catalog } from '../../schema/catalog.js';
-import type { CatalogTable } from '../../schema/catalog.js';
-import type { ColumnDef } from '../../schema/types.js';
+ *  Column lists follow gavo/README and the corpus queries. The published catalog (csc2, TAP_SCHEMA) is passed in by the caller. */
+import type { Catalog, CatalogTable, ColumnMeta } from '../catalog.js';
 
 /** `name:type[unit]`; type d=double, i=int, l=long, s=short, c=char, b=boolean, t=timestamp, p=point,
  *  g=polygon; names may be "delimited" (with "" for a quote). */
@@ -67,7 +65,7 @@ const TABLES: Readonly<Record<string, string>> = {
   'phase3v2.files': 'file_id:l archive_id:c category:c name:c',
 };
 
-const TYPES: Readonly<Record<string, Pick<ColumnDef, 'datatype' | 'arraysize' | 'xtype'>>> = {
+const TYPES: Readonly<Record<string, Pick<ColumnMeta, 'datatype' | 'arraysize' | 'xtype'>>> = {
   d: { datatype: 'double' },
   i: { datatype: 'int' },
   l: { datatype: 'long' },
@@ -89,12 +87,12 @@ function splitNames(spec: string): string[] {
   return out;
 }
 
-function column(spec: string): ColumnDef {
+function column(spec: string): ColumnMeta {
   const m = /^(.*):([a-z])(?:\[(.+)\])?$/.exec(spec);
   if (!m) throw new Error(`bad fixture column ${spec}`);
   const type = TYPES[m[2] as string];
   if (!type) throw new Error(`bad fixture type in ${spec}`);
-  const c: ColumnDef = { name: m[1] as string, ...type, description: `fixture column ${m[1] as string}` };
+  const c: ColumnMeta = { name: m[1] as string, ...type, description: `fixture column ${m[1] as string}` };
   if (m[3]) c.unit = m[3];
   return c;
 }
@@ -122,8 +120,8 @@ function splitQualified(q: string): [string, string] {
   return [unquote(m[1] as string), unquote(m[2] as string)];
 }
 
-/** The lyonetia fixture tables plus everything this service publishes. */
-export function lyonetiaCatalog(): Catalog {
+/** The lyonetia fixture tables after the tables of `base` (everything this service publishes). */
+export function lyonetiaCatalog(base: Catalog): Catalog {
   const fixture = Object.entries(TABLES).map(([name, spec]) => table(name, spec));
-  return Catalog.fromSchemas().extend(fixture);
+  return { tables: [...base.tables, ...fixture] };
 }

@@ -4,7 +4,7 @@
 import { AdqlError } from '../errors.js';
 import { parseAdql } from '../parser.js';
 import { translateQuery } from '../to-postgres.js';
-import type { Catalog } from '../../schema/catalog.js';
+import type { Catalog } from '../catalog.js';
 import type { CorpusQuery } from './corpus.js';
 import { findException } from './exceptions.js';
 

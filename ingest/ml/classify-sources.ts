@@ -9,6 +9,7 @@ import { CLASSES, ModelCardMismatchError, classifySources, loadSourceClassifier 
 import type { SourceClassification } from '../../models/source-classifier/classify.js';
 import { MW_KEYS } from '../../models/source-classifier/features.js';
 import type { MwPhotometry, SourceInput } from '../../models/source-classifier/features.js';
+import { copyColumns, quoteIdent } from '../../schema/index.js';
 import { classColumnStem } from '../../schema/ml/index.js';
 import { sourceClass } from '../../schema/ml/source-class.js';
 import { createStage, upsertFromStage } from '../staging.js';
@@ -25,10 +26,7 @@ const BATCH = 2000;
 
 const X_RAY_COLUMNS = ['name', ...['s', 'm', 'h', 'b'].flatMap((b) => [`flux_aper90_${b}`, `flux_aper90_lolim_${b}`, `flux_aper90_hilim_${b}`]), 'kp_intra_prob_b', 'var_inter_prob_b'];
 const MW_COLUMNS = MW_KEYS.flatMap((k) => [k, `e_${k}`]);
-const SOURCE_CLASS_COLUMNS = [
-  'name', 'model_id', 'model_version', 'predicted_class', 'predicted_prob', 'is_confident', 'feature_set',
-  ...CLASSES.flatMap((c) => [`p_${classColumnStem(c)}`, `e_p_${classColumnStem(c)}`]), 'n_draws', 'run_id',
-];
+const SOURCE_CLASS_COLUMNS = copyColumns(sourceClass);
 
 export interface ClassifyRequest {
   /** Master source names to classify, or 'missing': every source without a row of the current model version. */
@@ -53,13 +51,13 @@ export async function loadModel(modelDir: string) {
 }
 
 /** A counterpart row whose magnitudes are all NULL means "cross-matched, nothing found". */
-const NO_PHOTOMETRY_SQL = MW_KEYS.map((k) => `k."${k}" IS NULL`).join(' AND ');
+const NO_PHOTOMETRY_SQL = MW_KEYS.map((k) => `k.${quoteIdent(k)} IS NULL`).join(' AND ');
 /** One counterpart per source: rows with photometry before "nothing found" rows, then the first origin alphabetically
  *  (deterministic when several were loaded). The last column says whether the source has any ml.mw_counterpart row
  *  (= was cross-matched); since model 2.0.0 the classifier treats "cross-matched, nothing found" (mw = {}) and "not
  *  cross-matched" (mw = null) alike, as missing photometry (X-ray-only network): the flag is kept for provenance. */
 const INPUT_SQL =
-  `SELECT ${X_RAY_COLUMNS.map((c) => `m."${c}"`).join(', ')}, ${MW_COLUMNS.map((c) => `c."${c}"`).join(', ')}, (c.name IS NOT NULL) AS mw_searched ` +
+  `SELECT ${X_RAY_COLUMNS.map((c) => `m.${quoteIdent(c)}`).join(', ')}, ${MW_COLUMNS.map((c) => `c.${quoteIdent(c)}`).join(', ')}, (c.name IS NOT NULL) AS mw_searched ` +
   `FROM csc2.master_source m LEFT JOIN LATERAL (SELECT * FROM ml.mw_counterpart k WHERE k.name = m.name ORDER BY (${NO_PHOTOMETRY_SQL}), k.origin LIMIT 1) c ON true`;
 
 function toInput(row: unknown[]): SourceInput {
@@ -74,11 +72,20 @@ function toInput(row: unknown[]): SourceInput {
   return { csc, mw: searched ? mw : null };
 }
 
+/** One ml.source_class row, in its column order (SOURCE_CLASS_COLUMNS). */
 function toRow(r: SourceClassification, version: string, runId: string): unknown[] {
-  return [
-    r.name, SOURCE_CLASSIFIER_ID, version, r.predictedClass, r.predictedProbability, r.confident, r.featureSet,
-    ...CLASSES.flatMap((c) => [r.probabilities[c], r.probabilityStd[c]]), r.mcDraws, runId,
-  ];
+  const row: Record<string, unknown> = {
+    name: r.name, model_id: SOURCE_CLASSIFIER_ID, model_version: version, predicted_class: r.predictedClass,
+    predicted_prob: r.predictedProbability, is_confident: r.confident, feature_set: r.featureSet, n_draws: r.mcDraws, run_id: runId,
+  };
+  for (const c of CLASSES) {
+    row[`p_${classColumnStem(c)}`] = r.probabilities[c];
+    row[`e_p_${classColumnStem(c)}`] = r.probabilityStd[c];
+  }
+  return SOURCE_CLASS_COLUMNS.map((c) => {
+    if (!(c in row)) throw new Error(`classify-sources: no value for ml.source_class.${c}`);
+    return row[c];
+  });
 }
 
 /** Classifies the requested sources; returns the number of ml.source_class rows written. */

@@ -2,6 +2,8 @@
  *  the model version, that produced it). Shared by every model that runs on ingest. */
 import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../../db/index.js';
+import { insertRow } from '../../schema/index.js';
+import { inferenceRun, model } from '../../schema/ml/index.js';
 import { IngestError } from '../errors.js';
 
 export interface ModelRegistration {
@@ -33,10 +35,11 @@ export async function registerModel(tx: Queryable, m: ModelRegistration): Promis
     }
     return;
   }
-  await tx.query(
-    'INSERT INTO ml.model (model_id, version, task, onnx_sha256, training_data, metrics, card, registered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-    [m.modelId, m.version, m.task, m.sha256, JSON.stringify(m.trainingData ?? null), JSON.stringify(m.metrics ?? null), m.cardText, nowUtc()],
-  );
+  const insert = insertRow(model, {
+    model_id: m.modelId, version: m.version, task: m.task, onnx_sha256: m.sha256, training_data: JSON.stringify(m.trainingData ?? null),
+    metrics: JSON.stringify(m.metrics ?? null), card: m.cardText, registered_at: nowUtc(),
+  });
+  await tx.query(insert.sql, insert.params);
 }
 
 export interface Run {
@@ -55,10 +58,11 @@ export async function beginRun(
 ): Promise<Run> {
   const startedAt = nowUtc();
   const runId = `${m.modelId}-${m.version}-${startedAt.replace(/[-:.T]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
-  await tx.query(
-    'INSERT INTO ml.inference_run (run_id, model_id, model_version, activity, input, agent, parameters, started_at, n_rows) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0)',
-    [runId, m.modelId, m.version, activity, input, agent, JSON.stringify(parameters), startedAt],
-  );
+  const insert = insertRow(inferenceRun, {
+    run_id: runId, model_id: m.modelId, model_version: m.version, activity, input, agent, parameters: JSON.stringify(parameters),
+    started_at: startedAt, n_rows: 0,
+  });
+  await tx.query(insert.sql, insert.params);
   return { runId, startedAt, rows: 0 };
 }
 

@@ -8,6 +8,7 @@
 
 import { selectBand } from './band.js';
 import type { EventsLike } from './band.js';
+import { EVENT_MAP_SHAPE } from '../../schema/ml/event-map-shape.js';
 import { RepresentationError } from './errors.js';
 import { FftPlan } from './fft.js';
 import { normalizeCounts } from './histogram.js';
@@ -16,9 +17,9 @@ import type { MapNormalization } from './histogram.js';
 /** Fine grid of the fast path: at most 4096 time cells, 64 cells of ε. */
 export const DEDT_FINE_TIME = 4096;
 export const DEDT_FINE_ENERGY = 64;
-/** Output: 24 time-lag rows × 16 energy-lag columns. */
-export const DEDT_TIME_BINS = 24;
-export const DEDT_ENERGY_BINS = 16;
+/** Output: 24 time-lag rows × 16 energy-lag columns (the stored map shape). */
+export const DEDT_TIME_BINS: number = EVENT_MAP_SHAPE.timeBins;
+export const DEDT_ENERGY_BINS: number = EVENT_MAP_SHAPE.energyBins;
 /** Time-lag edges of the 24 output rows in units of 1/4096 of the span: row r holds τ lags
  *  L[r]/4096 ≤ Δτ < L[r+1]/4096 (the last row also holds Δτ ≥ 2853/4096). L[r] = max(L[r−1] + 1,
  *  round(4096^((r−1)/23))) for r = 2..23. */

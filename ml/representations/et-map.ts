@@ -5,13 +5,14 @@
 
 import { BAND_MAX_EV, BAND_MIN_EV, selectBand } from './band.js';
 import type { EventsLike } from './band.js';
+import { EVENT_MAP_SHAPE } from '../../schema/ml/event-map-shape.js';
 import { RepresentationError } from './errors.js';
 import { binOf, linspaceEdges, normalizeCounts } from './histogram.js';
 import type { MapNormalization } from './histogram.js';
 
-/** Dillmann et al.'s defaults: 24 τ bins × 16 log-energy bins over 0.5–7 keV. */
-export const ET_TIME_BINS = 24;
-export const ET_ENERGY_BINS = 16;
+/** Dillmann et al.'s defaults: 24 τ bins × 16 log-energy bins over 0.5–7 keV (the stored map shape). */
+export const ET_TIME_BINS: number = EVENT_MAP_SHAPE.timeBins;
+export const ET_ENERGY_BINS: number = EVENT_MAP_SHAPE.energyBins;
 
 export interface EtMapOptions {
   timeBins?: number;

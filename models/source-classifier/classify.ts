@@ -18,6 +18,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
+import { SOURCE_CLASSES } from '../../schema/ml/source-class.js';
+import type { SourceClass } from '../../schema/ml/source-class.js';
 import {
   FEATURE_NAMES,
   MW_KEYS,
@@ -31,8 +33,9 @@ import {
   type SourceInput,
 } from './features.js';
 
-export const CLASSES = ['AGN', 'CV', 'HM-STAR', 'LM-STAR', 'HMXB', 'LMXB', 'NS', 'YSO'] as const;
-export type SourceClass = (typeof CLASSES)[number];
+/** The classes, in the model's output order: schema's one list (ml.source_class's probability columns). */
+export const CLASSES = SOURCE_CLASSES;
+export type { SourceClass };
 
 /** Monte-Carlo draws recommended for ingest (card.json monte_carlo.default_draws). */
 export const DEFAULT_MC_DRAWS = 100;

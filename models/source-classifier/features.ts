@@ -14,14 +14,17 @@
  *   (Model 1.x had a cross-match flag `mw_searched`; it was a training-set shortcut and is gone.)
  * - Standardisation (mean/std in features.json) is applied inside model.onnx, not here.
  */
+import { MW_MAGNITUDES } from '../../schema/ml/mw-counterpart.js';
+import type { MwMagnitude } from '../../schema/ml/mw-counterpart.js';
 
 /** A CSC2 column value as it arrives from a VOTable/CSV/database row. */
 export type CscValue = number | string | boolean | null | undefined;
 /** A CSC2 master_source row (column name -> value); extra columns are ignored. */
 export type CscRow = Readonly<Record<string, CscValue>>;
 
-export const MW_KEYS = ['gmag', 'bpmag', 'rpmag', 'jmag', 'hmag', 'kmag', 'w1mag', 'w2mag', 'w3mag'] as const;
-export type MwKey = (typeof MW_KEYS)[number];
+/** The counterpart magnitudes, in the model's input order: schema's one list (ml.mw_counterpart's columns). */
+export const MW_KEYS = MW_MAGNITUDES;
+export type MwKey = MwMagnitude;
 export type MwErrorKey = `e_${MwKey}`;
 
 /** Counterpart magnitudes (Gaia G/BP/RP, 2MASS J/H/K, WISE W1-W3, native systems) and their 1-sigma errors. */

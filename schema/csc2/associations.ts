@@ -9,7 +9,7 @@ export const masterStackAssoc: TableDef = {
     'Associations between master sources and their stacked-observation detections (many-to-many; match_type ' +
     "'u' marks unique matches, 'a' ambiguous ones).",
   columns: [
-    col('name', 'char', '', 'meta.id', 'Master source name (2CXO J...); join key to master_source.name', { principal: true, indexed: true, required: true }),
+    col('name', 'char', '', 'meta.id', 'Master source name (2CXO J...); join key to master_source.name', { principal: true, indexed: true, required: true, role: 'source-name' }),
     col('detect_stack_id', 'char', '', 'meta.id', 'Detect stack identifier; join key to stack_source', { principal: true, indexed: true, required: true }),
     col('region_id', 'int', '', 'meta.id', 'Detection region number in the stack; join key to stack_source', { principal: true, indexed: true, required: true }),
     col('match_type', 'char', '', 'meta.code', "Master/stack association type; 'u' marks a unique (unambiguous) match, 'a' an ambiguous one; public queries filter match_type = 'u'", { principal: true }),

@@ -1,5 +1,8 @@
-/** csc2.master_source: one row per CSC 2 master source, with CSC 2's own column names, units and descriptions
- *  (column list: shared/data/csc2/columns.tsv, the CSC 2.1 master_source list). UCDs follow the CSC meaning. */
+/** csc2.master_source: one row per CSC 2 master source, with CSC 2's own column names, units and descriptions.
+ *  The col() lines were generated from the master_source rows of the committed schema/csc2/data/columns.tsv (the
+ *  CSC 2.1 master_source list; origin in data/ORIGIN.md), in its order; UCDs the TSV leaves empty are xtap's
+ *  choice, following the CSC meaning. test/schema/master-source-origin.test.ts keeps the two in agreement: edit
+ *  both, or neither. */
 import { col, withFlags } from '../column-helpers.js';
 import type { TableDef } from '../types.js';
 import { HEALPIX_ORDER, healpixColumn } from './healpix-column.js';
@@ -524,7 +527,7 @@ const columns = withFlags(
     healpixColumn('ra', 'dec'),
   ],
   {
-    name: { principal: true, indexed: true, required: true },
+    name: { principal: true, indexed: true, required: true, role: 'source-name' },
     ra: { principal: true, required: true, range: [0, 360] },
     dec: { principal: true, required: true, range: [-90, 90] },
     significance: { principal: true },

@@ -4,12 +4,12 @@
  *  the TIMESYS of the file (TT for Chandra), as in the FITS files (OGIP/93-003); positions ICRS degrees. */
 import { col } from '../column-helpers.js';
 import type { TableDef } from '../types.js';
+import { EVENT_MAP_ARRAYSIZE, EVENT_MAP_SHAPE } from './event-map-shape.js';
 
 /** Embedding size of the event encoder (models/event-encoder/card.json embedding_dim). */
 export const EVENT_EMBEDDING_DIM = 16;
-/** Representation maps: 24 time rows × 16 energy columns, stored row-major (time-major), so the fastest-varying
- *  index is the energy column and the VOTable arraysize (fastest dimension first) is '16x24'. */
-export const EVENT_MAP_ARRAYSIZE = '16x24';
+export { EVENT_MAP_ARRAYSIZE, EVENT_MAP_SHAPE } from './event-map-shape.js';
+const { timeBins: T, energyBins: E } = EVENT_MAP_SHAPE;
 
 export const eventFile: TableDef = {
   schema: 'ml',
@@ -94,8 +94,8 @@ export const eventRepresentation: TableDef = {
   name: 'event_representation',
   description:
     'Representations of each event file computed on ingest, one row per file and model version (see ml.model ' +
-    "model_id = 'event-encoder', card in models/event-encoder/CARD.md). Maps are 24 time x 16 energy arrays " +
-    'stored time-major (element [iT*16 + iE]); their VOTable arraysize is 16x24 because VOTable lists the ' +
+    `model_id = 'event-encoder', card in models/event-encoder/CARD.md). Maps are ${T} time x ${E} energy arrays ` +
+    `stored time-major (element [iT*${E} + iE]); their VOTable arraysize is ${EVENT_MAP_ARRAYSIZE} because VOTable lists the ` +
     'fastest-varying dimension first. Compare embeddings with ml_embedding_distance(a, b).',
   columns: [
     col('event_file_id', 'char', '', 'meta.id', 'Event file (ml.event_file)', { principal: true, required: true }),
@@ -107,8 +107,8 @@ export const eventRepresentation: TableDef = {
     col('n_events_encoded', 'int', '', 'meta.number', 'Feature rows fed to the encoder: min(n_events_in_band, 2048), evenly subsampled in time order'),
     col('tmin', 'double', 's', 'time.start', 'First in-band event time (MET s): tau = 0 of the maps'),
     col('duration', 'double', 's', 'time.duration', 'tmax - tmin of the in-band events: the span that the maps normalise to tau in [0, 1]', { principal: true }),
-    col('et_map', 'float', 'ct', 'phot.count;em.energy', 'E-t map (Dillmann et al. 2025): counts in 24 normalised-time bins x 16 log10-energy bins over 0.5-7 keV, time-major [iT*16 + iE]; sums to n_events_in_band', { arraysize: EVENT_MAP_ARRAYSIZE, xtype: 'ml:etmap' }),
-    col('dedt_map', 'float', '', 'stat.value;src.var', 'dEdT map: fraction of event pairs per (time-lag row, log-energy-lag column), 24 x 16 time-major [r*16 + c]; sums to 1 (all 0 below 2 events); binning in ml/representations README', { arraysize: EVENT_MAP_ARRAYSIZE, xtype: 'ml:dedt' }),
+    col('et_map', 'float', 'ct', 'phot.count;em.energy', `E-t map (Dillmann et al. 2025): counts in ${T} normalised-time bins x ${E} log10-energy bins over 0.5-7 keV, time-major [iT*${E} + iE]; sums to n_events_in_band`, { arraysize: EVENT_MAP_ARRAYSIZE, xtype: 'ml:etmap' }),
+    col('dedt_map', 'float', '', 'stat.value;src.var', `dEdT map: fraction of event pairs per (time-lag row, log-energy-lag column), ${T} x ${E} time-major [r*${E} + c]; sums to 1 (all 0 below 2 events); binning in ml/representations README`, { arraysize: EVENT_MAP_ARRAYSIZE, xtype: 'ml:dedt' }),
     col('dedt_method', 'char', '', 'meta.code', "Algorithm of the dEdT map: 'exact' (all pairs) or 'fft' (same counts)"),
     col('embedding', 'float', '', 'src.var;stat.fit.param', `DeepSets embedding (${EVENT_EMBEDDING_DIM} values) of the event list; NULL with no in-band event. Compare with ml_embedding_distance`, { arraysize: String(EVENT_EMBEDDING_DIM), xtype: 'ml:embedding' }),
     col('anomaly_score', 'double', '', 'stat.probability;src.var', 'Probability that the list is not steady (1 - p_steady); NULL with no in-band event', { principal: true, range: [0, 1] }),

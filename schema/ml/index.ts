@@ -20,8 +20,9 @@ export const mlSchema: SchemaDef = {
 /** Tables of migration 21, in creation order (the view after the tables it reads). */
 export const CLASS_PRODUCT_TABLES: ReadonlyArray<TableDef> = [publishedClass, classComparison, fieldClassPrior, sourceClassFieldPrior];
 
-export { SOURCE_CLASSES, classColumnStem } from './source-class.js';
+export { SOURCE_CLASSES, classColumnStem, inferenceRun, model } from './source-class.js';
 export type { SourceClass } from './source-class.js';
-export { EVENT_EMBEDDING_DIM, EVENT_MAP_ARRAYSIZE, EVENT_SQL_FUNCTIONS, EVENT_TABLES, event, eventFile, eventRepresentation } from './events.js';
+export { EVENT_EMBEDDING_DIM, EVENT_MAP_ARRAYSIZE, EVENT_MAP_SHAPE, EVENT_SQL_FUNCTIONS, EVENT_TABLES, event, eventFile, eventRepresentation } from './events.js';
 export { MUWCLASS_BIBCODE, PUBLISHED_CONFIDENT_CT, classComparison, publishedClass } from './published-class.js';
 export { MIN_FIELD_SOURCES, PRIOR_SHIFT_METHOD, fieldClassPrior, sourceClassFieldPrior } from './field-prior.js';
+export { LIGHT_CURVE_COLUMNS, SPECTRUM_COLUMNS } from './products.js';

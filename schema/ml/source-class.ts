@@ -84,7 +84,7 @@ export const sourceClass: TableDef = {
     'HMXB, LMXB, NS, YSO) by the model in ml.model, with uncertainties from Monte-Carlo sampling of the measurement ' +
     'errors. One row per source and model version; join to csc2.master_source on name.',
   columns: [
-    col('name', 'char', '', 'meta.id;meta.main', 'Source name in the format 2CXO Jhhmmss.s{+|-}ddmmss[X]; joins csc2.master_source.name', { principal: true, required: true }),
+    col('name', 'char', '', 'meta.id;meta.main', 'Source name in the format 2CXO Jhhmmss.s{+|-}ddmmss[X]; joins csc2.master_source.name', { principal: true, required: true, role: 'source-name' }),
     col('model_id', 'char', '', 'meta.id', 'Model that produced the row (ml.model)', { principal: true, required: true }),
     col('model_version', 'char', '', 'meta.version;meta.software', 'Version of the model that produced the row', { principal: true, required: true }),
     col('predicted_class', 'char', '', 'src.class', 'Most probable class', { principal: true }),

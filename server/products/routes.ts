@@ -6,7 +6,7 @@ import type Router from '@koa/router';
 import type { Queryable } from '../../db/index.js';
 import { loadStoredEvents } from '../../ingest/index.js';
 import { dedtMap, etMap, lightCurve, spectrum } from '../../ml/representations/index.js';
-import { col } from '../../schema/index.js';
+import { EVENT_MAP_SHAPE, LIGHT_CURVE_COLUMNS, SPECTRUM_COLUMNS } from '../../schema/ml/index.js';
 import type { ColumnMeta } from '../../schema/index.js';
 import { encodeVotable } from '../../votable/votable-encoder.js';
 import type { VotableInfo, VotableTimesys } from '../../votable/index.js';
@@ -18,8 +18,7 @@ export const PRODUCTS_PATH = '/tap/products';
 export const MAX_PRODUCT_BINS = 200_000;
 /** Default spectrum: 300 eV to 11 keV in 107 bins of 100 eV. */
 export const DEFAULT_SPECTRUM = { eMinEv: 300, eMaxEv: 11_000, bins: 107 } as const;
-const MAP_ROWS = 24;
-const MAP_COLS = 16;
+const { timeBins: MAP_ROWS, energyBins: MAP_COLS } = EVENT_MAP_SHAPE;
 
 export interface ProductDeps {
   db: Queryable;
@@ -59,25 +58,7 @@ async function eventFile(db: Queryable, ctx: { query: Record<string, string | st
   return { id, gti, timesys: row[2] === null ? null : String(row[2]), mjdref: row[3] === null ? null : Number(row[3]), nEvents: Number(row[4]) };
 }
 
-const LIGHT_CURVE_COLUMNS: ColumnMeta[] = [
-  col('time', 'double', 's', 'time.epoch', 'Middle of the bin: seconds since MJDREF in TIMESYS (Chandra MET)'),
-  col('time_start', 'double', 's', 'time.start', 'Start of the bin (MET s)'),
-  col('time_stop', 'double', 's', 'time.end', 'End of the bin (MET s); the last bin of a GTI ends at the GTI stop'),
-  col('exposure', 'double', 's', 'time.duration;obs.exposure', 'Good time in the bin'),
-  col('counts', 'long', 'ct', 'phot.count', 'Events in the bin'),
-  col('rate', 'double', 'ct/s', 'arith.rate;phot.count', 'counts / exposure'),
-  col('rate_error', 'double', 'ct/s', 'stat.error;phot.count', 'Gehrels (1986) 1-sigma upper error of the rate: (1 + sqrt(counts + 0.75)) / exposure'),
-];
-
-const SPECTRUM_COLUMNS: ColumnMeta[] = [
-  col('energy', 'double', 'eV', 'em.energy', 'Middle of the energy bin'),
-  col('energy_min', 'double', 'eV', 'em.energy;stat.min', 'Lower edge of the bin (inclusive)'),
-  col('energy_max', 'double', 'eV', 'em.energy;stat.max', 'Upper edge of the bin (exclusive, inclusive for the last bin)'),
-  col('counts', 'long', 'ct', 'phot.count', 'Events in the bin'),
-  col('counts_error', 'double', 'ct', 'stat.error;phot.count', 'Gehrels (1986) 1-sigma upper error: 1 + sqrt(counts + 0.75)'),
-];
-
-function votableBody(description: string, infos: VotableInfo[], columns: ColumnMeta[], rows: unknown[][], timesys?: VotableTimesys): Readable {
+function votableBody(description: string, infos: VotableInfo[], columns: ReadonlyArray<ColumnMeta>, rows: unknown[][], timesys?: VotableTimesys): Readable {
   return Readable.from(encodeVotable({ description, infos, timesys, coosys: false }, columns, [rows], { serialization: 'TABLEDATA' }));
 }
 

@@ -3,6 +3,7 @@
  *  types. Pure, and derived from the same metadata and the same helpers as the TAP_SCHEMA rows
  *  (schema/tap-schema-rows.ts: published column names, the indexed flag), so taplint TMC finds them equal. */
 import { create } from 'xmlbuilder2';
+import { isReservedWord } from '../../adql/index.js';
 import { PUBLISHED_SCHEMAS, allTables, isColumnIndexed, publishedColumnName, qualifiedName } from '../../schema/index.js';
 import type { ColumnDef, SchemaDef, TableDef } from '../../schema/index.js';
 import { NS } from './namespaces.js';
@@ -41,7 +42,7 @@ function addText(parent: XMLBuilder, name: string, value: string | undefined): v
 
 function addColumn(parent: XMLBuilder, t: TableDef, c: ColumnDef): void {
   const col = parent.ele('column', { std: c.std ? 'true' : 'false' });
-  col.ele('name').txt(publishedColumnName(c.name));
+  col.ele('name').txt(publishedColumnName(c.name, isReservedWord));
   addText(col, 'description', c.description);
   addText(col, 'unit', c.unit);
   addText(col, 'ucd', c.ucd);

@@ -16,6 +16,8 @@ import { closingIterator, primeFirst } from '../../query/prime.js';
 export interface TrustedSqlRunner extends QueryRunner {
   /** How many prepared queries were cleaned up (each prepare must be). */
   cleanups(): number;
+  /** How many SLEEPMS waits were cut short by the abort signal (a job let go at once, not after its sleep). */
+  interruptedSleeps(): number;
 }
 
 function csvValue(v: unknown): string {
@@ -26,8 +28,10 @@ function csvValue(v: unknown): string {
 
 export function trustedSqlRunner(db: Db): TrustedSqlRunner {
   let cleaned = 0;
+  let interrupted = 0;
   return {
     cleanups: () => cleaned,
+    interruptedSleeps: () => interrupted,
     async prepare(params: TapParams): Promise<PreparedQuery> {
       const lang = params.get('LANG');
       if (lang === undefined) throw new DaliError('MISSING_PARAMETER', 'LANG is required: use LANG=ADQL');
@@ -40,7 +44,14 @@ export function trustedSqlRunner(db: Db): TrustedSqlRunner {
         contentType: 'text/csv;header=present',
         extension: 'csv',
         async *stream(signal?: AbortSignal) {
-          if (sleepMs > 0) await sleep(sleepMs, undefined, { signal });
+          if (sleepMs > 0) {
+            try {
+              await sleep(sleepMs, undefined, { signal });
+            } catch (err) {
+              if (signal?.aborted) interrupted++;
+              throw err;
+            }
+          }
           if (echo !== undefined) {
             const file = params.file(echo);
             if (!file) throw new DaliError('UPLOAD_INVALID', `no uploaded file "${echo}"`);

@@ -9,9 +9,8 @@ import { XMLParser } from 'fast-xml-parser';
 import request from 'supertest';
 import { loadConfig } from '../../config/index.js';
 import type { Config } from '../../config/index.js';
-import { migrate } from '../../db/index.js';
+import { migrate, UWS_MIGRATION } from '../../db/index.js';
 import type { Db } from '../../db/index.js';
-import { MIGRATIONS } from '../../schema/index.js';
 import { daliErrors } from '../../server/error-middleware.js';
 import { registerAsyncRoutes } from '../../server/routes/async.js';
 import type { QueryRunner } from '../../query/query-runner.js';
@@ -48,7 +47,7 @@ export interface UwsTestApp {
 export async function migrateUws(db: Db): Promise<void> {
   await migrate(
     db,
-    MIGRATIONS.filter((m) => m.version === 10),
+    [UWS_MIGRATION],
   );
 }
 

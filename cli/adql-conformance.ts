@@ -3,9 +3,10 @@
  *  failure, and exits non-zero when any query misses its expectation. */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { readCorpus } from './corpus.js';
-import { lyonetiaCatalog } from './fixture.js';
-import { formatSummary, runCorpus } from './run.js';
+import { readCorpus } from '../adql/conformance/corpus.js';
+import { publishedCatalog } from '../schema/catalog.js';
+import { lyonetiaCatalog } from '../adql/conformance/fixture.js';
+import { formatSummary, runCorpus } from '../adql/conformance/run.js';
 
 function main(argv: string[]): number {
   const dir = resolve(process.cwd(), argv[0] ?? '../shared/data/adql-lyonetia');
@@ -13,7 +14,7 @@ function main(argv: string[]): number {
     process.stderr.write(`conformance: corpus directory not found: ${dir}\n`);
     return 2;
   }
-  const { results, files } = runCorpus(readCorpus(dir), lyonetiaCatalog());
+  const { results, files } = runCorpus(readCorpus(dir), lyonetiaCatalog(publishedCatalog()));
   process.stdout.write(`${formatSummary(files)}\n`);
   const failures = results.filter((r) => r.outcome === 'FAIL');
   for (const f of failures) {
