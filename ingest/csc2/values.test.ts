@@ -67,7 +67,8 @@ describe('copyValueConverter (direct COPY path)', () => {
   });
   it('converts what is not a plain number exactly as convertValue does, with the same errors', () => {
     expect(copyValueConverter(dbl)('11 05 07.45')).toBe(convertValue('11 05 07.45', dbl));
-    expect(copyValueConverter(dbl)('')).toBeNull();
+    expect(copyValueConverter(dec)('')).toBeNull();
+    expect(() => copyValueConverter(dbl)('')).toThrow(/required/);
     expect(copyValueConverter(int)('5.0')).toBe(5);
     expect(() => copyValueConverter(dbl)('361')).toThrow(/outside the valid range/);
     expect(() => copyValueConverter(int)('40000')).toThrow(/outside the short range/);
