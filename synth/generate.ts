@@ -5,6 +5,7 @@
  *  counts) and off-axis angle; NULLs per column at the sample's rates. Each master source is detected in a stack
  *  with probability 0.9 (at least one), each stack detection in every ObsID of its stack, so master_stack_assoc and
  *  stack_observation_assoc join all levels consistently. Same seed → same rows. */
+import { Rng } from '../ml/representations/prng.js';
 import type { SampleStats } from './sample-stats.js';
 
 export type SynthTable = 'master_source' | 'stack_source' | 'observation_source' | 'master_stack_assoc' | 'stack_observation_assoc';
@@ -28,29 +29,16 @@ export const SYNTH_COLUMNS: Record<SynthTable, readonly string[]> = {
 /** Master columns whose NULL rate comes from the sample (position and name are never NULL). */
 export const NULLABLE_MASTER_COLUMNS = SYNTH_COLUMNS.master_source.filter((c) => !['name', 'ra', 'dec', 'flux_aper90_b'].includes(c) && !/lim_/.test(c));
 
-/** mulberry32: small, fast, reproducible. */
-export class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  normal(): number {
-    const u = 1 - this.next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
-  }
-  poisson(mean: number): number {
-    const l = Math.exp(-mean);
-    let k = 0;
-    for (let p = this.next(); p > l; p *= this.next()) k++;
-    return k;
-  }
+function normal(rng: Rng): number {
+  const u = 1 - rng.next();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
+}
+
+function poisson(rng: Rng, mean: number): number {
+  const l = Math.exp(-mean);
+  let k = 0;
+  for (let p = rng.next(); p > l; p *= rng.next()) k++;
+  return k;
 }
 
 const D2R = Math.PI / 180;
@@ -102,40 +90,40 @@ export function* generateCatalogue(seed: number, masters: number, stats: SampleS
   const nul = (c: string) => rng.next() < (stats.nullRate[c] ?? 0);
   for (let field = 0; made < masters; field++) {
     const out: SynthRows = { master_source: [], stack_source: [], observation_source: [], master_stack_assoc: [], stack_observation_assoc: [] };
-    const [ra0, dec0] = rng.next() < 0.3 ? galacticToEquatorial(rng.next() * 360, rng.normal() * 2) : [rng.next() * 360, Math.asin(2 * rng.next() - 1) / D2R];
-    const nStacks = 1 + rng.poisson(2.6);
+    const [ra0, dec0] = rng.next() < 0.3 ? galacticToEquatorial(rng.next() * 360, normal(rng) * 2) : [rng.next() * 360, Math.asin(2 * rng.next() - 1) / D2R];
+    const nStacks = 1 + poisson(rng, 2.6);
     const stacks = Array.from({ length: nStacks }, (_, k) => {
-      const [ra, dec] = offset(ra0, dec0, rng.normal() * 2, rng.normal() * 2);
+      const [ra, dec] = offset(ra0, dec0, normal(rng) * 2, normal(rng) * 2);
       const hrc = rng.next() < 0.08;
       const id = `${hrc ? 'hrc' : 'acis'}fJ${sexagesimal(ra, dec).replace('.', '').replace('+', 'p').replace('-', 'm')}_${String(k + 1).padStart(3, '0')}`;
-      const obs = Array.from({ length: 1 + rng.poisson(0.54) }, () => {
-        const [pr, pd] = offset(ra, dec, rng.normal() * 0.3, rng.normal() * 0.3);
+      const obs = Array.from({ length: 1 + poisson(rng, 0.54) }, () => {
+        const [pr, pd] = offset(ra, dec, normal(rng) * 0.3, normal(rng) * 0.3);
         return { obsid: obsid++, ra: pr, dec: pd };
       });
       return { id, ra, dec, obs, regions: 0 };
     });
-    const nSources = Math.min(masters - made, Math.max(3, Math.round(Math.exp(Math.log(45) + 0.6 * rng.normal()))));
+    const nSources = Math.min(masters - made, Math.max(3, Math.round(Math.exp(Math.log(45) + 0.6 * normal(rng)))));
     for (let i = 0; i < nSources; i++) {
-      const r = Math.min(8, Math.abs(rng.normal() * 4));
+      const r = Math.min(8, Math.abs(normal(rng) * 4));
       const th = rng.next() * 2 * Math.PI;
       const [ra, dec] = offset(ra0, dec0, r * Math.cos(th), r * Math.sin(th));
       let name = `2CXO J${sexagesimal(ra, dec)}`;
       while (names.has(name)) name += 'X';
       names.add(name);
-      const fb = 10 ** (stats.log10FluxB.mean + stats.log10FluxB.sd * rng.normal());
+      const fb = 10 ** (stats.log10FluxB.mean + stats.log10FluxB.sd * normal(rng));
       // relative 1σ error of a Poisson count ∝ flux^-1/2 (≈ 30 % at the sample's median flux), worse off-axis
       const rel = Math.min(0.9, Math.max(0.02, 0.3 * Math.sqrt(10 ** stats.log10FluxB.mean / fb) * (1 + (r / 8) ** 2)));
       const w = [0.2 + rng.next(), 0.2 + rng.next(), 0.2 + rng.next()];
       const ws = w[0]! + w[1]! + w[2]!;
       const band = (f: number, c: string) => (nul(c) ? [null, null, null] : [f, f * (1 - rel), f * (1 + rel)]);
-      const sig = Math.max(1, 0.9 / rel + rng.normal() * 0.5);
+      const sig = Math.max(1, 0.9 / rel + normal(rng) * 0.5);
       const prob = (c: string) => (nul(c) ? null : Math.round(rng.next() * 1000) / 1000);
       out.master_source.push([
         name, ra, dec, nul('err_ellipse_r0') ? null : (0.3 + 2 * (r / 8) ** 2) * (0.5 + rel), nul('significance') ? null : sig,
         sig > 5 ? 'TRUE' : 'MARGINAL', nul('conf_flag') ? null : rng.next() < 0.05, nul('var_flag') ? null : rng.next() < 0.08,
         fb, fb * (1 - rel / 2), fb * (1 + rel / 2),
         ...band((fb * w[0]!) / ws, 'flux_aper90_s'), ...band((fb * w[1]!) / ws, 'flux_aper90_m'), ...band((fb * w[2]!) / ws, 'flux_aper90_h'),
-        prob('kp_intra_prob_b'), prob('var_intra_prob_b'), prob('var_inter_prob_b'), nul('nh_gal') ? null : Math.round(10 ** (rng.normal() * 0.4) * 100) / 100,
+        prob('kp_intra_prob_b'), prob('var_intra_prob_b'), prob('var_inter_prob_b'), nul('nh_gal') ? null : Math.round(10 ** (normal(rng) * 0.4) * 100) / 100,
       ]);
       let detected = 0;
       stacks.forEach((s, k) => {
@@ -143,11 +131,11 @@ export function* generateCatalogue(seed: number, masters: number, stats: SampleS
         detected++;
         const region = ++s.regions;
         // detections scatter by ~0.5″ around the master position
-        const near = () => offset(ra, dec, (rng.normal() * 0.5) / 60, (rng.normal() * 0.5) / 60);
+        const near = () => offset(ra, dec, (normal(rng) * 0.5) / 60, (normal(rng) * 0.5) / 60);
         out.stack_source.push([s.id, region, ...near(), s.ra, s.dec]);
         out.master_stack_assoc.push([name, s.id, region, 'u']);
         for (const o of s.obs) {
-          out.observation_source.push([o.obsid, 0, region, ...near(), o.ra, o.dec, fb * (1 + rel * rng.normal() * 0.5)]);
+          out.observation_source.push([o.obsid, 0, region, ...near(), o.ra, o.dec, fb * (1 + rel * normal(rng) * 0.5)]);
           out.stack_observation_assoc.push([s.id, region, o.obsid, 0]);
         }
       });
