@@ -14,6 +14,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   dedt: async () => (await import('./dedt.js')).benchDedt,
   classify: async () => (await import('./classify.js')).benchClassify,
   download: async () => (await import('./download.js')).benchDownload,
+  synth: async () => (await import('./synth.js')).benchSynth,
 };
 
 function table(rows: BenchRow[]): string {
