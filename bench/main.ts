@@ -15,6 +15,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   classify: async () => (await import('./classify.js')).benchClassify,
   download: async () => (await import('./download.js')).benchDownload,
   top1: async () => (await import('./latency.js')).benchLatency,
+  synth: async () => (await import('./synth.js')).benchSynth,
 };
 
 function table(rows: BenchRow[]): string {

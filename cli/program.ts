@@ -4,6 +4,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { createLogger } from '../config/logger.js';
 import { openDb } from '../db/index.js';
+import { SYNTH_SCALES } from '../synth/generate.js';
+import type { SynthScale } from '../synth/generate.js';
+import { synthesize } from '../synth/load.js';
 import { IngestError, createProgress, ingestCounterparts, ingestCounterpartsFromTap, ingestCsc2, ingestPublishedClasses, runFieldPriors, runSourceClassifier, ingestEvents, runEventEncoder } from '../ingest/index.js';
 import type { Csc2TableName } from '../ingest/index.js';
 import { prepareDatabase } from '../server/bootstrap.js';
@@ -126,6 +129,22 @@ export function buildProgram(): Command {
       const runner = MODEL_RUNNERS[model];
       if (!runner) throw new InvalidArgumentError(`unknown model "${model}"; known: ${Object.keys(MODEL_RUNNERS).join(', ')}`);
       await withDatabase((db, log) => runner(db, log, opts));
+    });
+
+  program
+    .command('synth')
+    .description('load a deterministic synthetic CSC2 catalogue (master, stack, observation and association tables) and classify it')
+    .addOption(new Option('--scale <scale>', `small (${SYNTH_SCALES.small} master sources) or full (${SYNTH_SCALES.full}, CSC 2.1 scale)`).choices(Object.keys(SYNTH_SCALES)).default('small'))
+    .option('--seed <n>', 'generator seed (same seed, same catalogue)', (v) => {
+      if (!/^\d+$/.test(v)) throw new InvalidArgumentError('--seed must be a non-negative integer');
+      return Number(v);
+    }, 1)
+    .option('--no-classify', 'do not run the source classifier on the new master sources')
+    .action(async (opts: { scale: SynthScale; seed: number; classify: boolean }) => {
+      await withDatabase(async (db, log) => {
+        const r = await synthesize(db, { masters: SYNTH_SCALES[opts.scale], seed: opts.seed, sampleDir: loadConfig().sampleDir, log, progress: createProgress(log), classify: opts.classify });
+        log.info({ ...r.rows, classified: r.classified, checksum: r.checksum, loadSeconds: r.seconds.load, classifySeconds: r.seconds.classify }, 'synthetic catalogue loaded');
+      });
     });
   return program;
 }

@@ -3,9 +3,10 @@
 import * as ort from 'onnxruntime-node';
 import path from 'node:path';
 
-/** A CPU session with one thread each way: ingest runs models next to the database on small machines. */
-export function createCpuSession(bytes: Uint8Array): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+/** A CPU session, one thread each way unless told (ingest runs models next to the database on small machines; a
+ *  model run over large batches, such as the source classifier's Monte-Carlo draws, takes every core). */
+export function createCpuSession(bytes: Uint8Array, opts: { intraOpNumThreads?: number } = {}): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(bytes, { intraOpNumThreads: opts.intraOpNumThreads ?? 1, interOpNumThreads: 1 });
 }
 
 /** Memoizes a loader by resolved model directory. */

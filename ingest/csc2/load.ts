@@ -18,6 +18,7 @@ import type { ObservationLink } from './hierarchy.js';
 import { autoLayout, csc2Table, explicitLayout } from './layout.js';
 import type { ColumnTarget, Csc2Layout, Csc2TableName } from './layout.js';
 import { ValueError, convertValue } from './values.js';
+import { copyDirect, isEmptyTable, isIntegrityViolation } from './direct.js';
 import { STAGE_EXTRA_COLUMNS, checkDuplicateKeys, createStage, rowFingerprint, upsertFromStage } from '../staging.js';
 import type { Staged } from '../staging.js';
 
@@ -75,11 +76,31 @@ function healpixFor(row: Record<string, unknown>, t: TableDef): bigint | null {
   return BigInt(healpixIndex(ra, dec, t.position.order));
 }
 
-async function loadOne(tx: Queryable, input: TableInput, opts: Csc2IngestOptions): Promise<Csc2FileReport> {
+async function loadOne(tx: Queryable, first: TableInput, opts: Csc2IngestOptions): Promise<Csc2FileReport> {
+  let input = first;
   const { layout, warnings } = layoutFor(input, opts.table);
   const tables = LOAD_ORDER.filter((t) => layout.tables[t]);
   const derive = layout.tables.observation_source !== undefined && !input.header.some((h) => h.trim().toLowerCase() === 'detect_stack_id');
   const hasMaster = layout.tables.master_source !== undefined;
+
+  const only = tables.length === 1 ? tables[0] : undefined;
+  if (only && !derive && input.reopen && (await isEmptyTable(tx, csc2Table(only)))) {
+    opts.progress.begin(`csc2 ${input.file}`, opts.estimateRows?.(input.file) ?? 0);
+    await tx.exec('SAVEPOINT xtap_direct');
+    try {
+      const r = await copyDirect(tx, input, csc2Table(only), layout.tables[only] ?? [], opts.progress);
+      await tx.exec('RELEASE SAVEPOINT xtap_direct');
+      opts.progress.end();
+      for (const w of warnings) opts.log.warn({ file: input.file }, w);
+      return { file: input.file, rows: r.rows, stored: { [only]: r.rows }, ignoredColumns: layout.ignored, warnings, masterNames: r.names };
+    } catch (err) {
+      if (!isIntegrityViolation(err)) throw err;
+      // Refused rows (a key repeated in the file, a missing referenced row): the staging path says which and where.
+      await tx.exec('ROLLBACK TO SAVEPOINT xtap_direct');
+      opts.progress.end();
+      input = await input.reopen();
+    }
+  }
 
   const staged = new Map<Csc2TableName, Staged>();
   for (const t of tables) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { col } from '../../schema/index.js';
-import { ValueError, convertValue, parseSexagesimal } from './values.js';
+import type { ColumnDef } from '../../schema/index.js';
+import { ValueError, convertValue, copyValueConverter, parseSexagesimal } from './values.js';
 
 const ra = col('ra', 'double', 'deg', 'pos.eq.ra;meta.main', 'RA', { required: true, range: [0, 360] });
 const dec = col('dec', 'double', 'deg', 'pos.eq.dec;meta.main', 'Dec', { range: [-90, 90] });
@@ -52,5 +53,25 @@ describe('convertValue', () => {
     expect(parseSexagesimal('23 59 59.99', true)).toBeCloseTo(359.99995833, 7);
     expect(parseSexagesimal('-00 00 01', false)).toBeCloseTo(-1 / 3600, 12);
     expect(parseSexagesimal('12.5', false)).toBeUndefined();
+  });
+});
+
+describe('copyValueConverter (direct COPY path)', () => {
+  const dbl: ColumnDef = ra;
+  const int: ColumnDef = col('acis_num', 'short', '', 'meta.number', 'n');
+  it('passes plain numbers through as their text, trimmed; -0 becomes 0', () => {
+    expect(copyValueConverter(dbl)(' 12.5 ')).toBe('12.5');
+    expect(copyValueConverter(dbl)('1e2')).toBe('1e2');
+    expect(copyValueConverter(dbl)('-0.000')).toBe(0);
+    expect(copyValueConverter(int)('42')).toBe('42');
+  });
+  it('converts what is not a plain number exactly as convertValue does, with the same errors', () => {
+    expect(copyValueConverter(dbl)('11 05 07.45')).toBe(convertValue('11 05 07.45', dbl));
+    expect(copyValueConverter(dec)('')).toBeNull();
+    expect(() => copyValueConverter(dbl)('')).toThrow(/required/);
+    expect(copyValueConverter(int)('5.0')).toBe(5);
+    expect(() => copyValueConverter(dbl)('361')).toThrow(/outside the valid range/);
+    expect(() => copyValueConverter(int)('40000')).toThrow(/outside the short range/);
+    expect(() => copyValueConverter(dbl)('abc')).toThrow(/not a number/);
   });
 });

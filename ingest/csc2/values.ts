@@ -138,3 +138,32 @@ function checkRequired(v: null, c: ColumnDef): null {
   if (c.required) throw new ValueError('a value is required');
   return v;
 }
+
+const PLAIN_DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const PLAIN_INTEGER = /^[+-]?\d+$/;
+
+/** A column's value ready for COPY: the input text itself when it is a plain decimal/integer that passes the same
+ *  checks as convertValue (no number→text round trip), else convertValue's result. Same errors as convertValue. */
+export type CopyValueConverter = (raw: unknown) => unknown;
+
+export function copyValueConverter(c: ColumnDef): CopyValueConverter {
+  const general = (raw: unknown) => convertValue(raw, c);
+  if (c.nullValue !== undefined) return general;
+  const isFloat = c.datatype === 'double' || c.datatype === 'float';
+  const isInt = c.datatype === 'short' || c.datatype === 'int' || c.datatype === 'unsignedByte';
+  const isLong = c.datatype === 'long';
+  if (!isFloat && !isInt && !isLong) return general;
+  const range = c.range;
+  const lim = INT_LIMITS[c.datatype];
+  return (raw: unknown) => {
+    if (typeof raw !== 'string') return general(raw);
+    const text = raw.length && (raw.charCodeAt(0) <= 32 || raw.charCodeAt(raw.length - 1) <= 32) ? raw.trim() : raw;
+    if (isLong) return text !== '' && PLAIN_INTEGER.test(text) ? text : general(raw);
+    if (!(isFloat ? PLAIN_DECIMAL : PLAIN_INTEGER).test(text)) return general(raw);
+    const n = Number(text);
+    if (range && (n < range[0] || n > range[1])) return general(raw);
+    if (lim && (n < lim[0] || n > lim[1])) return general(raw);
+    // "-0.000" is stored as 0, as the number path stores it (String(-0) is "0")
+    return n === 0 ? 0 : text;
+  };
+}

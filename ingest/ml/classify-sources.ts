@@ -11,6 +11,7 @@ import { MW_KEYS } from '../../models/source-classifier/features.js';
 import type { MwPhotometry, SourceInput } from '../../models/source-classifier/features.js';
 import { copyColumns, quoteIdent } from '../../schema/index.js';
 import { classColumnStem } from '../../schema/ml/index.js';
+import { sqlTableName } from '../../schema/index.js';
 import { sourceClass } from '../../schema/ml/source-class.js';
 import { createStage, upsertFromStage } from '../staging.js';
 import { IngestError } from '../errors.js';
@@ -22,7 +23,8 @@ export const DEFAULT_MODEL_DIR = join(process.cwd(), 'models', 'source-classifie
 /** Monte-Carlo draws per source (the card documents the procedure). */
 export const DEFAULT_MC_DRAWS = 100;
 const SEED = 20241125;
-const BATCH = 2000;
+/** Sources read, classified (× mcDraws rows through the model) and written per round. */
+const BATCH = 10000;
 
 const X_RAY_COLUMNS = ['name', ...['s', 'm', 'h', 'b'].flatMap((b) => [`flux_aper90_${b}`, `flux_aper90_lolim_${b}`, `flux_aper90_hilim_${b}`]), 'kp_intra_prob_b', 'var_inter_prob_b'];
 const MW_COLUMNS = MW_KEYS.flatMap((k) => [k, `e_${k}`]);
@@ -109,7 +111,7 @@ export async function classifyMasterSources(tx: Queryable, req: ClassifyRequest)
     if (rows.length === 0) return;
     const inputs = rows.map(toInput);
     const results = await classifySources(inputs, { mcDraws, seed: SEED, modelDir });
-    await upsertClassifications(tx, results.map((r) => toRow(r, version, run.runId)));
+    await writeClassifications(tx, results.map((r) => toRow(r, version, run.runId)), version);
     run.rows += results.length;
     req.progress.advance(rows.length);
   };
@@ -133,7 +135,18 @@ export async function classifyMasterSources(tx: Queryable, req: ClassifyRequest)
   return run.rows;
 }
 
-async function upsertClassifications(tx: Queryable, rows: unknown[][]): Promise<void> {
+/** New rows (no row of this model version for any of the names yet: every first classification) go by COPY
+ *  straight into ml.source_class; otherwise staging + upsert replaces the version's rows. */
+async function writeClassifications(tx: Queryable, rows: unknown[][], version: string): Promise<void> {
+  const names = rows.map((r) => r[0]);
+  const existing = await tx.query(
+    `SELECT EXISTS (SELECT 1 FROM ml.source_class WHERE model_id = $1 AND model_version = $2 AND name = ANY($3::text[]))`,
+    [SOURCE_CLASSIFIER_ID, version, names],
+  );
+  if (existing.rows[0]?.[0] === false) {
+    await tx.copyIn(sqlTableName(sourceClass), SOURCE_CLASS_COLUMNS, [rows]);
+    return;
+  }
   const stage = await createStage(tx, sourceClass, SOURCE_CLASS_COLUMNS);
   await tx.copyIn(stage.stage, [...SOURCE_CLASS_COLUMNS, 'xtap_ord'], [rows.map((r, i) => [...r, BigInt(i)])]);
   await upsertFromStage(tx, stage);

@@ -42,5 +42,5 @@ export async function readCsv(file: string, batchSize = 5000): Promise<TableInpu
     }
     if (batch.length) yield batch;
   }
-  return { file, header, batches: batches() };
+  return { file, header, batches: batches(), reopen: () => readCsv(file, batchSize) };
 }

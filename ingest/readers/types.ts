@@ -9,4 +9,6 @@ export interface TableInput {
   file: string;
   header: string[];
   batches: AsyncIterable<RawRow[]>;
+  /** The same input from its first row again (lets a loader retry another way after a failed fast path). */
+  reopen?: () => Promise<TableInput>;
 }

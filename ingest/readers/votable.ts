@@ -16,13 +16,17 @@ export async function readVotableFile(file: string, batchSize = 5000): Promise<T
     throw err;
   }
   if (tables.length === 0) throw new IngestError('VOTABLE_EMPTY', 'the VOTable holds no TABLE', { file });
-  return tables.map((t, i) => ({
-    file: tables.length > 1 ? `${file}#table${i + 1}` : file,
-    header: t.fields.map((f) => f.name),
-    batches: (async function* (): AsyncGenerator<RawRow[]> {
-      for (let start = 0; start < t.rows.length; start += batchSize) {
-        yield t.rows.slice(start, start + batchSize).map((values, j) => ({ row: start + j + 1, values }));
-      }
-    })(),
-  }));
+  return tables.map((t, i) => {
+    const input = (): TableInput => ({
+      file: tables.length > 1 ? `${file}#table${i + 1}` : file,
+      header: t.fields.map((f) => f.name),
+      batches: (async function* (): AsyncGenerator<RawRow[]> {
+        for (let start = 0; start < t.rows.length; start += batchSize) {
+          yield t.rows.slice(start, start + batchSize).map((values, j) => ({ row: start + j + 1, values }));
+        }
+      })(),
+      reopen: () => Promise.resolve(input()),
+    });
+    return input();
+  });
 }

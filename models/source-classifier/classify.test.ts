@@ -7,11 +7,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   CLASSES,
   ModelCardMismatchError,
+  NormalRng,
   classifySources,
+  sampleMeasurements,
   loadSourceClassifier,
   validateModel,
   type ModelCard,
 } from './classify.js';
+import * as ort from 'onnxruntime-node';
+import { N_FEATURES, computeFeatures, writeFeatures } from './features.js';
 import type { CscRow, MwPhotometry, SourceInput } from './features.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -96,6 +100,30 @@ describe('source-classifier classifySources', () => {
     expect([...rev].reverse()).toEqual(a);
     const c = await classifySources(rows, { mcDraws: 32, seed: 8 });
     expect(c).not.toEqual(a);
+  });
+
+  it('batched, pipelined Monte-Carlo gives the numbers of the draw-by-draw definition (one source per ONNX call)', async () => {
+    const clf = await loadSourceClassifier();
+    const draws = 100;
+    // reference: per source, its own seeded draws (sampleMeasurements + writeFeatures), one ONNX call, mean and sd
+    const reference: number[][] = [];
+    for (const input of rows) {
+      const ex = computeFeatures(input);
+      const rng = new NormalRng(11, String(input.csc.name).trim());
+      const f = new Float32Array(draws * N_FEATURES);
+      const m = new Float32Array(draws * N_FEATURES);
+      for (let d = 0; d < draws; d++) writeFeatures(sampleMeasurements(ex.measurements, ex.sigmas, rng), f, m, d);
+      const out = await clf.session.run({ features: new ort.Tensor('float32', f, [draws, N_FEATURES]), mask: new ort.Tensor('float32', m, [draws, N_FEATURES]) });
+      const p = out.probabilities?.data as Float32Array;
+      const mean = CLASSES.map((_, c) => Array.from({ length: draws }, (_, d) => p[d * CLASSES.length + c] ?? 0).reduce((a, b) => a + b, 0) / draws);
+      const total = mean.reduce((a, b) => a + b, 0);
+      reference.push(mean.map((v) => v / total));
+    }
+    // batches of 3 sources × 100 draws: several ONNX calls in flight one after another
+    const got = await classifySources(rows, { mcDraws: draws, seed: 11, batchSize: 300 });
+    got.forEach((r, i) => CLASSES.forEach((c, k) => expect(Math.abs(r.probabilities[c] - (reference[i]?.[k] ?? Number.NaN))).toBeLessThanOrEqual(1e-6)));
+    // and the default (one large batch) gives the same numbers
+    expect(await classifySources(rows, { mcDraws: draws, seed: 11 })).toEqual(got);
   });
 
   it('mcDraws = 0 in onnxruntime-node reproduces the PyTorch probabilities and classes of train.py (fixture)', async () => {

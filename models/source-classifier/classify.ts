@@ -14,6 +14,7 @@
 import { cachedByDirectory, createCpuSession } from '../onnx-loader.js';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,7 +65,7 @@ export interface ClassifyOptions {
   seed: number;
   /** Directory holding model.onnx and card.json (default: this module's directory, else ./models/source-classifier). */
   modelDir?: string;
-  /** Rows per onnxruntime call (default 8192). */
+  /** Rows (sources × draws) per onnxruntime call (default 32768). */
   batchSize?: number;
 }
 
@@ -207,7 +208,8 @@ async function load(modelDir: string): Promise<SourceClassifier> {
   const sha = createHash('sha256').update(bytes).digest('hex');
   if (sha !== card.model_sha256)
     throw new ModelCardMismatchError(`sha256 of ${modelPath} is ${sha}, card says ${card.model_sha256}`);
-  const session = await createCpuSession(bytes);
+  // The Monte-Carlo batches are large (sources × draws rows): one ONNX call uses every core.
+  const session = await createCpuSession(bytes, { intraOpNumThreads: availableParallelism() });
   validateModel(session, card);
   return { modelDir, card, session };
 }
@@ -338,13 +340,14 @@ export async function classifySources(
   if (!Number.isFinite(opts.seed)) throw new RangeError('seed must be a finite number');
   const clf = await loadSourceClassifier(opts.modelDir);
   const draws = Math.max(opts.mcDraws, 1);
-  const batchRows = Math.max(opts.batchSize ?? 8192, draws);
+  const batchRows = Math.max(opts.batchSize ?? 32768, draws);
   const sourcesPerBatch = Math.max(1, Math.floor(batchRows / draws));
   const C = CLASSES.length;
   const prior = clf.card.class_prior;
   const results: SourceClassification[] = [];
 
-  for (let start = 0; start < rows.length; start += sourcesPerBatch) {
+  /** Features and mask of one batch: every draw of every source of the chunk, one row each (Float32Array). */
+  const prepare = (start: number) => {
     const chunk = rows.slice(start, start + sourcesPerBatch);
     const n = chunk.length * draws;
     const features = new Float32Array(n * N_FEATURES);
@@ -359,10 +362,24 @@ export async function classifySources(
       }
       return { name, featureSet: ex.featureSet, inTrainingDomain: ex.inTrainingDomain };
     });
-    const out = await clf.session.run({
-      [INPUT_FEATURES]: new ort.Tensor('float32', features, [n, N_FEATURES]),
-      [INPUT_MASK]: new ort.Tensor('float32', mask, [n, N_FEATURES]),
+    return { n, features, mask, meta };
+  };
+  const run = (b: ReturnType<typeof prepare>) =>
+    clf.session.run({
+      [INPUT_FEATURES]: new ort.Tensor('float32', b.features, [b.n, N_FEATURES]),
+      [INPUT_MASK]: new ort.Tensor('float32', b.mask, [b.n, N_FEATURES]),
     });
+
+  // Pipelined: the next batch's draws are made while onnxruntime (its own threads) runs the current one.
+  let current = rows.length > 0 ? prepare(0) : undefined;
+  let pending = current ? run(current) : undefined;
+  for (let start = 0; current && pending; start += sourcesPerBatch) {
+    const nextStart = start + sourcesPerBatch;
+    const next = nextStart < rows.length ? prepare(nextStart) : undefined;
+    const out = await pending;
+    const nextPending = next ? run(next) : undefined;
+    nextPending?.catch(() => undefined); // awaited on the next turn; never an unhandled rejection meanwhile
+    const { n, meta } = current;
     const probs = out[OUTPUT_PROBABILITIES];
     if (probs === undefined || !(probs.data instanceof Float32Array) || probs.data.length !== n * C)
       throw new ModelCardMismatchError(`unexpected output ${OUTPUT_PROBABILITIES}`);
@@ -403,6 +420,8 @@ export async function classifySources(
         modelVersion: `${clf.card.name}@${clf.card.version}`,
       });
     });
+    current = next;
+    pending = nextPending;
   }
   return results;
 }

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { folderCycles, folderEdges, type FolderEdge } from './import-graph.js';
 
-const FOLDERS = ['adql', 'bench', 'cli', 'config', 'db', 'fits', 'ingest', 'mirror', 'ml', 'models', 'query', 'schema', 'server', 'uws', 'votable'];
+const FOLDERS = ['adql', 'bench', 'cli', 'config', 'db', 'fits', 'ingest', 'mirror', 'ml', 'models', 'query', 'schema', 'server', 'synth', 'uws', 'votable'];
 
 interface Rule {
   name: string;

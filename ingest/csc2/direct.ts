@@ -1,0 +1,102 @@
+/** The fast path of a CSC2 load: rows of a file that fills one table which is still empty go by a single COPY
+ *  straight into that table (no staging table, no upsert), converted and validated column by column without
+ *  per-row objects, the COPY fed while the file is still being parsed. The caller runs it under a savepoint and
+ *  falls back to the staging path when PostgreSQL refuses the rows (a key repeated in the file, a foreign key), so
+ *  the outcome and the error messages are those of the staging path. */
+import { healpixIndex } from '../../adql/geometry/index.js';
+import type { Queryable } from '../../db/index.js';
+import { sqlTableName } from '../../schema/index.js';
+import type { TableDef } from '../../schema/index.js';
+import { IngestError } from '../errors.js';
+import type { Progress } from '../progress.js';
+import type { RawRow, TableInput } from '../readers/types.js';
+import type { ColumnTarget } from './layout.js';
+import { ValueError, copyValueConverter } from './values.js';
+
+export interface DirectLoadResult {
+  rows: number;
+  /** Values of the `name` column (master_source loads), for classification on ingest. */
+  names: string[];
+}
+
+/** True when the table has no row (a direct COPY then cannot conflict with stored rows). */
+export async function isEmptyTable(tx: Queryable, def: TableDef): Promise<boolean> {
+  const r = await tx.query(`SELECT NOT EXISTS (SELECT 1 FROM ${sqlTableName(def)})`);
+  return r.rows[0]?.[0] === true;
+}
+
+/** Error raised by PostgreSQL for rows it refuses (SQLSTATE class 23: unique, foreign key, check, not null). */
+export function isIntegrityViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('23');
+}
+
+function describe(t: ColumnTarget): string {
+  const c = t.column;
+  return `${c.datatype}${c.unit ? ` in ${c.unit}` : ''}${c.required ? ', required' : ''}`;
+}
+
+/** COPYs the input's rows into `def` (columns `targets`, plus the HEALPix column for positional tables). */
+export async function copyDirect(tx: Queryable, input: TableInput, def: TableDef, targets: ReadonlyArray<ColumnTarget>, progress: Progress): Promise<DirectLoadResult> {
+  const converters = targets.map((t) => copyValueConverter(t.column));
+  const indices = targets.map((t) => t.index);
+  const columns = targets.map((t) => t.column.name);
+  const pos = def.position;
+  const raIdx = pos ? targets.findIndex((t) => t.column.name === pos.ra) : -1;
+  const decIdx = pos ? targets.findIndex((t) => t.column.name === pos.dec) : -1;
+  if (pos) columns.push(pos.healpix);
+  const nameIdx = def.name === 'master_source' ? targets.findIndex((t) => t.column.name === 'name') : -1;
+  const names: string[] = [];
+  const width = targets.length;
+  let failure: unknown;
+  let rows = 0;
+
+  const convertBatch = (batch: RawRow[]): unknown[][] => {
+    const out = new Array<unknown[]>(batch.length);
+    for (let r = 0; r < batch.length; r++) {
+      const raw = batch[r] as RawRow;
+      const values = raw.values;
+      const row = new Array<unknown>(pos ? width + 1 : width);
+      let j = 0;
+      try {
+        for (; j < width; j++) row[j] = (converters[j] as (v: unknown) => unknown)(values[indices[j] as number]);
+      } catch (err) {
+        const t = targets[j] as ColumnTarget;
+        if (err instanceof ValueError) {
+          throw new IngestError('BAD_VALUE', `${err.message} (${describe(t)})`, { file: input.file, row: raw.row, column: t.inputName }, { cause: err });
+        }
+        throw err;
+      }
+      if (pos) {
+        const ra = raIdx >= 0 ? Number(row[raIdx] ?? Number.NaN) : Number.NaN;
+        const dec = decIdx >= 0 ? Number(row[decIdx] ?? Number.NaN) : Number.NaN;
+        row[width] = Number.isFinite(ra) && Number.isFinite(dec) ? BigInt(healpixIndex(ra, dec, pos.order)) : null;
+      }
+      if (nameIdx >= 0 && typeof row[nameIdx] === 'string') names.push(row[nameIdx]);
+      out[r] = row;
+    }
+    return out;
+  };
+
+  async function* converted(): AsyncGenerator<unknown[][]> {
+    try {
+      for await (const batch of input.batches) {
+        const out = convertBatch(batch);
+        rows += batch.length;
+        progress.advance(batch.length);
+        yield out;
+      }
+    } catch (err) {
+      failure = err;
+      throw err;
+    }
+  }
+
+  try {
+    await tx.copyIn(sqlTableName(def), columns, converted());
+  } catch (err) {
+    // An input error stopped the COPY: report it, not the aborted COPY.
+    throw failure ?? err;
+  }
+  return { rows, names };
+}
