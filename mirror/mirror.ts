@@ -90,7 +90,7 @@ export async function mirrorTap(db: Db, req: MirrorRequest): Promise<MirrorRepor
     const done = new Set(state.done[table] ?? []);
     const cols = columns.get(table) ?? [];
     const queue = initialChunks(req.startOrder ?? 0);
-    req.progress.begin(`mirror csc2.${table}`, queue.length);
+    req.progress.begin(`mirror csc2.${table} (chunks)`, queue.length);
     let total = queue.length;
     while (queue.length) {
       const chunk = queue.shift() as Chunk;

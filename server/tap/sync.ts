@@ -5,9 +5,10 @@
 import type Router from '@koa/router';
 import type { Config } from '../../config/index.js';
 import { readTapParams, requestLimits } from './params.js';
-
 import { Spooler, type SpoolLog } from './spool.js';
 import type { QueryRunner } from '../../query/query-runner.js';
+import { withDeadline } from './deadline.js';
+import { DaliError } from '../errors.js';
 
 export interface SyncDeps {
   runner: QueryRunner;
@@ -31,14 +32,27 @@ export function registerSyncRoutes(router: Router, deps: SyncDeps): void {
       return;
     }
     const params = await readTapParams(ctx, requestLimits(deps.config.limits));
+    const abort = new AbortController();
+    // Until the status line, every step is bounded (statement timeout, pool acquire timeout); this bound catches a
+    // database session that dies without telling its client (seen once around a PostgreSQL restart), so a request
+    // cannot wait forever for its first row.
+    const { limits, db } = deps.config;
+    const acquireS = db.acquireTimeoutMs / 1000;
+    // prepare: uploads (fetch + load) and translation; open: describe + the query up to its first row.
+    const prepareMs = (limits.uploadTimeoutS + limits.syncQueryTimeoutS + 2 * acquireS + 30) * 1000;
+    const openMs = (2 * limits.syncQueryTimeoutS + 2 * acquireS + 5) * 1000;
+    const expired = (ms: number) => () => {
+      deps.log?.warn({ ms }, 'sync query: no answer from the database within the bound; answered 503');
+      abort.abort();
+      return new DaliError('UNAVAILABLE', `the database did not answer within ${ms / 1000} s; please retry`);
+    };
     let prepared;
     try {
-      prepared = await deps.runner.prepare(params, 'sync');
+      prepared = await withDeadline(deps.runner.prepare(params, 'sync'), prepareMs, expired(prepareMs), (late) => void late.cleanup());
     } catch (err) {
       params.cleanup();
       throw err;
     }
-    const abort = new AbortController();
     let body: AsyncIterableIterator<Uint8Array> | undefined;
     let finished = false;
     const finish = () => {
@@ -56,7 +70,7 @@ export function registerSyncRoutes(router: Router, deps: SyncDeps): void {
     });
     try {
       // Headers go out only after the first batch: a query that fails before its first row gets the error document.
-      body = await prepared.open(abort.signal);
+      body = await withDeadline(prepared.open(abort.signal), openMs, expired(openMs), (late) => void late.return?.());
     } catch (err) {
       finish();
       throw err;
