@@ -256,17 +256,24 @@ export async function loadEventFiles(tx: Queryable, files: ReadonlyArray<string>
     await tx.query(
       'INSERT INTO ml.event_file (event_file_id, file_name, sha256, file_bytes, obsid, object, telescope, instrument, detnam, datamode, grating, ' +
         'date_obs, date_end, tstart, tstop, exposure, mjdref, timezero, timesys, ra_nom, dec_nom, ra_centroid, dec_centroid, r_rms, n_events, ' +
-        'energy_source, gti_total, gti, gti_source, has_csc2_observation, csc2_name, csc2_separation, warnings, ingested_at) VALUES ' +
-        '($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34) ' +
-        // Same bytes, same rows: a re-ingest only refreshes the name it was given and the CSC2 links (the catalogue may have grown).
+        'energy_source, gti_total, gti, gti_source, has_csc2_observation, csc2_name, csc2_separation, warnings, ingested_at, timedel) VALUES ' +
+        '($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35) ' +
+        // Same bytes, same rows: a re-ingest only refreshes the name it was given and the CSC2 links (the catalogue may have grown),
+        // and fills timedel for files ingested before the column existed.
         'ON CONFLICT (event_file_id) DO UPDATE SET file_name = EXCLUDED.file_name, has_csc2_observation = EXCLUDED.has_csc2_observation, ' +
-        'csc2_name = EXCLUDED.csc2_name, csc2_separation = EXCLUDED.csc2_separation',
+        'csc2_name = EXCLUDED.csc2_name, csc2_separation = EXCLUDED.csc2_separation, timedel = EXCLUDED.timedel',
       [
         id, basename(file), sha, buf.length, obsid, h.object, h.telescope, h.instrument, h.detnam, h.dataMode, h.grating,
         h.dateObs, h.dateEnd, h.tstart, h.tstop, h.exposure, h.mjdref, h.timezero, h.timesys, h.raNom, h.decNom,
         centroid?.ra ?? null, centroid?.dec ?? null, centroid?.rRmsArcsec ?? null, list.count, list.energySource, gtiTotal,
         list.gti.flat(), list.gtiSource, hasObs, csc2Name, csc2Sep, JSON.stringify(list.warnings), nowUtc(),
+        validFrameTime(h.timedel) || null,
       ],
+    );
+    // The original file, served as the event list in FITS (DataLink); idempotent like the rows.
+    await tx.query(
+      'INSERT INTO xtap.event_file_bytes (event_file_id, file_name, bytes) VALUES ($1, $2, $3) ON CONFLICT (event_file_id) DO NOTHING',
+      [id, basename(file), buf],
     );
     opts.progress.begin(`events ${basename(file)}`, existed ? 0 : list.count);
     if (!existed) {
@@ -316,8 +323,9 @@ export async function runEncoderOverStoredFiles(tx: Queryable, enc: EventEncoder
   opts.progress.begin(`${enc.card.model_id} ${enc.card.version}`, ids.length);
   for (const id of ids) {
     const events = await loadStoredEvents(tx, id);
-    // ml.event_file keeps no TIMEDEL, so stored lists are mapped with exact times (frameTime 0).
-    await writeRepresentation(tx, enc, run, id, events, 0);
+    const frame = await tx.query('SELECT timedel FROM ml.event_file WHERE event_file_id = $1', [id]);
+    const timedel = frame.rows[0]?.[0];
+    await writeRepresentation(tx, enc, run, id, events, validFrameTime(timedel === null || timedel === undefined ? null : Number(timedel)));
     opts.progress.advance(1);
   }
   opts.progress.end();

@@ -7,7 +7,7 @@ import { V1_COLUMNS, V22_COLUMNS } from './csc2/migration-columns.js';
 import { observationSource } from './csc2/observation-source.js';
 import { stackSource } from './csc2/stack-source.js';
 import { ADQL_GEOMETRY_SQL } from '../adql/geometry/sql-functions.js';
-import { CLASS_PRODUCT_TABLES, EVENT_SQL_FUNCTIONS, EVENT_TABLES, mlSchema } from './ml/index.js';
+import { CLASS_PRODUCT_TABLES, EVENT_SQL_FUNCTIONS, EVENT_TABLES, eventFile, mlSchema } from './ml/index.js';
 import { tapSchema } from './tap-schema.js';
 import { UWS_DDL } from '../uws/ddl.js';
 
@@ -59,6 +59,15 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
     statements: () => [
       ...addColumnsStatements(stackSource, V22_COLUMNS.stack_source),
       ...addColumnsStatements(observationSource, V22_COLUMNS.observation_source),
+    ],
+  },
+  {
+    version: 31,
+    name: 'ml.event_file.timedel (frame time); xtap.event_file_bytes keeps the original event files for DataLink',
+    statements: () => [
+      ...addColumnsStatements(eventFile, ['timedel']),
+      // Not a TAP table (no TAP_SCHEMA rows): the bytes are served by /tap/products/events?RESPONSEFORMAT=fits.
+      'CREATE TABLE IF NOT EXISTS xtap.event_file_bytes (event_file_id text PRIMARY KEY, file_name text NOT NULL, bytes bytea NOT NULL)',
     ],
   },
 ];

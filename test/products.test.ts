@@ -3,7 +3,7 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -189,6 +189,18 @@ describe.each(testDatabases())('event-file products on $name', (backend) => {
     const dedt = await request(app.callback()).get(`/tap/products/dedt?event_file=${STINGRAY}&RESPONSEFORMAT=fits`).buffer(true).parse(binaryParser);
     const d = astropy(dedt.body as Buffer, `print(json.dumps({'shape': list(h[0].data.shape), 'sum': float(h[0].data.sum()), 'lag': len(h['LAG_EDGES'].data), 'c1': h[0].header['CTYPE1']}))`);
     expect(d).toEqual({ shape: [16, 24], sum: expect.closeTo(1, 3), lag: 24, c1: 'LAG_BIN' });
+  });
+
+  it('event list: the original FITS file byte for byte, or (RESPONSEFORMAT=votable) a redirect to the TAP query', async () => {
+    const res = await request(app.callback()).get(`/tap/products/events?event_file=${STINGRAY}`).buffer(true).parse(binaryParser);
+    expect(res.status).toBe(200);
+    expect(res.type).toBe('application/fits');
+    expect((res.body as Buffer).equals(readFileSync(join(process.cwd(), 'data', 'sample', 'stingray_chandra_test.fits')))).toBe(true);
+    const vot = await request(app.callback()).get(`/tap/products/events?event_file=${STINGRAY}&RESPONSEFORMAT=votable`);
+    expect(vot.status).toBe(303);
+    expect(decodeURIComponent(vot.headers.location.replace(/\+/g, ' '))).toContain(`FROM ml.event WHERE event_file_id = '${STINGRAY}'`);
+    const frame = await db.query('SELECT timedel FROM ml.event_file WHERE event_file_id = $1', [STINGRAY]);
+    expect(Number(frame.rows[0][0])).toBeCloseTo(0.44104, 5); // TIMEDEL of the EVENTS extension
   });
 
   it('energies in keV: spectrum edges and columns, light-curve band', async () => {

@@ -9,6 +9,7 @@ import type { LinkContext, LinkProvider, LinkRow } from './links.js';
 
 const CORE = 'http://www.ivoa.net/rdf/datalink/core';
 const VOTABLE = 'application/x-votable+xml';
+const FITS = 'application/fits';
 /** Light-curve bins offered as ready links (s); any other bin works by editing `bin` in the URL. */
 export const LINK_LIGHT_CURVE_BINS: ReadonlyArray<{ seconds: number; label: string }> = [
   { seconds: 900, label: '15 min' },
@@ -43,6 +44,14 @@ export function eventFileRows(id: string, f: EventFileSummary, ctx: LinkContext,
       contentType: VOTABLE,
       localSemantics: 'event-list',
     },
+    {
+      id,
+      accessUrl: productUrl(ctx.baseUrl, 'events', { event_file: f.id }),
+      description: `The original FITS file of ${what} (EVENTS and GTI extensions as archived), for CIAO, XSPEC or astropy`,
+      semantics: isSelf ? `${CORE}#this` : `${CORE}#progenitor`,
+      contentType: FITS,
+      localSemantics: 'event-list-fits',
+    },
     ...LINK_LIGHT_CURVE_BINS.map((b) => ({
       id,
       accessUrl: productUrl(ctx.baseUrl, 'lightcurve', { event_file: f.id, bin: String(b.seconds) }),
@@ -53,8 +62,24 @@ export function eventFileRows(id: string, f: EventFileSummary, ctx: LinkContext,
     })),
     {
       id,
+      accessUrl: productUrl(ctx.baseUrl, 'lightcurve', { event_file: f.id, bin: String(LINK_LIGHT_CURVE_BINS[0].seconds), RESPONSEFORMAT: 'fits' }),
+      description: `OGIP FITS light curve of ${what} (RATE: TIME, TIMEDEL, RATE, ERROR; GTI), ${LINK_LIGHT_CURVE_BINS[0].seconds} s bins; bin=, emin=/emax= and eunit=keV as for the VOTable`,
+      semantics: `${CORE}#derivation`,
+      contentType: FITS,
+      localSemantics: 'light-curve',
+    },
+    {
+      id,
+      accessUrl: productUrl(ctx.baseUrl, 'spectrum', { event_file: f.id, RESPONSEFORMAT: 'fits' }),
+      description: `OGIP PHA type I spectrum of ${what}: counts in the 1024 ACIS PI channels, EXPOSURE = good time, RESPFILE/ANCRFILE none (make them with CIAO specextract); opens in XSPEC and Sherpa`,
+      semantics: `${CORE}#derivation`,
+      contentType: FITS,
+      localSemantics: 'spectrum',
+    },
+    {
+      id,
       accessUrl: productUrl(ctx.baseUrl, 'spectrum', { event_file: f.id }),
-      description: `Counts spectrum of ${what}, 100 eV bins from 0.3 to 11 keV; set edges= (eV, comma-separated) or emin=/emax=/bins=`,
+      description: `Counts spectrum of ${what}, 100 eV bins from 0.3 to 11 keV; set edges= (comma-separated) or emin=/emax=/bins=, in eV or with eunit=keV`,
       semantics: `${CORE}#derivation`,
       contentType: VOTABLE,
       localSemantics: 'spectrum',
@@ -62,7 +87,7 @@ export function eventFileRows(id: string, f: EventFileSummary, ctx: LinkContext,
     {
       id,
       accessUrl: productUrl(ctx.baseUrl, 'etmap.png', { event_file: f.id }),
-      description: `E-t map of ${what}: counts in 24 normalised-time (x) x 16 log-energy (y, 0.5-7 keV) bins, PNG`,
+      description: `E-t map of ${what}: counts in 24 time (x) x 16 log-energy (y, 0.5-7 keV) bins, PNG with axes and colour bar; RESPONSEFORMAT=fits for the FITS image`,
       semantics: `${CORE}#preview`,
       contentType: 'image/png',
       localSemantics: 'et-map',
@@ -70,7 +95,7 @@ export function eventFileRows(id: string, f: EventFileSummary, ctx: LinkContext,
     {
       id,
       accessUrl: productUrl(ctx.baseUrl, 'dedt.png', { event_file: f.id }),
-      description: `dEdT map of ${what}: fraction of event pairs per time lag (x) and log-energy lag (y), log colour scale, PNG`,
+      description: `dEdT map of ${what}: fraction of event pairs per time lag (x) and log-energy lag (y), log colour scale, PNG with axes and colour bar; RESPONSEFORMAT=fits for the FITS image`,
       semantics: `${CORE}#preview`,
       contentType: 'image/png',
       localSemantics: 'dedt-map',

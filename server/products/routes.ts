@@ -37,6 +37,7 @@ interface EventFileMeta extends ObservationKeywords {
   nEvents: number;
   exposure: number | null;
   gtiTotal: number | null;
+  timedel: number | null;
 }
 
 function param(ctx: { query: Query }, name: string): string | undefined {
@@ -60,7 +61,7 @@ async function eventFile(db: Queryable, ctx: { query: Record<string, string | st
   const id = param(ctx, 'event_file');
   if (id === undefined) throw new DaliError('MISSING_PARAMETER', 'event_file is required: an ml.event_file.event_file_id, e.g. event_file=9d2b1cb26d5d53a6');
   const r = await db.query(
-    'SELECT event_file_id, gti, timesys, mjdref, n_events, telescope, instrument, object, obsid, tstart, tstop, exposure, gti_total FROM ml.event_file WHERE event_file_id = $1',
+    'SELECT event_file_id, gti, timesys, mjdref, n_events, telescope, instrument, object, obsid, tstart, tstop, exposure, gti_total, timedel FROM ml.event_file WHERE event_file_id = $1',
     [id],
   );
   const row = r.rows[0];
@@ -70,7 +71,7 @@ async function eventFile(db: Queryable, ctx: { query: Record<string, string | st
   for (let k = 0; k + 1 < flat.length; k += 2) gti.push([flat[k], flat[k + 1]]);
   return {
     id, eventFileId: id, gti, timesys: str(row[2]), mjdref: num(row[3]), nEvents: Number(row[4]), telescope: str(row[5]), instrument: str(row[6]), object: str(row[7]),
-    obsid: num(row[8]), tstart: num(row[9]), tstop: num(row[10]), exposure: num(row[11]), gtiTotal: num(row[12]),
+    obsid: num(row[8]), tstart: num(row[9]), tstop: num(row[10]), exposure: num(row[11]), gtiTotal: num(row[12]), timedel: num(row[13]),
   };
 }
 
@@ -114,8 +115,27 @@ async function storedMap(db: Queryable, id: string, column: 'et_map' | 'dedt_map
   return Array.isArray(v) ? v.map(Number) : null;
 }
 
-/** Adds GET /tap/products/{lightcurve,spectrum,etmap.png,dedt.png} to the router. */
+const EVENT_FORMATS = [{ key: 'fits' as const, ...FITS_FORMAT }, { key: 'votable' as const, ...VOTABLE_FORMAT }];
+
+/** Adds GET /tap/products/{events,lightcurve,spectrum,etmap[.png],dedt[.png]} to the router. */
 export function registerProductRoutes(router: Router, deps: ProductDeps): void {
+  router.get(`${PRODUCTS_PATH}/events`, async (ctx) => {
+    const format = responseFormat(ctx.query, EVENT_FORMATS);
+    const file = await eventFile(deps.db, ctx);
+    if (format.key === 'votable') {
+      // The events as a table are a TAP query on ml.event (streamed, MAXREC-aware): send the client there.
+      const adql = `SELECT * FROM ml.event WHERE event_file_id = '${file.id}' ORDER BY seq`;
+      ctx.status = 303;
+      ctx.redirect(`/tap/sync?${new URLSearchParams({ REQUEST: 'doQuery', LANG: 'ADQL', QUERY: adql }).toString()}`);
+      return;
+    }
+    const r = await deps.db.query('SELECT file_name, bytes FROM xtap.event_file_bytes WHERE event_file_id = $1', [file.id]);
+    const row = r.rows[0];
+    if (!row) throw new DaliError('NOT_FOUND', `the original FITS file of event file ${file.id} was not kept (ingested before xtap stored event files); re-ingest it, or use RESPONSEFORMAT=votable`);
+    const bytes = row[1] as Uint8Array;
+    sendFits(ctx, bytes, String(row[0]));
+  });
+
   router.get(`${PRODUCTS_PATH}/lightcurve`, async (ctx) => {
     const format = responseFormat(ctx.query, TABLE_FORMATS);
     const file = await eventFile(deps.db, ctx);
@@ -204,7 +224,7 @@ export function registerProductRoutes(router: Router, deps: ProductDeps): void {
       const scale = numberParam(ctx as { query: Query }, 'scale', (n) => Number.isInteger(n) && n >= 1 && n <= 64, 'must be an integer 1..64 (pixels per cell)') ?? 16;
       const events = await loadStoredEvents(deps.db, file.id);
       // E–t from the events (counts); dEdT from the stored representation when there is one (it is costly).
-      const map = name === 'etmap' ? etMapProduct(events) : dedtMapProduct(events, await storedMap(deps.db, file.id, column), 0);
+      const map = name === 'etmap' ? etMapProduct(events) : dedtMapProduct(events, await storedMap(deps.db, file.id, column), file.timedel ?? 0);
       const what = name === 'etmap' ? 'E-t map' : 'dEdT map';
       if (format.key === 'fits') {
         const tables = map.xEdgesSeconds
