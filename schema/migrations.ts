@@ -70,6 +70,18 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
       'CREATE TABLE IF NOT EXISTS xtap.event_file_bytes (event_file_id text PRIMARY KEY, file_name text NOT NULL, bytes bytea NOT NULL)',
     ],
   },
+  {
+    version: 32,
+    name: 'ml.inference_run: column input (an ADQL reserved word) renamed run_input',
+    statements: () => [
+      // Databases made before this migration have "input"; fresh ones get run_input from migration 2's metadata.
+      `DO $$ BEGIN
+         IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'ml' AND table_name = 'inference_run' AND column_name = 'input') THEN
+           ALTER TABLE ml.inference_run RENAME COLUMN input TO run_input;
+         END IF;
+       END $$`,
+    ],
+  },
 ];
 
 /** The csc2 tables as migration 1 created them: stack_source and observation_source with their frozen v1 columns. */

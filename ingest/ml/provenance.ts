@@ -56,7 +56,7 @@ export async function beginRun(
   const startedAt = nowUtc();
   const runId = `${m.modelId}-${m.version}-${startedAt.replace(/[-:.T]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
   await tx.query(
-    'INSERT INTO ml.inference_run (run_id, model_id, model_version, activity, input, agent, parameters, started_at, n_rows) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0)',
+    'INSERT INTO ml.inference_run (run_id, model_id, model_version, activity, run_input, agent, parameters, started_at, n_rows) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0)',
     [runId, m.modelId, m.version, activity, input, agent, JSON.stringify(parameters), startedAt],
   );
   return { runId, startedAt, rows: 0 };

@@ -1,0 +1,53 @@
+/** Metadata users stumble on (issue 12 point 4): no reserved words in ml column names, gal_l/gal_b derived from the
+ *  position on ingest. Through the real application (ADQL over /tap/sync). */
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseVotable } from '../votable/index.js';
+import { openTestApp } from './helpers/app.js';
+import type { TestApp } from './helpers/app.js';
+import { testDatabases } from './helpers/databases.js';
+
+describe.each(testDatabases())('metadata on $name', (backend) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await openTestApp(backend);
+  });
+  afterAll(async () => t.close());
+
+  const adql = async (query: string) => {
+    const res = await request(t.app.callback()).get('/tap/sync').query({ REQUEST: 'doQuery', LANG: 'ADQL', QUERY: query });
+    return { status: res.status, text: res.text, table: res.status === 200 ? parseVotable(res.text)[0] : undefined };
+  };
+
+  it('ml.inference_run.run_input replaces the reserved word input, in the table and in TAP_SCHEMA', async () => {
+    const r = await adql('SELECT run_id, run_input FROM ml.inference_run');
+    expect(r.status).toBe(200);
+    expect(r.table?.rows.length).toBeGreaterThan(0);
+    expect(r.table?.rows.every((row) => String(row[1]).length > 0)).toBe(true);
+    const cols = await adql("SELECT column_name FROM TAP_SCHEMA.columns WHERE table_name = 'ml.inference_run'");
+    const names = cols.table?.rows.map((row) => String(row[0]));
+    expect(names).toContain('run_input');
+    expect(names).not.toContain('input');
+  });
+
+  it('every ml column name is usable in ADQL without quoting', async () => {
+    const cols = await adql("SELECT table_name, column_name FROM TAP_SCHEMA.columns WHERE table_name LIKE 'ml.%'");
+    const byTable = new Map<string, string[]>();
+    for (const [tn, cn] of cols.table?.rows ?? []) (byTable.get(String(tn)) ?? byTable.set(String(tn), []).get(String(tn)))?.push(String(cn));
+    expect(byTable.size).toBeGreaterThan(5);
+    for (const [tn, names] of byTable) {
+      const r = await adql(`SELECT TOP 1 ${names.join(', ')} FROM ${tn}`);
+      expect(r.status, `${tn}: ${r.text.slice(0, 300)}`).toBe(200);
+    }
+  });
+
+  it('gal_l/gal_b are filled on ingest from ra/dec (NGC 3532 lies near l = 289.6, b = +1.3)', async () => {
+    const r = await adql('SELECT COUNT(*), COUNT(gal_l), COUNT(gal_b), AVG(gal_l), AVG(gal_b) FROM csc2.master_source WHERE dec < -58.4 AND ra > 166');
+    const [n, nl, nb, l, b] = (r.table?.rows[0] ?? []).map(Number);
+    expect(n).toBeGreaterThan(100);
+    expect([nl, nb]).toEqual([n, n]);
+    expect(l).toBeGreaterThan(288);
+    expect(l).toBeLessThan(291);
+    expect(Math.abs(b)).toBeLessThan(3);
+  });
+});
