@@ -7,6 +7,8 @@ import { openDb } from '../db/index.js';
 import { IngestError, createProgress, ingestCounterparts, ingestCounterpartsFromTap, ingestCsc2, ingestPublishedClasses, runFieldPriors, runSourceClassifier, ingestEvents, runEventEncoder } from '../ingest/index.js';
 import type { Csc2TableName } from '../ingest/index.js';
 import { prepareDatabase } from '../server/bootstrap.js';
+import { refreshColumnFill } from '../ingest/column-fill.js';
+import { PUBLISHED_SCHEMAS } from '../schema/index.js';
 import { AdqlError } from '../adql/errors.js';
 import { formatTranslation, translateForCli } from './adql-command.js';
 
@@ -121,6 +123,7 @@ async function withDatabase(fn: (db: Awaited<ReturnType<typeof openDb>>, log: Re
   try {
     await prepareDatabase(db, { sampleDir: config.sampleDir, loadSample: 'never' }, log);
     await fn(db, log);
+    await refreshColumnFill(db, PUBLISHED_SCHEMAS); // TAP_SCHEMA says which columns are empty after this ingest
   } finally {
     await db.close();
   }

@@ -82,6 +82,14 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
        END $$`,
     ],
   },
+  {
+    version: 33,
+    name: 'xtap.column_fill: non-NULL values per published column, refreshed after each ingest',
+    statements: () => [
+      'CREATE TABLE IF NOT EXISTS xtap.column_fill (schema_name text NOT NULL, table_name text NOT NULL, column_name text NOT NULL, ' +
+        'non_null_rows bigint NOT NULL, table_rows bigint NOT NULL, refreshed_at timestamptz NOT NULL, PRIMARY KEY (table_name, column_name))',
+    ],
+  },
 ];
 
 /** The csc2 tables as migration 1 created them: stack_source and observation_source with their frozen v1 columns. */

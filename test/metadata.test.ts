@@ -50,4 +50,23 @@ describe.each(testDatabases())('metadata on $name', (backend) => {
     expect(l).toBeLessThan(291);
     expect(Math.abs(b)).toBeLessThan(3);
   });
+
+  it('columns with no value are marked in TAP_SCHEMA and counted in xtap.column_fill; filled ones are not marked', async () => {
+    const fill = await t.db.query("SELECT column_name, non_null_rows, table_rows FROM xtap.column_fill WHERE table_name = 'csc2.master_source'");
+    expect(fill.rows.length).toBeGreaterThan(500);
+    const empty = fill.rows.filter((r) => Number(r[1]) === 0).map((r) => String(r[0]));
+    const filled = fill.rows.filter((r) => Number(r[1]) > 0).map((r) => String(r[0]));
+    expect(empty.length).toBeGreaterThan(100);
+    expect(filled).toEqual(expect.arrayContaining(['name', 'ra', 'dec', 'gal_l', 'gal_b']));
+    const marked = await adql("SELECT column_name FROM TAP_SCHEMA.columns WHERE table_name = 'csc2.master_source' AND description LIKE '%[empty in this deployment: no row has a value]'");
+    expect(marked.table?.rows.map((r) => String(r[0])).sort()).toEqual([...empty].sort());
+    // publishing TAP_SCHEMA again (every start) keeps the marks, once
+    const { prepareDatabase } = await import('../server/bootstrap.js');
+    const { testLogger } = await import('./helpers/logger.js');
+    await prepareDatabase(t.db, { sampleDir: 'unused', loadSample: 'never' }, testLogger().log);
+    const again = await t.db.query("SELECT count(*) FROM tap_schema.columns WHERE table_name = 'csc2.master_source' AND description LIKE '%[empty in this deployment%'");
+    expect(Number(again.rows[0][0])).toBe(empty.length);
+    const twice = await t.db.query("SELECT count(*) FROM tap_schema.columns WHERE description LIKE '%[empty in this deployment%[empty in this deployment%'");
+    expect(Number(twice.rows[0][0])).toBe(0);
+  });
 });
