@@ -85,7 +85,7 @@ function beginEncoderRun(tx: Queryable, enc: EventEncoder, activity: 'ingest' | 
   const parameters = {
     max_events: enc.card.max_events, features_version: EVENT_FEATURES_VERSION, encoder_time_axis: 'good-time clock (file GTIs)',
     et_map: 'counts, 24x16, 0.5-7 keV',
-    dedt_map: activity === 'ingest' ? "continuous lags, method auto, normalize 'sum', frame time = TIMEDEL" : "continuous lags, method auto, normalize 'sum', frame time 0 (not stored)",
+    dedt_map: activity === 'ingest' ? "continuous lags, method auto, normalize 'sum', frame time = TIMEDEL" : "continuous lags, method auto, normalize 'sum', frame time = ml.event_file.timedel",
   };
   return beginRun(tx, { modelId: enc.card.model_id, version: enc.card.version }, activity, input, 'xtap ingest/events.ts with onnxruntime-node (CPU)', parameters);
 }

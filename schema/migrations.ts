@@ -7,7 +7,7 @@ import { V1_COLUMNS, V22_COLUMNS } from './csc2/migration-columns.js';
 import { observationSource } from './csc2/observation-source.js';
 import { stackSource } from './csc2/stack-source.js';
 import { ADQL_GEOMETRY_SQL } from '../adql/geometry/sql-functions.js';
-import { CLASS_PRODUCT_TABLES, EVENT_SQL_FUNCTIONS, EVENT_TABLES, eventFile, mlSchema } from './ml/index.js';
+import { CLASS_PRODUCT_TABLES, EVENT_SQL_FUNCTIONS, EVENT_TABLES, eventFile, mlSchema, modelMetric } from './ml/index.js';
 import { tapSchema } from './tap-schema.js';
 import { UWS_DDL } from '../uws/ddl.js';
 
@@ -89,6 +89,11 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
       'CREATE TABLE IF NOT EXISTS xtap.column_fill (schema_name text NOT NULL, table_name text NOT NULL, column_name text NOT NULL, ' +
         'non_null_rows bigint NOT NULL, table_rows bigint NOT NULL, refreshed_at timestamptz NOT NULL, PRIMARY KEY (table_name, column_name))',
     ],
+  },
+  {
+    version: 34,
+    name: 'ml.model_metric: model-card evaluation figures as rows',
+    statements: () => createTablesDdl([], [modelMetric]),
   },
 ];
 

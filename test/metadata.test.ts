@@ -69,4 +69,16 @@ describe.each(testDatabases())('metadata on $name', (backend) => {
     const twice = await t.db.query("SELECT count(*) FROM tap_schema.columns WHERE description LIKE '%[empty in this deployment%[empty in this deployment%'");
     expect(Number(twice.rows[0][0])).toBe(0);
   });
+
+  it('ml.model_metric holds the card figures as rows ADQL can filter; training data names repository and commit', async () => {
+    const r = await adql("SELECT model_id, version, data_set, class, metric, metric_value FROM ml.model_metric WHERE metric = 'recall' AND class = 'NS'");
+    expect(r.status).toBe(200);
+    expect(r.table?.rows.length).toBeGreaterThan(0);
+    expect(r.table?.rows.every((row) => Number(row[5]) >= 0 && Number(row[5]) <= 1)).toBe(true);
+    const enc = await adql("SELECT COUNT(*) FROM ml.model_metric WHERE metric LIKE 'auc%' AND class IS NULL");
+    expect(Number(enc.table?.rows[0][0])).toBeGreaterThan(0);
+    const td = await adql('SELECT training_data FROM ml.model');
+    for (const row of td.table?.rows ?? []) expect(String(row[0])).not.toContain('../shared');
+    expect(td.table?.rows.some((row) => String(row[0]).includes('"commit":"fc0bcabef92a112b1b0f32fb71709cc87e03afa0"'))).toBe(true);
+  });
 });

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../../db/index.js';
 import { IngestError } from '../errors.js';
+import { cardMetrics, publishedTrainingData } from './card-metrics.js';
 
 export interface ModelRegistration {
   modelId: string;
@@ -19,7 +20,9 @@ export interface ModelRegistration {
 
 export const nowUtc = (): string => new Date().toISOString().replace('Z', '');
 
-/** Registers a model version once; the same version with another ONNX file is an error (bump the version). */
+/** Registers a model version once; the same version with another ONNX file is an error (bump the version).
+ *  The card's evaluation figures go to ml.model_metric (also for versions registered before that table existed);
+ *  the training data is published by repository and commit, without local paths (card-metrics.ts). */
 export async function registerModel(tx: Queryable, m: ModelRegistration): Promise<void> {
   const existing = await tx.query('SELECT onnx_sha256 FROM ml.model WHERE model_id = $1 AND version = $2', [m.modelId, m.version]);
   const row = existing.rows[0];
@@ -31,11 +34,20 @@ export async function registerModel(tx: Queryable, m: ModelRegistration): Promis
         { file: m.cardPath },
       );
     }
-    return;
+  } else {
+    await tx.query(
+      'INSERT INTO ml.model (model_id, version, task, onnx_sha256, training_data, metrics, card, registered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+      [m.modelId, m.version, m.task, m.sha256, JSON.stringify(publishedTrainingData(m.trainingData ?? null)), JSON.stringify(m.metrics ?? null), m.cardText, nowUtc()],
+    );
   }
+  const has = await tx.query('SELECT 1 FROM ml.model_metric WHERE model_id = $1 AND version = $2 LIMIT 1', [m.modelId, m.version]);
+  if (has.rows.length > 0) return;
+  const rows = cardMetrics(JSON.parse(m.cardText) as unknown);
+  if (rows.length === 0) return;
   await tx.query(
-    'INSERT INTO ml.model (model_id, version, task, onnx_sha256, training_data, metrics, card, registered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-    [m.modelId, m.version, m.task, m.sha256, JSON.stringify(m.trainingData ?? null), JSON.stringify(m.metrics ?? null), m.cardText, nowUtc()],
+    'INSERT INTO ml.model_metric (model_id, version, data_set, class, metric, metric_value) ' +
+      'SELECT $1, $2, u.d, u.c, u.m, u.v FROM unnest($3::text[], $4::text[], $5::text[], $6::float8[]) AS u(d, c, m, v)',
+    [m.modelId, m.version, rows.map((r) => r.dataSet), rows.map((r) => r.className), rows.map((r) => r.metric), rows.map((r) => r.value)],
   );
 }
 
