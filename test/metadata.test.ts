@@ -81,4 +81,21 @@ describe.each(testDatabases())('metadata on $name', (backend) => {
     for (const row of td.table?.rows ?? []) expect(String(row[0])).not.toContain('../shared');
     expect(td.table?.rows.some((row) => String(row[0]).includes('"commit":"fc0bcabef92a112b1b0f32fb71709cc87e03afa0"'))).toBe(true);
   });
+
+  it('the model card is served at /models/{id}/card (Markdown) and card.json, and DataLink links to it', async () => {
+    const md = await request(t.app.callback()).get('/models/source-classifier/card');
+    expect(md.status).toBe(200);
+    expect(md.type).toBe('text/markdown');
+    expect(md.text).toMatch(/^# xtap-source-classifier /);
+    const js = await request(t.app.callback()).get('/models/source-classifier/card.json');
+    expect(js.status).toBe(200);
+    expect((JSON.parse(js.text) as { version: string }).version).toBe(md.headers['x-model-version']);
+    expect((await request(t.app.callback()).get('/models/event-encoder/card')).status).toBe(200);
+    const missing = await request(t.app.callback()).get('/models/nope/card');
+    expect(missing.status).toBe(404);
+    expect(missing.text).toMatch(/no model "nope"/);
+    const src = String((await t.db.query('SELECT name FROM ml.source_class ORDER BY name LIMIT 1')).rows[0][0]);
+    const links = await request(t.app.callback()).get('/tap/links').query({ ID: src });
+    expect(links.text).toContain('http://xtap.test/models/source-classifier/card');
+  });
 });
