@@ -115,14 +115,14 @@ async function writeRepresentation(tx: Queryable, enc: EventEncoder, run: Run, i
   return { inserted, anomalyScore: code.anomalyScore, inBand: et.used };
 }
 
-interface SkyWcs {
+export interface SkyWcs {
   crval: [number, number];
   crpix: [number, number];
   cdelt: [number, number];
 }
 
 /** The TAN sky WCS of the x/y columns (TCTYPn = RA---TAN / DEC--TAN, TCRVLn, TCRPXn, TCDLTn), if complete. */
-function skyWcs(hdu: FitsHdu): SkyWcs | null {
+export function skyWcs(hdu: FitsHdu): SkyWcs | null {
   const table = hdu.table;
   const x = table?.findColumn('x');
   const y = table?.findColumn('y');

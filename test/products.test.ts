@@ -11,6 +11,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../db/index.js';
 import { registerProductRoutes } from '../server/products/index.js';
+import { linksFor } from '../server/datalink/links.js';
 import { PLOT_MARGIN } from '../server/products/png.js';
 import { prepareDatabase } from '../server/bootstrap.js';
 import { parseVotable } from '../votable/index.js';
@@ -203,6 +204,41 @@ describe.each(testDatabases())('event-file products on $name', (backend) => {
     expect(Number(frame.rows[0][0])).toBeCloseTo(0.44104, 5); // TIMEDEL of the EVENTS extension
   });
 
+  it('source -> events: a master source in the field of an event file gets its own light curve and spectrum (aperture)', async () => {
+    // No real CSC2 row of the M82 field is bundled: a source placed in the field exists only inside this test.
+    const name = '2CXO J095623.6+694253TEST';
+    const c = (await db.query('SELECT ra_centroid, dec_centroid FROM ml.event_file WHERE event_file_id = $1', [STINGRAY])).rows[0];
+    await db.query('INSERT INTO csc2.master_source (name, ra, dec, err_ellipse_r0) VALUES ($1, $2, $3, 1.2)', [name, Number(c[0]), Number(c[1])]);
+    try {
+      const links = await linksFor([name], { db, baseUrl: 'http://xtap.test' });
+      // the M82 list and its copy without energies cover the field; the Mrk 1434 file does not
+      const mine = links.filter((l) => l.localSemantics?.startsWith('source-') && l.accessUrl?.includes(`event_file=${STINGRAY}`));
+      expect(mine.map((l) => l.localSemantics)).toEqual(['source-light-curve', 'source-spectrum', 'source-spectrum']);
+      expect(mine.every((l) => l.accessUrl?.includes('source=2CXO'))).toBe(true);
+      expect(links.some((l) => l.accessUrl?.includes(`event_file=${ASTROPY}`))).toBe(false);
+      const q = `event_file=${STINGRAY}&source=${encodeURIComponent(name)}&radius=40`;
+      const lc = parseVotable((await request(app.callback()).get(`/tap/products/lightcurve?${q}&bin=100`)).text)[0];
+      const inAperture = Number(info(lc, 'events_in_band'));
+      expect(inAperture).toBeGreaterThan(0);
+      expect(inAperture).toBeLessThan(4612);
+      expect(info(lc, 'source')).toBe(name);
+      const wider = parseVotable((await request(app.callback()).get(`/tap/products/lightcurve?event_file=${STINGRAY}&source=${encodeURIComponent(name)}&radius=120&bin=100`)).text)[0];
+      expect(Number(info(wider, 'events_in_band'))).toBeGreaterThan(inAperture);
+      const pha = await request(app.callback()).get(`/tap/products/spectrum?${q}&RESPONSEFORMAT=fits`).buffer(true).parse(binaryParser);
+      const out = astropy(pha.body as Buffer, `print(json.dumps({'sum': int(h['SPECTRUM'].data['COUNTS'].sum())}))`);
+      expect(out.sum).toBeGreaterThan(0);
+      expect(out.sum).toBeLessThanOrEqual(inAperture);
+      // the same aperture by position
+      const byPos = parseVotable((await request(app.callback()).get(`/tap/products/lightcurve?event_file=${STINGRAY}&ra=${Number(c[0])}&dec=${Number(c[1])}&radius=40&bin=100`)).text)[0];
+      expect(Number(info(byPos, 'events_in_band'))).toBe(inAperture);
+    } finally {
+      await db.query('DELETE FROM csc2.master_source WHERE name = $1', [name]);
+    }
+    // a catalogue source far from every event file: no aperture links
+    const far = String((await db.query('SELECT name FROM csc2.master_source ORDER BY name LIMIT 1')).rows[0][0]);
+    expect((await linksFor([far], { db, baseUrl: 'http://xtap.test' })).filter((l) => l.localSemantics?.startsWith('source-'))).toEqual([]);
+  });
+
   it('energies in keV: spectrum edges and columns, light-curve band', async () => {
     const kev = parseVotable((await request(app.callback()).get(`/tap/products/spectrum?event_file=${ASTROPY}&edges=5,7,9&eunit=keV`)).text)[0];
     expect(kev.fields.find((f) => f.name === 'energy')?.unit).toBe('keV');
@@ -229,6 +265,10 @@ describe.each(testDatabases())('event-file products on $name', (backend) => {
     [`/tap/products/spectrum?event_file=${STINGRAY}&emin=7&emax=0.5&eunit=keV`, 400, /emax \(0.5 keV\) must exceed emin \(7 keV\)/],
     [`/tap/products/lightcurve?event_file=${STINGRAY}&bin=900&emin=2000&emax=1000`, 400, /emax \(1000 eV\) must exceed emin/],
     [`/tap/products/spectrum?event_file=${STINGRAY}&eunit=MeV`, 400, /eunit=MeV/],
+    [`/tap/products/lightcurve?event_file=${STINGRAY}&bin=900&ra=10&dec=10`, 400, /lies outside the field of event file 9d2b1cb26d5d53a6/],
+    [`/tap/products/spectrum?event_file=${STINGRAY}&ra=10`, 400, /give both ra and dec/],
+    [`/tap/products/spectrum?event_file=${STINGRAY}&source=nobody`, 404, /no CSC2 master source named "nobody"/],
+    [`/tap/products/spectrum?event_file=${STINGRAY}&radius=5`, 400, /radius needs a position/],
   ])('%s → %i', async (url, status, message) => {
     const res = await request(app.callback()).get(url);
     expect(res.status).toBe(status);

@@ -6,6 +6,7 @@
 import type { Queryable } from '../../db/index.js';
 // Types only: links.ts imports this module, so a value import back would be a cycle.
 import type { LinkContext, LinkProvider, LinkRow } from './links.js';
+import { separationArcsec } from '../products/aperture.js';
 
 const CORE = 'http://www.ivoa.net/rdf/datalink/core';
 const VOTABLE = 'application/x-votable+xml';
@@ -126,6 +127,35 @@ const FILES_OF_SOURCE_SQL =
 export const eventFileLinks: LinkProvider = async (name, ctx) => {
   const r = await ctx.db.query(FILES_OF_SOURCE_SQL, [name]);
   return summaries(r.rows).flatMap((f) => eventFileRows(name, f, ctx, false));
+};
+
+/** How far from the centroid of an event file's events a source may lie to get aperture links (arcmin): about half
+ *  the diagonal of one ACIS chip (8.4' square). The product itself checks that events surround the position. */
+export const FIELD_RADIUS_ARCMIN = 6;
+
+/** LinkProvider: the source's own events in every ingested event file whose field contains it — light curve,
+ *  spectrum (VOTable and OGIP PHA) extracted in an aperture around the source (server/products/aperture.ts). */
+export const sourceApertureLinks: LinkProvider = async (name, ctx) => {
+  const src = await ctx.db.query('SELECT ra, dec, err_ellipse_r0 FROM csc2.master_source WHERE name = $1', [name]);
+  const s = src.rows[0];
+  if (!s) return [];
+  const files = await ctx.db.query(
+    'SELECT f.event_file_id, f.file_name, f.obsid, f.n_events, f.ra_centroid, f.dec_centroid FROM ml.event_file f ' +
+      'JOIN xtap.event_file_bytes b ON b.event_file_id = f.event_file_id WHERE f.ra_centroid IS NOT NULL ORDER BY f.event_file_id',
+  );
+  const rows: LinkRow[] = [];
+  for (const r of files.rows) {
+    if (separationArcsec(Number(s[0]), Number(s[1]), Number(r[4]), Number(r[5])) > FIELD_RADIUS_ARCMIN * 60) continue;
+    const [f] = summaries([r.slice(0, 4)]);
+    const what = `${name} in event file ${f.id} (${f.fileName}${f.obsid !== null ? `, ObsID ${f.obsid}` : ''}), events within the source aperture (default radius max(2.5", 2 x err_ellipse_r0); radius= in arcsec)`;
+    const p = (product: string, extra: Record<string, string>) => productUrl(ctx.baseUrl, product, { event_file: f.id, source: name, ...extra });
+    rows.push(
+      { id: name, accessUrl: p('lightcurve', { bin: String(LINK_LIGHT_CURVE_BINS[0].seconds) }), description: `Light curve of ${what}; bin=, emin=/emax=, eunit=keV, RESPONSEFORMAT=fits`, semantics: `${CORE}#derivation`, contentType: VOTABLE, localSemantics: 'source-light-curve' },
+      { id: name, accessUrl: p('spectrum', {}), description: `Counts spectrum of ${what}`, semantics: `${CORE}#derivation`, contentType: VOTABLE, localSemantics: 'source-spectrum' },
+      { id: name, accessUrl: p('spectrum', { RESPONSEFORMAT: 'fits' }), description: `OGIP PHA type I spectrum of ${what} (RESPFILE/ANCRFILE none)`, semantics: `${CORE}#derivation`, contentType: FITS, localSemantics: 'source-spectrum' },
+    );
+  }
+  return rows;
 };
 
 /** Rows for an ID that is an ml.event_file.event_file_id, or null when it is not one. */

@@ -4,7 +4,7 @@
 import { col } from '../../schema/index.js';
 import type { ColumnMeta } from '../../schema/index.js';
 import type { Queryable } from '../../db/index.js';
-import { eventFileIdLinks, eventFileLinks } from './event-links.js';
+import { eventFileIdLinks, eventFileLinks, sourceApertureLinks } from './event-links.js';
 import { modelCardUrl } from '../products/model-card.js';
 
 export const LINKS_CONTENT_TYPE = 'application/x-votable+xml;content=datalink';
@@ -95,7 +95,7 @@ export const classificationLinks: LinkProvider = async (name, ctx) => {
   ];
 };
 
-export const LINK_PROVIDERS: LinkProvider[] = [detectionLinks, classificationLinks, eventFileLinks];
+export const LINK_PROVIDERS: LinkProvider[] = [detectionLinks, classificationLinks, eventFileLinks, sourceApertureLinks];
 
 /** All link rows for the given IDs; unknown IDs get a NotFoundFault row (DataLink §3.4), never an HTTP error. */
 export async function linksFor(ids: ReadonlyArray<string>, ctx: LinkContext, providers: ReadonlyArray<LinkProvider> = LINK_PROVIDERS): Promise<LinkRow[]> {

@@ -12,6 +12,8 @@ import type { ColumnMeta } from '../../schema/index.js';
 import { encodeVotable } from '../../votable/votable-encoder.js';
 import type { VotableInfo, VotableTimesys } from '../../votable/index.js';
 import { DaliError } from '../errors.js';
+import { apertureMask, apertureParam } from './aperture.js';
+import type { Aperture } from './aperture.js';
 import { dedtMapProduct, etMapProduct } from './maps.js';
 import { channelCounts, lightCurveFits, mapFits, phaFits, piChannel } from './ogip.js';
 import type { ObservationKeywords } from './ogip.js';
@@ -104,6 +106,15 @@ function bandFilter(band: { eMinEv?: number; eMaxEv?: number }): (e: number) => 
   return (e) => (lo === undefined || e >= lo) && (hi === undefined || e <= hi);
 }
 
+/** INFOs saying which aperture the events come from (none: the whole file). */
+function apertureInfos(a: Aperture | null): VotableInfo[] {
+  if (!a) return [{ name: 'aperture', value: 'none: every event of the file' }];
+  return [
+    { name: 'aperture', value: `circle ra=${a.ra} dec=${a.dec} radius=${a.radiusArcsec} arcsec` },
+    ...(a.source ? [{ name: 'source', value: a.source }] : []),
+  ];
+}
+
 async function storedMap(db: Queryable, id: string, column: 'et_map' | 'dedt_map'): Promise<number[] | null> {
   // The maps do not depend on the model version; take the most recently registered one.
   const r = await db.query(
@@ -145,9 +156,11 @@ export function registerProductRoutes(router: Router, deps: ProductDeps): void {
     if (bins > MAX_PRODUCT_BINS) throw new DaliError('BAD_PARAMETER', `bin=${bin} gives ${bins} bins, more than ${MAX_PRODUCT_BINS}; choose a wider bin`);
     const band = energyBand(ctx.query);
     const keep = bandFilter(band);
+    const aperture = await apertureParam(deps.db, ctx.query);
     const events = await loadStoredEvents(deps.db, file.id);
+    const mask = aperture ? await apertureMask(deps.db, file.id, aperture) : null;
     const times: number[] = [];
-    for (let i = 0; i < events.time.length; i++) if (keep(events.energyEv[i])) times.push(events.time[i]);
+    for (let i = 0; i < events.time.length; i++) if ((!mask || mask[i]) && keep(events.energyEv[i])) times.push(events.time[i]);
     const lc = lightCurve(times, bin, file.gti);
     if (format.key === 'fits') {
       sendFits(ctx, lightCurveFits(lc, bin, file.gti, file, band), `lc_${file.id}_${bin}s.fits`);
@@ -160,6 +173,7 @@ export function registerProductRoutes(router: Router, deps: ProductDeps): void {
       { name: 'events_in_band', value: String(times.length) },
       { name: 'events_outside_gti', value: String(lc.outsideGti) },
       { name: 'mjdref', value: String(file.mjdref ?? '') },
+      ...apertureInfos(aperture),
     ];
     const timesys: VotableTimesys | undefined =
       file.mjdref !== null ? { ID: 'sys_met', timescale: file.timesys ?? 'TT', timeorigin: String(file.mjdref + 2400000.5), refposition: 'TOPOCENTER', fields: ['time', 'time_start', 'time_stop'] } : undefined;
@@ -172,9 +186,11 @@ export function registerProductRoutes(router: Router, deps: ProductDeps): void {
     const file = await eventFile(deps.db, ctx);
     if (format.key === 'fits') {
       // PHA type I: every PI channel, no energy binning (XSPEC/Sherpa group and filter themselves).
-      const r = await deps.db.query('SELECT pi_channel, energy FROM ml.event WHERE event_file_id = $1', [file.id]);
+      const aperture = await apertureParam(deps.db, ctx.query);
+      const mask = aperture ? await apertureMask(deps.db, file.id, aperture) : null;
+      const r = await deps.db.query('SELECT pi_channel, energy FROM ml.event WHERE event_file_id = $1 ORDER BY seq', [file.id]);
       let fromEnergy = 0;
-      const channels = r.rows.map((row) => {
+      const channels = r.rows.filter((_, i) => !mask || mask[i] === 1).map((row) => {
         if (row[0] === null) fromEnergy++;
         return piChannel(row[0] === null ? null : Number(row[0]), row[1] === null ? Number.NaN : Number(row[1]));
       });
@@ -202,8 +218,10 @@ export function registerProductRoutes(router: Router, deps: ProductDeps): void {
       if (!(edges[k] > edges[k - 1])) throw new DaliError('BAD_PARAMETER', `edges must increase strictly (edge ${k}: ${edges[k]} after ${edges[k - 1]})`);
     }
     if (edges.length < 2) throw new DaliError('BAD_PARAMETER', 'a spectrum needs at least 2 edges');
+    const aperture = await apertureParam(deps.db, ctx.query);
     const events = await loadStoredEvents(deps.db, file.id);
-    const s = spectrum(events.energyEv, edges);
+    const mask = aperture ? await apertureMask(deps.db, file.id, aperture) : null;
+    const s = spectrum(mask ? events.energyEv.filter((_, i) => mask[i] === 1) : events.energyEv, edges);
     const e = (v: number) => v / unit.ev;
     const rows = Array.from(s.counts, (c, k) => [e((edges[k] + edges[k + 1]) / 2), e(edges[k]), e(edges[k + 1]), BigInt(c), 1 + Math.sqrt(c + 0.75)]);
     const infos: VotableInfo[] = [
@@ -211,6 +229,7 @@ export function registerProductRoutes(router: Router, deps: ProductDeps): void {
       { name: 'underflow', value: String(s.underflow) },
       { name: 'overflow', value: String(s.overflow) },
       { name: 'invalid_energy', value: String(s.invalid) },
+      ...apertureInfos(aperture),
     ];
     ctx.type = 'application/x-votable+xml';
     const columns = SPECTRUM_COLUMNS.map((c) => (c.unit === 'eV' ? { ...c, unit: unit.name } : c));
