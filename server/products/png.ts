@@ -32,14 +32,18 @@ export interface MapImageOptions {
   isOriginBottom?: boolean;
 }
 
+/** The values on the colour scale (log10 of the positive ones for 'log'; zeros and negatives NaN) and its range. */
+function scaled(values: ArrayLike<number>, scaling: 'linear' | 'log' | undefined): { t: number[]; lo: number; hi: number; isLog: boolean } {
+  const isLog = scaling === 'log';
+  const t = Array.from(values, (v) => (isLog ? (v > 0 ? Math.log10(v) : Number.NaN) : v));
+  const finite = t.filter((v) => Number.isFinite(v));
+  return { t, lo: finite.length ? Math.min(...finite) : 0, hi: finite.length ? Math.max(...finite) : 1, isLog };
+}
+
 /** PNG of `values[r * cols + c]` with columns along x and rows along y. */
 export function renderMapPng(values: ArrayLike<number>, rows: number, cols: number, opts: MapImageOptions = {}): Buffer {
   const scale = opts.scale ?? 16;
-  const isLog = opts.scaling === 'log';
-  const t = Array.from(values, (v) => (isLog ? (v > 0 ? Math.log10(v) : Number.NaN) : v));
-  const finite = t.filter((v) => Number.isFinite(v));
-  const lo = finite.length ? Math.min(...finite) : 0;
-  const hi = finite.length ? Math.max(...finite) : 1;
+  const { t, lo, hi } = scaled(values, opts.scaling);
   const png = new PNG({ width: cols * scale, height: rows * scale });
   for (let r = 0; r < rows; r++) {
     const yRow = opts.isOriginBottom === false ? r : rows - 1 - r;
@@ -93,11 +97,7 @@ export function tickText(v: number): string {
 /** PNG of `values[r * cols + c]` (c along x, r = 0 at the bottom) with title, axes, ticks and a colour bar. */
 export function renderPlotPng(values: ArrayLike<number>, rows: number, cols: number, opts: PlotOptions): Buffer {
   const scale = opts.scale ?? 16;
-  const isLog = opts.scaling === 'log';
-  const t = Array.from(values, (v) => (isLog ? (v > 0 ? Math.log10(v) : Number.NaN) : v));
-  const finite = t.filter((v) => Number.isFinite(v));
-  const lo = finite.length ? Math.min(...finite) : 0;
-  const hi = finite.length ? Math.max(...finite) : 1;
+  const { t, lo, hi, isLog } = scaled(values, opts.scaling);
   const pw = cols * scale;
   const ph = rows * scale;
   const m = PLOT_MARGIN;
