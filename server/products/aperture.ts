@@ -2,6 +2,7 @@
  *  own events, for its light curve and spectrum). Positions come from `ra`/`dec` (deg) or a CSC2 master source
  *  (`source` = its name: position from csc2.master_source, default radius from its 95% error ellipse). Event sky
  *  positions are the x/y columns through the file's TAN WCS, read from the stored original FITS. */
+import { distance } from '../../adql/geometry/index.js';
 import type { Queryable } from '../../db/index.js';
 import { readFits } from '../../fits/index.js';
 import { skyWcs, tanToRaDec } from '../../ingest/index.js';
@@ -43,11 +44,9 @@ export async function apertureParam(db: Queryable, q: Query): Promise<Aperture |
   return { ra, dec, radiusArcsec: radius ?? MIN_APERTURE_ARCSEC, source: null };
 }
 
-/** Angular distance in arcsec (haversine). */
+/** Angular distance in arcsec (the ADQL DISTANCE of adql/geometry, in arcsec). */
 export function separationArcsec(ra1: number, dec1: number, ra2: number, dec2: number): number {
-  const d = Math.PI / 180;
-  const s = Math.sin(((dec2 - dec1) * d) / 2) ** 2 + Math.cos(dec1 * d) * Math.cos(dec2 * d) * Math.sin(((ra2 - ra1) * d) / 2) ** 2;
-  return (2 * Math.asin(Math.min(1, Math.sqrt(s))) * 180 * 3600) / Math.PI;
+  return distance(ra1, dec1, ra2, dec2) * 3600;
 }
 
 /** Per event (in seq order), whether it lies within the aperture. A position outside the area the file's events
