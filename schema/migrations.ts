@@ -8,8 +8,9 @@ import { addColumnsStatements, createTablesDdl, withColumns } from './ddl.js';
 import { V1_COLUMNS, V22_COLUMNS } from './csc2/migration-columns.js';
 import { observationSource } from './csc2/observation-source.js';
 import { stackSource } from './csc2/stack-source.js';
-import { CLASS_PRODUCT_TABLES, EVENT_SQL_FUNCTIONS, EVENT_TABLES, mlSchema } from './ml/index.js';
+import { CLASS_PRODUCT_TABLES, EVENT_SQL_FUNCTIONS, EVENT_TABLES, eventFile, mlSchema, modelMetric } from './ml/index.js';
 import { tapSchema } from './tap-schema.js';
+import type { TableDef } from './types.js';
 
 export interface Migration {
   version: number;
@@ -31,12 +32,12 @@ export const TABLE_MIGRATIONS: ReadonlyArray<Migration> = [
   {
     version: 2,
     name: 'ml: model cards, inference runs, source classes, multiwavelength counterparts',
-    statements: () => createTablesDdl([], mlSchema.tables.filter((t) => ML_V2.includes(t.name))),
+    statements: () => createTablesDdl([], mlSchema.tables.filter((t) => ML_V2.includes(t.name)).map(mlTableAsInV2)),
   },
   {
     version: 3,
     name: 'ml: event files, events, representations',
-    statements: () => [...createTablesDdl([], EVENT_TABLES), ...EVENT_SQL_FUNCTIONS],
+    statements: () => [...createTablesDdl([], EVENT_TABLES.map(eventTableAsInV3)), ...EVENT_SQL_FUNCTIONS],
   },
   {
     version: 21,
@@ -51,6 +52,40 @@ export const TABLE_MIGRATIONS: ReadonlyArray<Migration> = [
       ...addColumnsStatements(observationSource, V22_COLUMNS.observation_source),
     ],
   },
+  {
+    version: 31,
+    name: 'ml.event_file.timedel (frame time); xtap.event_file_bytes keeps the original event files for DataLink',
+    statements: () => [
+      ...addColumnsStatements(eventFile, ['timedel']),
+      // Not a TAP table (no TAP_SCHEMA rows): the bytes are served by /tap/products/events?RESPONSEFORMAT=fits.
+      'CREATE TABLE IF NOT EXISTS xtap.event_file_bytes (event_file_id text PRIMARY KEY, file_name text NOT NULL, bytes bytea NOT NULL)',
+    ],
+  },
+  {
+    version: 32,
+    name: 'ml.inference_run: column input (an ADQL reserved word) renamed run_input',
+    statements: () => [
+      // Migration 2 created the column as "input"; conditional so that a database where it was renamed by hand passes.
+      `DO $$ BEGIN
+         IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'ml' AND table_name = 'inference_run' AND column_name = 'input') THEN
+           ALTER TABLE ml.inference_run RENAME COLUMN input TO run_input;
+         END IF;
+       END $$`,
+    ],
+  },
+  {
+    version: 33,
+    name: 'xtap.column_fill: non-NULL values per published column, refreshed after each ingest',
+    statements: () => [
+      'CREATE TABLE IF NOT EXISTS xtap.column_fill (schema_name text NOT NULL, table_name text NOT NULL, column_name text NOT NULL, ' +
+        'non_null_rows bigint NOT NULL, table_rows bigint NOT NULL, refreshed_at timestamptz NOT NULL, PRIMARY KEY (table_name, column_name))',
+    ],
+  },
+  {
+    version: 34,
+    name: 'ml.model_metric: model-card evaluation figures as rows',
+    statements: () => createTablesDdl([], [modelMetric]),
+  },
 ];
 
 /** The csc2 tables as migration 1 created them: stack_source and observation_source with their frozen v1 columns. */
@@ -63,3 +98,14 @@ function csc2TablesV1() {
 }
 
 const ML_V2 = ['model', 'inference_run', 'source_class', 'mw_counterpart'];
+
+/** ml.inference_run as migration 2 created it: run_input was still called input (renamed by migration 32). */
+function mlTableAsInV2(t: TableDef): TableDef {
+  if (t.name !== 'inference_run') return t;
+  return { ...t, columns: t.columns.map((c) => (c.name === 'run_input' ? { ...c, name: 'input' } : c)) };
+}
+
+/** The event tables as migration 3 created them: ml.event_file without timedel (added by migration 31). */
+function eventTableAsInV3(t: TableDef): TableDef {
+  return t === eventFile ? { ...t, columns: t.columns.filter((c) => c.name !== 'timedel') } : t;
+}

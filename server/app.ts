@@ -15,7 +15,7 @@ import { registerVosiRoutes } from './vosi/index.js';
 import { registerRegistryRoutes } from './registry/index.js';
 import { registerExamplesRoutes } from './examples/index.js';
 import { registerPageRoutes } from './pages/index.js';
-import { registerProductRoutes } from './products/index.js';
+import { registerModelCardRoutes, registerProductRoutes } from './products/index.js';
 import { registerAsyncRoutes } from './routes/async.js';
 import type { JobService } from '../uws/index.js';
 import { availabilityXml } from './vosi-availability.js';
@@ -118,6 +118,7 @@ export function createApp(ctx: AppContext): Koa {
   registerSyncRoutes(router, { runner, config: ctx.config, log: ctx.log.child({ component: 'spool' }) });
   registerDatalinkRoutes(router, { db: ctx.db, config: ctx.config });
   registerProductRoutes(router, { db: ctx.db });
+  registerModelCardRoutes(router, { db: ctx.db });
   if (ctx.jobs) registerAsyncRoutes(router, { config: ctx.config, jobs: ctx.jobs });
   registerVosiRoutes(router, { config: ctx.config });
   registerRegistryRoutes(router, { config: ctx.config, startedAt: ctx.startedAt });

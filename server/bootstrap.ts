@@ -13,6 +13,7 @@ import { UPLOAD_DIR_PREFIX } from './tap/params.js';
 import { ingestCounterparts, ingestCsc2, ingestEvents, ingestPublishedClasses, silentProgress } from '../ingest/index.js';
 import type { Progress } from '../ingest/index.js';
 import { PUBLISHED_SCHEMAS } from '../schema/index.js';
+import { markEmptyColumns, refreshColumnFill } from '../ingest/column-fill.js';
 
 export interface SampleManifest {
   csc2: string[];
@@ -36,6 +37,7 @@ export async function prepareDatabase(db: Db, opts: PrepareOptions, log: Logger)
   const applied = await migrate(db, MIGRATIONS);
   if (applied.length) log.info({ versions: applied }, 'migrations applied');
   await publishTapSchema(db, PUBLISHED_SCHEMAS);
+  await markEmptyColumns(db); // descriptions were just rewritten; the counts of the last ingest still hold
   if (opts.loadSample === 'never') return;
   const count = await db.query('SELECT count(*) FROM csc2.master_source');
   const isEmpty = count.rows[0]?.[0] === 0n;
@@ -74,6 +76,7 @@ export async function prepareDatabase(db: Db, opts: PrepareOptions, log: Logger)
     progress: opts.progress ?? silentProgress,
   });
   for (const r of events) log.info({ file: r.file, eventFileId: r.eventFileId, events: r.events, anomalyScore: r.anomalyScore }, 'sample event file loaded');
+  await refreshColumnFill(db, PUBLISHED_SCHEMAS);
 }
 
 function isAlive(pid: number): boolean {

@@ -174,7 +174,7 @@ describe.each(testDatabases())('migration 22 on $name', (backend) => {
       await db.exec(
         'INSERT INTO csc2.observation_source (obsid, obi, region_id, ra, dec, sat_src_flag) VALUES (1234, 0, 7, 10.5, -20.25, false)',
       );
-      expect(await migrate(db, MIGRATIONS)).toEqual([22]);
+      expect(await migrate(db, MIGRATIONS.filter((m) => m.version <= 22))).toEqual([22]);
       for (const table of TABLES) {
         expect(await columnsOf(db, table)).toEqual([...V1_COLUMNS[table], ...V22_COLUMNS[table]]);
       }

@@ -240,7 +240,8 @@ describe.each(testDatabases())('event files on $name', (backend) => {
     const ctx = { db, baseUrl: 'http://xtap.test' };
     const rows = await linksFor([IDS.stingray, 'no-such-id'], ctx);
     const mine = rows.filter((r) => r.id === IDS.stingray);
-    expect(mine.map((r) => r.localSemantics)).toEqual(['event-list', 'light-curve', 'light-curve', 'spectrum', 'et-map', 'dedt-map', 'ml-representation']);
+    expect(mine.map((r) => r.localSemantics)).toEqual(['event-list', 'event-list-fits', 'light-curve', 'light-curve', 'light-curve', 'spectrum', 'spectrum', 'et-map', 'dedt-map', 'ml-representation']);
+    expect(mine.filter((r) => r.contentType === 'application/fits').map((r) => r.localSemantics)).toEqual(['event-list-fits', 'light-curve', 'spectrum']);
     expect(mine[0].semantics).toBe('http://www.ivoa.net/rdf/datalink/core#this');
     expect(mine.find((r) => r.localSemantics === 'et-map')?.accessUrl).toBe(`http://xtap.test/tap/products/etmap.png?event_file=${IDS.stingray}`);
     expect(mine.every((r) => r.accessUrl && !r.errorMessage)).toBe(true);

@@ -21,6 +21,7 @@ import { ValueError, convertValue } from './values.js';
 import { copyDirect, isEmptyTable, isIntegrityViolation } from './direct.js';
 import { STAGE_EXTRA_COLUMNS, checkDuplicateKeys, createStage, rowFingerprint, upsertFromStage } from '../staging.js';
 import type { Staged } from '../staging.js';
+import { fillGalactic } from './galactic.js';
 
 /** Upsert order: every foreign key points to a table earlier in this list. */
 const LOAD_ORDER: Csc2TableName[] = ['master_source', 'stack_source', 'observation_source', 'master_stack_assoc', 'stack_observation_assoc'];
@@ -110,6 +111,7 @@ async function loadOne(tx: Queryable, first: TableInput, opts: Csc2IngestOptions
       for (const pc of [def.position.ra, def.position.dec]) if (!cols.includes(pc) && t === 'observation_source' && hasMaster) cols.push(pc);
       cols.push(def.position.healpix);
     }
+    if (t === 'master_source') cols.push('gal_l', 'gal_b'); // derived from ra/dec when the input has none (galactic.ts)
     staged.set(t, await createStage(tx, def, [...new Set(cols)]));
   }
 
@@ -138,6 +140,7 @@ async function loadOne(tx: Queryable, first: TableInput, opts: Csc2IngestOptions
         if (!s || !values) continue;
         const def = s.table;
         if (def.position) values[def.position.healpix] = healpixFor(values, def);
+        if (t === 'master_source') fillGalactic(values);
         const out = s.columns.map((c) => values[c] ?? null);
         out.push(BigInt(raw.row), fingerprint);
         (perTable.get(t) ?? perTable.set(t, []).get(t))?.push(out);

@@ -3,8 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../../db/index.js';
 import { insertRow } from '../../schema/index.js';
-import { inferenceRun, model } from '../../schema/ml/index.js';
+import { inferenceRun, model, modelMetric } from '../../schema/ml/index.js';
 import { IngestError } from '../errors.js';
+import { cardMetrics, publishedTrainingData } from './card-metrics.js';
 
 export interface ModelRegistration {
   modelId: string;
@@ -21,7 +22,9 @@ export interface ModelRegistration {
 
 export const nowUtc = (): string => new Date().toISOString().replace('Z', '');
 
-/** Registers a model version once; the same version with another ONNX file is an error (bump the version). */
+/** Registers a model version once; the same version with another ONNX file is an error (bump the version).
+ *  The card's evaluation figures go to ml.model_metric (also for versions registered before that table existed);
+ *  the training data is published by repository and commit, without local paths (card-metrics.ts). */
 export async function registerModel(tx: Queryable, m: ModelRegistration): Promise<void> {
   const existing = await tx.query('SELECT onnx_sha256 FROM ml.model WHERE model_id = $1 AND version = $2', [m.modelId, m.version]);
   const row = existing.rows[0];
@@ -33,13 +36,24 @@ export async function registerModel(tx: Queryable, m: ModelRegistration): Promis
         { file: m.cardPath },
       );
     }
-    return;
+  } else {
+    const insert = insertRow(model, {
+      model_id: m.modelId, version: m.version, task: m.task, onnx_sha256: m.sha256,
+      training_data: JSON.stringify(publishedTrainingData(m.trainingData ?? null)), metrics: JSON.stringify(m.metrics ?? null),
+      card: m.cardText, registered_at: nowUtc(),
+    });
+    await tx.query(insert.sql, insert.params);
   }
-  const insert = insertRow(model, {
-    model_id: m.modelId, version: m.version, task: m.task, onnx_sha256: m.sha256, training_data: JSON.stringify(m.trainingData ?? null),
-    metrics: JSON.stringify(m.metrics ?? null), card: m.cardText, registered_at: nowUtc(),
-  });
-  await tx.query(insert.sql, insert.params);
+  const has = await tx.query('SELECT 1 FROM ml.model_metric WHERE model_id = $1 AND version = $2 LIMIT 1', [m.modelId, m.version]);
+  if (has.rows.length > 0) return;
+  const rows = cardMetrics(JSON.parse(m.cardText) as unknown);
+  if (rows.length === 0) return;
+  for (const r of rows) {
+    const insert = insertRow(modelMetric, {
+      model_id: m.modelId, version: m.version, data_set: r.dataSet, class: r.className, metric: r.metric, metric_value: r.value,
+    });
+    await tx.query(insert.sql, insert.params);
+  }
 }
 
 export interface Run {
@@ -59,7 +73,7 @@ export async function beginRun(
   const startedAt = nowUtc();
   const runId = `${m.modelId}-${m.version}-${startedAt.replace(/[-:.T]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
   const insert = insertRow(inferenceRun, {
-    run_id: runId, model_id: m.modelId, model_version: m.version, activity, input, agent, parameters: JSON.stringify(parameters),
+    run_id: runId, model_id: m.modelId, model_version: m.version, activity, run_input: input, agent, parameters: JSON.stringify(parameters),
     started_at: startedAt, n_rows: 0,
   });
   await tx.query(insert.sql, insert.params);

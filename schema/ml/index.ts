@@ -5,6 +5,7 @@ import { fieldClassPrior, sourceClassFieldPrior } from './field-prior.js';
 import { mwCounterpart } from './mw-counterpart.js';
 import { classComparison, publishedClass } from './published-class.js';
 import { inferenceRun, model, sourceClass } from './source-class.js';
+import { modelMetric } from './model-metric.js';
 
 export const mlSchema: SchemaDef = {
   name: 'ml',
@@ -13,7 +14,7 @@ export const mlSchema: SchemaDef = {
     'representations, embeddings and anomaly scores, with the model cards and provenance that produced them.',
   tables: [
     model, inferenceRun, sourceClass, mwCounterpart, eventFile, event, eventRepresentation,
-    publishedClass, classComparison, fieldClassPrior, sourceClassFieldPrior,
+    publishedClass, classComparison, fieldClassPrior, sourceClassFieldPrior, modelMetric,
   ],
 };
 
@@ -26,3 +27,4 @@ export { EVENT_EMBEDDING_DIM, EVENT_MAP_ARRAYSIZE, EVENT_MAP_SHAPE, EVENT_SQL_FU
 export { MUWCLASS_BIBCODE, PUBLISHED_CONFIDENT_CT, classComparison, publishedClass } from './published-class.js';
 export { MIN_FIELD_SOURCES, PRIOR_SHIFT_METHOD, fieldClassPrior, sourceClassFieldPrior } from './field-prior.js';
 export { LIGHT_CURVE_COLUMNS, SPECTRUM_COLUMNS } from './products.js';
+export { modelMetric } from './model-metric.js';

@@ -43,7 +43,7 @@ export const inferenceRun: TableDef = {
     col('model_id', 'char', '', 'meta.id', 'Model that ran', { principal: true, required: true }),
     col('model_version', 'char', '', 'meta.version;meta.software', 'Version of the model that ran', { principal: true, required: true }),
     col('activity', 'char', '', 'meta.code', "Kind of activity: 'ingest' (run while loading data) or 'models-run' (re-run by xtap models run)", { principal: true }),
-    col('input', 'char', '', 'meta.note', 'What the run used (files, tables)'),
+    col('run_input', 'char', '', 'meta.note', 'What the run used (files, tables); named run_input because INPUT is reserved in ADQL'),
     col('agent', 'char', '', 'meta.software', 'Software that ran the model'),
     col('parameters', 'char', '', 'meta.note', 'Run parameters such as Monte-Carlo draws and seed (JSON)'),
     col('started_at', 'char', '', 'time.start', 'Start of the run (UTC)', { xtype: 'timestamp' }),

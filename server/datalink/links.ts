@@ -4,7 +4,8 @@
 import { col } from '../../schema/index.js';
 import type { ColumnMeta } from '../../schema/index.js';
 import type { Queryable } from '../../db/index.js';
-import { eventFileIdLinks, eventFileLinks } from './event-links.js';
+import { eventFileIdLinks, eventFileLinks, sourceApertureLinks } from './event-links.js';
+import { modelCardUrl } from '../products/model-card.js';
 
 export const LINKS_CONTENT_TYPE = 'application/x-votable+xml;content=datalink';
 const CORE = 'http://www.ivoa.net/rdf/datalink/core';
@@ -78,18 +79,23 @@ export const detectionLinks: LinkProvider = async (name, ctx) => {
 
 /** The source's ML classification (every model version) and the model cards behind it. */
 export const classificationLinks: LinkProvider = async (name, ctx) => {
-  const r = await ctx.db.query('SELECT DISTINCT model_id FROM ml.source_class WHERE name = $1', [name]);
+  const r = await ctx.db.query('SELECT DISTINCT model_id FROM ml.source_class WHERE name = $1 ORDER BY model_id', [name]);
   if (r.rows.length === 0) return [];
+  const cardRows: LinkRow[] = r.rows.map((row) => ({
+    id: name, accessUrl: modelCardUrl(ctx.baseUrl, String(row[0])), description: `Model card of ${String(row[0])} (Markdown: training data, evaluation, limitations; .json for the machine-readable card)`,
+    semantics: `${CORE}#documentation`, contentType: 'text/markdown', localSemantics: 'model-card-document',
+  }));
   const n = adqlString(name);
   const classes = `SELECT c.*, r.activity, r.started_at FROM ml.source_class AS c JOIN ml.inference_run AS r ON r.run_id = c.run_id WHERE c.name = ${n}`;
   const cards = `SELECT m.* FROM ml.model AS m WHERE m.model_id IN (SELECT model_id FROM ml.source_class WHERE name = ${n})`;
   return [
     { id: name, accessUrl: tapQueryUrl(ctx.baseUrl, classes), description: 'Class probabilities of this source (ml.source_class) with the run that produced them', semantics: `${CORE}#derivation`, contentType: 'application/x-votable+xml', localSemantics: 'classification' },
     { id: name, accessUrl: tapQueryUrl(ctx.baseUrl, cards), description: 'Model cards of the classifiers (ml.model: training data, metrics, version)', semantics: `${CORE}#documentation`, contentType: 'application/x-votable+xml', localSemantics: 'model-card' },
+    ...cardRows,
   ];
 };
 
-export const LINK_PROVIDERS: LinkProvider[] = [detectionLinks, classificationLinks, eventFileLinks];
+export const LINK_PROVIDERS: LinkProvider[] = [detectionLinks, classificationLinks, eventFileLinks, sourceApertureLinks];
 
 /** All link rows for the given IDs; unknown IDs get a NotFoundFault row (DataLink §3.4), never an HTTP error. */
 export async function linksFor(ids: ReadonlyArray<string>, ctx: LinkContext, providers: ReadonlyArray<LinkProvider> = LINK_PROVIDERS): Promise<LinkRow[]> {

@@ -3,3 +3,6 @@ export { DEFAULT_SPECTRUM, MAX_PRODUCT_BINS, PRODUCTS_PATH, registerProductRoute
 export type { ProductDeps } from './routes.js';
 export { renderMapPng, viridis } from './png.js';
 export type { MapImageOptions } from './png.js';
+export { renderPlotPng } from './png.js';
+export type { PlotAxis, PlotOptions } from './png.js';
+export { MODELS_PATH, modelCardUrl, registerModelCardRoutes } from './model-card.js';

@@ -120,6 +120,30 @@ def _():
     assert set(t["predicted_class"]) <= {"AGN", "CV", "HM-STAR", "LM-STAR", "HMXB", "LMXB", "NS", "YSO"}
 
 
+@check("event-file results carry DataLink descriptors: iter_datalinks reaches the PHA spectrum, which opens in astropy")
+def _():
+    import io
+    from urllib.request import urlopen
+    from astropy.io import fits
+    r = service.search("SELECT event_file_id, file_name, n_events FROM ml.event_file ORDER BY event_file_id")
+    assert len(r) >= 3, len(r)
+    def access_url(resource):
+        return next(p.value for p in resource.params if p.name == "accessURL")
+    assert access_url(r.get_adhocservice_by_ivoid("ivo://ivoa.net/std/DataLink#links-1.1")).endswith("/tap/links")
+    assert access_url(r.get_adhocservice_by_id("product_spectrum")).endswith("/tap/products/spectrum")
+    seen = 0
+    for row, links in zip(r, r.iter_datalinks()):
+        pha = [l for l in links if l["local_semantics"] == "spectrum" and l["content_type"] == "application/fits"]
+        assert len(pha) == 1, [l["local_semantics"] for l in links]
+        with urlopen(pha[0]["access_url"]) as f:
+            h = fits.open(io.BytesIO(f.read()))
+        spec = h["SPECTRUM"]
+        assert spec.header["HDUCLAS1"] == "SPECTRUM" and spec.header["EXPOSURE"] > 0
+        assert int(spec.data["COUNTS"].sum()) <= int(row["n_events"])
+        seen += 1
+    assert seen == len(r)
+
+
 failed = sum(1 for _, e in results if e is not None)
 print(f"{len(results) - failed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
