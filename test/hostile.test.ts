@@ -23,13 +23,13 @@ const DECLARED = new Set([200, 400, 408, 413]);
 /** The SQL with its quoted identifiers and string literals blanked out. */
 const withoutQuoted = (sql: string) => sql.replace(/"(?:[^"]|"")*"/g, '""').replace(/'(?:[^']|'')*'/g, "''");
 
-/** Records every statement the query paths send (stream, describe, copyOut); everything else passes through. */
+/** Records every statement the query paths send (stream, fetchAll, copyOut); everything else passes through. */
 function recording(sent: string[]): (db: PgDb) => PgDb {
   return (db) =>
     new Proxy(db, {
       get(target, prop, receiver) {
         const v = Reflect.get(target, prop, receiver) as unknown;
-        if ((prop === 'stream' || prop === 'describe' || prop === 'copyOut') && typeof v === 'function') {
+        if ((prop === 'stream' || prop === 'fetchAll' || prop === 'copyOut') && typeof v === 'function') {
           return (sql: string, ...rest: unknown[]) => {
             sent.push(sql);
             return (v as (...a: unknown[]) => unknown).call(target, sql, ...rest);
