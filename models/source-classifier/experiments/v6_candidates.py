@@ -179,6 +179,8 @@ def main() -> None:
     ap.add_argument("--skip", nargs="*", default=[], help="tree candidates not run (listed as not run)")
     ap.add_argument("--seed", type=int, default=20221104)
     ap.add_argument("--no-card", action="store_true", help="development run: do not write results/card")
+    ap.add_argument("--units", nargs="*", type=int, default=None,
+                    help="with --only: outer folds (0-9) and/or 10 (final fit) to compute in this process")
     ap.add_argument("--only", nargs="*", default=None,
                     help="fill the cache for these methods only and exit (to run methods in parallel processes)")
     args = ap.parse_args()
@@ -213,30 +215,48 @@ def main() -> None:
     _, _, jn, Xn, Mn = T.ngc3532_inputs(os.path.join(T.REPO, "data", "sample", "muwclass_ngc3532_class.csv"),
                                         os.path.join(T.REPO, "data", "sample", "ngc3532_conesearch_per.csv"))
 
-    def run_method(name, fit_fn, predict_fn):
-        """Outer CV + final fit; cached. Returns P [n,8] rows as they are, SIM {pattern: P}, Pext, pri per fold."""
-        path = os.path.join(args.cache, f"{name}.npz")
+    def run_unit(name, u, fit_fn, predict_fn) -> dict:
+        """One outer fold (u = 0..9) or the final fit on all rows (u = 10), cached per unit."""
+        path = os.path.join(args.cache, f"{name}_u{u}.npz")
         if os.path.exists(path):
             z = np.load(path)
-            log(f"{name}: cached")
             return {k: z[k] for k in z.files}
         t = time.time()
+        if u < T.N_OUTER:
+            tr, te = folds[u]
+            model = fit_fn(tr, u)
+            out = {"P": predict_fn(model, X0[te], M0[te]), "prior": T.class_prior(y[tr])}
+            for p in pats:
+                out[f"SIM_{p}"] = predict_fn(model, X0[te], M0[te] * T.pattern_mask(p))
+            log(f"  {name} fold {u + 1}: bacc {T.bacc_from_pairs(y[te], T.decide(out['P'], out['prior'])):.3f}")
+        else:
+            model = fit_fn(np.arange(n), 999)
+            out = {"Pext": predict_fn(model, Xe, Me),
+                   "Pngc": predict_fn(model, Xn, Mn)}  # a check: looked at only for the selected candidate
+            log(f"  {name} final fit done")
+        out["seconds"] = np.array(time.time() - t)
+        np.savez(path, **out)
+        return out
+
+    def run_method(name, fit_fn, predict_fn):
+        """Outer CV + final fit. Returns P [n,8] rows as they are, SIM_<pattern> [n,8], prior [n,8] (training-fold
+        prior of each row's fold), Pext, Pngc, seconds; None when --units leaves units out."""
+        whole = os.path.join(args.cache, f"{name}.npz")  # a whole-method cache (earlier version of this script)
+        if os.path.exists(whole):
+            z = np.load(whole)
+            return {k: z[k] for k in z.files}
+        units = [u for u in range(T.N_OUTER + 1) if args.units is None or u in args.units]
+        res = {u: run_unit(name, u, fit_fn, predict_fn) for u in units}
+        if len(res) < T.N_OUTER + 1:
+            return None
         out = {"P": np.zeros((n, T.N_CLASSES)), "prior": np.zeros((n, T.N_CLASSES))}
         for p in pats:
             out[f"SIM_{p}"] = np.zeros((n, T.N_CLASSES))
         for f, (tr, te) in enumerate(folds):
-            model = fit_fn(tr, f)
-            out["P"][te] = predict_fn(model, X0[te], M0[te])
-            out["prior"][te] = T.class_prior(y[tr])
-            for p in pats:
-                out[f"SIM_{p}"][te] = predict_fn(model, X0[te], M0[te] * T.pattern_mask(p))
-            log(f"  {name} fold {f + 1}: bacc {T.bacc_from_pairs(y[te], T.decide(out['P'][te], T.class_prior(y[tr]))):.3f}")
-        model = fit_fn(np.arange(n), 999)
-        out["Pext"] = predict_fn(model, Xe, Me)
-        out["Pngc"] = predict_fn(model, Xn, Mn)  # a check: looked at only for the selected candidate
-        out["seconds"] = np.array(time.time() - t)
-        np.savez(path, **out)
-        log(f"{name}: done in {time.time() - t:.0f}s")
+            for k in out:
+                out[k][te] = res[f][k]
+        out["Pext"], out["Pngc"] = res[T.N_OUTER]["Pext"], res[T.N_OUTER]["Pngc"]
+        out["seconds"] = np.array(sum(float(r["seconds"]) for r in res.values()))
         return out
 
     def nn_fit(tr, f):
