@@ -177,6 +177,8 @@ def main() -> None:
     ap.add_argument("--cache", default="/tmp/xtap-v6-cache")
     ap.add_argument("--n-boot", type=int, default=1000)
     ap.add_argument("--skip", nargs="*", default=[], help="tree candidates not run (listed as not run)")
+    ap.add_argument("--skip-note", type=json.loads, default={},
+                    help='JSON {"candidate": "why it was not run"} for the card')
     ap.add_argument("--seed", type=int, default=20221104)
     ap.add_argument("--no-card", action="store_true", help="development run: do not write results/card")
     ap.add_argument("--partial", action="store_true",
@@ -293,7 +295,7 @@ def main() -> None:
         if args.only is not None and kind not in args.only:
             continue
         if kind in args.skip:
-            tried[kind] = "not run (--skip, wall-clock budget)"
+            tried[kind] = args.skip_note.get(kind, "not run (--skip, wall-clock budget)")
             continue
         def fit_tree(tr, f, kind=kind):
             return Routed(kind, Xa[:, tr], Ma[:, tr], y[tr], take(meas, tr), take(err, tr), args.seed + f)
