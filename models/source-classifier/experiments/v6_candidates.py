@@ -364,7 +364,10 @@ def main() -> None:
     res = {"protocol": "v6 (CARD.md)", "seconds": round(time.time() - t0, 1), "n_boot": args.n_boot,
            "outer_folds_used": folds_used, "rows_evaluated": int(len(y)),
            "candidates": tried, "best_tree_for_blend": best_tree, "selection": S, "selected": selected,
-           "deployed": "selected candidate" if deploy else "2.1.0 stays (no candidate beats it on S)",
+           "deployed": ("2.1.0 stays (no candidate beats it on S)" if not deploy else
+                        "NOT YET: the selected candidate beats 2.1.0 on S, but on a partial evaluation (a deviation "
+                        "from protocol v6), and it was not exported/deployed by the deadline; 2.1.0 stays deployed "
+                        "until the full 10-fold v6 run confirms it" if args.partial else "selected candidate"),
            "cv": boot, "simulated_patterns_on_gjw_rows": sim, "by_real_pattern": by_pattern,
            "classwise_calibration": calib, "external_2023": ext,
            "seconds_per_method": {m: float(R[m]["seconds"]) for m in R if "seconds" in R[m]}}
