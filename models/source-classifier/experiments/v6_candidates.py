@@ -179,6 +179,10 @@ def main() -> None:
     ap.add_argument("--skip", nargs="*", default=[], help="tree candidates not run (listed as not run)")
     ap.add_argument("--skip-note", type=json.loads, default={},
                     help='JSON {"candidate": "why it was not run"} for the card')
+    ap.add_argument("--dump-ngc", default=None, help="write the NGC 3532 check inputs {X, M} as JSON and exit")
+    ap.add_argument("--ngc-ref", default=None,
+                    help="JSON [371][8]: the deployed model.onnx's probabilities for the NGC 3532 rows (same order "
+                         "as train.ngc3532_inputs), used for the blend's check when 2.1.0's final fit is not cached")
     ap.add_argument("--seed", type=int, default=20221104)
     ap.add_argument("--no-card", action="store_true", help="development run: do not write results/card")
     ap.add_argument("--partial", action="store_true",
@@ -219,6 +223,11 @@ def main() -> None:
     ye = np.array([T.CLASSES.index(c) for c in new["Class"]])
     _, _, jn, Xn, Mn = T.ngc3532_inputs(os.path.join(T.REPO, "data", "sample", "muwclass_ngc3532_class.csv"),
                                         os.path.join(T.REPO, "data", "sample", "ngc3532_conesearch_per.csv"))
+    if args.dump_ngc:
+        with open(args.dump_ngc, "w") as fh:
+            json.dump({"X": Xn.tolist(), "M": Mn.tolist()}, fh)
+        log(f"wrote the NGC 3532 inputs to {args.dump_ngc}")
+        return
 
     def run_unit(name, u, fit_fn, predict_fn) -> dict:
         """One outer fold (u = 0..9) or the final fit on all rows (u = 10), cached per unit."""
@@ -380,6 +389,14 @@ def main() -> None:
         "class_mix_simulated": {c: round(float((ys == i).mean()), 4) for i, c in enumerate(T.CLASSES)},
         "class_mix_real_no_counterpart_rows": {c: round(float((y_all[~has_mw] == i).mean()), 4) for i, c in enumerate(T.CLASSES)}}
     # NGC 3532: a check on the selected candidate only, after selection
+    if "Pngc" not in R["v2.1.0"] and args.ngc_ref:
+        # 2.1.0's final fit IS the deployed model.onnx: its NGC 3532 probabilities from onnxruntime-node
+        with open(args.ngc_ref) as fh:
+            R["v2.1.0"]["Pngc"] = np.array(json.load(fh), dtype=np.float64)
+        agree = (np.array([T.CLASSES[i] for i in decided(R["v2.1.0"], "Pngc")]) == jn["Class"].to_numpy()).mean()
+        log(f"2.1.0 NGC 3532 probabilities from {args.ngc_ref}: agreement {agree:.4f} (card of 2.1.0: 0.558)")
+        if best_tree in R and "Pngc" in R[best_tree]:
+            R["blend"]["Pngc"] = 0.5 * (R["v2.1.0"]["Pngc"] + R[best_tree]["Pngc"])
     if "Pngc" not in R[selected] and selected == "blend" and not args.partial:
         log("refitting the final 2.1.0 for the blend's NGC 3532 check")
         fin = T.fit_model(Xa, Ma, y_all, seed=args.seed + 999, log=lambda m: None)
