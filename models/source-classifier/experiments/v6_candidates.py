@@ -179,6 +179,7 @@ def main() -> None:
     ap.add_argument("--skip", nargs="*", default=[], help="tree candidates not run (listed as not run)")
     ap.add_argument("--skip-note", type=json.loads, default={},
                     help='JSON {"candidate": "why it was not run"} for the card')
+    ap.add_argument("--run-note", default="", help="what happened during the runs (written to the card)")
     ap.add_argument("--dump-ngc", default=None, help="write the NGC 3532 check inputs {X, M} as JSON and exit")
     ap.add_argument("--ngc-ref", default=None,
                     help="JSON [371][8]: the deployed model.onnx's probabilities for the NGC 3532 rows (same order "
@@ -371,7 +372,7 @@ def main() -> None:
             f"ext {ext['balanced_accuracy'].get(m, {}).get('value')} "
             f"maxECE {calib[m]['max_ece'] if m in calib else '-'} maxdev {calib[m]['max_rel_dev'] if m in calib else '-'}")
     res = {"protocol": "v6 (CARD.md)", "seconds": round(time.time() - t0, 1), "n_boot": args.n_boot,
-           "outer_folds_used": folds_used, "rows_evaluated": int(len(y)),
+           "outer_folds_used": folds_used, "rows_evaluated": int(len(y)), "run_note": args.run_note,
            "candidates": tried, "best_tree_for_blend": best_tree, "selection": S, "selected": selected,
            "deployed": ("2.1.0 stays (no candidate beats it on S)" if not deploy else
                         "NOT YET: the selected candidate beats 2.1.0 on S, but on a partial evaluation (a deviation "
@@ -488,6 +489,8 @@ def results_markdown(res: dict, methods: list) -> str:
         L += [f"NGC 3532 check of the selected candidate ({NAMES[ng['method']]}; computed after selection, never used to "
           f"choose): agreement with MUWCLASS {ng['agreement']} (n={ng['n']}), at CT >= 2 {ng['agreement_ct_ge_2']} "
           f"(n={ng['n_ct_ge_2']}), MUWCLASS AGN as AGN {ng['muwclass_agn_as_agn']}/{ng['muwclass_agn']}.", ""]
+    if res.get("run_note"):
+        L += [f"Run log: {res['run_note']}", ""]
     L += [f"Wall clock of this evaluation: {res['seconds']} s (cached per-method predictions reused; per method "
           f"{ {k: round(v) for k, v in res['seconds_per_method'].items()} } s).", ""]
     return "\n".join(L) + "\n"
