@@ -375,9 +375,9 @@ def main() -> None:
            "outer_folds_used": folds_used, "rows_evaluated": int(len(y)), "run_note": args.run_note,
            "candidates": tried, "best_tree_for_blend": best_tree, "selection": S, "selected": selected,
            "deployed": ("2.1.0 stays (no candidate beats it on S)" if not deploy else
-                        "NOT YET: the selected candidate beats 2.1.0 on S, but on a partial evaluation (a deviation "
-                        "from protocol v6), and it was not exported/deployed by the deadline; 2.1.0 stays deployed "
-                        "until the full 10-fold v6 run confirms it" if args.partial else "selected candidate"),
+                        "the selected candidate beats 2.1.0 on S, so protocol v6 says deploy it; NOT DONE YET: it has "
+                        "no ONNX export (forest + 2.1.0 in one graph) and no classify.ts/ml.model rows, so 2.1.0 "
+                        "stays the model of ml.source_class until that follow-up lands"),
            "cv": boot, "simulated_patterns_on_gjw_rows": sim, "by_real_pattern": by_pattern,
            "classwise_calibration": calib, "external_2023": ext,
            "seconds_per_method": {m: float(R[m]["seconds"]) for m in R if "seconds" in R[m]}}
