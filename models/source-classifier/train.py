@@ -877,6 +877,21 @@ def csc_measurements(df: pd.DataFrame, mw: dict | None = None) -> dict:
     }
 
 
+def ngc3532_inputs(class_path: str, per_path: str) -> tuple:
+    """The NGC 3532 check's inputs: MUWCLASS's published classes joined on name with the CSC2 cone-search
+    master-source columns; MW = the G, J, W1 columns of the class table. Returns (cls, per, joined, X, M)."""
+    cls = pd.read_csv(class_path)
+    per = pd.read_csv(per_path, dtype=str, keep_default_na=False)
+    per["name"] = per["name"].str.strip()
+    per = per.replace(r"^\s*$", np.nan, regex=True)
+    per = per.drop_duplicates("name")
+    j = cls.merge(per, on="name", how="inner")
+    j = j[j["Class"].notna()].reset_index(drop=True)
+    mwj = {"G": _num(j["G"]), "J": _num(j["J"]), "W1": _num(j["W1"])}
+    X, M = features_from_measurements(csc_measurements(j, mwj))
+    return cls, per, j, X, M
+
+
 def rf_matrix(X: np.ndarray, M: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """RF imputation (MUWCLASS convention): missing -> -9999999, a value outside every feature's range,
     so trees can isolate 'missing' with one split."""
@@ -1236,15 +1251,7 @@ def main() -> None:
             f"CI {ext_b['balanced_accuracy']['ours']['ci95']} RF {ext_b['balanced_accuracy']['rf']['value']:.4f} (n={len(new)})")
 
     # ---------------- NGC 3532: a check against MUWCLASS's published classes, computed once ----------------
-    cls = pd.read_csv(args.ngc3532_class)
-    per = pd.read_csv(args.ngc3532_per, dtype=str, keep_default_na=False)
-    per["name"] = per["name"].str.strip()
-    per = per.replace(r"^\s*$", np.nan, regex=True)
-    per = per.drop_duplicates("name")
-    j = cls.merge(per, on="name", how="inner")
-    j = j[j["Class"].notna()].reset_index(drop=True)
-    mwj = {"G": _num(j["G"]), "J": _num(j["J"]), "W1": _num(j["W1"])}
-    Xn, Mn = features_from_measurements(csc_measurements(j, mwj))
+    cls, per, j, Xn, Mn = ngc3532_inputs(args.ngc3532_class, args.ngc3532_per)
     Pn = final.predict(Xn, Mn)
     ours_n = np.array([CLASSES[i] for i in decide(Pn, final.prior)])
     rf_n = np.array([CLASSES[i] for i in prior_corrected(rf_final.predict_proba(rf_matrix(Xn, Mn, cols_all)), final.prior).argmax(1)])
@@ -1483,8 +1490,16 @@ def main() -> None:
     }
     with open(card_path, "w") as fh:
         json.dump(card, fh, indent=2)
-    with open(os.path.join(out, "CARD.md"), "w") as fh:
-        fh.write(card_markdown(card))
+    card_md = os.path.join(out, "CARD.md")
+    md = card_markdown(card)
+    if os.path.exists(card_md):  # keep the v6 protocol/results blocks written by experiments/v6_candidates.py
+        with open(card_md) as fh:
+            old_md = fh.read()
+        keep = "".join(old_md[old_md.index(f"<!-- {k}:begin -->"):old_md.index(f"<!-- {k}:end -->") + len(f"<!-- {k}:end -->")] + "\n\n"
+                       for k in ("v6-protocol", "v6-results") if f"<!-- {k}:begin -->" in old_md)
+        md = md.replace("## Results (outer 10-fold CV", keep + "## Results (outer 10-fold CV", 1)
+    with open(card_md, "w") as fh:
+        fh.write(md)
     log(f"done in {t_total:.1f}s")
 
 
