@@ -38,7 +38,6 @@ export const eventFile: TableDef = {
     col('tstart', 'double', 's', 'time.start;obs.exposure', 'Start of the observation (TSTART): seconds since MJDREF in TIMESYS (Chandra MET)'),
     col('tstop', 'double', 's', 'time.end;obs.exposure', 'End of the observation (TSTOP): seconds since MJDREF in TIMESYS (Chandra MET)'),
     col('exposure', 'double', 's', 'time.duration;obs.exposure', 'Exposure time (EXPOSURE keyword)', { principal: true }),
-    col('timedel', 'double', 's', 'time.interval;instr', 'Frame time (TIMEDEL keyword of the EVENTS extension, e.g. 3.241 s for ACIS full frame); NULL when absent or not a frame time (>= 10 s). Used by the dEdT map to spread frame-quantised lags'),
     col('mjdref', 'double', 'd', 'time.epoch;arith.zp', 'MJD of time zero (MJDREF, or MJDREFI + MJDREFF): time = 0 s is this MJD in TIMESYS'),
     col('timezero', 'double', 's', 'time.epoch;arith.zp', 'TIMEZERO keyword, already added to ml.event.event_time'),
     col('timesys', 'char', '', 'time.scale', 'Time scale of every time of the file (TIMESYS keyword), TT for Chandra'),
@@ -57,6 +56,8 @@ export const eventFile: TableDef = {
     col('csc2_separation', 'double', 'arcsec', 'pos.angDistance', 'Distance between the event centroid and csc2_name'),
     col('warnings', 'char', '', 'meta.note', 'Reader warnings (JSON array of strings)'),
     col('ingested_at', 'char', '', 'time.processing', 'When the file was ingested (UTC)', { xtype: 'timestamp' }),
+    // added by migration 31, so last in the table as in the database
+    col('timedel', 'double', 's', 'time.interval;instr', 'Frame time (TIMEDEL keyword of the EVENTS extension, e.g. 3.241 s for ACIS full frame); NULL when absent or not a frame time (>= 10 s). Used by the dEdT map to spread frame-quantised lags'),
   ],
   primaryKey: ['event_file_id'],
   indexes: [['sha256']],

@@ -39,8 +39,10 @@ async function fetchTable(url: string): Promise<VoTable> {
 function kindOf(l: Link): 'image' | 'lightcurve' | 'spectrum' | 'classes' | 'table' | 'other' {
   const key = `${l.local} ${l.url}`.toLowerCase();
   if (l.contentType.startsWith('image/')) return 'image';
-  if (/light.?curve/.test(key)) return 'lightcurve';
-  if (/spectrum/.test(key)) return 'spectrum';
+  const votable = l.contentType === '' || l.contentType.includes('votable') || l.contentType.includes('xml');
+  // OGIP FITS light curves and PHA spectra are for download and SAMP; the page draws their VOTable twins
+  if (votable && /light.?curve/.test(key)) return 'lightcurve';
+  if (votable && /spectrum/.test(key)) return 'spectrum';
   if (/ml\.source_class/.test(decodeURIComponent(l.url.replace(/\+/g, ' '))) && l.semantics.endsWith('#derivation')) return 'classes';
   if (l.contentType.includes('votable')) return 'table';
   return 'other';
