@@ -37,6 +37,7 @@ T = V.T
 VERSION = "2.2.0"
 MLP_FILE = "mlp-2.1.0.onnx"
 MLP_SHA256 = "096dbdee2352cbcd98002a805ece16533d753b9dd5fe3d2ff5ff79e0158fa8e1"  # model.onnx of 2.1.0 (card.json)
+MLP_PRODUCER = "torch 1.13.0a0"  # 2.1.0's card.json onnx.producer
 SEED = 20221104
 N_NGC_FIXTURE = 60  # NGC 3532 rows in the parity fixture (plus every features_fixture case)
 
@@ -91,8 +92,9 @@ def main() -> None:
     sel, cv = res["selection"], res["cv"]
     card["version"] = VERSION
     card["model_sha256"], card["model_bytes"] = model_sha, model_bytes
+    mlp_producer = MLP_PRODUCER
     card["onnx"] = {"opset": 17, "ml_opset": 3,
-                    "producer": f"{card['onnx'].get('producer', '')} (2.1.0 networks) + onnx {onnx.__version__} "
+                    "producer": f"{mlp_producer} (2.1.0 networks) + onnx {onnx.__version__} "
                                 f"helper TreeEnsembleClassifier (sklearn {sklearn.__version__} forests)"}
     card["date"] = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     card["blend"] = {
@@ -100,7 +102,7 @@ def main() -> None:
         "protocol": "v6 selection (B1 blend) + v6.1 amendment (T3 capped at 200 trees per forest for the ONNX size)",
         "build_command": "/usr/bin/python3 models/source-classifier/blend.py",
         "components": {
-            "2.1.0": {"file": MLP_FILE, "sha256": MLP_SHA256,
+            "2.1.0": {"file": MLP_FILE, "sha256": MLP_SHA256, "onnx_producer": mlp_producer,
                       "note": "the MLP ensembles of 2.1.0 exactly as deployed before; the evaluation, calibration "
                               "and architecture sections of this card describe this component"},
             "t3_capped": {"kind": V.AMEND_V61, "trees_per_forest": V.CAPPED_TREES, "tree_nodes": nodes,
