@@ -125,7 +125,7 @@ def main() -> None:
                               "biased upward"},
         "seconds": round(time.time() - t0, 1)}
     with open(card_path, "w") as fh:
-        json.dump(card, fh, indent=1)
+        json.dump(card, fh, indent=2)
     print(f"[{time.time() - t0:6.1f}s] wrote card.json and fixtures/blend_fixture.json", flush=True)
 
 
