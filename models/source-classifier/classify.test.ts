@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
+import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   CLASSES,
@@ -14,8 +15,7 @@ import {
   validateModel,
   type ModelCard,
 } from './classify.js';
-import * as ort from 'onnxruntime-node';
-import { N_FEATURES, computeFeatures, writeFeatures } from './features.js';
+import { N_FEATURES, N_XRAY_FEATURES, computeFeatures, writeFeatures } from './features.js';
 import type { CscRow, MwPhotometry, SourceInput } from './features.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -45,6 +45,26 @@ interface FixtureCase {
 const fixture = JSON.parse(readFileSync(path.join(here, 'fixtures', 'features_fixture.json'), 'utf8')) as {
   cases: FixtureCase[];
 };
+
+// model 2.2.0 = (2.1.0 + T3 capped) / 2: Python (sklearn) T3 probabilities on fixed rows, written by blend.py
+const blendFixture = JSON.parse(readFileSync(path.join(here, 'fixtures', 'blend_fixture.json'), 'utf8')) as {
+  n_fixture_cases: number;
+  features: number[][];
+  mask: number[][];
+  p_t3: number[][];
+};
+const card = JSON.parse(readFileSync(path.join(here, 'card.json'), 'utf8')) as { training: { class_prior: number[] } };
+
+async function runOnnx(file: string, features: number[][], mask: number[][]): Promise<Float32Array> {
+  const session = await ort.InferenceSession.create(path.join(here, file));
+  const n = features.length;
+  const F = features[0].length;
+  const out = await session.run({
+    features: new ort.Tensor('float32', Float32Array.from(features.flat()), [n, F]),
+    mask: new ort.Tensor('float32', Float32Array.from(mask.flat()), [n, F]),
+  });
+  return out.probabilities.data as Float32Array;
+}
 
 const tmpDirs: string[] = [];
 afterAll(() => {
@@ -126,13 +146,32 @@ describe('source-classifier classifySources', () => {
     expect(await classifySources(rows, { mcDraws: draws, seed: 11 })).toEqual(got);
   });
 
-  it('mcDraws = 0 in onnxruntime-node reproduces the PyTorch probabilities and classes of train.py (fixture)', async () => {
+  it('model.onnx = (2.1.0 networks + Python T3 forests) / 2 in onnxruntime-node within 1e-5 (blend parity)', async () => {
+    const { features, mask, p_t3: pT3 } = blendFixture;
+    expect(features.length).toBeGreaterThanOrEqual(60);
+    const hasMw = mask.map((m) => m.slice(N_XRAY_FEATURES).some((v) => v > 0.5));
+    expect(hasMw.some(Boolean) && hasMw.some((v) => !v)).toBe(true); // both routes of T3 are exercised
+    const blend = await runOnnx('model.onnx', features, mask);
+    const mlp = await runOnnx('mlp-2.1.0.onnx', features, mask);
+    let maxDiff = 0;
+    pT3.forEach((row, i) =>
+      row.forEach((p, c) => {
+        maxDiff = Math.max(maxDiff, Math.abs(blend[i * 8 + c] - 0.5 * (mlp[i * 8 + c] + p)));
+      }),
+    );
+    expect(maxDiff).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('mcDraws = 0 in onnxruntime-node reproduces (PyTorch 2.1.0 + Python T3) / 2 and its classes (fixture)', async () => {
     expect(fixture.cases.length).toBeGreaterThanOrEqual(20);
+    expect(blendFixture.n_fixture_cases).toBe(fixture.cases.length);
+    const prior = card.training.class_prior;
     const res = await classifySources(fixture.cases.map((c) => c.input), { mcDraws: 0, seed: 1 });
     res.forEach((r, i) => {
-      const want = fixture.cases[i].expected.probabilities_nominal;
+      const want = fixture.cases[i].expected.probabilities_nominal.map((p, k) => 0.5 * (p + blendFixture.p_t3[i][k]));
       CLASSES.forEach((c, k) => expect(Math.abs(r.probabilities[c] - want[k])).toBeLessThanOrEqual(1e-4));
-      expect(r.predictedClass).toBe(fixture.cases[i].expected.predicted_class_nominal);
+      const best = want.reduce((b, p, k) => (p / prior[k] > want[b] / prior[b] ? k : b), 0);
+      expect(r.predictedClass).toBe(CLASSES[best]);
       expect(r.confident).toBe(false);
       for (const c of CLASSES) expect(r.probabilityStd[c]).toBe(0);
     });

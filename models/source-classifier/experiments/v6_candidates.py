@@ -36,6 +36,8 @@ N_X_COPIES = 3          # X-ray-only forests: nominal + 2 Monte-Carlo copies of 
 NC_DRAWS = 3            # T3: simulated no-counterpart copies per row with photometry
 NC_FLUX_QUANTILE = 0.02  # T3: kept if the faded broad-band flux stays above this quantile of the training fluxes
 TREE_CANDIDATES = ["rf_pd", "et_pd", "rf_pd_ncsim", "gb_pd"]
+CAPPED_TREES = 200      # protocol v6.1: T3 with 200 trees per forest (ONNX size cap), kind "rf_pd_ncsim_t200"
+AMEND_V61 = "rf_pd_ncsim_t200"
 
 
 def band_mask(bands: set) -> np.ndarray:
@@ -91,7 +93,7 @@ def no_counterpart_sim(meas: dict, err: dict, y: np.ndarray, rows: np.ndarray, f
 
 def make_tree(kind: str, seed: int):
     if kind.startswith("rf"):
-        return RandomForestClassifier(n_estimators=500, max_features="sqrt", random_state=seed, n_jobs=2)
+        return RandomForestClassifier(n_estimators=CAPPED_TREES if kind.endswith("_t200") else 500, max_features="sqrt", random_state=seed, n_jobs=2)
     if kind == "et_pd":
         return ExtraTreesClassifier(n_estimators=500, max_features="sqrt", min_samples_leaf=2, random_state=seed,
                                     n_jobs=2)
@@ -112,7 +114,7 @@ class Routed:
         yp = np.concatenate([y[rows]] + [y[rows][keep] for keep in self._keeps(Ma, rows)])
         assert len(yp) == len(Xp)
         self.mw = make_tree(kind, seed).fit(T.rf_matrix(Xp, Mp, np.arange(T.N_FEATURES)), yp)
-        if kind == "rf_pd_ncsim":
+        if kind.startswith("rf_pd_ncsim"):
             floor = float(np.quantile(Xa[0][:, 0][Ma[0][:, 0] > 0.5], NC_FLUX_QUANTILE))
             Xs, Ms, ys = no_counterpart_sim(meas, err, y, rows, floor, seed)
             none = ~has_mw
@@ -185,6 +187,9 @@ def main() -> None:
                     help="JSON [371][8]: the deployed model.onnx's probabilities for the NGC 3532 rows (same order "
                          "as train.ngc3532_inputs), used for the blend's check when 2.1.0's final fit is not cached")
     ap.add_argument("--seed", type=int, default=20221104)
+    ap.add_argument("--v61", action="store_true",
+                    help="protocol v6.1 (CARD.md): blend partner fixed to T3 capped at 200 trees per forest; writes "
+                         "experiments/v6_1_results.json and the v6.1 results section of the card")
     ap.add_argument("--no-card", action="store_true", help="development run: do not write results/card")
     ap.add_argument("--partial", action="store_true",
                     help="evaluate on the outer folds computed so far for every method (nothing is fitted); "
@@ -301,7 +306,7 @@ def main() -> None:
         R["rf_v4_baseline"] = run_method("rf_v4_baseline", rfb_fit, rfb_predict)
 
     tried = {}
-    for kind in TREE_CANDIDATES:
+    for kind in TREE_CANDIDATES + ([AMEND_V61] if args.v61 or (args.only and AMEND_V61 in args.only) else []):
         if args.only is not None and kind not in args.only:
             continue
         if kind in args.skip:
@@ -333,10 +338,10 @@ def main() -> None:
 
     pred_all = {m: decided(r, "P") for m, r in R.items()}
     pred_gjw = {m: decided(r, "SIM_g_j_w1") for m, r in R.items()}
-    cands = [k for k in TREE_CANDIDATES if k in R]
+    cands = [k for k in TREE_CANDIDATES + [AMEND_V61] if k in R]
     s_dev = s_score_boot(y, gjw, {k: pred_all[k] for k in cands + ["v2.1.0"]},
                          {k: pred_gjw[k] for k in cands + ["v2.1.0"]}, "v2.1.0", args.seed, 100)
-    best_tree = max(cands, key=lambda k: s_dev[k]["S"])
+    best_tree = AMEND_V61 if args.v61 else max(cands, key=lambda k: s_dev[k]["S"])
     R["blend"] = {k: 0.5 * (R["v2.1.0"][k] + R[best_tree][k]) for k in R["v2.1.0"]
                   if k not in ("prior", "seconds", "avail") and k in R[best_tree]}
     R["blend"]["prior"] = R["v2.1.0"]["prior"]
@@ -345,7 +350,7 @@ def main() -> None:
     methods = ["v2.1.0"] + cands + ["blend"]
     S = s_score_boot(y, gjw, {m: pred_all[m] for m in methods}, {m: pred_gjw[m] for m in methods}, "v2.1.0",
                      args.seed, args.n_boot)
-    selected = max([m for m in methods if m != "v2.1.0"], key=lambda m: S[m]["S"])
+    selected = "blend" if args.v61 else max([m for m in methods if m != "v2.1.0"], key=lambda m: S[m]["S"])
     deploy = bool(S[selected]["beats_ref"])
     for m in methods:
         log(f"S {m:12s} {S[m]['S']:.4f} {S[m]['ci95']}  vs 2.1.0 {S[m]['diff_vs_ref']:+.4f} {S[m]['diff_ci95']}")
@@ -420,18 +425,25 @@ def main() -> None:
     if args.no_card:
         log("development run: nothing written")
         return
-    with open(os.path.join(HERE, "v6_results.json"), "w") as fh:
+    tag = "v6_1" if args.v61 else "v6"
+    if args.v61:
+        res["protocol"] = "v6.1 (CARD.md): blend partner = T3 capped at 200 trees per forest"
+        res["deployed"] = ("the capped blend beats 2.1.0 on S: deploy it as 2.2.0" if deploy else
+                           "the capped blend does not beat 2.1.0 on S: 2.1.0 stays deployed")
+    with open(os.path.join(HERE, f"{tag}_results.json"), "w") as fh:
         json.dump(res, fh, indent=1)
-    log("wrote v6_results.json")
+    log(f"wrote {tag}_results.json")
     card = os.path.join(HERE, "..", "CARD.md")
     with open(card) as fh:
         text = fh.read()
-    block = "<!-- v6-results:begin -->\n" + results_markdown(res, methods) + "<!-- v6-results:end -->\n"
-    if "<!-- v6-results:begin -->" in text:
-        a, b = text.index("<!-- v6-results:begin -->"), text.index("<!-- v6-results:end -->\n")
-        text = text[:a] + block + text[b + len("<!-- v6-results:end -->\n"):]
+    mk = "v6.1-results" if args.v61 else "v6-results"
+    begin, finish = f"<!-- {mk}:begin -->", f"<!-- {mk}:end -->\n"
+    block = begin + "\n" + results_markdown(res, methods, args.v61) + finish
+    if begin in text:
+        a, b = text.index(begin), text.index(finish)
+        text = text[:a] + block + text[b + len(finish):]
     else:
-        end = "<!-- v6-protocol:end -->\n"
+        end = "<!-- v6.1-protocol:end -->\n" if args.v61 else "<!-- v6-protocol:end -->\n"
         text = text.replace(end, end + "\n" + block, 1)
     with open(card, "w") as fh:
         fh.write(text)
@@ -440,18 +452,21 @@ def main() -> None:
 
 NAMES = {"v2.1.0": "2.1.0 (deployed MLP ensembles)", "rf_pd": "T1 RF + pattern copies", "et_pd": "T2 ExtraTrees + pattern copies",
          "rf_pd_ncsim": "T3 RF + simulated no-counterpart", "gb_pd": "T4 gradient boosting", "blend": "B1 blend",
+         "rf_pd_ncsim_t200": "T3 capped (200 trees)",
          "rf_v4_baseline": "RF prior-corrected (v4 baseline, unrouted)"}
 
 
-def results_markdown(res: dict, methods: list) -> str:
+def results_markdown(res: dict, methods: list, v61: bool = False) -> str:
     cv, sim, ext, S = res["cv"], res["simulated_patterns_on_gjw_rows"], res["external_2023"], res["selection"]
-    L = [f"## Protocol v6 results ({res['n_boot']} paired bootstrap resamples; `experiments/v6_results.json`)", ""]
+    head = ("Protocol v6.1 results (B1 blend = 2.1.0 + T3 capped at 200 trees per forest", "v6_1_results.json") if v61 \
+        else ("Protocol v6 results (", "v6_results.json")
+    L = [f"## {head[0]}{'; ' if v61 else ''}{res['n_boot']} paired bootstrap resamples; `experiments/{head[1]}`)", ""]
     if res["rows_evaluated"] < 2941:
         L += [f"**Deviation from protocol v6 (machine load; 2 shared cores at load 20-30): evaluated on the outer folds "
               f"{res['outer_folds_used']} only ({res['rows_evaluated']} of 2941 rows), the folds for which 2.1.0's "
               "refit and every candidate had finished by the deadline; same rows for every method, paired.**", ""]
     L += [
-         f"Candidates: {res['candidates']}; blend partner (best tree by S): {res['best_tree_for_blend']}.", "",
+         f"Candidates: {res['candidates']}; blend partner ({'fixed by protocol v6.1' if v61 else 'best tree by S'}): {res['best_tree_for_blend']}.", "",
          "| method | S [95 % CI] | S - S(2.1.0) [95 % CI] | beats 2.1.0 |", "|---|---|---|---|"]
     for m in methods:
         v = S[m]

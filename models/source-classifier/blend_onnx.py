@@ -1,0 +1,96 @@
+"""ONNX export of the v6 blend (model 2.2.0): mean of 2.1.0's probabilities (its exported graph) and T3's routed
+random forests (ai.onnx.ml TreeEnsembleClassifier, built with onnx.helper; no skl2onnx).
+
+Pure graph construction: no training, no file I/O besides what the caller passes in.
+"""
+from __future__ import annotations
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+MISSING = -9999999.0  # train.rf_matrix: missing feature -> a value outside every feature's range
+
+
+def _floor32(thr: np.ndarray) -> np.ndarray:
+    """Largest float32 <= each float64 threshold: for float32 inputs x, x <= thr64 <=> x <= floor32(thr64),
+    so the float32 ONNX thresholds split exactly as sklearn's float64 ones (sklearn casts X to float32)."""
+    t = thr.astype(np.float32)
+    up = t.astype(np.float64) > thr
+    t[up] = np.nextafter(t[up], np.float32(-np.inf))
+    return t
+
+
+def forest_node(forest, n_classes: int, inp: str, out: str, name: str) -> onnx.NodeProto:
+    """TreeEnsembleClassifier equal to forest.predict_proba with columns 0..n_classes-1 (forest.classes_ are
+    class indices; absent classes get probability 0). Leaf weight = normalised leaf value / number of trees."""
+    tree_ids, node_ids, feat, vals, modes, tru, fal = [], [], [], [], [], [], []
+    c_tree, c_node, c_id, c_w = [], [], [], []
+    n_trees = len(forest.estimators_)
+    classes = np.asarray(forest.classes_, dtype=np.int64)
+    for t, est in enumerate(forest.estimators_):
+        tr = est.tree_
+        n = tr.node_count
+        leaf = tr.children_left == -1
+        tree_ids.append(np.full(n, t, dtype=np.int64))
+        node_ids.append(np.arange(n, dtype=np.int64))
+        feat.append(np.where(leaf, 0, tr.feature).astype(np.int64))
+        vals.append(np.where(leaf, 0.0, _floor32(tr.threshold)).astype(np.float32))
+        modes.append(np.where(leaf, "LEAF", "BRANCH_LEQ"))
+        tru.append(np.where(leaf, 0, tr.children_left).astype(np.int64))
+        fal.append(np.where(leaf, 0, tr.children_right).astype(np.int64))
+        v = tr.value[:, 0, :]
+        p = v / v.sum(1, keepdims=True)
+        li, ci = np.nonzero(leaf[:, None] & (p > 0))
+        c_tree.append(np.full(len(li), t, dtype=np.int64))
+        c_node.append(li.astype(np.int64))
+        c_id.append(classes[ci])
+        c_w.append((p[li, ci] / n_trees).astype(np.float32))
+    cat = np.concatenate
+    return helper.make_node(
+        "TreeEnsembleClassifier", [inp], [out + "_label", out], name=name, domain="ai.onnx.ml",
+        classlabels_int64s=list(range(n_classes)), post_transform="NONE",
+        nodes_treeids=cat(tree_ids).tolist(), nodes_nodeids=cat(node_ids).tolist(),
+        nodes_featureids=cat(feat).tolist(), nodes_values=cat(vals).tolist(),
+        nodes_modes=[str(s) for s in cat(modes)], nodes_truenodeids=cat(tru).tolist(),
+        nodes_falsenodeids=cat(fal).tolist(), class_treeids=cat(c_tree).tolist(),
+        class_nodeids=cat(c_node).tolist(), class_ids=cat(c_id).tolist(), class_weights=cat(c_w).tolist())
+
+
+def blend_model(mlp: onnx.ModelProto, mw_forest, x_forest, n_xray: int, n_features: int, n_classes: int,
+                doc: str) -> onnx.ModelProto:
+    """One graph: inputs features/mask [N,F] -> probabilities [N,C] = (p_2.1.0 + p_T3) / 2, where p_T3 is the
+    X-ray+MW forest for rows with any MW feature present (mask[:, n_xray:] sums > 0), else the X-ray-only forest
+    on the first n_xray features; missing features (mask < 0.5) are set to MISSING as in training."""
+    g = onnx.GraphProto()
+    g.CopyFrom(mlp.graph)
+    for node in g.node:  # 2.1.0's output becomes an intermediate
+        node.output[:] = ["p_mlp" if o == "probabilities" else o for o in node.output]
+    const = lambda name, arr: g.initializer.append(numpy_helper.from_array(np.asarray(arr), name))  # noqa: E731
+    const("rf_half", np.float32(0.5))
+    const("rf_missing", np.float32(MISSING))
+    const("rf_zero", np.float32(0.0))
+    const("rf_xray_start", np.array([0], dtype=np.int64))
+    const("rf_xray_end", np.array([n_xray], dtype=np.int64))
+    const("rf_mw_end", np.array([n_features], dtype=np.int64))
+    const("rf_axis1", np.array([1], dtype=np.int64))
+    N = helper.make_node
+    g.node.extend([
+        N("Less", ["mask", "rf_half"], ["rf_is_missing"]),
+        N("Where", ["rf_is_missing", "rf_missing", "features"], ["rf_x"]),
+        N("Slice", ["rf_x", "rf_xray_start", "rf_xray_end", "rf_axis1"], ["rf_x_xray"]),
+        N("Slice", ["mask", "rf_xray_end", "rf_mw_end", "rf_axis1"], ["rf_mask_mw"]),
+        N("ReduceSum", ["rf_mask_mw", "rf_axis1"], ["rf_mw_sum"], keepdims=1),
+        N("Greater", ["rf_mw_sum", "rf_zero"], ["rf_has_mw"]),
+        forest_node(mw_forest, n_classes, "rf_x", "rf_p_mw", "forest_xray_mw"),
+        forest_node(x_forest, n_classes, "rf_x_xray", "rf_p_x", "forest_xray"),
+        N("Where", ["rf_has_mw", "rf_p_mw", "rf_p_x"], ["p_t3"]),
+        N("Add", ["p_mlp", "p_t3"], ["rf_sum"]),
+        N("Mul", ["rf_sum", "rf_half"], ["probabilities"]),
+    ])
+    opsets = [o for o in mlp.opset_import if o.domain not in ("ai.onnx.ml",)]
+    model = helper.make_model(g, opset_imports=opsets + [helper.make_opsetid("ai.onnx.ml", 3)])
+    model.ir_version = mlp.ir_version
+    model.doc_string = doc
+    onnx.checker.check_model(model)
+    return model
