@@ -50,9 +50,9 @@ export function registerAsyncRoutes(router: Router, deps: AsyncRouteDeps): void 
     if (!job || !visible) throw new DaliError('NOT_FOUND', `no job "${id}" (it may have been deleted or destroyed)`);
     return job;
   };
-  /** Changing a job needs its owner's token (PHASE=RUN only its URL), and is never allowed to a cross-site request
+  /** Changing a job needs its owner's token when the caller has one, and is never allowed to a cross-site request
    *  without it. */
-  const loadJobToChange = async (k: Context, action: 'run' | 'change' = 'change'): Promise<Job> => {
+  const loadJobToChange = async (k: Context): Promise<Job> => {
     const job = await loadJob(k);
     const caller = callerOf(k);
     const origin = k.get('Origin') || undefined;
@@ -61,7 +61,6 @@ export function registerAsyncRoutes(router: Router, deps: AsyncRouteDeps): void 
       identified: caller.identified,
       origin,
       selfOrigin: origin === `${k.protocol}://${k.host}` ? origin : selfOrigin,
-      action,
     });
     if (!decision.allowed) throw new DaliError('NOT_ALLOWED', decision.reason, { status: 403 });
     return job;
@@ -195,7 +194,7 @@ export function registerAsyncRoutes(router: Router, deps: AsyncRouteDeps): void 
     params.cleanup();
     const phase = params.get('PHASE');
     const wanted = phase?.toUpperCase();
-    const job = await loadJobToChange(k, wanted === 'RUN' ? 'run' : 'change');
+    const job = await loadJobToChange(k);
     if (wanted === 'RUN') await jobs.run(job.jobId);
     else if (wanted === 'ABORT') await jobs.abort(job.jobId);
     else throw new DaliError('BAD_PARAMETER', phase === undefined ? 'PHASE is required: RUN or ABORT' : `PHASE=${phase} is not supported; use RUN or ABORT`);

@@ -7,13 +7,13 @@
  *  - The job list shows only the caller's own jobs: without a token it is empty, so job ids (20 random hex
  *    digits) cannot be discovered.
  *  - Reading a job and its result needs only its URL (a capability URL, as returned at creation): clients that
- *    keep no cookies (STILTS, TOPCAT, curl) and shared result links go on working. So does starting a job
- *    (PHASE=RUN): STILTS creates a job and then posts PHASE=RUN to it without cookies, and running a job that
- *    was created to be run destroys nothing.
- *  - Every other change (DELETE, ACTION=DELETE, PHASE=ABORT, parameters, execution duration, destruction)
- *    needs the owner token: whoever holds only the URL (a shared result link contains it) cannot abort or
- *    delete someone else's job. A request with an Origin header from another site and no matching token is
- *    refused even PHASE=RUN (a cross-site form). Pure except for the crypto helpers. */
+ *    keep no cookies (STILTS, TOPCAT, curl) and shared result links go on working.
+ *  - Changing a job (DELETE, ACTION=DELETE, PHASE, parameters, execution duration, destruction) needs the owner
+ *    token when the request carries one, and is refused to browsers without it: a request with an Origin header
+ *    from another site and no matching token is a cross-site request (a form posting ACTION=DELETE), never the
+ *    job's owner. A client without cookies and without an Origin header (STILTS, TOPCAT, taplint, curl) changes
+ *    the job whose capability URL it holds, as UWS 1.1 clients expect: requiring the token there breaks their
+ *    DELETE and ABORT (taplint's UWS stage fails with 403). Pure except for the crypto helpers. */
 import { createHash, randomBytes } from 'node:crypto';
 
 export const OWNER_TOKEN_HEADER = 'X-Owner-Token';
@@ -53,8 +53,6 @@ export interface ChangeRequest {
   origin: string | undefined;
   /** Origin of this service (scheme://host[:port]). */
   selfOrigin: string;
-  /** 'run' (PHASE=RUN) is allowed with the job URL alone; 'change' (anything else) needs the owner token. */
-  action: 'run' | 'change';
 }
 
 export type ChangeDecision = { allowed: true } | { allowed: false; reason: string };
@@ -71,12 +69,6 @@ export function mayChangeJob(jobOwnerId: string, req: ChangeRequest): ChangeDeci
   }
   if (req.origin !== undefined && req.origin !== req.selfOrigin) {
     return { allowed: false, reason: `a cross-site request (Origin ${req.origin}) cannot change a job without its ${OWNER_TOKEN_HEADER} header` };
-  }
-  if (req.action === 'change' && isTokenOwner(jobOwnerId)) {
-    return {
-      allowed: false,
-      reason: `only the job's owner may abort, delete or modify it: send the ${OWNER_TOKEN_HEADER} header (or the ${OWNER_COOKIE} cookie) returned when the job was created`,
-    };
   }
   return { allowed: true };
 }
