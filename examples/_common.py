@@ -53,6 +53,14 @@ def links(base, ident):
     return out
 
 
+def link_url(dl, key, fits=False):
+    """access_url of the first `key` link in VOTable (or, with fits=True, FITS): products come in both."""
+    want = "fits" if fits else "votable"
+    rows = [r for r in dl.get(key, []) if want in str(r["content_type"]).lower()]
+    assert rows, f"no {want} link for {key}: {[str(r['content_type']) for r in dl.get(key, [])]}"
+    return str(rows[0]["access_url"])
+
+
 def get_bytes(url):
     r = requests.get(url, timeout=120)
     assert r.status_code == 200, f"GET {url} answered HTTP {r.status_code}: {r.text[:200]}"

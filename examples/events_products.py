@@ -15,7 +15,9 @@ import matplotlib.image as mpimg
 import matplotlib.pyplot as plt
 import numpy as np
 
-from _common import base_url, get_bytes, get_table, links, out_dir, save, tap
+from astropy.io import fits
+
+from _common import base_url, get_bytes, get_table, link_url, links, out_dir, save, tap
 
 
 def pick(base, s):
@@ -37,20 +39,26 @@ def main(argv=None):
     via, dl = pick(base, s)
     for need in ("event-list", "light-curve", "spectrum", "et-map", "dedt-map"):
         assert need in dl, f"DataLink of {via} lacks {need}: {sorted(dl)}"
-    events = get_table(dl["event-list"][0]["access_url"])
+    events = get_table(link_url(dl, "event-list"))
     file_id = str(events["event_file_id"][0])
     n_events = int(s.run_sync(f"SELECT n_events FROM ml.event_file WHERE event_file_id = '{file_id}'").to_table()["n_events"][0])
     assert len(events) == n_events, f"event list has {len(events)} rows, ml.event_file says {n_events}"
 
-    spec = get_table(dl["spectrum"][0]["access_url"])
+    spec = get_table(link_url(dl, "spectrum"))
     lo, hi = float(spec["energy_min"][0]), float(spec["energy_max"][-1])
     energy = np.asarray(events["energy"], dtype=float)
     inside = int(((energy >= lo) & (energy < hi)).sum())
     assert int(np.sum(spec["counts"])) == inside, f"spectrum holds {int(np.sum(spec['counts']))} counts, {inside} events lie in [{lo}, {hi}) eV"
 
+    # the same spectrum as an OGIP PHA type I file, as XSPEC and Sherpa read it
+    with fits.open(io.BytesIO(get_bytes(link_url(dl, "spectrum", fits=True)).content)) as pha:
+        h = pha["SPECTRUM"].header
+        assert h["HDUCLAS1"] == "SPECTRUM" and h["EXPOSURE"] > 0, "not an OGIP PHA spectrum with an exposure"
+        assert int(np.sum(pha["SPECTRUM"].data["COUNTS"])) >= int(np.sum(spec["counts"])), "PHA holds fewer counts than the VOTable spectrum"
+
     # the DataLink light curves come in 900 s and 9000 s bins; any width works by editing bin= in the URL
-    lc_url = urlunsplit(urlsplit(str(dl["light-curve"][0]["access_url"]))._replace(
-        query=urlencode({**dict(parse_qsl(urlsplit(str(dl["light-curve"][0]["access_url"])).query)), "bin": "60"})))
+    lc_link = link_url(dl, "light-curve")
+    lc_url = urlunsplit(urlsplit(lc_link)._replace(query=urlencode({**dict(parse_qsl(urlsplit(lc_link).query)), "bin": "60"})))
     lc = get_table(lc_url)
     exposure = np.asarray(lc["exposure"], dtype=float)
     ok = exposure > 0
