@@ -15,13 +15,24 @@ import { DIMENSIONLESS, parseUnit, powerUnit, sameDims } from './units.js';
 /** What call translation needs from the expression translator. */
 export type CallHost = Pick<ExprTranslator, 'expr' | 'args' | 'numeric' | 'text' | 'geometryArg' | 'pointArg' | 'pointCoords' | 'distanceCoords'>;
 
+const AGGREGATES = new Set(['COUNT', 'SUM', 'AVG', 'MIN', 'MAX']);
+const MATH = new Set(['ABS', 'CEILING', 'FLOOR', 'DEGREES', 'RADIANS', 'EXP', 'SQRT', 'LOG', 'LOG10', 'ACOS', 'ASIN', 'ATAN', 'COS', 'COT', 'SIN', 'TAN', 'ATAN2', 'PI', 'POWER', 'MOD', 'RAND', 'ROUND', 'TRUNCATE']);
+const TEXT = new Set(['LOWER', 'UPPER', 'COALESCE', 'NULLIF']);
+
 export class CallTranslator {
   constructor(private readonly t: CallHost) {}
 
   builtin(e: ExprOf<'call'>, scope: Scope): Typed {
+    if (AGGREGATES.has(e.name)) return this.aggregate(e, scope);
+    if (MATH.has(e.name)) return this.math(e, scope);
+    if (TEXT.has(e.name)) return this.textFunction(e, scope);
+    if (e.name === 'IN_UNIT') return this.inUnit(e, scope);
+    return this.geometryFunction(e, scope);
+  }
+
+  /** COUNT, SUM, AVG, MIN, MAX. */
+  private aggregate(e: ExprOf<'call'>, scope: Scope): Typed {
     const name = e.name;
-    const call = (fn: string, args: Typed[]): string => `${fn}(${args.map((a) => a.sql).join(', ')})`;
-    const num = (i: number, args: Typed[]): Typed => this.t.numeric(args[i] as Typed, (e.args[i] as Expr).span, name);
     switch (name) {
       case 'COUNT': {
         const inner = e.star ? '*' : `${e.distinct ? 'DISTINCT ' : ''}${this.t.expr(e.args[0] as Expr, scope).sql}`;
@@ -40,6 +51,17 @@ export class CallTranslator {
         }
         return { ...a, sql, prec: PREC.ATOM, binding: undefined, isParam: false, exact: a.exact, ucd: a.ucd ? `${a.ucd};stat.${name === 'MIN' ? 'min' : 'max'}` : undefined };
       }
+      default:
+        throw new AdqlError('UNKNOWN_FUNCTION', `unknown function ${e.written}`, e.span);
+    }
+  }
+
+  /** Numeric functions (ADQL §2.3.2). */
+  private math(e: ExprOf<'call'>, scope: Scope): Typed {
+    const name = e.name;
+    const call = (fn: string, args: Typed[]): string => `${fn}(${args.map((a) => a.sql).join(', ')})`;
+    const num = (i: number, args: Typed[]): Typed => this.t.numeric(args[i] as Typed, (e.args[i] as Expr).span, name);
+    switch (name) {
       case 'ABS':
       case 'CEILING':
       case 'FLOOR': {
@@ -110,6 +132,15 @@ export class CallTranslator {
         // PostgreSQL has round(numeric, int) and trunc(numeric, int) only; go through numeric and back.
         return { ...a, sql: `${fn}(CAST(${a.sql} AS numeric), ${n.sql})`, prec: PREC.ATOM, binding: undefined, isParam: false, datatype: a.isInt ? a.datatype : 'double', exact: false, constant: undefined };
       }
+      default:
+        throw new AdqlError('UNKNOWN_FUNCTION', `unknown function ${e.written}`, e.span);
+    }
+  }
+
+  /** LOWER, UPPER, COALESCE, NULLIF. */
+  private textFunction(e: ExprOf<'call'>, scope: Scope): Typed {
+    const name = e.name;
+    switch (name) {
       case 'LOWER':
       case 'UPPER': {
         const a = this.t.expr(e.args[0] as Expr, scope);
@@ -123,8 +154,15 @@ export class CallTranslator {
         const sqls = args.map((a) => (a.isParam && first.isParam ? this.t.text(a) : a.sql));
         return { ...first, sql: `${name.toLowerCase()}(${sqls.join(', ')})`, prec: PREC.ATOM, binding: undefined, isParam: false, constant: undefined, exact: first.exact && first.kind !== 'number' ? true : first.exact };
       }
-      case 'IN_UNIT':
-        return this.inUnit(e, scope);
+      default:
+        throw new AdqlError('UNKNOWN_FUNCTION', `unknown function ${e.written}`, e.span);
+    }
+  }
+
+  /** CONTAINS, INTERSECTS, DISTANCE, AREA, CENTROID, COORD1/2, COORDSYS; anything else is unknown. */
+  private geometryFunction(e: ExprOf<'call'>, scope: Scope): Typed {
+    const name = e.name;
+    switch (name) {
       case 'CONTAINS':
       case 'INTERSECTS': {
         const args = this.t.args(e, scope);
@@ -163,6 +201,7 @@ export class CallTranslator {
         throw new AdqlError('UNKNOWN_FUNCTION', `unknown function ${e.written}`, e.span);
     }
   }
+
 
   private inUnit(e: ExprOf<'call'>, scope: Scope): Typed {
     const a = this.t.numeric(this.t.expr(e.args[0] as Expr, scope), (e.args[0] as Expr).span, 'IN_UNIT');
