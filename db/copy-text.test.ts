@@ -10,10 +10,10 @@ import { typeParsers } from './pg-adapter.js';
 import { PG_OID } from './pg-types.js';
 
 const fields: EncoderColumn[] = [
-  { name: 'i', datatype: 'int' },
-  { name: 'd', datatype: 'double' },
-  { name: 'b', datatype: 'boolean' },
-  { name: 's', datatype: 'char', arraysize: '*' },
+  { name: 'i', datatype: 'int', description: 'i' },
+  { name: 'd', datatype: 'double', description: 'd' },
+  { name: 'b', datatype: 'boolean', description: 'b' },
+  { name: 's', datatype: 'char', arraysize: '*', description: 's' },
 ];
 const oids = [PG_OID.INT4, PG_OID.FLOAT8, PG_OID.BOOL, PG_OID.TEXT];
 const copy = '1,1e+15,t,plain\n2,,f,"a,""b""\nc"\n,-0,,""\n4,1.5e-05,t,é😀\n';
