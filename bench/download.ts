@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
@@ -54,7 +54,7 @@ async function fill(url: string, rows: number): Promise<void> {
 }
 
 /** Rows/s of COPY (SELECT …) TO STDOUT in the given format, output discarded. */
-async function copyRate(url: string, format: 'binary' | 'text', rows: number): Promise<{ rate: number; bytes: number }> {
+async function copyRate(url: string, format: 'binary' | 'text' | 'csv', rows: number): Promise<{ rate: number; bytes: number }> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -201,6 +201,52 @@ async function checkSample(server: Server): Promise<void> {
   if (row.length !== 30 || typeof row[1] !== 'number' || typeof row[28] !== 'boolean' || typeof row[29] !== 'number') throw new Error(`unexpected sample row ${JSON.stringify(row)}`);
 }
 
+/** Seconds to download the whole table as CSV from the server; checks the line count (header + rows). */
+async function downloadCsv(server: Server, rows: number): Promise<number> {
+  const t0 = performance.now();
+  const res = await fetch(`${server.base}/tap/sync`, {
+    method: 'POST',
+    body: new URLSearchParams({ LANG: 'ADQL', QUERY: `SELECT ${COLUMNS.join(', ')} FROM csc2.master_source`, RESPONSEFORMAT: 'csv', MAXREC: String(rows) }),
+  });
+  if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+  let lines = 0;
+  for await (const chunk of res.body) {
+    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
+  }
+  const s = (performance.now() - t0) / 1000;
+  if (lines !== rows + 1) throw new Error(`the CSV has ${lines} lines, expected ${rows + 1}`);
+  return s;
+}
+
+const median = (xs: number[]): number => {
+  const a = [...xs].sort((x, y) => x - y);
+  return a.length % 2 ? (a[(a.length - 1) / 2] as number) : ((a[a.length / 2 - 1] as number) + (a[a.length / 2] as number)) / 2;
+};
+
+/** CSV through the server (COPY csv path) against `COPY … (FORMAT csv)`, interleaved, XTAP_BENCH_REPS (≥ 3) times. */
+async function benchCsv(url: string, rows: number, resultsDir: string): Promise<BenchRow[]> {
+  const reps = Math.max(3, Number(process.env.XTAP_BENCH_REPS ?? 3));
+  const server = await startServer(url, true, resultsDir);
+  const copyS: number[] = [];
+  const xtapS: number[] = [];
+  try {
+    for (let i = 0; i < reps; i++) {
+      copyS.push(rows / (await copyRate(url, 'csv', rows)).rate);
+      xtapS.push(await downloadCsv(server, rows));
+      process.stderr.write(`rep ${i + 1}: COPY csv ${copyS[i]?.toFixed(2)} s, xtap csv ${xtapS[i]?.toFixed(2)} s\n`);
+    }
+  } finally {
+    await server.stop();
+  }
+  const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)} s`;
+  const ratios = copyS.map((c, i) => c / (xtapS[i] as number));
+  return [
+    { name: `COPY (SELECT …) TO STDOUT (FORMAT csv), median of ${reps}`, value: median(copyS), unit: 's', reference: range(copyS) },
+    { name: `xtap /tap/sync csv (COPY csv path, HTTP, line count checked), median of ${reps}`, value: median(xtapS), unit: 's', reference: range(xtapS) },
+    { name: 'ratio xtap csv speed / COPY csv speed (same rep, median)', value: median(ratios), unit: '×', reference: `range ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}` },
+  ];
+}
+
 export async function benchDownload(): Promise<BenchRow[]> {
   const adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) throw new Error('the download benchmark needs DATABASE_URL (a PostgreSQL server), e.g. postgres://postgres@127.0.0.1:5432/test');
@@ -231,8 +277,10 @@ export async function benchDownload(): Promise<BenchRow[]> {
     const copyAfter = await copyRate(url, 'binary', rows);
     const ref = Math.max(copyBinary.rate, copyAfter.rate);
 
+    const csv = await benchCsv(url, rows, resultsDir);
     const label = `${rows} rows × ${COLUMNS.length} cols`;
     return [
+      ...csv,
       { name: `COPY (SELECT …) TO STDOUT, binary (${label}, output discarded)`, value: copyBinary.rate, unit: 'rows/s', reference: `${(copyBinary.bytes / 1e6).toFixed(0)} MB; again after the downloads: ${copyAfter.rate.toFixed(0)} rows/s` },
       { name: 'COPY (SELECT …) TO STDOUT, text', value: copyText.rate, unit: 'rows/s', reference: `${(copyText.bytes / 1e6).toFixed(0)} MB` },
       { name: 'xtap /tap/sync votable/b2, bulk COPY path (HTTP, body discarded)', value: bulk.rate, unit: 'rows/s', reference: `${(bulk.bytes / 1e6).toFixed(0)} MB; row count checked` },

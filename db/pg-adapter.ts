@@ -18,7 +18,8 @@ import { sessionPreamble } from './session.js';
 import { DbError } from './types.js';
 import type { Db, QueryResult, Queryable, Row, SessionLimits, StreamOptions } from './types.js';
 
-const typeParsers = {
+/** The cursor path's value parsers (also the CSV bulk path's, db/copy-text.ts, so both read values alike). */
+export const typeParsers = {
   getTypeParser(oid: number, format?: string) {
     if (format === 'binary') return pg.types.getTypeParser(oid, 'binary');
     switch (oid) {
@@ -430,7 +431,7 @@ export class PgDb extends PgQueryable implements Db {
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       await this.begin(client, opts);
       if (opts.signal?.aborted) throw new DbError('query cancelled', '57014');
-      copy = client.query(copyStreams.to(`COPY (${sql}) TO STDOUT (FORMAT binary)`));
+      copy = client.query(copyStreams.to(`COPY (${sql}) TO STDOUT (FORMAT ${opts.copyFormat === 'csv' ? 'csv' : 'binary'})`));
       if (opts.firstRowTimeoutMs) {
         // COPY is one statement, so statement_timeout bounds the whole download; the time before the first row
         // (the query's own work, e.g. a cross join) has the shorter limit.

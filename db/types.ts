@@ -24,6 +24,8 @@ export interface StreamOptions {
   readOnly?: boolean;
   /** statement_timeout, in milliseconds (0 = none): per FETCH on the cursor path, for the whole COPY on copyOut. */
   statementTimeoutMs?: number;
+  /** copyOut: the COPY format (default binary; csv for the CSV/TSV bulk path, db/copy-text.ts). */
+  copyFormat?: 'binary' | 'csv';
   /** copyOut: the query is cancelled when its first row has not come within this time (ms). */
   firstRowTimeoutMs?: number;
   /** stream: the whole read (all FETCHes, and the time the consumer takes) ends after this time (ms). */

@@ -11,7 +11,9 @@ import type { Config } from '../config/index.js';
 import { DbError } from '../db/index.js';
 import type { Db, Row } from '../db/index.js';
 import type { Catalog } from '../schema/index.js';
-import { encodeCsv, encodeTsv } from '../votable/csv-encoder.js';
+import { CSV_DIALECT, encodeCsv, encodeTsv, TSV_DIALECT } from '../votable/csv-encoder.js';
+import { encodeTextFromCopyCsv } from '../db/copy-text.js';
+import { typeParsers } from '../db/pg-adapter.js';
 import { chooseFormat, OUTPUT_FORMATS, VOTABLE_VERSIONS } from '../votable/formats.js';
 import type { OutputFormat, VotableVersion } from '../votable/formats.js';
 import { encodeVotable } from '../votable/votable-encoder.js';
@@ -86,7 +88,8 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
       const uploads = await loadUploads(deps.db, params, deps.config);
       const catalog = deps.catalog.extend(uploads.tables);
       // One translation, with inline literals: COPY and fetchAll take no parameters, and the cursor runs the same SQL.
-      const bulkCandidate = deps.config.bulkCopy && format.kind === 'votable' && (format.serialization ?? 'BINARY2') === 'BINARY2' && maxrec > 0;
+      const textFormat = format.kind === 'csv' || format.kind === 'tsv';
+      const bulkCandidate = deps.config.bulkCopy && maxrec > 0 && (textFormat || (format.kind === 'votable' && (format.serialization ?? 'BINARY2') === 'BINARY2'));
       let translated;
       try {
         translated = translateAdql(query, catalog, { rowLimit: maxrec + 1, inlineLiterals: true, limits: deps.config.limits.adql });
@@ -132,6 +135,10 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
         })();
       /** The document for one source of rows: JS row batches (cursor) or binary COPY chunks (bulk path). */
       const encode = (source: RowSource): AsyncGenerator<Uint8Array, void, undefined> => {
+        if (source.kind === 'copy' && textFormat) {
+          const dialect = format.kind === 'csv' ? CSV_DIALECT : TSV_DIALECT;
+          return failTransfer(encodeTextFromCopyCsv(columns, source.oids, (oid) => typeParsers.getTypeParser(oid) as (t: string) => unknown, source.chunks, dialect, { maxrec, onEnd }));
+        }
         if (source.kind === 'copy') return encodeVotableFromCopy(doc(), columns, source.oids, source.chunks, opts);
         if (format.kind === 'csv') return failTransfer(encodeCsv(columns, source.batches, { maxrec, onEnd }));
         if (format.kind === 'tsv') return failTransfer(encodeTsv(columns, source.batches, { maxrec, onEnd }));
@@ -143,7 +150,7 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
           if (rows.length > 0) yield rows;
         })();
       const chooseSource = (signal?: AbortSignal): RowSource =>
-        small ? { kind: 'rows', batches: whole(signal) } : copyPlan ? { kind: 'copy', oids: copyPlan.oids, chunks: deps.db.copyOut(copyPlan.sql, copyRun(signal)) } : { kind: 'rows', batches: cursorBatches(signal) };
+        small ? { kind: 'rows', batches: whole(signal) } : copyPlan ? { kind: 'copy', oids: copyPlan.oids, chunks: deps.db.copyOut(copyPlan.sql, { ...copyRun(signal), copyFormat: textFormat ? 'csv' : 'binary' }) } : { kind: 'rows', batches: cursorBatches(signal) };
       return {
         contentType,
         extension: format.kind === 'votable' ? 'vot' : format.kind,

@@ -50,6 +50,19 @@ export function escapeTsv(s: string): string {
 
 const utf8 = new TextEncoder();
 
+/** One formatter per column for a non-null value, text columns passed through `fieldText` (quoting/escaping). */
+export function textFieldFormatters(fields: ReadonlyArray<EncoderColumn>, fieldText: (s: string) => string): TextFormatter[] {
+  return fields.map((f) => {
+    const base = buildTextFormatter(f, PLAIN);
+    // Only text columns can contain separators or quotes; numbers, booleans and arrays never do.
+    return f.datatype === 'char' || f.datatype === 'unicodeChar' ? (v: unknown) => fieldText(base(v)) : base;
+  });
+}
+
+/** The separators and field escaping of CSV and TSV (also used by db/copy-text.ts). */
+export const CSV_DIALECT = { sep: ',', eol: '\r\n', fieldText: quoteCsv } as const;
+export const TSV_DIALECT = { sep: '\t', eol: '\n', fieldText: escapeTsv } as const;
+
 async function* encodeDelimited(
   fields: ReadonlyArray<EncoderColumn>,
   batches: AsyncIterable<Row[]> | Iterable<Row[]>,
@@ -58,11 +71,7 @@ async function* encodeDelimited(
   eol: string,
   fieldText: (s: string) => string,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  const fmts: TextFormatter[] = fields.map((f) => {
-    const base = buildTextFormatter(f, PLAIN);
-    // Only text columns can contain separators or quotes; numbers, booleans and arrays never do.
-    return f.datatype === 'char' || f.datatype === 'unicodeChar' ? (v: unknown) => fieldText(base(v)) : base;
-  });
+  const fmts = textFieldFormatters(fields, fieldText);
   const chunk = opts.chunkBytes ?? 65536;
   const limit = opts.maxrec ?? Infinity;
   let rows = 0;
@@ -116,7 +125,7 @@ export function encodeCsv(
   batches: AsyncIterable<Row[]> | Iterable<Row[]>,
   opts: TextEncodeOptions = {},
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  return encodeDelimited(fields, batches, opts, ',', '\r\n', quoteCsv);
+  return encodeDelimited(fields, batches, opts, CSV_DIALECT.sep, CSV_DIALECT.eol, CSV_DIALECT.fieldText);
 }
 
 /** TSV with a header line (Content-Type `text/tab-separated-values`). */
@@ -125,5 +134,5 @@ export function encodeTsv(
   batches: AsyncIterable<Row[]> | Iterable<Row[]>,
   opts: TextEncodeOptions = {},
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  return encodeDelimited(fields, batches, opts, '\t', '\n', escapeTsv);
+  return encodeDelimited(fields, batches, opts, TSV_DIALECT.sep, TSV_DIALECT.eol, TSV_DIALECT.fieldText);
 }
