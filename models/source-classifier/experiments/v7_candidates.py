@@ -1,0 +1,287 @@
+#!/usr/bin/env python3
+"""Protocol v7 (CARD.md): Galactic-sightline conditioning (feature av_gal) and cross-fitted per-class calibration,
+evaluated against the deployed 2.2.0 (B1 = mean of 2.1.0 and T3 capped at 200 trees) on the same outer folds.
+
+    # fill the per-unit cache (units 0-9 = outer folds, 10 = final fit), methods in parallel processes:
+    /usr/bin/python3 models/source-classifier/experiments/v7_candidates.py --only v2.1.0 --units 0 2 4 6 8 10
+    /usr/bin/python3 models/source-classifier/experiments/v7_candidates.py --only t200 t5
+    # evaluate (nothing fitted when the cache is full) and write v7_results.json + the card's v7 results section:
+    /usr/bin/python3 models/source-classifier/experiments/v7_candidates.py --n-boot 1000
+
+Reuses train.py (data, features, folds, 2.1.0's fit_model, metrics) and experiments/v6_candidates.py (routed
+forests, pattern copies, simulated no-counterpart rows) by import. Every method predicts, per outer fold, the
+three evaluation sets of protocol v7: (a) rows as they are (av_gal missing), (b) G+J+W1-reduced rows (av_gal
+missing), (c) the sightline set (each row A_tot ~ U(0, 6), AGN reddened by it, av_gal = A_tot).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import StratifiedKFold
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _load(name: str, path: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+T = _load("train", os.path.join(HERE, "..", "train.py"))
+V6 = _load("v6_candidates", os.path.join(HERE, "v6_candidates.py"))
+
+AV_IDX = T.N_FEATURES          # feature 30: av_gal (mag), Galactic A_V of the sightline from CSC2 nh_gal
+N_FEATURES_V7 = T.N_FEATURES + 1
+P_SIGHTLINE = 0.5              # T5: probability that an augmented row copy gets a sightline (av_gal present)
+SIGHT_SEED_OFFSET = 7          # evaluation set (c): rng seed = --seed + 7 (fixed by protocol v7)
+X_COLS_T5 = np.concatenate([T.XRAY_IDX, [AV_IDX]])
+ALL_COLS_T5 = np.arange(N_FEATURES_V7)
+
+
+def with_av(X: np.ndarray, M: np.ndarray, av: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Append av_gal (value, mask) as the last feature; av None or NaN = missing."""
+    n = X.shape[-2]
+    a = np.full(X.shape[:-1], np.nan) if av is None else np.broadcast_to(np.asarray(av, dtype=np.float64), X.shape[:-1])
+    ok = np.isfinite(a)
+    Xn = np.concatenate([X, np.where(ok, a, 0.0)[..., None].astype(np.float32)], axis=-1)
+    Mn = np.concatenate([M, ok[..., None].astype(np.float32)], axis=-1)
+    assert Xn.shape[-2] == n
+    return Xn, Mn
+
+
+def av_from_nh_gal(nh_gal_1e20: np.ndarray) -> np.ndarray:
+    """CSC2 master_source.nh_gal (units 1e20 cm^-2) -> A_V (mag); NaN stays missing."""
+    return np.asarray(nh_gal_1e20, dtype=np.float64) * 1e20 / T.NH_PER_AV
+
+
+def sightline_set(meas: dict, y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Evaluation set (c): every row gets A_tot ~ U(0, AV_MAX) (one seeded draw per row); AGN rows are reddened by
+    exactly A_tot (photometry and X-ray absorption), Galactic rows keep their measurements; av_gal = A_tot.
+    Returns X [n,31], M [n,31], A_tot [n]."""
+    rng = np.random.default_rng(seed + SIGHT_SEED_OFFSET)
+    a_tot = rng.uniform(0.0, T.AV_MAX, len(y))
+    agn = y == T.CLASSES.index("AGN")
+    X, M = T.features_from_measurements(T.redden(meas, np.where(agn, a_tot, 0.0)))
+    Xs, Ms = with_av(X, M, a_tot)
+    return Xs, Ms, a_tot
+
+
+def augmented_sightline(meas: dict, err: dict, y: np.ndarray, n_aug: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """T5 training copies [n_aug+1, n, 31]. Copy 0 nominal, av_gal missing. Copies 1..n_aug are Monte-Carlo draws;
+    in each, every row gets a sightline with probability P_SIGHTLINE: A_tot ~ U(0, AV_MAX), AGN reddened by exactly
+    A_tot, Galactic rows keep their photometry (their own extinction is unknown and <= A_tot), av_gal = A_tot.
+    Rows without a sightline: av_gal missing and, as train.augmented, AGN reddened by a random A_V ~ U(0, AV_MAX)
+    in the second half of the copies."""
+    rng = np.random.default_rng(seed)
+    agn = y == T.CLASSES.index("AGN")
+    X0, M0 = T.features_from_measurements(meas)
+    Xs, Ms = [with_av(X0, M0, None)[0]], [with_av(X0, M0, None)[1]]
+    n = len(y)
+    for i in range(n_aug):
+        draw = T.sample_measurements(meas, err, rng)
+        sight = rng.random(n) < P_SIGHTLINE
+        a_tot = rng.uniform(0.0, T.AV_MAX, n)
+        a_rand = rng.uniform(0.0, T.AV_MAX, n)
+        av = np.where(agn & sight, a_tot, np.where(agn & ~sight & (i >= n_aug // 2), a_rand, 0.0))
+        X, M = T.features_from_measurements(T.redden(draw, av))
+        Xa, Ma = with_av(X, M, np.where(sight, a_tot, np.nan))
+        Xs.append(Xa)
+        Ms.append(Ma)
+    return np.stack(Xs), np.stack(Ms)
+
+
+def band_mask31(bands: set) -> np.ndarray:
+    return np.concatenate([V6.band_mask(bands), [1.0]]).astype(np.float32)
+
+
+def pattern_mask31(name: str) -> np.ndarray:
+    return np.concatenate([T.pattern_mask(name), [1.0]]).astype(np.float32)
+
+
+class RoutedSightline:
+    """T5: T3 (routed forests, pattern copies, simulated no-counterpart rows, 200 trees per forest, T3's seeds)
+    trained on the sightline copies, with av_gal as a feature of both forests."""
+
+    def __init__(self, Xa, Ma, y, meas, err, seed: int):
+        has_mw = Ma[0][:, T.MW_IDX].sum(1) > 0
+        rows = np.where(has_mw)[0]
+        Xs, Ms, ys = [Xa[0, rows]], [Ma[0, rows]], [y[rows]]
+        for i, bands in enumerate(V6.SUBSETS):
+            c = 1 + i % (Xa.shape[0] - 1)
+            Mc = Ma[c, rows]
+            Mr = Mc * band_mask31(bands)
+            keep = (Mr[:, T.MW_IDX].sum(1) > 0) & (Mr[:, T.MW_IDX] != Mc[:, T.MW_IDX]).any(1)
+            Xs.append(Xa[c, rows][keep])
+            Ms.append(Mr[keep])
+            ys.append(y[rows][keep])
+        self.mw = V6.make_tree("rf_pd_ncsim_t200", seed).fit(T.rf_matrix(np.concatenate(Xs), np.concatenate(Ms), ALL_COLS_T5),
+                                                             np.concatenate(ys))
+        # X-ray-only forest: nominal rows without photometry + one Monte-Carlo copy of them (with its sightline
+        # draw) + the simulated no-counterpart copies of the rows with photometry, each with a sightline w.p. 0.5
+        floor = float(np.quantile(Xa[0][:, 0][Ma[0][:, 0] > 0.5], V6.NC_FLUX_QUANTILE))
+        rng = np.random.default_rng(seed + 31)
+        agn_rows = y[rows] == T.CLASSES.index("AGN")
+        sight = rng.random(len(rows)) < P_SIGHTLINE
+        a_tot = rng.uniform(0.0, T.AV_MAX, len(rows))
+        red = T.redden(V6.take(meas, rows), np.where(agn_rows & sight, a_tot, 0.0))
+        full = {k: ({b: v.copy() for b, v in meas[k].items()} if k == "mags" else np.array(meas[k], dtype=np.float64))
+                for k in meas}
+        for k in red:
+            if k == "mags":
+                for b in T.MW_BANDS:
+                    full["mags"][b][rows] = red["mags"][b]
+            else:
+                full[k][rows] = red[k]
+        Xn, Mn, yn = V6.no_counterpart_sim(full, err, y, rows, floor, seed)
+        # no_counterpart_sim keeps rows in order per draw; recover each kept row's sightline by recomputing keep
+        av_sim = self._sim_av(full, err, y, rows, floor, seed, np.where(sight, a_tot, np.nan))
+        Xn, Mn = with_av(Xn, Mn, av_sim)
+        none = ~has_mw
+        Xx = np.concatenate([Xa[0][none], Xa[1][none], Xn])
+        Mx = np.concatenate([Ma[0][none], Ma[1][none], Mn])
+        yx = np.concatenate([y[none], y[none], yn])
+        self.x = V6.make_tree("rf_pd_ncsim_t200", seed + 1).fit(T.rf_matrix(Xx, Mx, X_COLS_T5), yx)
+
+    @staticmethod
+    def _sim_av(meas, err, y, rows, floor, seed, av_rows):
+        """av_gal of each simulated no-counterpart row (same rng sequence as V6.no_counterpart_sim)."""
+        rng = np.random.default_rng(seed)
+        sub, esub = V6.take(meas, rows), V6.take(err, rows)
+        out = []
+        for _ in range(V6.NC_DRAWS):
+            d = T.sample_measurements(sub, esub, rng)
+            gap = np.full(len(rows), 0.0)
+            for b, lim in zip(T.MW_BANDS, T.MW_LIMITS):
+                m = d["mags"][b]
+                ok = np.isfinite(m) & (m < lim)
+                gap = np.maximum(gap, np.where(ok, lim - m, 0.0))
+            log_k = gap / 5.0 + 1e-3 + np.log10(rng.uniform(1.0, 3.0, len(rows)))
+            f = dict(d)
+            for key in ("fs", "fm", "fh", "fb"):
+                f[key] = np.asarray(d[key], dtype=np.float64) / 10.0 ** (2 * log_k)
+            f["mags"] = {b: d["mags"][b] + 5 * log_k for b in T.MW_BANDS}
+            X, M = T.features_from_measurements(f)
+            keep = (M[:, 0] > 0.5) & (X[:, 0] > floor)
+            out.append(av_rows[keep])
+        return np.concatenate(out)
+
+    def predict(self, X: np.ndarray, M: np.ndarray) -> np.ndarray:
+        has_mw = M[:, T.MW_IDX].sum(1) > 0
+        p = np.zeros((len(X), T.N_CLASSES))
+        if has_mw.any():
+            p[np.ix_(has_mw, self.mw.classes_)] = self.mw.predict_proba(T.rf_matrix(X[has_mw], M[has_mw], ALL_COLS_T5))
+        if (~has_mw).any():
+            p[np.ix_(~has_mw, self.x.classes_)] = self.x.predict_proba(T.rf_matrix(X[~has_mw], M[~has_mw], X_COLS_T5))
+        return p
+
+
+METHODS = ["v2.1.0", "t200", "t5"]   # fitted methods; B1 / C1 / B2 / C3 are combinations of their predictions
+
+
+def load_data(data_dir: str, seed: int) -> dict:
+    td = pd.read_csv(os.path.join(os.path.abspath(data_dir), "muwclass_TD_yang2022.csv"))
+    y = td["True_Class"].map({c: i for i, c in enumerate(T.CLASSES)}).to_numpy().astype(np.int64)
+    meas, err = T.td_measurements(td), T.td_errors(td)
+    Xa, Ma = T.augmented(meas, err, T.N_AUG, seed=seed, redden_rows=(y == T.CLASSES.index("AGN")))
+    folds = list(StratifiedKFold(T.N_OUTER, shuffle=True, random_state=seed).split(Xa[0], y))
+    Xs, Ms, a_tot = sightline_set(meas, y, seed)
+    td23 = pd.read_csv(os.path.join(os.path.abspath(data_dir), "muwclass_CSC_TD_11042023_MW.csv"))
+    new = td23[~td23["name"].isin(td["CSCv2_name"]) & td23["Class"].isin(T.CLASSES)].reset_index(drop=True)
+    m23 = {"fs": T._num(new["Fcsc_s"]), "fm": T._num(new["Fcsc_m"]), "fh": T._num(new["Fcsc_h"]),
+           "fb": np.full(len(new), np.nan), "p_intra": T._num(new["var_intra_prob"]),
+           "p_inter": T._num(new["var_inter_prob"]),
+           "mags": {k: T._num(new[c]) for k, c in zip(T.MW_BANDS, T.MW_TD_COLS)}}
+    Xe, Me = T.features_from_measurements(m23)
+    ye = np.array([T.CLASSES.index(c) for c in new["Class"]])
+    _, _, jn, Xn, Mn = T.ngc3532_inputs(os.path.join(T.REPO, "data", "sample", "muwclass_ngc3532_class.csv"),
+                                        os.path.join(T.REPO, "data", "sample", "ngc3532_conesearch_per.csv"))
+    av_n = av_from_nh_gal(T._num(jn["nh_gal"]))
+    return dict(td=td, y=y, meas=meas, err=err, Xa=Xa, Ma=Ma, folds=folds, Xs=Xs, Ms=Ms, a_tot=a_tot,
+                Xe=Xe, Me=Me, ye=ye, jn=jn, Xn=Xn, Mn=Mn, av_n=av_n)
+
+
+def fill_unit(D: dict, name: str, u: int, seed: int, cache: str, log) -> dict:
+    """One outer fold (u = 0..9) or the final fit on all rows (u = 10) of one method, cached in cache/NAME_uU.npz.
+    Saved: P (set a), SIM_<pattern> (MW block reduced, av_gal missing; SIM_g_j_w1 = set b), PS (set c), prior;
+    final fit: Pext (2023 set, av_gal missing), Pngc (NGC 3532, av_gal from nh_gal; a check only)."""
+    path = os.path.join(cache, f"{name}_u{u}.npz")
+    if os.path.exists(path):
+        z = np.load(path)
+        return {k: z[k] for k in z.files}
+    t = time.time()
+    y, Xa, Ma, n = D["y"], D["Xa"], D["Ma"], len(D["y"])
+    tr = D["folds"][u][0] if u < T.N_OUTER else np.arange(n)
+    s = seed + (u if u < T.N_OUTER else 999)
+    if name == "v2.1.0":
+        model = T.fit_model(Xa[:, tr], Ma[:, tr], y[tr], seed=s, log=lambda m: None)
+        pred = lambda X, M: model.predict(X[:, :T.N_FEATURES], M[:, :T.N_FEATURES])  # noqa: E731 (no av_gal input)
+    elif name == "t200":
+        model = V6.Routed(V6.AMEND_V61, Xa[:, tr], Ma[:, tr], y[tr], V6.take(D["meas"], tr), V6.take(D["err"], tr), s)
+        pred = lambda X, M: model.predict(X[:, :T.N_FEATURES], M[:, :T.N_FEATURES])  # noqa: E731
+    elif name == "t5":
+        if "Xa5" not in D:
+            D["Xa5"], D["Ma5"] = augmented_sightline(D["meas"], D["err"], y, T.N_AUG, seed)
+        model = RoutedSightline(D["Xa5"][:, tr], D["Ma5"][:, tr], y[tr], V6.take(D["meas"], tr), V6.take(D["err"], tr), s)
+        pred = model.predict
+    else:
+        raise ValueError(name)
+    if u < T.N_OUTER:
+        te = D["folds"][u][1]
+        X0, M0 = with_av(Xa[0, te], Ma[0, te], None)
+        out = {"P": pred(X0, M0), "prior": T.class_prior(y[tr]), "PS": pred(D["Xs"][te], D["Ms"][te])}
+        for p in T.PATTERNS:
+            out[f"SIM_{p}"] = pred(X0, M0 * pattern_mask31(p))
+        log(f"  {name} fold {u + 1}: bacc a {T.bacc_from_pairs(y[te], T.decide(out['P'], out['prior'])):.3f} "
+            f"c {T.bacc_from_pairs(y[te], T.decide(out['PS'], out['prior'])):.3f}")
+    else:
+        out = {"Pext": pred(*with_av(D["Xe"], D["Me"], None)),
+               "Pngc": pred(*with_av(D["Xn"], D["Mn"], D["av_n"])),
+               "Pngc_noav": pred(*with_av(D["Xn"], D["Mn"], None))}
+        log(f"  {name} final fit done")
+    out["seconds"] = np.array(time.time() - t)
+    np.savez(path, **out)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir", default=os.path.join(T.REPO, "..", "shared", "data", "training"))
+    ap.add_argument("--cache", default="/work/ml-cache")
+    ap.add_argument("--n-boot", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=20221104)
+    ap.add_argument("--only", nargs="*", default=None, help="fill the cache for these methods only and exit")
+    ap.add_argument("--units", nargs="*", type=int, default=None, help="with --only: units (0-9 folds, 10 final fit)")
+    ap.add_argument("--no-card", action="store_true", help="development run: do not write results/card")
+    ap.add_argument("--run-note", default="", help="what happened during the runs (written to the card)")
+    args = ap.parse_args()
+    t0 = time.time()
+    T.torch.set_num_threads(1)
+    T.torch.use_deterministic_algorithms(True)
+    os.makedirs(args.cache, exist_ok=True)
+
+    def log(msg):
+        print(f"[{time.time() - t0:7.1f}s] {msg}", flush=True)
+
+    D = load_data(args.data_dir, args.seed)
+    units = args.units if args.units is not None else list(range(T.N_OUTER + 1))
+    if args.only is not None:
+        for name in args.only:
+            for u in units:
+                fill_unit(D, name, u, args.seed, args.cache, log)
+        log("--only: cache filled")
+        return
+    evaluate(D, args, log)
+
+
+if __name__ == "__main__":
+    main()
