@@ -1,6 +1,6 @@
 /** Runs the source classifier (models/source-classifier) over CSC2 master sources inside the caller's transaction
  *  and upserts ml.source_class rows for the model's version, with an ml.inference_run provenance row. Inputs: the
- *  master_source X-ray columns and, when a source has one, its ml.mw_counterpart photometry. */
+ *  master_source X-ray columns and nh_gal and, when a source has one, its ml.mw_counterpart photometry. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -26,7 +26,8 @@ const SEED = 20241125;
 /** Sources read, classified (× mcDraws rows through the model) and written per round. */
 const BATCH = 10000;
 
-const X_RAY_COLUMNS = ['name', ...['s', 'm', 'h', 'b'].flatMap((b) => [`flux_aper90_${b}`, `flux_aper90_lolim_${b}`, `flux_aper90_hilim_${b}`]), 'kp_intra_prob_b', 'var_inter_prob_b'];
+/** master_source columns the features read: X-ray fluxes, variability and the sightline's Galactic N_H (av_gal). */
+const X_RAY_COLUMNS = ['name', ...['s', 'm', 'h', 'b'].flatMap((b) => [`flux_aper90_${b}`, `flux_aper90_lolim_${b}`, `flux_aper90_hilim_${b}`]), 'kp_intra_prob_b', 'var_inter_prob_b', 'nh_gal'];
 const MW_COLUMNS = MW_KEYS.flatMap((k) => [k, `e_${k}`]);
 const SOURCE_CLASS_COLUMNS = copyColumns(sourceClass);
 

@@ -15,7 +15,7 @@ import {
   validateModel,
   type ModelCard,
 } from './classify.js';
-import { N_FEATURES, N_XRAY_FEATURES, computeFeatures, writeFeatures } from './features.js';
+import { MODEL_WIDTHS, MW_END, N_FEATURES, N_XRAY_FEATURES, computeFeatures, writeFeatures } from './features.js';
 import type { CscRow, MwPhotometry, SourceInput } from './features.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -130,10 +130,11 @@ describe('source-classifier classifySources', () => {
     for (const input of rows) {
       const ex = computeFeatures(input);
       const rng = new NormalRng(11, String(input.csc.name).trim());
-      const f = new Float32Array(draws * N_FEATURES);
-      const m = new Float32Array(draws * N_FEATURES);
-      for (let d = 0; d < draws; d++) writeFeatures(sampleMeasurements(ex.measurements, ex.sigmas, rng), f, m, d);
-      const out = await clf.session.run({ features: new ort.Tensor('float32', f, [draws, N_FEATURES]), mask: new ort.Tensor('float32', m, [draws, N_FEATURES]) });
+      const w = clf.width;
+      const f = new Float32Array(draws * w);
+      const m = new Float32Array(draws * w);
+      for (let d = 0; d < draws; d++) writeFeatures(sampleMeasurements(ex.measurements, ex.sigmas, rng), f, m, d, w);
+      const out = await clf.session.run({ features: new ort.Tensor('float32', f, [draws, w]), mask: new ort.Tensor('float32', m, [draws, w]) });
       const p = out.probabilities?.data as Float32Array;
       const mean = CLASSES.map((_, c) => Array.from({ length: draws }, (_, d) => p[d * CLASSES.length + c] ?? 0).reduce((a, b) => a + b, 0) / draws);
       const total = mean.reduce((a, b) => a + b, 0);
@@ -251,5 +252,19 @@ describe('source-classifier model/card validation', () => {
       outputMetadata: clf.session.outputMetadata,
     };
     expect(() => validateModel(fake, card)).toThrow(/model input features shape/);
+  });
+
+  it('feeds as many features as the model has inputs (30 without the sightline feature av_gal, 31 with it)', async () => {
+    const clf = await loadSourceClassifier();
+    expect(MODEL_WIDTHS).toEqual([MW_END, N_FEATURES]);
+    expect(validateModel(clf.session, clf.card)).toBe(clf.width);
+    expect(clf.session.inputMetadata.map((m) => (m.isTensor ? m.shape[1] : -1))).toEqual([clf.width, clf.width]);
+    // nh_gal given or not: a 30-input model gives the same answer, a 31-input model may differ
+    const withNh = rows.map((r) => ({ ...r, csc: { ...r.csc, nh_gal: 90 } }));
+    const noNh = rows.map((r) => ({ ...r, csc: { ...r.csc, nh_gal: null } }));
+    const a = await classifySources(withNh, { mcDraws: 0, seed: 1 });
+    const b = await classifySources(noNh, { mcDraws: 0, seed: 1 });
+    if (clf.width === MW_END) expect(a).toEqual(b);
+    else expect(a.map((r) => r.probabilities)).not.toEqual(b.map((r) => r.probabilities));
   });
 });

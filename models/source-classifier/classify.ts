@@ -23,8 +23,8 @@ import { SOURCE_CLASSES } from '../../schema/ml/source-class.js';
 import type { SourceClass } from '../../schema/ml/source-class.js';
 import {
   FEATURE_NAMES,
+  MODEL_WIDTHS,
   MW_KEYS,
-  N_FEATURES,
   computeFeatures,
   writeFeatures,
   type FeatureSetName,
@@ -102,6 +102,8 @@ export interface SourceClassifier {
   readonly modelDir: string;
   readonly card: ModelCard;
   readonly session: ort.InferenceSession;
+  /** the model's input width: 30 (no sightline feature, 2.1.0/2.2.0) or 31 (with av_gal) */
+  readonly width: number;
 }
 
 /** Session metadata needed for validation (a subset of ort.InferenceSession). */
@@ -175,8 +177,9 @@ function checkShape(
     throw new ModelCardMismatchError(`model ${what} shape ${JSON.stringify(s)}, expected [N, ${expected}]`);
 }
 
-/** Throws ModelCardMismatchError unless the session's inputs/outputs match the card and this code. */
-export function validateModel(session: SessionSignature, card: ModelCard): void {
+/** Throws ModelCardMismatchError unless the session's inputs/outputs match the card and this code; returns the
+ *  model's input width (one of MODEL_WIDTHS: features.ts computes N_FEATURES and feeds the first `width`). */
+export function validateModel(session: SessionSignature, card: ModelCard): number {
   const cardIn = card.inputs.map((i) => i.name);
   const cardOut = card.outputs.map((o) => o.name);
   if (JSON.stringify(cardIn) !== JSON.stringify([INPUT_FEATURES, INPUT_MASK]))
@@ -190,13 +193,16 @@ export function validateModel(session: SessionSignature, card: ModelCard): void 
   if (JSON.stringify(card.classes) !== JSON.stringify(CLASSES))
     throw new ModelCardMismatchError(`card classes ${JSON.stringify(card.classes)} vs ${JSON.stringify(CLASSES)}`);
   const byName = (list: readonly ort.InferenceSession.ValueMetadata[], n: string) => list.find((m) => m.name === n);
+  const declared = card.inputs[0].shape[1];
+  const width = typeof declared === 'number' && MODEL_WIDTHS.includes(declared) ? declared : MODEL_WIDTHS[MODEL_WIDTHS.length - 1];
   for (const inp of card.inputs) {
-    checkShape(`input ${inp.name}`, inp.shape, byName(session.inputMetadata, inp.name), N_FEATURES);
+    checkShape(`input ${inp.name}`, inp.shape, byName(session.inputMetadata, inp.name), width);
   }
   checkShape(`output ${OUTPUT_PROBABILITIES}`, card.outputs[0].shape, byName(session.outputMetadata, OUTPUT_PROBABILITIES), CLASSES.length);
   const featureNames = card.inputs[0].features?.map((f) => f.name);
-  if (featureNames !== undefined && JSON.stringify(featureNames) !== JSON.stringify(FEATURE_NAMES))
+  if (featureNames !== undefined && JSON.stringify(featureNames) !== JSON.stringify(FEATURE_NAMES.slice(0, width)))
     throw new ModelCardMismatchError('card feature order differs from features.ts FEATURE_NAMES');
+  return width;
 }
 
 
@@ -210,8 +216,8 @@ async function load(modelDir: string): Promise<SourceClassifier> {
     throw new ModelCardMismatchError(`sha256 of ${modelPath} is ${sha}, card says ${card.model_sha256}`);
   // The Monte-Carlo batches are large (sources × draws rows): one ONNX call uses every core.
   const session = await createCpuSession(bytes, { intraOpNumThreads: availableParallelism() });
-  validateModel(session, card);
-  return { modelDir, card, session };
+  const width = validateModel(session, card);
+  return { modelDir, card, session, width };
 }
 
 /** Loads (once per directory) and validates the classifier. */
@@ -311,6 +317,7 @@ export function sampleMeasurements(m: Measurements, s: MeasurementSigmas, rng: N
     pIntra: m.pIntra,
     pInter: m.pInter,
     mags,
+    avGal: m.avGal,
   };
 }
 
@@ -344,21 +351,22 @@ export async function classifySources(
   const sourcesPerBatch = Math.max(1, Math.floor(batchRows / draws));
   const C = CLASSES.length;
   const prior = clf.card.class_prior;
+  const width = clf.width;
   const results: SourceClassification[] = [];
 
   /** Features and mask of one batch: every draw of every source of the chunk, one row each (Float32Array). */
   const prepare = (start: number) => {
     const chunk = rows.slice(start, start + sourcesPerBatch);
     const n = chunk.length * draws;
-    const features = new Float32Array(n * N_FEATURES);
-    const mask = new Float32Array(n * N_FEATURES);
+    const features = new Float32Array(n * width);
+    const mask = new Float32Array(n * width);
     const meta = chunk.map((input, i) => {
       const ex = computeFeatures(input);
       const name = sourceName(input);
       const rng = new NormalRng(opts.seed, name ?? `#${start + i}`);
       for (let d = 0; d < draws; d++) {
         const m = opts.mcDraws === 0 ? ex.measurements : sampleMeasurements(ex.measurements, ex.sigmas, rng);
-        writeFeatures(m, features, mask, i * draws + d);
+        writeFeatures(m, features, mask, i * draws + d, width);
       }
       return { name, featureSet: ex.featureSet, inTrainingDomain: ex.inTrainingDomain };
     });
@@ -366,8 +374,8 @@ export async function classifySources(
   };
   const run = (b: ReturnType<typeof prepare>) =>
     clf.session.run({
-      [INPUT_FEATURES]: new ort.Tensor('float32', b.features, [b.n, N_FEATURES]),
-      [INPUT_MASK]: new ort.Tensor('float32', b.mask, [b.n, N_FEATURES]),
+      [INPUT_FEATURES]: new ort.Tensor('float32', b.features, [b.n, width]),
+      [INPUT_MASK]: new ort.Tensor('float32', b.mask, [b.n, width]),
     });
 
   // Pipelined: the next batch's draws are made while onnxruntime (its own threads) runs the current one.

@@ -6,9 +6,13 @@ import {
   FEATURE_NAMES,
   FLUX_FLOOR,
   MW_BANDS,
+  MW_END,
   N_FEATURES,
   N_XRAY_FEATURES,
+  NH_PER_AV,
+  avFromNhGal,
   computeFeatures,
+  writeFeatures,
   parseCscNumber,
   type CscRow,
   type FluxSigma,
@@ -148,5 +152,52 @@ describe('source-classifier features: missing values', () => {
     expect(out.mask[bpRp]).toBe(1);
     expect(out.features[bpRp]).toBeCloseTo(1, 6);
     expect(out.featureSet).toBe('xray+mw');
+  });
+});
+
+describe('source-classifier features: sightline feature av_gal (CSC2 nh_gal)', () => {
+  const csc = { flux_aper90_s: 1e-15, flux_aper90_m: 2e-15, flux_aper90_h: 3e-15 };
+  const avIdx = FEATURE_NAMES.indexOf('av_gal');
+
+  it('is the last feature, right after the MW block', () => {
+    expect(avIdx).toBe(MW_END);
+    expect(N_FEATURES).toBe(MW_END + 1);
+    expect(spec.features[avIdx]).toMatchObject({ name: 'av_gal', group: 'sightline' });
+  });
+
+  it('with nh_gal: A_V = nh_gal * 1e20 / 2.21e21 (train.py av_gal_values: 88.5 -> 4.0045247), mask 1', () => {
+    expect(NH_PER_AV).toBe(2.21e21);
+    const out = computeFeatures({ csc: { ...csc, nh_gal: 88.5 } });
+    expect(out.mask[avIdx]).toBe(1);
+    expect(out.features[avIdx]).toBeCloseTo(4.0045247, 6);
+    expect(computeFeatures({ csc: { ...csc, nh_gal: ' 83.2' } }).features[avIdx]).toBeCloseTo(3.764706, 6);
+    // the sightline does not make a source 'xray+mw' and leaves every other feature as it is
+    const without = computeFeatures({ csc });
+    expect(out.featureSet).toBe('xray');
+    expect(Array.from(out.features.slice(0, MW_END))).toEqual(Array.from(without.features.slice(0, MW_END)));
+    expect(Array.from(out.mask.slice(0, MW_END))).toEqual(Array.from(without.mask.slice(0, MW_END)));
+    expect(out.measurements.avGal).toBeCloseTo(88.5e20 / 2.21e21, 12);
+  });
+
+  it('without nh_gal (absent, NULL, blank, negative): masked, value 0', () => {
+    for (const nh of [undefined, null, '', '   ', -1, 'NaN']) {
+      const out = computeFeatures({ csc: { ...csc, nh_gal: nh } });
+      expect(out.mask[avIdx]).toBe(0);
+      expect(out.features[avIdx]).toBe(0);
+    }
+    expect(avFromNhGal(null)).toBeNull();
+    expect(avFromNhGal(0)).toBe(0);
+  });
+
+  it('a 30-input model gets the first 30 features (no av_gal); other widths are refused', () => {
+    const m = computeFeatures({ csc: { ...csc, nh_gal: 88.5 } }).measurements;
+    const f = new Float32Array(2 * MW_END);
+    const k = new Float32Array(2 * MW_END);
+    writeFeatures(m, f, k, 1, MW_END);
+    const full = computeFeatures({ csc: { ...csc, nh_gal: 88.5 } });
+    expect(Array.from(f.slice(MW_END))).toEqual(Array.from(full.features.slice(0, MW_END)));
+    expect(Array.from(k.slice(MW_END))).toEqual(Array.from(full.mask.slice(0, MW_END)));
+    expect(Array.from(f.slice(0, MW_END)).every((v) => v === 0)).toBe(true);
+    expect(() => writeFeatures(m, f, k, 0, 29)).toThrow(RangeError);
   });
 });

@@ -13,6 +13,10 @@
  *   magnitudes all give an empty MW block, and the model's X-ray-only network classifies the source.
  *   (Model 1.x had a cross-match flag `mw_searched`; it was a training-set shortcut and is gone.)
  * - Standardisation (mean/std in features.json) is applied inside model.onnx, not here.
+ * - Feature 30 `av_gal` (since protocol v7): the Galactic A_V of the source's sightline from CSC2 master_source
+ *   `nh_gal` (1e20 cm^-2) as nh_gal * 1e20 / NH_PER_AV; masked when nh_gal is NULL; never Monte-Carlo sampled.
+ *   It is not part of the MW block: it does not decide the feature set. Models with 30 inputs (2.1.0, 2.2.0) take
+ *   the first 30 features (writeFeatures' `width`).
  */
 import { MW_MAGNITUDES } from '../../schema/ml/mw-counterpart.js';
 import type { MwMagnitude } from '../../schema/ml/mw-counterpart.js';
@@ -50,6 +54,8 @@ export interface Measurements {
   /** var_inter_prob_b (MUWCLASS P_inter) */
   pInter: number | null;
   mags: Record<MwKey, number | null>;
+  /** Galactic A_V of the sightline (mag) from CSC2 nh_gal; null when nh_gal is NULL */
+  avGal: number | null;
 }
 
 /** Asymmetric 1-sigma flux errors: lo = value - lolim, hi = hilim - value (0 when unknown/undetected). */
@@ -111,13 +117,28 @@ const XRAY_FEATURE_NAMES = [
   'hr_hm', 'hr_hs', 'hr_ms', 'hr_hms', 'p_var_intra', 'p_var_inter',
 ] as const;
 
+/** N_H per unit A_V (cm^-2 mag^-1; Gueveer & Oezel 2009), train.py NH_PER_AV. */
+export const NH_PER_AV = 2.21e21;
+/** Sightline feature (index MW_END): Galactic A_V from nh_gal. */
+export const AV_GAL_FEATURE = 'av_gal';
+
 export const FEATURE_NAMES: readonly string[] = [
   ...XRAY_FEATURE_NAMES,
   ...RATIO_BANDS.map((b) => `log_ratio_${b}_xray`),
   ...COLOURS.map(([a, b]) => `colour_${a}_${b}`),
+  AV_GAL_FEATURE,
 ];
-export const N_FEATURES = FEATURE_NAMES.length; // 30
-export const N_XRAY_FEATURES = XRAY_FEATURE_NAMES.length; // 10; features [10, 30) are the MW block
+export const N_FEATURES = FEATURE_NAMES.length; // 31
+export const N_XRAY_FEATURES = XRAY_FEATURE_NAMES.length; // 10; features [10, MW_END) are the MW block
+/** End of the MW block (exclusive) = index of av_gal = the input width of the 30-feature models (2.1.0, 2.2.0). */
+export const MW_END = N_XRAY_FEATURES + RATIO_BANDS.length + COLOURS.length; // 30
+/** Input widths a model may have: without (30) or with (31) the sightline feature. */
+export const MODEL_WIDTHS: readonly number[] = [MW_END, N_FEATURES];
+
+/** Galactic A_V (mag) from CSC2 nh_gal (units 1e20 cm^-2); null stays null. */
+export function avFromNhGal(nhGal: number | null): number | null {
+  return nhGal === null || !(nhGal >= 0) ? null : (nhGal * 1e20) / NH_PER_AV;
+}
 
 const BAND_INDEX = new Map<string, number>(MW_BANDS.map((b, i) => [b.band, i]));
 const bandIndex = (band: string): number => {
@@ -177,6 +198,7 @@ export function extractMeasurements(input: SourceInput): { values: Measurements;
     pIntra: parseCscNumber(row.kp_intra_prob_b),
     pInter: parseCscNumber(row.var_inter_prob_b),
     mags,
+    avGal: avFromNhGal(parseCscNumber(row.nh_gal)),
   };
   const sigmas: MeasurementSigmas = {
     flux_s: fluxSigma(row, 's', fluxS),
@@ -195,15 +217,17 @@ export function hasBandFlux(m: Measurements): boolean {
 }
 
 /**
- * Writes the features of `m` into features/mask at row `row` (row-major [N, N_FEATURES]).
+ * Writes the features of `m` into features/mask at row `row` (row-major [N, width]); `width` = a model's input
+ * width (MODEL_WIDTHS): the first `width` features are written.
  * Returns the feature set actually available ('xray+mw' if any MW feature is present, else 'xray').
  */
-export function writeFeatures(m: Measurements, features: Float32Array, mask: Float32Array, row = 0): FeatureSetName {
-  const o = row * N_FEATURES;
-  features.fill(0, o, o + N_FEATURES);
-  mask.fill(0, o, o + N_FEATURES);
+export function writeFeatures(m: Measurements, features: Float32Array, mask: Float32Array, row = 0, width = N_FEATURES): FeatureSetName {
+  if (!MODEL_WIDTHS.includes(width)) throw new RangeError(`feature width ${width} is not one of ${MODEL_WIDTHS.join(', ')}`);
+  const o = row * width;
+  features.fill(0, o, o + width);
+  mask.fill(0, o, o + width);
   const set = (j: number, v: number): void => {
-    if (Number.isFinite(v)) {
+    if (j < width && Number.isFinite(v)) {
       features[o + j] = v;
       mask[o + j] = 1;
     }
@@ -253,6 +277,7 @@ export function writeFeatures(m: Measurements, features: Float32Array, mask: Flo
     }
     j += 1;
   }
+  if (m.avGal !== null) set(MW_END, m.avGal);
   return anyMw ? 'xray+mw' : 'xray';
 }
 

@@ -924,6 +924,29 @@ def export_onnx(fit: Fitted, path: str) -> None:
     onnx.save(m, path)
 
 
+# Feature 30 (protocol v7): the sightline's Galactic extinction, for models conditioned on it (T5 and blends with it).
+# 30-input models (2.1.0, 2.2.0) do not read it; features.ts computes it and feeds as many features as the model has.
+AV_GAL_NAME = "av_gal"
+
+
+def av_gal_feature(index: int = N_FEATURES) -> dict:
+    return {"index": index, "name": AV_GAL_NAME, "group": "sightline", "unit": "mag",
+            "transform": f"nh_gal * 1e20 / {NH_PER_AV:g} (Galactic A_V of the sightline; NH_PER_AV of Gueveer & Oezel "
+                         "2009); masked when nh_gal is NULL; not Monte-Carlo sampled; not part of the MW block "
+                         "(does not decide the feature set)",
+            "csc2_columns": ["nh_gal"], "mw_inputs": [],
+            "standardisation": {"mean": 0.0, "std": 1.0,
+                                "applied": "none: read only by the sightline forests (raw value, missing -> -9999999); "
+                                           "30-input models do not read it"}}
+
+
+def av_gal_values(nh_gal_1e20) -> tuple[np.ndarray, np.ndarray]:
+    """(av_gal, mask) from CSC2 nh_gal (1e20 cm^-2): the reference for features.ts avFromNhGal."""
+    nh = _num(nh_gal_1e20)
+    ok = np.isfinite(nh) & (nh >= 0)
+    return np.where(ok, nh * 1e20 / NH_PER_AV, 0.0).astype(np.float32), ok.astype(np.float32)
+
+
 def features_json(fit: Fitted) -> dict:
     feats = []
     for j, name in enumerate(FEATURE_NAMES):
@@ -951,10 +974,11 @@ def features_json(fit: Fitted) -> dict:
                       "standardisation": {"mean": float(fit.mu[j]), "std": float(fit.sd[j]),
                                           "applied": "inside model.onnx: z = (x - mean)/std, then z = 0 where mask = 0"}})
     return {
-        "name": MODEL_NAME, "version": MODEL_VERSION, "n_features": N_FEATURES,
-        "inputs": {"features": f"float32[N,{N_FEATURES}] raw (physical) feature values in the order below; "
-                               "value ignored where mask = 0 (features.ts writes 0 there)",
-                   "mask": f"float32[N,{N_FEATURES}] 1 = feature present, 0 = missing"},
+        "name": MODEL_NAME, "version": MODEL_VERSION, "n_features": N_FEATURES + 1,
+        "inputs": {"features": f"float32[N,{N_FEATURES}] (models without the sightline feature) or "
+                               f"float32[N,{N_FEATURES + 1}] (with av_gal): raw (physical) feature values in the order "
+                               "below; value ignored where mask = 0 (features.ts writes 0 there)",
+                   "mask": f"float32[N,{N_FEATURES}] or [N,{N_FEATURES + 1}]: 1 = feature present, 0 = missing"},
         "feature_set_rule": "'xray+mw' (X-ray+MW ensemble) if any mw-group feature has mask = 1, else 'xray' "
                             "(X-ray-only ensemble). A source without counterpart photometry, whether cross-matched "
                             "with nothing found or never cross-matched, is 'xray': no-counterpart is missing photometry.",
@@ -985,7 +1009,7 @@ def features_json(fit: Fitted) -> dict:
                        "> 0 (at most 100 tries, then the nominal value); magnitudes ~ N(mag, e_mag) (e missing -> 0).",
             "not_sampled": "kp_intra_prob_b, var_inter_prob_b, flux_aper90_b fallback, floored (undetected) bands",
         },
-        "features": feats,
+        "features": feats + [av_gal_feature()],
     }
 
 
@@ -1075,7 +1099,8 @@ def fixture_rows(td: pd.DataFrame, per: pd.DataFrame, cls: pd.DataFrame, fit: Fi
     X, M = features_from_measurements(meas)
     P = fit.predict(X, M)
     for i, c in enumerate(cases):
-        c["expected"] = {"features": [float(v) for v in X[i]], "mask": [int(v) for v in M[i]],
+        av, am = av_gal_values([c["input"]["csc"].get("nh_gal")])
+        c["expected"] = {"features": [float(v) for v in X[i]] + [float(av[0])], "mask": [int(v) for v in M[i]] + [int(am[0])],
                          "feature_set": "xray+mw" if M[i, MW_IDX].sum() > 0 else "xray",
                          "sigmas": sig[i],
                          "probabilities_nominal": [float(v) for v in P[i]],
@@ -1083,7 +1108,7 @@ def fixture_rows(td: pd.DataFrame, per: pd.DataFrame, cls: pd.DataFrame, fit: Fi
     return {"description": "Feature vectors computed by train.py (features_from_measurements) for TS parity tests; "
                            "probabilities_nominal = model output without Monte-Carlo (PyTorch, float32); "
                            "predicted_class_nominal = argmax p / class_prior.",
-            "feature_names": FEATURE_NAMES, "classes": CLASSES, "cases": cases}
+            "feature_names": FEATURE_NAMES + [AV_GAL_NAME], "classes": CLASSES, "cases": cases}
 
 
 # ----------------------------------------------------------------------------------------------

@@ -185,6 +185,7 @@ class RoutedSightline:
         return p
 
 
+T_START = time.time()
 METHODS = ["v2.1.0", "t200", "t5"]   # fitted methods; B1 / C1 / B2 / C3 are combinations of their predictions
 
 
@@ -253,6 +254,226 @@ def fill_unit(D: dict, name: str, u: int, seed: int, cache: str, log) -> dict:
     return out
 
 
+NAMES = {"v2.1.0": "2.1.0 (MLP ensembles)", "t200": "T3 capped (200 trees)", "t5": "T5 T3 + sightline training",
+         "B1": "B1 = 2.2.0 (deployed; reference)", "C1": "C1 B1 + calibration", "B2": "B2 mean(2.1.0, T5)",
+         "C3": "C3 B2 + calibration"}
+CANDIDATES = ["C1", "t5", "B2", "C3"]
+REF = "B1"
+EPS = 1e-6
+
+
+def log_p(P: np.ndarray) -> np.ndarray:
+    return np.log(np.clip(P, EPS, 1.0))
+
+
+def calibrate(R: dict, y: np.ndarray, folds: list) -> tuple[dict, tuple]:
+    """Protocol v7 point 4: cross-fitted vector scaling on log p. Returns the calibrated copy of R (all sets) and
+    the fit on all out-of-fold predictions (for the final model)."""
+    out = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in R.items()}
+    keys = [k for k in R if k in ("P", "PS") or k.startswith("SIM_")]
+    for k_fold, (_, te) in enumerate(folds):
+        other = np.concatenate([f[1] for j, f in enumerate(folds) if j != k_fold])
+        vs = T.fit_vector_scaling(log_p(R["P"][other]), y[other])
+        for key in keys:
+            out[key][te] = T.apply_vs(log_p(R[key][te]), vs)
+    vs_all = T.fit_vector_scaling(log_p(R["P"]), y)
+    for key in ("Pext", "Pngc", "Pngc_noav"):
+        if key in R:
+            out[key] = T.apply_vs(log_p(R[key]), vs_all)
+    return out, vs_all
+
+
+def s7_boot(y: np.ndarray, gjw: np.ndarray, preds: dict, ref: str, seed: int, n_boot: int) -> dict:
+    """S7 = mean(bacc set a, bacc set b (G+J+W1 rows reduced), bacc set c (sightlines)); paired bootstrap over the
+    2941 sources (the same resample for the three sets and every method). preds[m] = (pred_a, pred_b, pred_c)."""
+    rng = np.random.default_rng(seed)
+    n = len(y)
+
+    def parts(idx, m):
+        a, b, c = preds[m]
+        ig = idx[gjw[idx]]
+        return (T.bacc_from_pairs(y[idx], a[idx]), T.bacc_from_pairs(y[ig], b[ig]), T.bacc_from_pairs(y[idx], c[idx]))
+
+    reps = {m: np.empty(n_boot) for m in preds}
+    for r in range(n_boot):
+        idx = rng.integers(0, n, n)
+        for m in preds:
+            reps[m][r] = float(np.mean(parts(idx, m)))
+    ci = lambda v: [round(float(np.percentile(v, 2.5)), 4), round(float(np.percentile(v, 97.5)), 4)]  # noqa: E731
+    full = np.arange(n)
+    out = {}
+    for m in preds:
+        pa = parts(full, m)
+        s7 = float(np.mean(pa))
+        d = reps[m] - reps[ref]
+        out[m] = {"S7": round(s7, 4), "ci95": ci(reps[m]), "bacc_a": round(pa[0], 4), "bacc_b_gjw": round(pa[1], 4),
+                  "bacc_c_sightline": round(pa[2], 4), "diff_vs_ref": round(s7 - float(np.mean(parts(full, ref))), 4),
+                  "diff_ci95": ci(d), "beats_ref": bool(ci(d)[0] > 0) if m != ref else None}
+    return out
+
+
+def evaluate(D: dict, args, log) -> None:
+    y, folds, n = D["y"], D["folds"], len(D["y"])
+    R = {}
+    for name in METHODS:
+        res = {u: fill_unit(D, name, u, args.seed, args.cache, log) for u in range(T.N_OUTER + 1)}
+        r = {"P": np.zeros((n, T.N_CLASSES)), "PS": np.zeros((n, T.N_CLASSES)), "prior": np.zeros((n, T.N_CLASSES))}
+        for p in T.PATTERNS:
+            r[f"SIM_{p}"] = np.zeros((n, T.N_CLASSES))
+        for f, (_, te) in enumerate(folds):
+            for k in r:
+                r[k][te] = res[f][k]
+        for k in ("Pext", "Pngc", "Pngc_noav"):
+            r[k] = res[T.N_OUTER][k]
+        r["seconds"] = float(sum(float(v["seconds"]) for v in res.values()))
+        R[name] = r
+    pkeys = [k for k in R["v2.1.0"] if k not in ("prior", "seconds")]
+    blend = lambda a, b: {**{k: 0.5 * (R[a][k] + R[b][k]) for k in pkeys}, "prior": R[a]["prior"]}  # noqa: E731
+    R["B1"] = blend("v2.1.0", "t200")
+    R["B2"] = blend("v2.1.0", "t5")
+    R["C1"], vs_c1 = calibrate(R["B1"], y, folds)
+    R["C3"], vs_c3 = calibrate(R["B2"], y, folds)
+    methods = ["B1", "C1", "t5", "B2", "C3", "v2.1.0", "t200"]
+    prior_all = T.class_prior(y)
+
+    def dec(m, key):
+        return T.decide(R[m][key], R[m]["prior"] if key in ("P", "PS") or key.startswith("SIM_") else prior_all)
+
+    M0 = D["Ma"][0]
+    gjw = np.all([M0[:, T.FEATURE_NAMES.index(f"log_ratio_{b}_xray")] > 0.5 for b in ("G", "J", "W1")], axis=0)
+    pat_real = T.row_pattern(M0)
+    preds = {m: (dec(m, "P"), dec(m, "SIM_g_j_w1"), dec(m, "PS")) for m in methods}
+    S = s7_boot(y, gjw, preds, REF, args.seed, args.n_boot)
+    selected = max(CANDIDATES, key=lambda m: S[m]["S7"])
+    deploy = bool(S[selected]["beats_ref"])
+    for m in methods:
+        v = S[m]
+        log(f"S7 {m:7s} {v['S7']:.4f} {v['ci95']} a {v['bacc_a']} b {v['bacc_b_gjw']} c {v['bacc_c_sightline']} "
+            f"vs B1 {v['diff_vs_ref']:+.4f} {v['diff_ci95']}")
+    log(f"selected {selected}; deploy: {deploy}")
+    cv_a = T.bootstrap(y, {m: preds[m][0] for m in methods}, [(m, REF) for m in methods if m != REF], seed=args.seed,
+                       n_boot=args.n_boot)
+    cv_c = T.bootstrap(y, {m: preds[m][2] for m in methods}, [(m, REF) for m in methods if m != REF], seed=args.seed,
+                       n_boot=args.n_boot)
+    sim = T.bootstrap(y[gjw], {f"{m}_{p}": dec(m, f"SIM_{p}")[gjw] for m in methods for p in T.PATTERNS},
+                      [(f"{m}_g_j_w1", f"{m}_full") for m in methods], seed=args.seed, n_boot=args.n_boot)
+    ext = T.bootstrap(D["ye"], {m: dec(m, "Pext") for m in methods}, [(m, REF) for m in methods if m != REF],
+                      seed=args.seed, n_boot=args.n_boot)
+    by_pattern = {}
+    for p in ("full", "gaia_only", "2mass_only", "wise_only", "none", "other"):
+        sel = pat_real == p
+        by_pattern[p] = {"n": int(sel.sum()), **{m: round(T.bacc_from_pairs(y[sel], preds[m][0][sel]), 4) for m in methods}}
+    calib = {m: {"set_a": T.classwise_calibration(R[m]["P"], y), "set_c": T.classwise_calibration(R[m]["PS"], y)}
+             for m in methods}
+    # NGC 3532: once, after selection, for the selected candidate and the reference (check only)
+    jn = D["jn"]
+    muw = jn["Class"].to_numpy()
+    conf = pd.to_numeric(jn["CT"], errors="coerce").to_numpy() >= 2.0
+    agn = muw == "AGN"
+
+    def ngc(m, key):
+        ours = np.array([T.CLASSES[i] for i in dec(m, key)])
+        return {"method": m, "n": int(len(jn)), "agreement": round(float((ours == muw).mean()), 4),
+                "agreement_ct_ge_2": round(float((ours[conf] == muw[conf]).mean()), 4), "n_ct_ge_2": int(conf.sum()),
+                "muwclass_agn_as_agn": int((ours[agn] == "AGN").sum()), "muwclass_agn": int(agn.sum()),
+                "class_counts": {c: int((ours == c).sum()) for c in T.CLASSES}}
+    ngc_res = {"use": "check only: computed after selection; never used to choose",
+               "av_gal_from_nh_gal": {"n_known": int(np.isfinite(D["av_n"]).sum()),
+                                      "median": round(float(np.nanmedian(D["av_n"])), 3)},
+               "selected": ngc(selected, "Pngc"), "reference_B1": ngc(REF, "Pngc"),
+               "selected_without_av_gal": ngc(selected, "Pngc_noav")}
+    log(f"NGC 3532 check: {ngc_res['selected']} | B1 {ngc_res['reference_B1']}")
+    vs_fmt = lambda vs: {"a": [round(float(v), 5) for v in vs[0]], "b": [round(float(v), 5) for v in vs[1]]}  # noqa: E731
+    res = {"protocol": "v7 (CARD.md)", "seconds": round(time.time() - T_START, 1), "n_boot": args.n_boot,
+           "rows_evaluated": int(n), "run_note": args.run_note, "candidates": CANDIDATES, "reference": REF,
+           "selection": S, "selected": selected, "deploy": deploy,
+           "decision": (f"{selected} beats 2.2.0 on S7 (CI lower bound > 0): deploy as 2.3.0" if deploy else
+                        f"no candidate beats 2.2.0 on S7 (selected {selected}, CI lower bound <= 0): 2.2.0 stays deployed"),
+           "cv_set_a": cv_a, "cv_set_c_sightline": cv_c, "simulated_patterns_on_gjw_rows": sim,
+           "by_real_pattern": by_pattern, "classwise_calibration": calib, "external_2023": ext,
+           "calibration_final_fit": {"C1": vs_fmt(vs_c1), "C3": vs_fmt(vs_c3)}, "ngc3532_check": ngc_res,
+           "sightline_set": {"seed": args.seed + SIGHT_SEED_OFFSET, "a_tot_mean": round(float(D["a_tot"].mean()), 4)},
+           "seconds_per_method": {m: round(R[m]["seconds"]) for m in METHODS}}
+    for m in methods:
+        log(f"{m:7s} a {cv_a['balanced_accuracy'][m]['value']} c {cv_c['balanced_accuracy'][m]['value']} "
+            f"gjw-full {sim['differences'][f'{m}_g_j_w1 - {m}_full']['value']} ext {ext['balanced_accuracy'][m]['value']} "
+            f"maxECE {calib[m]['set_a']['max_ece']} maxdev {calib[m]['set_a']['max_rel_dev']:.3f}")
+    if args.no_card:
+        log("development run: nothing written")
+        return
+    with open(os.path.join(HERE, "v7_results.json"), "w") as fh:
+        json.dump(res, fh, indent=1)
+    card = os.path.join(HERE, "..", "CARD.md")
+    with open(card) as fh:
+        text = fh.read()
+    begin, finish = "<!-- v7-results:begin -->", "<!-- v7-results:end -->\n"
+    block = begin + "\n" + results_markdown(res, methods) + finish
+    if begin in text:
+        text = text[:text.index(begin)] + block + text[text.index(finish) + len(finish):]
+    else:
+        end = "<!-- v7-protocol:end -->\n"
+        text = text.replace(end, end + "\n" + block, 1)
+    with open(card, "w") as fh:
+        fh.write(text)
+    log("wrote v7_results.json and the v7 results section of CARD.md")
+
+
+def results_markdown(res: dict, methods: list) -> str:
+    S, cva, cvc, sim, ext = (res["selection"], res["cv_set_a"], res["cv_set_c_sightline"],
+                             res["simulated_patterns_on_gjw_rows"], res["external_2023"])
+    fmt = lambda d: "-" if d is None else f"{d['value']:+.4f} {d['ci95']}"  # noqa: E731
+    L = [f"## Protocol v7 results ({res['n_boot']} paired bootstrap resamples; `experiments/v7_results.json`)", "",
+         "| method | S7 [95 % CI] | (a) as is | (b) G+J+W1 | (c) sightlines | S7 - S7(2.2.0) [95 % CI] | beats 2.2.0 |",
+         "|---|---|---|---|---|---|---|"]
+    for m in methods:
+        v = S[m]
+        L.append(f"| {NAMES[m]} | {v['S7']} {v['ci95']} | {v['bacc_a']} | {v['bacc_b_gjw']} | {v['bacc_c_sightline']} | "
+                 f"{v['diff_vs_ref']:+.4f} {v['diff_ci95']} | "
+                 f"{'-' if v['beats_ref'] is None else ('yes' if v['beats_ref'] else 'no')} |")
+    L += ["", f"**Selected by S7 among {', '.join(NAMES[c] for c in res['candidates'])}: {NAMES[res['selected']]}. "
+          f"Decision: {res['decision']}.** Choosing the best of 4 candidates on the same outer folds biases the "
+          "selected one's S7 and difference upward (the maximum of 4 noisy estimates); the 2.1.0 and T3 rows are "
+          "not candidates, listed for reference.", "",
+          "| method | bacc (a) [95 % CI] | (a) - 2.2.0 [CI] | bacc (c) [CI] | (c) - 2.2.0 [CI] | G+J+W1 - full [CI] | "
+          "external 2023 [CI] | max per-class ECE (a) | mean p / freq NS, LMXB (a) | max abs(mean p / freq - 1) (a) | max ECE (c) |",
+          "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for m in methods:
+        c = res["classwise_calibration"][m]
+        pc = c["set_a"]["per_class"]
+        L.append(f"| {NAMES[m]} | {cva['balanced_accuracy'][m]['value']} {cva['balanced_accuracy'][m]['ci95']} | "
+                 f"{fmt(cva['differences'].get(f'{m} - B1'))} | {cvc['balanced_accuracy'][m]['value']} "
+                 f"{cvc['balanced_accuracy'][m]['ci95']} | {fmt(cvc['differences'].get(f'{m} - B1'))} | "
+                 f"{fmt(sim['differences'].get(f'{m}_g_j_w1 - {m}_full'))} | {ext['balanced_accuracy'][m]['value']} "
+                 f"{ext['balanced_accuracy'][m]['ci95']} | {c['set_a']['max_ece']} | {pc['NS']['ratio']}, "
+                 f"{pc['LMXB']['ratio']} | {round(c['set_a']['max_rel_dev'], 3)} | {c['set_c']['max_ece']} |")
+    L += ["", "Per-class ECE and mean p / observed frequency, set (a), pooled outer folds:", "",
+          "| method | " + " | ".join(T.CLASSES) + " |", "|---|" + "---|" * T.N_CLASSES]
+    for m in methods:
+        pc = res["classwise_calibration"][m]["set_a"]["per_class"]
+        L.append(f"| {NAMES[m]} | " + " | ".join(f"{pc[c]['ece']} / {pc[c]['ratio']}x" for c in T.CLASSES) + " |")
+    L += ["", "Balanced accuracy by the row's real photometry pattern (set a, outer CV):", "",
+          "| pattern | n | " + " | ".join(NAMES[m] for m in methods) + " |", "|---|---|" + "---|" * len(methods)]
+    for p, v in res["by_real_pattern"].items():
+        L.append(f"| {p} | {v['n']} | " + " | ".join(str(v[m]) for m in methods) + " |")
+    ng = res["ngc3532_check"]
+    L += [""]
+    for key, label in (("selected", "selected candidate, av_gal from nh_gal"), ("selected_without_av_gal",
+                       "selected candidate, av_gal masked"), ("reference_B1", "2.2.0")):
+        g = ng[key]
+        L.append(f"NGC 3532 check ({NAMES[g['method']]}; {label}; computed after selection, never used to choose): "
+                 f"agreement with MUWCLASS {g['agreement']} (n={g['n']}), at CT >= 2 {g['agreement_ct_ge_2']} "
+                 f"(n={g['n_ct_ge_2']}), MUWCLASS AGN as AGN {g['muwclass_agn_as_agn']}/{g['muwclass_agn']}.")
+        L.append("")
+    L += [f"av_gal of the NGC 3532 rows from nh_gal: {ng['av_gal_from_nh_gal']}.", ""]
+    L += ["Configurations tried (all listed): 2.1.0 refit, T3 capped, T5; blends B1, B2; calibrated C1, C3 "
+          "(exactly the protocol's list; nothing else was run).", ""]
+    if res.get("run_note"):
+        L += [f"Run log: {res['run_note']}", ""]
+    L += [f"Wall clock of this evaluation: {res['seconds']} s (per-unit cache reused; fitting seconds per method "
+          f"{res['seconds_per_method']}).", ""]
+    return "\n".join(L) + "\n"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", default=os.path.join(T.REPO, "..", "shared", "data", "training"))
@@ -264,7 +485,7 @@ def main() -> None:
     ap.add_argument("--no-card", action="store_true", help="development run: do not write results/card")
     ap.add_argument("--run-note", default="", help="what happened during the runs (written to the card)")
     args = ap.parse_args()
-    t0 = time.time()
+    t0 = T_START
     T.torch.set_num_threads(1)
     T.torch.use_deterministic_algorithms(True)
     os.makedirs(args.cache, exist_ok=True)
