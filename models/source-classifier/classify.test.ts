@@ -51,8 +51,25 @@ const blendFixture = JSON.parse(readFileSync(path.join(here, 'fixtures', 'blend_
   n_fixture_cases: number;
   features: number[][];
   mask: number[][];
-  p_t3: number[][];
+  /** 2.2.0 (blend.py): T3's probabilities; 2.3.0 (blend_v7.py): the forests' probabilities, input width, calibration */
+  p_t3?: number[][];
+  p_forest?: number[][];
+  width?: number;
+  calibration?: { a: number[]; b: number[]; eps: number } | null;
 };
+const pForest = (blendFixture.p_forest ?? blendFixture.p_t3) as number[][];
+/** The deployed graph's definition: calibrate((p_2.1.0 + p_forest) / 2), calibrate = per-class vector scaling on
+ *  log p (protocol v7) or the identity. */
+function blendOf(pMlp: readonly number[], pF: readonly number[]): number[] {
+  const p = pMlp.map((v, k) => 0.5 * (v + pF[k]));
+  const cal = blendFixture.calibration;
+  if (!cal) return p;
+  const z = p.map((v, k) => cal.a[k] * Math.log(Math.min(Math.max(v, cal.eps), 1)) + cal.b[k]);
+  const mx = Math.max(...z);
+  const e = z.map((v) => Math.exp(v - mx));
+  const t = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / t);
+}
 const card = JSON.parse(readFileSync(path.join(here, 'card.json'), 'utf8')) as { training: { class_prior: number[] } };
 
 async function runOnnx(file: string, features: number[][], mask: number[][]): Promise<Float32Array> {
@@ -147,19 +164,20 @@ describe('source-classifier classifySources', () => {
     expect(await classifySources(rows, { mcDraws: draws, seed: 11 })).toEqual(got);
   });
 
-  it('model.onnx = (2.1.0 networks + Python T3 forests) / 2 in onnxruntime-node within 1e-5 (blend parity)', async () => {
-    const { features, mask, p_t3: pT3 } = blendFixture;
+  it('model.onnx = calibrate((2.1.0 networks + Python forests) / 2) in onnxruntime-node within 1e-5 (blend parity, fixture rows incl. NGC 3532 with nh_gal)', async () => {
+    const { features, mask } = blendFixture;
     expect(features.length).toBeGreaterThanOrEqual(60);
-    const hasMw = mask.map((m) => m.slice(N_XRAY_FEATURES).some((v) => v > 0.5));
-    expect(hasMw.some(Boolean) && hasMw.some((v) => !v)).toBe(true); // both routes of T3 are exercised
+    const hasMw = mask.map((m) => m.slice(N_XRAY_FEATURES, MW_END).some((v) => v > 0.5));
+    expect(hasMw.some(Boolean) && hasMw.some((v) => !v)).toBe(true); // both routes of the forests are exercised
     const blend = await runOnnx('model.onnx', features, mask);
-    const mlp = await runOnnx('mlp-2.1.0.onnx', features, mask);
+    const mlp = await runOnnx('mlp-2.1.0.onnx', features.map((r) => r.slice(0, MW_END)), mask.map((r) => r.slice(0, MW_END)));
     let maxDiff = 0;
-    pT3.forEach((row, i) =>
-      row.forEach((p, c) => {
-        maxDiff = Math.max(maxDiff, Math.abs(blend[i * 8 + c] - 0.5 * (mlp[i * 8 + c] + p)));
-      }),
-    );
+    pForest.forEach((row, i) => {
+      const want = blendOf(Array.from(mlp.slice(i * 8, i * 8 + 8)), row);
+      want.forEach((p, c) => {
+        maxDiff = Math.max(maxDiff, Math.abs(blend[i * 8 + c] - p));
+      });
+    });
     expect(maxDiff).toBeLessThanOrEqual(1e-5);
   });
 
@@ -169,7 +187,7 @@ describe('source-classifier classifySources', () => {
     const prior = card.training.class_prior;
     const res = await classifySources(fixture.cases.map((c) => c.input), { mcDraws: 0, seed: 1 });
     res.forEach((r, i) => {
-      const want = fixture.cases[i].expected.probabilities_nominal.map((p, k) => 0.5 * (p + blendFixture.p_t3[i][k]));
+      const want = blendOf(fixture.cases[i].expected.probabilities_nominal, pForest[i]);
       CLASSES.forEach((c, k) => expect(Math.abs(r.probabilities[c] - want[k])).toBeLessThanOrEqual(1e-4));
       const best = want.reduce((b, p, k) => (p / prior[k] > want[b] / prior[b] ? k : b), 0);
       expect(r.predictedClass).toBe(CLASSES[best]);
