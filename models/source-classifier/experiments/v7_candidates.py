@@ -391,6 +391,9 @@ def evaluate(D: dict, args, log) -> None:
                         f"no candidate beats 2.2.0 on S7 (selected {selected}, CI lower bound <= 0): 2.2.0 stays deployed"),
            "cv_set_a": cv_a, "cv_set_c_sightline": cv_c, "simulated_patterns_on_gjw_rows": sim,
            "by_real_pattern": by_pattern, "classwise_calibration": calib, "external_2023": ext,
+           "recall": {m: {"set_a": T.metrics(y, preds[m][0], None)["recall"],
+                          "set_c_sightline": T.metrics(y, preds[m][2], None)["recall"],
+                          "set_b_gjw": T.metrics(y[gjw], preds[m][1][gjw], None)["recall"]} for m in methods},
            "calibration_final_fit": {"C1": vs_fmt(vs_c1), "C3": vs_fmt(vs_c3)}, "ngc3532_check": ngc_res,
            "sightline_set": {"seed": args.seed + SIGHT_SEED_OFFSET, "a_tot_mean": round(float(D["a_tot"].mean()), 4)},
            "seconds_per_method": {m: round(R[m]["seconds"]) for m in METHODS}}
@@ -451,6 +454,11 @@ def results_markdown(res: dict, methods: list) -> str:
     for m in methods:
         pc = res["classwise_calibration"][m]["set_a"]["per_class"]
         L.append(f"| {NAMES[m]} | " + " | ".join(f"{pc[c]['ece']} / {pc[c]['ratio']}x" for c in T.CLASSES) + " |")
+    L += ["", "Recall of AGN (the class MUWCLASS reddens to each field's extinction) on sets (a), (b), (c):", "",
+          "| method | AGN recall (a) | AGN recall (b) G+J+W1 | AGN recall (c) sightlines |", "|---|---|---|---|"]
+    for m in methods:
+        r = res["recall"][m]
+        L.append(f"| {NAMES[m]} | {r['set_a']['AGN']} | {r['set_b_gjw']['AGN']} | {r['set_c_sightline']['AGN']} |")
     L += ["", "Balanced accuracy by the row's real photometry pattern (set a, outer CV):", "",
           "| pattern | n | " + " | ".join(NAMES[m] for m in methods) + " |", "|---|---|" + "---|" * len(methods)]
     for p, v in res["by_real_pattern"].items():
