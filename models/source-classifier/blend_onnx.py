@@ -58,14 +58,23 @@ def forest_node(forest, n_classes: int, inp: str, out: str, name: str) -> onnx.N
 
 
 def blend_model(mlp: onnx.ModelProto, mw_forest, x_forest, n_xray: int, n_features: int, n_classes: int,
-                doc: str) -> onnx.ModelProto:
-    """One graph: inputs features/mask [N,F] -> probabilities [N,C] = (p_2.1.0 + p_T3) / 2, where p_T3 is the
-    X-ray+MW forest for rows with any MW feature present (mask[:, n_xray:] sums > 0), else the X-ray-only forest
-    on the first n_xray features; missing features (mask < 0.5) are set to MISSING as in training."""
+                doc: str, n_inputs: int | None = None) -> onnx.ModelProto:
+    """One graph: inputs features/mask [N,F] -> probabilities [N,C] = (p_2.1.0 + p_forests) / 2, where p_forests is
+    the X-ray+MW forest for rows with any MW feature present (mask[:, n_xray:n_features] sums > 0), else the
+    X-ray-only forest on the first n_xray features; missing features (mask < 0.5) are set to MISSING as in training.
+    n_inputs > n_features (protocol v7 B2: features + av_gal): the graph's inputs are n_inputs wide, 2.1.0 reads the
+    first n_features, the X-ray+MW forest all of them and the X-ray-only forest the X-ray ones plus the trailing ones."""
+    sight = n_inputs is not None and n_inputs > n_features
     g = onnx.GraphProto()
     g.CopyFrom(mlp.graph)
-    for node in g.node:  # 2.1.0's output becomes an intermediate
-        node.output[:] = ["p_mlp" if o == "probabilities" else o for o in node.output]
+    rename = {"probabilities": "p_mlp"}  # 2.1.0's output becomes an intermediate
+    if sight:
+        rename.update({"features": "mlp_features", "mask": "mlp_mask"})
+        for vi in g.input:
+            vi.type.tensor_type.shape.dim[1].dim_value = n_inputs
+    for node in g.node:
+        node.input[:] = [rename.get(i, i) if i != "probabilities" else i for i in node.input]
+        node.output[:] = [rename.get(o, o) for o in node.output]
     const = lambda name, arr: g.initializer.append(numpy_helper.from_array(np.asarray(arr), name))  # noqa: E731
     const("rf_half", np.float32(0.5))
     const("rf_missing", np.float32(MISSING))
@@ -75,15 +84,27 @@ def blend_model(mlp: onnx.ModelProto, mw_forest, x_forest, n_xray: int, n_featur
     const("rf_mw_end", np.array([n_features], dtype=np.int64))
     const("rf_axis1", np.array([1], dtype=np.int64))
     N = helper.make_node
+    x_in = "rf_x_xray"
+    sight_nodes = []
+    if sight:
+        const("rf_end", np.array([n_inputs], dtype=np.int64))
+        nodes = list(g.node)  # the slices 2.1.0 reads must come first (topological order)
+        del g.node[:]
+        g.node.extend([N("Slice", ["features", "rf_xray_start", "rf_mw_end", "rf_axis1"], ["mlp_features"]),
+                       N("Slice", ["mask", "rf_xray_start", "rf_mw_end", "rf_axis1"], ["mlp_mask"])] + nodes)
+        sight_nodes = [N("Slice", ["rf_x", "rf_mw_end", "rf_end", "rf_axis1"], ["rf_x_sight"]),
+                       N("Concat", ["rf_x_xray", "rf_x_sight"], ["rf_x_xs"], axis=1)]
+        x_in = "rf_x_xs"
     g.node.extend([
         N("Less", ["mask", "rf_half"], ["rf_is_missing"]),
         N("Where", ["rf_is_missing", "rf_missing", "features"], ["rf_x"]),
         N("Slice", ["rf_x", "rf_xray_start", "rf_xray_end", "rf_axis1"], ["rf_x_xray"]),
+        *sight_nodes,
         N("Slice", ["mask", "rf_xray_end", "rf_mw_end", "rf_axis1"], ["rf_mask_mw"]),
         N("ReduceSum", ["rf_mask_mw", "rf_axis1"], ["rf_mw_sum"], keepdims=1),
         N("Greater", ["rf_mw_sum", "rf_zero"], ["rf_has_mw"]),
         forest_node(mw_forest, n_classes, "rf_x", "rf_p_mw", "forest_xray_mw"),
-        forest_node(x_forest, n_classes, "rf_x_xray", "rf_p_x", "forest_xray"),
+        forest_node(x_forest, n_classes, x_in, "rf_p_x", "forest_xray"),
         N("Where", ["rf_has_mw", "rf_p_mw", "rf_p_x"], ["p_t3"]),
         N("Add", ["p_mlp", "p_t3"], ["rf_sum"]),
         N("Mul", ["rf_sum", "rf_half"], ["probabilities"]),
@@ -122,57 +143,3 @@ def with_calibration(model: onnx.ModelProto, a: np.ndarray, b: np.ndarray, eps: 
     onnx.checker.check_model(out)
     return out
 
-
-def sightline_blend_model(mlp: onnx.ModelProto, mw_forest, x_forest, n_xray: int, n_mw_end: int, n_features: int,
-                          n_classes: int, doc: str) -> onnx.ModelProto:
-    """Protocol v7 B2: inputs features/mask [N, n_features] (n_mw_end = 30 features + av_gal) -> (p_2.1.0 + p_T5) / 2.
-    2.1.0 reads the first n_mw_end features; T5: rows with any MW feature (mask[:, n_xray:n_mw_end]) -> X-ray+MW
-    forest on all n_features, else X-ray-only forest on the X-ray features and av_gal (columns 0..n_xray-1, n_mw_end..)."""
-    g = onnx.GraphProto()
-    g.CopyFrom(mlp.graph)
-    rename = {"features": "mlp_features", "mask": "mlp_mask", "probabilities": "p_mlp"}
-    for node in g.node:
-        node.input[:] = [rename.get(i, i) for i in node.input]
-        node.output[:] = [rename.get(o, o) for o in node.output]
-    for vi in g.input:
-        dims = vi.type.tensor_type.shape.dim
-        dims[1].dim_value = n_features
-    const = lambda name, arr: g.initializer.append(numpy_helper.from_array(np.asarray(arr), name))  # noqa: E731
-    const("rf_half", np.float32(0.5))
-    const("rf_missing", np.float32(MISSING))
-    const("rf_zero", np.float32(0.0))
-    const("rf_start", np.array([0], dtype=np.int64))
-    const("rf_xray_end", np.array([n_xray], dtype=np.int64))
-    const("rf_mw_end", np.array([n_mw_end], dtype=np.int64))
-    const("rf_end", np.array([n_features], dtype=np.int64))
-    const("rf_axis1", np.array([1], dtype=np.int64))
-    N = helper.make_node
-    g.node.extend([
-        N("Slice", ["features", "rf_start", "rf_mw_end", "rf_axis1"], ["mlp_features"]),
-        N("Slice", ["mask", "rf_start", "rf_mw_end", "rf_axis1"], ["mlp_mask"]),
-    ])
-    # the MLP's nodes read mlp_features/mlp_mask: the slices must come first (topological order)
-    nodes = list(g.node)
-    del g.node[:]
-    g.node.extend(nodes[-2:] + nodes[:-2])
-    g.node.extend([
-        N("Less", ["mask", "rf_half"], ["rf_is_missing"]),
-        N("Where", ["rf_is_missing", "rf_missing", "features"], ["rf_x"]),
-        N("Slice", ["rf_x", "rf_start", "rf_xray_end", "rf_axis1"], ["rf_x_xray"]),
-        N("Slice", ["rf_x", "rf_mw_end", "rf_end", "rf_axis1"], ["rf_x_sight"]),
-        N("Concat", ["rf_x_xray", "rf_x_sight"], ["rf_x_xs"], axis=1),
-        N("Slice", ["mask", "rf_xray_end", "rf_mw_end", "rf_axis1"], ["rf_mask_mw"]),
-        N("ReduceSum", ["rf_mask_mw", "rf_axis1"], ["rf_mw_sum"], keepdims=1),
-        N("Greater", ["rf_mw_sum", "rf_zero"], ["rf_has_mw"]),
-        forest_node(mw_forest, n_classes, "rf_x", "rf_p_mw", "forest_xray_mw"),
-        forest_node(x_forest, n_classes, "rf_x_xs", "rf_p_x", "forest_xray"),
-        N("Where", ["rf_has_mw", "rf_p_mw", "rf_p_x"], ["p_t5"]),
-        N("Add", ["p_mlp", "p_t5"], ["rf_sum"]),
-        N("Mul", ["rf_sum", "rf_half"], ["probabilities"]),
-    ])
-    opsets = [o for o in mlp.opset_import if o.domain not in ("ai.onnx.ml",)]
-    model = helper.make_model(g, opset_imports=opsets + [helper.make_opsetid("ai.onnx.ml", 3)])
-    model.ir_version = mlp.ir_version
-    model.doc_string = doc
-    onnx.checker.check_model(model)
-    return model

@@ -73,10 +73,7 @@ def main() -> None:
 
     doc = f"{T.MODEL_NAME} {VERSION}: protocol v7 candidate {sel}; see card.json"
     mlp = onnx.load(mlp_path)
-    if sight:
-        model = blend_onnx.sightline_blend_model(mlp, fit.mw, fit.x, T.N_XRAY, T.N_FEATURES, width, T.N_CLASSES, doc)
-    else:
-        model = blend_onnx.blend_model(mlp, fit.mw, fit.x, T.N_XRAY, T.N_FEATURES, T.N_CLASSES, doc)
+    model = blend_onnx.blend_model(mlp, fit.mw, fit.x, T.N_XRAY, T.N_FEATURES, T.N_CLASSES, doc, n_inputs=width)
     cal = res["calibration_final_fit"].get(sel)
     if sel in ("C1", "C3"):
         model = blend_onnx.with_calibration(model, np.array(cal["a"]), np.array(cal["b"]), V7.EPS, doc)

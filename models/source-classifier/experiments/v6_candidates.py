@@ -40,8 +40,9 @@ CAPPED_TREES = 200      # protocol v6.1: T3 with 200 trees per forest (ONNX size
 AMEND_V61 = "rf_pd_ncsim_t200"
 
 
-def band_mask(bands: set) -> np.ndarray:
-    return np.array([T.feature_bands(j) <= bands for j in range(T.N_FEATURES)], dtype=np.float32)
+def band_mask(bands: set, width: int = T.N_FEATURES) -> np.ndarray:
+    """Keep-mask of the features whose bands are in `bands`; columns past the 30 features (v7's av_gal) are kept."""
+    return np.array([T.feature_bands(j) <= bands if j < T.N_FEATURES else True for j in range(width)], dtype=np.float32)
 
 
 def pattern_copies(Xa: np.ndarray, Ma: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -51,7 +52,7 @@ def pattern_copies(Xa: np.ndarray, Ma: np.ndarray, rows: np.ndarray) -> tuple[np
     for i, bands in enumerate(SUBSETS):
         c = 1 + i % (Xa.shape[0] - 1)
         Mc = Ma[c, rows]
-        Mr = Mc * band_mask(bands)
+        Mr = Mc * band_mask(bands, Mc.shape[1])
         keep = (Mr[:, T.MW_IDX].sum(1) > 0) & (Mr[:, T.MW_IDX] != Mc[:, T.MW_IDX]).any(1)
         Xs.append(Xa[c, rows][keep])
         Ms.append(Mr[keep])
@@ -63,9 +64,10 @@ def take(meas: dict, idx: np.ndarray) -> dict:
 
 
 def no_counterpart_sim(meas: dict, err: dict, y: np.ndarray, rows: np.ndarray, flux_floor_log: float,
-                      seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                      seed: int, origin: list | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """T3: X-ray features of rows with photometry moved to a distance where no Gaia/2MASS/WISE band is detected
-    (m -> m + 5 log10 k, X-ray fluxes / k^2), kept while the X-ray flux stays above the detection proxy."""
+    (m -> m + 5 log10 k, X-ray fluxes / k^2), kept while the X-ray flux stays above the detection proxy.
+    origin (a list, filled when given): the position in `rows` of each simulated row."""
     rng = np.random.default_rng(seed)
     sub, esub = take(meas, rows), take(err, rows)
     Xs, Ms, ys = [], [], []
@@ -88,6 +90,8 @@ def no_counterpart_sim(meas: dict, err: dict, y: np.ndarray, rows: np.ndarray, f
         Xs.append(X[keep])
         Ms.append(M[keep])
         ys.append(y[rows][keep])
+        if origin is not None:
+            origin.extend(np.flatnonzero(keep).tolist())
     return np.concatenate(Xs), np.concatenate(Ms), np.concatenate(ys)
 
 
@@ -133,7 +137,7 @@ class Routed:
         for i, bands in enumerate(SUBSETS):
             c = 1 + i % (Ma.shape[0] - 1)
             Mc = Ma[c, rows]
-            Mr = Mc * band_mask(bands)
+            Mr = Mc * band_mask(bands, Mc.shape[1])
             out.append((Mr[:, T.MW_IDX].sum(1) > 0) & (Mr[:, T.MW_IDX] != Mc[:, T.MW_IDX]).any(1))
         return out
 

@@ -100,10 +100,6 @@ def augmented_sightline(meas: dict, err: dict, y: np.ndarray, n_aug: int, seed: 
     return np.stack(Xs), np.stack(Ms)
 
 
-def band_mask31(bands: set) -> np.ndarray:
-    return np.concatenate([V6.band_mask(bands), [1.0]]).astype(np.float32)
-
-
 def pattern_mask31(name: str) -> np.ndarray:
     return np.concatenate([T.pattern_mask(name), [1.0]]).astype(np.float32)
 
@@ -115,17 +111,9 @@ class RoutedSightline:
     def __init__(self, Xa, Ma, y, meas, err, seed: int):
         has_mw = Ma[0][:, T.MW_IDX].sum(1) > 0
         rows = np.where(has_mw)[0]
-        Xs, Ms, ys = [Xa[0, rows]], [Ma[0, rows]], [y[rows]]
-        for i, bands in enumerate(V6.SUBSETS):
-            c = 1 + i % (Xa.shape[0] - 1)
-            Mc = Ma[c, rows]
-            Mr = Mc * band_mask31(bands)
-            keep = (Mr[:, T.MW_IDX].sum(1) > 0) & (Mr[:, T.MW_IDX] != Mc[:, T.MW_IDX]).any(1)
-            Xs.append(Xa[c, rows][keep])
-            Ms.append(Mr[keep])
-            ys.append(y[rows][keep])
-        self.mw = V6.make_tree("rf_pd_ncsim_t200", seed).fit(T.rf_matrix(np.concatenate(Xs), np.concatenate(Ms), ALL_COLS_T5),
-                                                             np.concatenate(ys))
+        Xp, Mp = V6.pattern_copies(Xa, Ma, rows)
+        yp = np.concatenate([y[rows]] + [y[rows][keep] for keep in V6.Routed._keeps(Ma, rows)])
+        self.mw = V6.make_tree("rf_pd_ncsim_t200", seed).fit(T.rf_matrix(Xp, Mp, ALL_COLS_T5), yp)
         # X-ray-only forest: nominal rows without photometry + one Monte-Carlo copy of them (with its sightline
         # draw) + the simulated no-counterpart copies of the rows with photometry, each with a sightline w.p. 0.5
         floor = float(np.quantile(Xa[0][:, 0][Ma[0][:, 0] > 0.5], V6.NC_FLUX_QUANTILE))
@@ -142,38 +130,14 @@ class RoutedSightline:
                     full["mags"][b][rows] = red["mags"][b]
             else:
                 full[k][rows] = red[k]
-        Xn, Mn, yn = V6.no_counterpart_sim(full, err, y, rows, floor, seed)
-        # no_counterpart_sim keeps rows in order per draw; recover each kept row's sightline by recomputing keep
-        av_sim = self._sim_av(full, err, y, rows, floor, seed, np.where(sight, a_tot, np.nan))
-        Xn, Mn = with_av(Xn, Mn, av_sim)
+        origin: list = []
+        Xn, Mn, yn = V6.no_counterpart_sim(full, err, y, rows, floor, seed, origin)
+        Xn, Mn = with_av(Xn, Mn, np.where(sight, a_tot, np.nan)[np.array(origin, dtype=np.int64)])
         none = ~has_mw
         Xx = np.concatenate([Xa[0][none], Xa[1][none], Xn])
         Mx = np.concatenate([Ma[0][none], Ma[1][none], Mn])
         yx = np.concatenate([y[none], y[none], yn])
         self.x = V6.make_tree("rf_pd_ncsim_t200", seed + 1).fit(T.rf_matrix(Xx, Mx, X_COLS_T5), yx)
-
-    @staticmethod
-    def _sim_av(meas, err, y, rows, floor, seed, av_rows):
-        """av_gal of each simulated no-counterpart row (same rng sequence as V6.no_counterpart_sim)."""
-        rng = np.random.default_rng(seed)
-        sub, esub = V6.take(meas, rows), V6.take(err, rows)
-        out = []
-        for _ in range(V6.NC_DRAWS):
-            d = T.sample_measurements(sub, esub, rng)
-            gap = np.full(len(rows), 0.0)
-            for b, lim in zip(T.MW_BANDS, T.MW_LIMITS):
-                m = d["mags"][b]
-                ok = np.isfinite(m) & (m < lim)
-                gap = np.maximum(gap, np.where(ok, lim - m, 0.0))
-            log_k = gap / 5.0 + 1e-3 + np.log10(rng.uniform(1.0, 3.0, len(rows)))
-            f = dict(d)
-            for key in ("fs", "fm", "fh", "fb"):
-                f[key] = np.asarray(d[key], dtype=np.float64) / 10.0 ** (2 * log_k)
-            f["mags"] = {b: d["mags"][b] + 5 * log_k for b in T.MW_BANDS}
-            X, M = T.features_from_measurements(f)
-            keep = (M[:, 0] > 0.5) & (X[:, 0] > floor)
-            out.append(av_rows[keep])
-        return np.concatenate(out)
 
     def predict(self, X: np.ndarray, M: np.ndarray) -> np.ndarray:
         has_mw = M[:, T.MW_IDX].sum(1) > 0
