@@ -1388,7 +1388,8 @@ def main() -> None:
             {"name": "features", "type": "float32", "shape": ["N", N_FEATURES],
              "description": "raw feature values in features.json order (units there); value ignored where mask = 0",
              "features": [{"name": f["name"], "unit": f["unit"], "csc2_columns": f["csc2_columns"],
-                           "mw_inputs": f["mw_inputs"], "transform": f["transform"]} for f in fj["features"]]},
+                           "mw_inputs": f["mw_inputs"], "transform": f["transform"]}
+                          for f in fj["features"][:N_FEATURES]]},  # this model has no av_gal input
             {"name": "mask", "type": "float32", "shape": ["N", N_FEATURES],
              "description": "1 = feature present, 0 = missing (an all-zero MW block = X-ray-only classification)"},
         ],
