@@ -15,6 +15,8 @@ import { PUBLISHED_SCHEMAS } from '../schema/index.js';
 import { AdqlError } from '../adql/errors.js';
 import { formatTranslation, translateForCli } from './adql-command.js';
 import { MIRROR_TABLES, MirrorError, mirrorTap } from '../mirror/index.js';
+import { runService } from '../server/cluster.js';
+import { runAsyncWorker } from '../server/async-worker.js';
 
 const CSC2_TABLES = ['auto', 'master_source', 'stack_source', 'observation_source', 'master_stack_assoc', 'stack_observation_assoc'];
 
@@ -23,6 +25,31 @@ export function buildProgram(): Command {
     .description('xtap: a TAP service for the Chandra Source Catalog 2 with machine-learning products')
     .showHelpAfterError()
     .exitOverride();
+
+  program
+    .command('serve')
+    .description('run the TAP service (as `npm start`); with --workers N, N HTTP processes share the port (node:cluster)')
+    .option('--workers <n>', 'HTTP worker processes (default XTAP_HTTP_WORKERS, 1 = a single process)', positiveInt)
+    .option('--no-async-executor', 'only enqueue async jobs; `xtap worker` processes execute them')
+    .action(async (opts: { workers?: number; asyncExecutor: boolean }) => {
+      const config = loadConfig({
+        ...process.env,
+        ...(opts.workers !== undefined ? { XTAP_HTTP_WORKERS: String(opts.workers) } : {}),
+        ...(opts.asyncExecutor ? {} : { XTAP_ASYNC_EXECUTOR: '0' }),
+      });
+      await runService(config, createLogger(config.logLevel, 'xtap'));
+      await new Promise<never>(() => undefined); // the process ends in the SIGTERM/SIGINT handler
+    });
+
+  program
+    .command('worker')
+    .description('run an async job executor without HTTP, on the queue shared with `xtap serve` (same database and XTAP_RESULTS_DIR)')
+    .option('--jobs <n>', 'concurrent jobs in this process (default XTAP_WORKERS)', positiveInt)
+    .action(async (opts: { jobs?: number }) => {
+      const config = loadConfig({ ...process.env, ...(opts.jobs !== undefined ? { XTAP_WORKERS: String(opts.jobs) } : {}), XTAP_ASYNC_EXECUTOR: '1' });
+      await runAsyncWorker(config, createLogger(config.logLevel, 'xtap-worker'));
+      await new Promise<never>(() => undefined);
+    });
 
   program
     .command('adql')
