@@ -67,6 +67,10 @@ describe('read replicas: routing (second connection strings to the test server)'
       expect(up.status).toBe(200);
       expect(up.text.trim().split(/\r?\n/)).toEqual(['label,n', 'a,1', 'b,2']);
       expect(db.queryRoutes()).toEqual({ replica0: 2, replica2: 2, primary: 1 });
+      const metrics = await request(app.callback()).get('/metrics');
+      expect(metrics.text).toMatch(/^xtap_db_replica_up\{replica="replica1"\} 0$/m);
+      expect(metrics.text).toMatch(/^xtap_db_replica_up\{replica="replica2"\} 1$/m);
+      expect(metrics.text).toMatch(/^xtap_db_query_sessions\{target="primary"\} 1$/m);
     } finally {
       await db.close();
     }
