@@ -2,7 +2,7 @@
  *  workers on one port; with --no-async-executor they only enqueue, and a separate `xtap worker` process
  *  executes the job created over HTTP; a killed HTTP worker is forked again; SIGTERM drains everything. Real
  *  processes (the CLI bundled by esbuild) on a fresh test database. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,4 +89,19 @@ describe('xtap serve --workers / xtap worker', () => {
     expect(await serve.exited).toBe(0);
     expect(serve.logs.filter((l) => l.msg === 'HTTP worker stopped')).toHaveLength(2);
   }, 240_000);
+
+  it('with the embedded PostgreSQL, the primary starts it and migrates once; the workers use it; SIGTERM stops it', async () => {
+    const port = await freePort();
+    const dataDir = join(dir, 'embedded');
+    const serve = await startXtap(['serve', '--workers', '2'], { ...env, DATABASE_URL: '', XTAP_DATA_DIR: dataDir, PORT: String(port), XTAP_BASE_URL: `http://127.0.0.1:${port}` });
+    started.push(serve);
+    await serve.waitFor((l) => l.msg === 'xtap listening', 180_000, 2);
+    expect(serve.logs.filter((l) => l.msg === 'embedded PostgreSQL started')).toHaveLength(1);
+    expect(serve.logs.filter((l) => l.msg === 'migrations applied')).toHaveLength(1);
+    expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(200);
+    expect(existsSync(join(dataDir, 'data', 'postmaster.pid'))).toBe(true);
+    serve.child.kill('SIGTERM');
+    expect(await serve.exited).toBe(0);
+    expect(existsSync(join(dataDir, 'data', 'postmaster.pid'))).toBe(false);
+  }, 300_000);
 });
