@@ -16,6 +16,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   download: async () => (await import('./download.js')).benchDownload,
   top1: async () => (await import('./latency.js')).benchLatency,
   synth: async () => (await import('./synth.js')).benchSynth,
+  shards: async () => (await import('./shards.js')).benchShards,
 };
 
 function table(rows: BenchRow[]): string {

@@ -15,6 +15,10 @@ import { PUBLISHED_SCHEMAS } from '../schema/index.js';
 import { AdqlError } from '../adql/errors.js';
 import { formatTranslation, translateForCli } from './adql-command.js';
 import { MIRROR_TABLES, MirrorError, mirrorTap } from '../mirror/index.js';
+import { runService } from '../server/cluster.js';
+import { runAsyncWorker } from '../server/async-worker.js';
+import { setupShards } from '../db/shards.js';
+import { benchCentre, benchShardQueries, compareSharded } from '../query/shard-check.js';
 
 const CSC2_TABLES = ['auto', 'master_source', 'stack_source', 'observation_source', 'master_stack_assoc', 'stack_observation_assoc'];
 
@@ -23,6 +27,66 @@ export function buildProgram(): Command {
     .description('xtap: a TAP service for the Chandra Source Catalog 2 with machine-learning products')
     .showHelpAfterError()
     .exitOverride();
+
+  program
+    .command('serve')
+    .description('run the TAP service (as `npm start`); with --workers N, N HTTP processes share the port (node:cluster)')
+    .option('--workers <n>', 'HTTP worker processes (default XTAP_HTTP_WORKERS, 1 = a single process)', positiveInt)
+    .option('--no-async-executor', 'only enqueue async jobs; `xtap worker` processes execute them')
+    .action(async (opts: { workers?: number; asyncExecutor: boolean }) => {
+      const config = loadConfig({
+        ...process.env,
+        ...(opts.workers !== undefined ? { XTAP_HTTP_WORKERS: String(opts.workers) } : {}),
+        ...(opts.asyncExecutor ? {} : { XTAP_ASYNC_EXECUTOR: '0' }),
+      });
+      await runService(config, createLogger(config.logLevel, 'xtap'));
+      await new Promise<never>(() => undefined); // the process ends in the SIGTERM/SIGINT handler
+    });
+
+  program
+    .command('worker')
+    .description('run an async job executor without HTTP, on the queue shared with `xtap serve` (same database and XTAP_RESULTS_DIR)')
+    .option('--jobs <n>', 'concurrent jobs in this process (default XTAP_WORKERS)', positiveInt)
+    .action(async (opts: { jobs?: number }) => {
+      const config = loadConfig({ ...process.env, ...(opts.jobs !== undefined ? { XTAP_WORKERS: String(opts.jobs) } : {}), XTAP_ASYNC_EXECUTOR: '1' });
+      await runAsyncWorker(config, createLogger(config.logLevel, 'xtap-worker'));
+      await new Promise<never>(() => undefined);
+    });
+
+  const shard = program.command('shard').description('the HEALPix-sharded copy of csc2.master_source on other PostgreSQL clusters (postgres_fdw; docs/SCALE-OUT.md)');
+  const shardSpec = (v: string, prev: string[] = []) => {
+    if (!/^[a-z][a-z0-9_]*=postgres(ql)?:\/\//.test(v)) throw new InvalidArgumentError(`--shard is name=postgres://…, got "${v}"`);
+    return [...prev, v];
+  };
+  const DEFAULT_SHARDS = ['shard1=postgres://postgres@127.0.0.1:5433/xtap_shard', 'shard2=postgres://postgres@127.0.0.1:5434/xtap_shard'];
+  shard
+    .command('setup')
+    .description('(re)build csc2_sharded.master_source: partitions by hpx14 range, each a foreign table on a shard (scripts/pg-shards.sh makes two local ones)')
+    .option('--shard <name=url>', 'a shard database (repeat; default the two of scripts/pg-shards.sh)', shardSpec)
+    .option('--partitions-per-shard <n>', 'HEALPix-range partitions per shard', positiveInt, 2)
+    .option('--fetch-size <n>', 'postgres_fdw fetch_size (rows per round trip)', positiveInt, 10_000)
+    .action(async (opts: { shard?: string[]; partitionsPerShard: number; fetchSize: number }) => {
+      const shards = (opts.shard ?? DEFAULT_SHARDS).map((s) => ({ name: s.slice(0, s.indexOf('=')), url: s.slice(s.indexOf('=') + 1) }));
+      await withDatabase(async (db, log) => {
+        const parts = await setupShards(db.connectionString, shards, { partitionsPerShard: opts.partitionsPerShard, fetchSize: opts.fetchSize, log: (m) => log.info(m) });
+        log.info({ partitions: parts.length, rows: parts.reduce((a, p) => a + p.rows, 0) }, 'sharded catalogue ready');
+      });
+    });
+  shard
+    .command('check')
+    .description("run the bench's queries on csc2.master_source and csc2_sharded.master_source and compare their rows (exit 1 when any differ)")
+    .option('--reps <n>', 'interleaved repetitions (timings)', positiveInt, 1)
+    .action(async (opts: { reps: number }) => {
+      let differ = 0;
+      await withDatabase(async (db, log) => {
+        const results = await compareSharded(db.connectionString, benchShardQueries(await benchCentre(db.connectionString)), opts.reps);
+        for (const r of results) {
+          log.info({ query: r.name, same: r.same, rows: r.single.rows, shardedRows: r.sharded.rows, scanned: r.plan.scanned, partitions: r.plan.partitions, async: r.plan.async, singleMs: r.singleMs.map(Math.round), shardedMs: r.shardedMs.map(Math.round) }, 'compared');
+        }
+        differ = results.filter((r) => !r.same).length;
+      });
+      if (differ) throw new Error(`${differ} queries returned different rows on the sharded table`);
+    });
 
   program
     .command('adql')

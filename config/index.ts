@@ -60,7 +60,15 @@ const EnvSchema = z.object({
   XTAP_RESULT_MAX_BYTES: int(10 * 1024 ** 3),
   /** If set, GET /metrics requires `Authorization: Bearer <this>`. */
   XTAP_METRICS_TOKEN: z.string().optional(),
+  /** Concurrent async jobs each process runs (its executor loops). */
   XTAP_WORKERS: int(2),
+  /** HTTP processes of `xtap serve` / `npm start` (node:cluster; 1 = one process, no cluster). Not XTAP_WORKERS,
+   *  which has always counted async job loops. */
+  XTAP_HTTP_WORKERS: positive(1, 256),
+  /** 0: this process only enqueues async jobs (a separate `xtap worker` executes them). */
+  XTAP_ASYNC_EXECUTOR: z.enum(['0', '1', 'true', 'false']).default('1'),
+  /** Read replicas (postgres:// URLs, comma-separated) for TAP queries; writes stay on DATABASE_URL. */
+  DATABASE_URL_REPLICAS: z.string().default(''),
   XTAP_POOL_SIZE: int(10),
   /** How long a request waits for a free database connection before it gets a 503. */
   XTAP_POOL_ACQUIRE_TIMEOUT_S: int(10),
@@ -98,7 +106,16 @@ export interface Config {
   port: number;
   host: string;
   baseUrl: string;
-  db: { databaseUrl?: string; dataDir: string; poolSize: number; acquireTimeoutMs: number; queryRole: string; queryDatabaseUrl?: string };
+  db: {
+    databaseUrl?: string;
+    dataDir: string;
+    poolSize: number;
+    acquireTimeoutMs: number;
+    queryRole: string;
+    queryDatabaseUrl?: string;
+    /** Read replicas for TAP queries (DATABASE_URL_REPLICAS); empty: queries run on the primary. */
+    replicaUrls: ReadonlyArray<string>;
+  };
   /** Sync download spooling (server/tap/spool.ts). */
   spool: { dir: string; afterMs: number; maxBytes: number; poolReserve: number };
   /** Largest request head (http.createServer maxHeaderSize). */
@@ -137,7 +154,10 @@ export interface Config {
   /** What GET /registry/resource says about the service's identity (XTAP_IVOID, XTAP_PUBLISHER, XTAP_CONTACT_*). */
   registry: { ivoid: string; publisher: string; contactName: string; contactEmail?: string };
   metricsToken?: string;
+  /** Concurrent async jobs in this process (XTAP_WORKERS); 0 when the async executor is off. */
   workers: number;
+  /** HTTP processes (XTAP_HTTP_WORKERS, `xtap serve --workers`). */
+  httpWorkers: number;
   /** Use PostgreSQL binary COPY for BINARY2 results when every column type allows (XTAP_BULK_COPY). */
   bulkCopy: boolean;
   /** Largest LIMIT fetched whole in one round trip (XTAP_SMALL_RESULT_ROWS; 0 = never). */
@@ -170,6 +190,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('XTAP_ASYNC_EXECUTION_S: must not exceed XTAP_ASYNC_EXECUTION_HARD_S');
   if (e.XTAP_UPLOAD_MAX_BYTES > e.XTAP_REQUEST_MAX_BYTES) problems.push('XTAP_UPLOAD_MAX_BYTES: must not exceed XTAP_REQUEST_MAX_BYTES');
   if (e.XTAP_SYNC_WORK_MEM_KB < 64 || e.XTAP_ASYNC_WORK_MEM_KB < 64) problems.push('XTAP_SYNC_WORK_MEM_KB, XTAP_ASYNC_WORK_MEM_KB: at least 64 (kB)');
+  for (const u of e.DATABASE_URL_REPLICAS.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
+    if (!/^postgres(ql)?:\/\//.test(u)) problems.push('DATABASE_URL_REPLICAS: each entry must be a postgres:// URL');
+  }
+  if (e.DATABASE_URL_REPLICAS.trim() !== '' && !e.DATABASE_URL) problems.push('DATABASE_URL_REPLICAS: needs DATABASE_URL (the primary the replicas follow)');
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze({
     port: e.PORT,
@@ -182,6 +206,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       acquireTimeoutMs: e.XTAP_POOL_ACQUIRE_TIMEOUT_S * 1000,
       queryRole: e.XTAP_QUERY_ROLE,
       queryDatabaseUrl: e.XTAP_QUERY_DATABASE_URL,
+      replicaUrls: e.DATABASE_URL_REPLICAS.split(',').map((u) => u.trim()).filter((u) => u !== ''),
     },
     spool: { dir: e.XTAP_SPOOL_DIR, afterMs: e.XTAP_SYNC_SPOOL_AFTER_MS, maxBytes: e.XTAP_SPOOL_MAX_BYTES, poolReserve: Math.min(e.XTAP_POOL_RESERVE, Math.max(0, e.XTAP_POOL_SIZE - 1)) },
     requestMaxHeaderBytes: e.XTAP_REQUEST_MAX_HEADER_BYTES,
@@ -222,7 +247,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     registry: Object.freeze({ ivoid: e.XTAP_IVOID, publisher: e.XTAP_PUBLISHER, contactName: e.XTAP_CONTACT_NAME ?? e.XTAP_PUBLISHER, contactEmail: e.XTAP_CONTACT_EMAIL }),
     metricsToken: e.XTAP_METRICS_TOKEN,
-    workers: e.XTAP_WORKERS,
+    workers: e.XTAP_ASYNC_EXECUTOR === '0' || e.XTAP_ASYNC_EXECUTOR === 'false' ? 0 : e.XTAP_WORKERS,
+    httpWorkers: e.XTAP_HTTP_WORKERS,
     bulkCopy: e.XTAP_BULK_COPY === '1' || e.XTAP_BULK_COPY === 'true',
     smallResultRows: e.XTAP_SMALL_RESULT_ROWS,
     logLevel: e.LOG_LEVEL,

@@ -12,6 +12,8 @@ export interface DbConfig {
   poolSize?: number;
   /** How long a request waits for a free connection (ms) before it gets a 503. */
   acquireTimeoutMs?: number;
+  /** Read replicas for TAP queries (only with databaseUrl). */
+  replicaUrls?: ReadonlyArray<string>;
   log?: DbLog;
 }
 
@@ -20,7 +22,7 @@ const silent: DbLog = { info: () => undefined, warn: () => undefined, debug: () 
 export async function openDb(cfg: DbConfig): Promise<PgDb> {
   const log = cfg.log ?? silent;
   const opts = { poolSize: cfg.poolSize, acquireTimeoutMs: cfg.acquireTimeoutMs, log };
-  if (cfg.databaseUrl) return new PgDb(cfg.databaseUrl, opts);
+  if (cfg.databaseUrl) return new PgDb(cfg.databaseUrl, { ...opts, replicaUrls: cfg.replicaUrls });
   const cluster = await startEmbeddedPostgres(cfg.dataDir, log);
   return new PgDb(cluster.url, { ...opts, onClose: () => cluster.stop() });
 }

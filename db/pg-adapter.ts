@@ -16,6 +16,7 @@ import { encodeCopyCsv } from './copy-csv.js';
 import { OID, parseInt8, parseInt8Array, parseNumeric, parseTimestamp } from './type-parsers.js';
 import { sessionPreamble } from './session.js';
 import { DbError } from './types.js';
+import { ReplicaSet } from './replicas.js';
 import type { Db, QueryResult, Queryable, Row, SessionLimits, StreamOptions } from './types.js';
 
 /** The cursor path's value parsers (also the CSV bulk path's, db/copy-text.ts, so both read values alike). */
@@ -116,6 +117,8 @@ export interface PgDbOptions {
   log?: DbLog;
   /** Runs after the pools are closed (the embedded cluster stops here). */
   onClose?: () => Promise<void>;
+  /** Read replicas for stream/fetchAll/copyOut (db/replicas.ts); the rest stays on connectionString. */
+  replicaUrls?: ReadonlyArray<string>;
 }
 
 /** SQLSTATEs of a session that ended or could not be had: the request fails with 503, the pool replaces it. */
@@ -151,6 +154,9 @@ export class PgDb extends PgQueryable implements Db {
   /** pg_cancel_backend of queries whose client left: never queues behind queries, jobs or health checks. */
   private readonly controlPool: pg.Pool;
   private lifeline: pg.Client | undefined;
+  private readonly replicas: ReplicaSet;
+  /** Queries run per target (primary, replica<i>) since start. */
+  private readonly routes = new Map<string, number>();
   private readonly log: DbLog;
   private readonly poolSize: number;
   private readonly acquireTimeoutMs: number;
@@ -175,6 +181,44 @@ export class PgDb extends PgQueryable implements Db {
     this.queryPool = PgDb.makePool(connectionString, { max: poolSize, acquireTimeoutMs, name: `xtap:${instanceId}:query`, log });
     this.healthPool = PgDb.makePool(connectionString, { max: 1, acquireTimeoutMs: 2_000, name: `xtap:${instanceId}:health`, log, queryTimeoutMs: 2_000 });
     this.controlPool = PgDb.makePool(connectionString, { max: 2, acquireTimeoutMs: 5_000, name: `xtap:${instanceId}:control`, log, queryTimeoutMs: 5_000 });
+    this.replicas = new ReplicaSet(opts.replicaUrls ?? [], { instanceId, poolSize, acquireTimeoutMs, log, makePool: (url, o) => PgDb.makePool(url, o) });
+  }
+
+  /** Queries run per target since start: `primary` and `replica<i>` (tests, logs). */
+  queryRoutes(): Record<string, number> {
+    return Object.fromEntries(this.routes);
+  }
+
+  /** Replica health as last checked (name, host:port, healthy). */
+  replicaStatus(): Array<{ name: string; at: string; healthy: boolean }> {
+    return this.replicas.replicas.map((r) => ({ name: r.name, at: r.where, healthy: r.healthy }));
+  }
+
+  /** Runs one health check of the replicas now (otherwise every 5 s). */
+  checkReplicas(): Promise<void> {
+    return this.replicas.check();
+  }
+
+  /** A session for a TAP query: on a healthy replica (round-robin) unless onPrimary, else on the primary's query
+   *  pool; with the pool that cancels its statements. A replica whose session cannot be opened is marked down
+   *  and the next one (finally the primary) is tried; a busy replica (pool wait timed out) sends this query to
+   *  the primary without being marked down. */
+  private async acquireQuery(onPrimary: boolean | undefined): Promise<{ client: pg.PoolClient; control: pg.Pool }> {
+    if (!onPrimary) {
+      for (let r = this.replicas.pick(); r; r = this.replicas.pick()) {
+        try {
+          const client = await r.pool.connect();
+          this.routes.set(r.name, (this.routes.get(r.name) ?? 0) + 1);
+          return { client, control: r.control };
+        } catch (err) {
+          if (/timeout exceeded when trying to connect/i.test(err instanceof Error ? err.message : String(err))) break;
+          this.replicas.markDown(r, err);
+        }
+      }
+    }
+    const client = await this.acquire(this.queryPool);
+    this.routes.set('primary', (this.routes.get('primary') ?? 0) + 1);
+    return { client, control: this.controlPool };
   }
 
   private static makePool(
@@ -225,6 +269,7 @@ export class PgDb extends PgQueryable implements Db {
     const old = this.queryPool;
     this.queryPool = next;
     await old.end().catch(() => undefined);
+    await this.replicas.useCredentials(connectionString);
   }
 
   queryPoolStats(): { total: number; idle: number; waiting: number } {
@@ -325,8 +370,9 @@ export class PgDb extends PgQueryable implements Db {
     await client.query(sessionPreamble(opts));
   }
 
-  private cancelBackend(pid: number | undefined): void {
-    if (pid !== undefined) this.controlPool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+  /** Cancels a query on the server whose control pool is given (the primary's by default). */
+  private cancelBackend(pid: number | undefined, control: pg.Pool = this.controlPool): void {
+    if (pid !== undefined) control.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
   }
 
   /** The backend's process id, known from the connection's start-up (BackendKeyData): no round trip. */
@@ -337,9 +383,9 @@ export class PgDb extends PgQueryable implements Db {
 
   /** Cancels the client's query when the signal aborts or totalTimeoutMs passes (then expired() is true);
    *  dispose() when the query is over. */
-  private guard(client: pg.PoolClient, opts: Pick<StreamOptions, 'signal' | 'totalTimeoutMs'>): { expired(): boolean; dispose(): void } {
+  private guard(client: pg.PoolClient, control: pg.Pool, opts: Pick<StreamOptions, 'signal' | 'totalTimeoutMs'>): { expired(): boolean; dispose(): void } {
     const pid = PgDb.backendPid(client);
-    const cancel = () => this.cancelBackend(pid);
+    const cancel = () => this.cancelBackend(pid, control);
     let expired = false;
     const deadline = opts.totalTimeoutMs
       ? setTimeout(() => {
@@ -358,10 +404,10 @@ export class PgDb extends PgQueryable implements Db {
   }
 
   async *stream(sql: string, params: ReadonlyArray<unknown>, opts: StreamOptions): AsyncGenerator<Row[], void, undefined> {
-    const client = await this.acquire(this.queryPool);
+    const { client, control } = await this.acquireQuery(opts.onPrimary);
     let cursor: Cursor<Row> | undefined;
     let broken = false;
-    const guard = this.guard(client, opts);
+    const guard = this.guard(client, control, opts);
     try {
       await this.begin(client, opts);
       cursor = client.query(new Cursor<Row>(sql, [...params], { rowMode: 'array', types: typeParsers }));
@@ -394,9 +440,9 @@ export class PgDb extends PgQueryable implements Db {
   }
 
   async fetchAll(sql: string, opts: Omit<StreamOptions, 'batchSize'>): Promise<Row[]> {
-    const client = await this.acquire(this.queryPool);
+    const { client, control } = await this.acquireQuery(opts.onPrimary);
     let done = false;
-    const guard = this.guard(client, opts);
+    const guard = this.guard(client, control, opts);
     try {
       if (opts.signal?.aborted) throw new DbError('query cancelled', '57014');
       // One simple-protocol message: preamble, the SELECT, COMMIT. The whole text is parsed before the SET LOCALs
@@ -415,13 +461,13 @@ export class PgDb extends PgQueryable implements Db {
   }
 
   async *copyOut(sql: string, opts: Omit<StreamOptions, 'batchSize'>): AsyncGenerator<Uint8Array, void, undefined> {
-    const client = await this.acquire(this.queryPool);
+    const { client, control } = await this.acquireQuery(opts.onPrimary);
     let pid: number | undefined;
     let done = false;
     let copy: ReturnType<typeof copyStreams.to> | undefined;
     let firstRowTimer: NodeJS.Timeout | undefined;
     let firstRowExpired = false;
-    const cancel = () => this.cancelBackend(pid);
+    const cancel = () => this.cancelBackend(pid, control);
     const onAbort = () => {
       cancel();
       copy?.destroy();
@@ -476,7 +522,7 @@ export class PgDb extends PgQueryable implements Db {
     this.lifeline = undefined;
     lifeline?.removeAllListeners('error');
     lifeline?.on('error', () => undefined);
-    await Promise.all([this.pool.end(), this.queryPool.end(), this.healthPool.end(), this.controlPool.end(), lifeline?.end()].map((p) => p?.catch(() => undefined)));
+    await Promise.all([this.pool.end(), this.queryPool.end(), this.healthPool.end(), this.controlPool.end(), lifeline?.end(), this.replicas.close()].map((p) => p?.catch(() => undefined)));
     await this.opts.onClose?.();
   }
 }

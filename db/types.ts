@@ -33,6 +33,9 @@ export interface StreamOptions {
   limits?: SessionLimits;
   /** Aborting cancels the running query and closes the cursor. */
   signal?: AbortSignal;
+  /** Run on the primary even when read replicas are configured: the query reads tables this request wrote
+   *  there (TAP_UPLOAD tables), which a replica may not have yet. */
+  onPrimary?: boolean;
 }
 
 export interface Queryable {

@@ -113,7 +113,10 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
         deps.metrics?.query(mode, summary.status, summary.rows);
         if (summary.status === 'ERROR') failure = summary.error ?? new Error('the query failed while its rows were being written');
       };
-      const run = (signal?: AbortSignal) => ({ readOnly: true, statementTimeoutMs: limits.firstRowS * 1000, limits: { workMemKb: limits.workMemKb }, signal });
+      // Upload tables are written on the primary in this request: a query that reads them runs there too (a read
+      // replica may not have replayed them yet, and could not create them). Every other query may go to a replica.
+      const onPrimary = uploads.tables.length > 0;
+      const run = (signal?: AbortSignal) => ({ readOnly: true, statementTimeoutMs: limits.firstRowS * 1000, limits: { workMemKb: limits.workMemKb }, signal, onPrimary });
       const copyRun = (signal?: AbortSignal) => ({ ...run(signal), statementTimeoutMs: limits.totalS * 1000, firstRowTimeoutMs: limits.firstRowS * 1000 });
       const cursorBatches = (signal?: AbortSignal) =>
         maxrec === 0 ? [] : deps.db.stream(sql, sqlParams, { batchSize: BATCH_ROWS, ...run(signal), totalTimeoutMs: limits.totalS * 1000 });

@@ -19,7 +19,7 @@ import { registerModelCardRoutes, registerProductRoutes } from './products/index
 import { registerAsyncRoutes } from './routes/async.js';
 import type { JobService } from '../uws/index.js';
 import { availabilityXml } from './vosi-availability.js';
-import { MIGRATIONS } from '../db/index.js';
+import { MIGRATIONS, PgDb } from '../db/index.js';
 import { ServiceMetrics } from './metrics/index.js';
 import type { PoolStats } from './metrics/index.js';
 import { SERVER_HEADER, corsForVoClients, securityHeaders } from './http-hardening.js';
@@ -53,6 +53,7 @@ export function createApp(ctx: AppContext): Koa {
   metrics.setSources({
     jobsByPhase: ctx.jobs ? () => jobsByPhase(ctx.db) : undefined,
     pool: () => poolStats(ctx.db),
+    replicas: () => replicaStats(ctx.db),
   });
   const runner = ctx.runner ?? createQueryRunner({ db: ctx.db, config: ctx.config, catalog: publishedCatalog(), log: ctx.log, metrics });
 
@@ -146,6 +147,13 @@ async function readiness(db: Db): Promise<{ ready: boolean; database: string; mi
 async function jobsByPhase(db: Db): Promise<Record<string, number>> {
   const r = await db.query('SELECT phase, count(*)::int FROM uws.job GROUP BY phase');
   return Object.fromEntries(r.rows.map((row) => [String(row[0]), Number(row[1])]));
+}
+
+/** Read replicas of the pg adapter, when there are any. */
+function replicaStats(db: Db): { status: ReadonlyArray<{ name: string; healthy: boolean }>; routes: Record<string, number> } | undefined {
+  if (!(db instanceof PgDb)) return undefined;
+  const status = db.replicaStatus();
+  return status.length ? { status, routes: db.queryRoutes() } : undefined;
 }
 
 /** Connection counts of the query pool. */

@@ -18,6 +18,8 @@ export interface ScrapeSources {
   /** Jobs per UWS phase, read when /metrics is scraped. */
   jobsByPhase?: () => Promise<Record<string, number>>;
   pool?: () => PoolStats | undefined;
+  /** Read replicas (DATABASE_URL_REPLICAS): health as last checked, and queries run per target so far. */
+  replicas?: () => { status: ReadonlyArray<{ name: string; healthy: boolean }>; routes: Record<string, number> } | undefined;
 }
 
 export class ServiceMetrics {
@@ -67,6 +69,26 @@ export class ServiceMetrics {
         this.set({ state: 'total' }, s.total);
         this.set({ state: 'idle' }, s.idle);
         this.set({ state: 'waiting' }, s.waiting);
+      },
+    });
+    new Gauge({
+      name: 'xtap_db_replica_up',
+      help: 'Read replica health as last checked (1 up, 0 down), by replica (replica0, replica1, … in DATABASE_URL_REPLICAS order)',
+      labelNames: ['replica'],
+      registers,
+      collect() {
+        this.reset();
+        for (const r of self.sources.replicas?.()?.status ?? []) this.set({ replica: r.name }, r.healthy ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'xtap_db_query_sessions',
+      help: 'TAP query sessions taken since start, by target (primary, replica<i>); only with read replicas',
+      labelNames: ['target'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [target, n] of Object.entries(self.sources.replicas?.()?.routes ?? {})) this.set({ target }, n);
       },
     });
   }
