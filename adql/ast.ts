@@ -178,3 +178,34 @@ export function isCondition(e: Expr): boolean {
       return false;
   }
 }
+
+/** The expression inside any parentheses. */
+export function strip(e: Expr): Expr {
+  return e.kind === 'paren' ? strip(e.expr) : e;
+}
+
+/** The value of a constant numeric expression (literals, + - * /, unary signs, PI()), else undefined. */
+export function constValue(e: Expr): number | undefined {
+  switch (e.kind) {
+    case 'number':
+      return e.value;
+    case 'paren':
+      return constValue(e.expr);
+    case 'unary': {
+      const v = constValue(e.arg);
+      return v === undefined ? undefined : e.op === '-' ? -v : v;
+    }
+    case 'binary': {
+      if (e.op === '||') return undefined;
+      const a = constValue(e.left);
+      const b = constValue(e.right);
+      if (a === undefined || b === undefined) return undefined;
+      const v = e.op === '+' ? a + b : e.op === '-' ? a - b : e.op === '*' ? a * b : a / b;
+      return Number.isFinite(v) ? v : undefined;
+    }
+    case 'call':
+      return e.builtin && e.name === 'PI' ? Math.PI : undefined;
+    default:
+      return undefined;
+  }
+}
