@@ -1,6 +1,7 @@
-/** The ADQL abstract syntax tree: a discriminated union on `kind`, produced by parser.ts, read by resolve.ts and
- *  to-postgres.ts, printed back to ADQL by print.ts. Nodes carry the span of their first token. Geometry
- *  constructors are normalised (CIRCLE(ra, dec, r) has a POINT centre) so later stages see one shape.
+/** The ADQL abstract syntax tree: a discriminated union on `kind`, produced by parser.ts, read by the resolve pass
+ *  (resolve/, which annotates its expression nodes) and the translate pass, printed back to ADQL by print.ts.
+ *  Nodes carry the span of their first token. Geometry constructors are normalised (CIRCLE(ra, dec, r) has a
+ *  POINT centre) so later stages see one shape.
  *  Spec: ADQL 2.1 (REC 2023-12-15) App. A grammar. */
 import type { Span } from './errors.js';
 
