@@ -31,11 +31,9 @@ export interface ExprType {
   constant?: number;
 }
 
-/** Where a visible column's value comes from: a column of a range entry, or (FULL JOIN ... USING) the first
- *  non-null of two. */
-export type ColumnSource =
-  | { kind: 'column'; entry: RangeEntry; column: string }
-  | { kind: 'coalesce'; left: Binding; right: Binding };
+/** Where a visible column's value comes from: a column (its name in PostgreSQL) of the binding's range entry, or
+ *  (FULL JOIN ... USING) the first non-null of two. */
+export type ColumnSource = { kind: 'column'; column: string } | { kind: 'coalesce'; left: Binding; right: Binding };
 
 /** One column visible in a FROM clause. */
 export interface Binding {
@@ -44,7 +42,7 @@ export interface Binding {
   /** name in lower case (regular identifiers match case-insensitively). */
   lname: string;
   meta: ColumnMeta;
-  /** The range entry it comes from (undefined for FULL JOIN merged USING/NATURAL columns). */
+  /** The range entry it comes from (undefined for FULL JOIN merged USING/NATURAL columns: see `source`). */
   entry: RangeEntry | undefined;
   source: ColumnSource;
 }

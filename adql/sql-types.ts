@@ -8,10 +8,15 @@ import { quoteIdent } from './catalog.js';
 /** Operator precedence of emitted SQL (PostgreSQL's order); a child with lower precedence gets parentheses. */
 export const PREC = { OR: 1, AND: 2, NOT: 3, CMP: 4, PRED: 5, CONCAT: 6, ADD: 7, MUL: 8, UNARY: 9, ATOM: 100 } as const;
 
-/** A translated expression: its resolved type, SQL text and precedence. */
-export interface Typed extends ExprInfo {
+/** A translated expression: its SQL text and precedence, and what the translator reads of its resolved type. */
+export interface Typed extends Pick<ExprInfo, 'kind' | 'datatype' | 'isInt' | 'exact' | 'isParam' | 'binding'> {
   sql: string;
   prec: number;
+}
+
+/** The fragment of a resolved expression (one object shape for all, so building it stays cheap). */
+export function typedOf(i: ExprInfo, sql: string, prec: number): Typed {
+  return { sql, prec, kind: i.kind, datatype: i.datatype, isInt: i.isInt, exact: i.exact, isParam: i.isParam, binding: i.binding };
 }
 
 /** Wraps `t` in parentheses when its precedence is below `min`. */
@@ -22,7 +27,9 @@ export function wrap(t: Pick<Typed, 'sql' | 'prec'>, min: number): string {
 /** The SQL of a bound column: "alias"."column", or COALESCE of both sides for a FULL JOIN's merged column. */
 export function columnSql(b: Binding): string {
   const s = b.source;
-  return s.kind === 'column' ? `${quoteIdent(s.entry.sqlName)}.${quoteIdent(s.column)}` : `COALESCE(${columnSql(s.left)}, ${columnSql(s.right)})`;
+  if (s.kind === 'coalesce') return `COALESCE(${columnSql(s.left)}, ${columnSql(s.right)})`;
+  if (!b.entry) throw new Error(`internal error: column ${b.name} has no range entry`);
+  return `${quoteIdent(b.entry.sqlName)}.${quoteIdent(s.column)}`;
 }
 
 /** PostgreSQL type for a numeric VOTable datatype (output casts). */

@@ -131,7 +131,7 @@ class Translator {
 
 /** A select-list column taken as is (`*`, `t.*`): its SQL, exactly that column (no output cast). */
 function bindingTyped(b: Binding): Typed {
-  return { kind: 'unknown', datatype: b.meta.datatype, isInt: false, exact: true, binding: b, sql: columnSql(b), prec: PREC.ATOM };
+  return { sql: columnSql(b), prec: PREC.ATOM, kind: 'unknown', datatype: b.meta.datatype, isInt: false, exact: true, isParam: undefined, binding: b };
 }
 
 function limitSql(top: number | undefined, cap: number | undefined): string {

@@ -11,7 +11,7 @@ import { boxToPolygon, coneFilterSql } from './geometry/index.js';
 import type { Binding, ExprAnnotations, ExprInfo, ResolvedQuery } from './resolved.js';
 import { CallTranslator } from './translate-call.js';
 import type { Typed } from './sql-types.js';
-import { columnSql, formatNumber, PREC, wrap } from './sql-types.js';
+import { columnSql, formatNumber, PREC, typedOf, wrap } from './sql-types.js';
 
 /** What expression translation needs from the query translator. */
 export interface ExprHost {
@@ -38,7 +38,7 @@ export class ExprTranslator {
 
   /** `e`'s resolved type with its SQL. */
   typed(e: Expr, sql: string, prec: number): Typed {
-    return { ...this.info(e), sql, prec };
+    return typedOf(this.info(e), sql, prec);
   }
 
   private param(e: ExprOf<'string'>): Typed {
@@ -183,7 +183,7 @@ export class ExprTranslator {
     const asInt = this.info(e).booleansAsIntegers === true;
     return es.map((x) => {
       const t = this.expr(x);
-      return asInt && t.kind === 'boolean' ? { ...t, sql: `CAST(${t.sql} AS integer)`, kind: 'number' as const, prec: PREC.ATOM } : t;
+      return asInt && t.kind === 'boolean' ? { ...t, sql: `CAST(${t.sql} AS integer)`, kind: 'number', prec: PREC.ATOM } : t;
     });
   }
 

@@ -16,7 +16,7 @@ const TABLE: CatalogTable = { schema: 'cat', name: 'src', sqlSchema: 'cat_pg', s
 /** One stored table in FROM, correlation name `t`, with the bindings of its columns. */
 function fromTable(): { entry: RangeEntry; ra: Binding; name: Binding } {
   const entry: RangeEntry = { alias: ident('t'), table: TABLE, cteName: undefined, sqlName: 't', columns: [] };
-  const bind = (meta: ColumnMeta, column: string): Binding => ({ name: meta.name, lname: meta.name, meta, entry, source: { kind: 'column', entry, column } });
+  const bind = (meta: ColumnMeta, column: string): Binding => ({ name: meta.name, lname: meta.name, meta, entry, source: { kind: 'column', column } });
   const ra = bind(RA, 'ra_pg');
   const name = bind(NAME, 'name');
   entry.columns.push(ra, name);
@@ -67,7 +67,7 @@ describe('translate pass from a resolved tree', () => {
 
   it('writes what the annotations say: a cone predicate, a boolean flag comparison, an output cast', () => {
     const { entry, ra } = fromTable();
-    const hp: Binding = { ...ra, name: 'hpx', source: { kind: 'column', entry, column: 'hpx' } };
+    const hp: Binding = { ...ra, name: 'hpx', source: { kind: 'column', column: 'hpx' } };
     const one: Expr = { kind: 'number', text: '1', value: 1, isInteger: true, span };
     const anything: Expr = { kind: 'number', text: '2', value: 2, isInteger: true, span };
     const cone: Expr = { kind: 'compare', op: '=', left: one, right: anything, span };

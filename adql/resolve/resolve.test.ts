@@ -86,7 +86,7 @@ describe('resolve pass: bindings', () => {
     expect(ra.entry?.table).toBe(SRC);
     expect(ra.entry?.sqlName).toBe('s');
     expect(ra.meta).toMatchObject({ name: 'ra', datatype: 'double', unit: 'deg', ucd: 'pos.eq.ra' });
-    expect(ra.source).toEqual({ kind: 'column', entry: ra.entry, column: 'ra' });
+    expect(ra.source).toEqual({ kind: 'column', column: 'ra' });
     const exptime = info(r, itemExpr(main, 2)).binding as Binding;
     expect(exptime.entry?.table).toBe(OBS);
     expect(exptime.meta.unit).toBe('s');

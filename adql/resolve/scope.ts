@@ -7,7 +7,7 @@ import type { Ident } from '../ast.js';
 import { AdqlError, didYouMean } from '../errors.js';
 import type { Span } from '../errors.js';
 import type { Catalog, CatalogTable, ColumnMeta } from '../catalog.js';
-import type { Binding, RangeEntry, ResolvedCte } from '../resolved.js';
+import type { Binding, ColumnSource, RangeEntry, ResolvedCte } from '../resolved.js';
 
 export type { Binding, RangeEntry } from '../resolved.js';
 
@@ -237,7 +237,7 @@ function fail(e: AdqlError): never {
 
 /** Published metadata (flags stripped) and SQL names of a stored table's columns, computed once per table. */
 interface TableColumns {
-  columns: ReadonlyArray<{ name: string; lname: string; sqlName: string; meta: ColumnMeta }>;
+  columns: ReadonlyArray<{ name: string; lname: string; source: ColumnSource; meta: ColumnMeta }>;
   positions: ReadonlyMap<string, number[]>;
 }
 const TABLE_COLUMNS = new WeakMap<CatalogTable, TableColumns>();
@@ -253,7 +253,8 @@ function tableColumns(table: CatalogTable): TableColumns {
       if (c.ucd !== undefined) meta.ucd = c.ucd;
       if (c.utype !== undefined) meta.utype = c.utype;
       if (c.role !== undefined) meta.role = c.role;
-      return { name: c.name, lname: c.name.toLowerCase(), sqlName: table.sqlColumnNames?.[c.name] ?? c.name, meta };
+      const source: ColumnSource = { kind: 'column', column: table.sqlColumnNames?.[c.name] ?? c.name };
+      return { name: c.name, lname: c.name.toLowerCase(), source, meta };
     });
     cached = { columns: cols, positions: positionsOf(cols) };
     TABLE_COLUMNS.set(table, cached);
@@ -266,7 +267,7 @@ export function tableEntry(table: CatalogTable, alias: Ident | undefined, aliase
   const sqlName = aliases.allocate(alias ? (alias.delimited ? alias.name : alias.name.toLowerCase()) : table.name.toLowerCase());
   const cached = tableColumns(table);
   const entry: RangeEntry = { alias, table, cteName: undefined, sqlName, columns: [], positions: cached.positions };
-  entry.columns = cached.columns.map((c) => ({ name: c.name, lname: c.lname, meta: c.meta, entry, source: { kind: 'column', entry, column: c.sqlName } }));
+  entry.columns = cached.columns.map((c) => ({ name: c.name, lname: c.lname, meta: c.meta, entry, source: c.source }));
   return entry;
 }
 
@@ -280,7 +281,7 @@ export function derivedEntry(
   const wanted = alias ? (alias.delimited ? alias.name : alias.name.toLowerCase()) : (cteName ?? 'q').toLowerCase();
   const sqlName = aliases.allocate(wanted);
   const entry: RangeEntry = { alias, table: undefined, cteName, sqlName, columns: [] };
-  for (const c of columns) entry.columns.push({ name: c.name, lname: c.name.toLowerCase(), meta: c.meta, entry, source: { kind: 'column', entry, column: c.sqlName } });
+  for (const c of columns) entry.columns.push({ name: c.name, lname: c.name.toLowerCase(), meta: c.meta, entry, source: { kind: 'column', column: c.sqlName } });
   return entry;
 }
 
