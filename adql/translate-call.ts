@@ -4,6 +4,7 @@
 
 import type { Expr, ExprOf } from './ast.js';
 import { strip } from './ast.js';
+import { AGGREGATES, MATH, TEXT } from './builtins.js';
 import { findUdf } from './functions.js';
 import type { Typed } from './sql-types.js';
 import { formatNumber, PREC, wrap } from './sql-types.js';
@@ -12,9 +13,6 @@ import type { ExprTranslator } from './translate-expr.js';
 /** What call translation needs from the expression translator. */
 export type CallHost = Pick<ExprTranslator, 'expr' | 'args' | 'text' | 'typed' | 'info' | 'pointCoords' | 'distanceCoords'>;
 
-const AGGREGATES = new Set(['COUNT', 'SUM', 'AVG', 'MIN', 'MAX']);
-const TEXT = new Set(['LOWER', 'UPPER', 'COALESCE', 'NULLIF']);
-const GEOMETRY = new Set(['CONTAINS', 'INTERSECTS', 'DISTANCE', 'AREA', 'CENTROID', 'COORD1', 'COORD2', 'COORDSYS']);
 
 function unresolved(e: ExprOf<'call'>): Error {
   return new Error(`internal error: function ${e.written} reached the translator unresolved`);
@@ -25,10 +23,10 @@ export class CallTranslator {
 
   builtin(e: ExprOf<'call'>): Typed {
     if (AGGREGATES.has(e.name)) return this.aggregate(e);
+    if (MATH.has(e.name)) return this.math(e);
     if (TEXT.has(e.name)) return this.textFunction(e);
     if (e.name === 'IN_UNIT') return this.inUnit(e);
-    if (GEOMETRY.has(e.name)) return this.geometryFunction(e);
-    return this.math(e);
+    return this.geometryFunction(e);
   }
 
   private sql(e: ExprOf<'call'>, sql: string, prec: number = PREC.ATOM): Typed {

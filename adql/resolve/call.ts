@@ -3,6 +3,7 @@
  *  Arguments are resolved through the expression resolver. Emits no SQL. */
 import type { Expr, ExprOf } from '../ast.js';
 import { constValue, strip } from '../ast.js';
+import { AGGREGATES, MATH, TEXT } from '../builtins.js';
 import { AdqlError, didYouMean } from '../errors.js';
 import { findUdf, UDFS } from '../functions.js';
 import { BUILTIN_FUNCTION_NAMES } from '../parser.js';
@@ -15,10 +16,6 @@ import { describeKind, doubleType, geometryType, STRING, typeError, widerInt } f
 /** What call resolution needs from the expression resolver. */
 export type CallHost = Pick<ExprResolver, 'expr' | 'args' | 'numeric' | 'geometryArg' | 'pointArg' | 'pointCoords' | 'distanceCoords'>;
 
-/** The built-in families (translate-call.ts dispatches on the same sets). */
-export const AGGREGATES: ReadonlySet<string> = new Set(['COUNT', 'SUM', 'AVG', 'MIN', 'MAX']);
-export const MATH: ReadonlySet<string> = new Set(['ABS', 'CEILING', 'FLOOR', 'DEGREES', 'RADIANS', 'EXP', 'SQRT', 'LOG', 'LOG10', 'ACOS', 'ASIN', 'ATAN', 'COS', 'COT', 'SIN', 'TAN', 'ATAN2', 'PI', 'POWER', 'MOD', 'RAND', 'ROUND', 'TRUNCATE']);
-export const TEXT: ReadonlySet<string> = new Set(['LOWER', 'UPPER', 'COALESCE', 'NULLIF']);
 
 function unknown(e: ExprOf<'call'>): AdqlError {
   return new AdqlError('UNKNOWN_FUNCTION', `unknown function ${e.written}`, e.span);
