@@ -1,6 +1,7 @@
-/** The ADQL abstract syntax tree: a discriminated union on `kind`, produced by parser.ts, read by resolve.ts and
- *  to-postgres.ts, printed back to ADQL by print.ts. Nodes carry the span of their first token. Geometry
- *  constructors are normalised (CIRCLE(ra, dec, r) has a POINT centre) so later stages see one shape.
+/** The ADQL abstract syntax tree: a discriminated union on `kind`, produced by parser.ts, read by the resolve pass
+ *  (resolve/, which annotates its expression nodes) and the translate pass, printed back to ADQL by print.ts.
+ *  Nodes carry the span of their first token. Geometry constructors are normalised (CIRCLE(ra, dec, r) has a
+ *  POINT centre) so later stages see one shape.
  *  Spec: ADQL 2.1 (REC 2023-12-15) App. A grammar. */
 import type { Span } from './errors.js';
 
@@ -176,5 +177,36 @@ export function isCondition(e: Expr): boolean {
       return isCondition(e.expr);
     default:
       return false;
+  }
+}
+
+/** The expression inside any parentheses. */
+export function strip(e: Expr): Expr {
+  return e.kind === 'paren' ? strip(e.expr) : e;
+}
+
+/** The value of a constant numeric expression (literals, + - * /, unary signs, PI()), else undefined. */
+export function constValue(e: Expr): number | undefined {
+  switch (e.kind) {
+    case 'number':
+      return e.value;
+    case 'paren':
+      return constValue(e.expr);
+    case 'unary': {
+      const v = constValue(e.arg);
+      return v === undefined ? undefined : e.op === '-' ? -v : v;
+    }
+    case 'binary': {
+      if (e.op === '||') return undefined;
+      const a = constValue(e.left);
+      const b = constValue(e.right);
+      if (a === undefined || b === undefined) return undefined;
+      const v = e.op === '+' ? a + b : e.op === '-' ? a - b : e.op === '*' ? a * b : a / b;
+      return Number.isFinite(v) ? v : undefined;
+    }
+    case 'call':
+      return e.builtin && e.name === 'PI' ? Math.PI : undefined;
+    default:
+      return undefined;
   }
 }

@@ -14,7 +14,7 @@ import { AdqlError } from './errors.js';
 import { parseAdql } from './parser.js';
 import { normalize } from './testing/normalize.js';
 import { printQuery } from './print.js';
-import { translateQuery } from './to-postgres.js';
+import { translateQuery } from './index.js';
 
 const catalog = lyonetiaCatalog(publishedCatalog());
 const corpusDir = resolve(process.cwd(), '../shared/data/adql-lyonetia');

@@ -1,10 +1,13 @@
 /** Public surface of adql/: ADQL 2.1 text → PostgreSQL SQL + bound parameters + result column metadata.
- *  Pipeline: lexer.ts → parser.ts (ast.ts) → to-postgres.ts (resolve.ts names, translate-expr.ts expressions,
- *  functions.ts UDFs, units.ts IN_UNIT, geometry/ SQL helpers). Pure: no I/O. See README.md. */
+ *  The pipeline of passes: parse (lexer.ts → parser.ts: ast.ts) → resolve (resolve/: a ResolvedStatement,
+ *  resolved.ts) → translate (to-postgres.ts, translate-expr.ts, translate-call.ts). This module is the only one
+ *  that runs them in a row. Pure: no I/O. See README.md. */
+import type { Query } from './ast.js';
 import type { Catalog } from './catalog.js';
 import type { AdqlLimits } from './limits.js';
 import { parseAdql } from './parser.js';
-import { translateQuery } from './to-postgres.js';
+import { resolveQuery } from './resolve/index.js';
+import { translateResolved } from './to-postgres.js';
 import type { TranslateOptions, Translation } from './to-postgres.js';
 
 export { AdqlError, expected } from './errors.js';
@@ -12,7 +15,9 @@ export type { AdqlErrorCode, Span } from './errors.js';
 export { parseAdql } from './parser.js';
 export type { ParseOptions } from './parser.js';
 export { printQuery, printExpr } from './print.js';
-export { translateQuery } from './to-postgres.js';
+export { resolveQuery } from './resolve/index.js';
+export type * from './resolved.js';
+export { translateResolved } from './to-postgres.js';
 export type { TranslateOptions, Translation } from './to-postgres.js';
 export { UDFS, findUdf, udfFeatures, UDF_FEATURE_TYPE } from './functions.js';
 export type { UdfDef } from './functions.js';
@@ -24,6 +29,11 @@ export type { AdqlLimits } from './limits.js';
 export type { Query } from './ast.js';
 export { quoteIdent } from './catalog.js';
 export type { Catalog, CatalogTable, ColumnMeta, ColumnRole, PositionDef, VotableDatatype } from './catalog.js';
+
+/** Resolves and translates a parsed query against the catalog. Throws AdqlError for unknown names, type errors, etc. */
+export function translateQuery(q: Query, catalog: Catalog, opts: TranslateOptions = {}): Translation {
+  return translateResolved(resolveQuery(q, catalog), opts);
+}
 
 /** Parses and translates one ADQL query: the whole pipeline, within the size limits (defaults for any not given).
  *  Throws AdqlError (with code, line, column). */

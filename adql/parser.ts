@@ -1,6 +1,6 @@
 /** Recursive-descent parser for ADQL 2.1 (and 2.0) text → AST (ast.ts). Owns the grammar of ADQL 2.1 App. A:
  *  queries, set operations, joins, predicates, value expressions, built-in and user-defined functions, and the
- *  normalisation of geometry constructors. Knows nothing about tables; resolve.ts checks names.
+ *  normalisation of geometry constructors. Knows nothing about tables; the resolve pass (resolve/) checks names.
  *  Every failure is an AdqlError made by `expected()` where possible. */
 import type { AdqlType, Cte, Expr, FromItem, Ident, JoinType, OrderItem, Query, QueryBody, SelectCore, SelectItem } from './ast.js';
 import { isCondition } from './ast.js';

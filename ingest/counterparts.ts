@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import type { Logger } from 'pino';
 import type { Queryable } from '../db/index.js';
-import { mwCounterpart } from '../schema/ml/mw-counterpart.js';
+import { MW_BANDS, MW_MAGNITUDES, mwCounterpart } from '../schema/ml/mw-counterpart.js';
 import type { MwMagnitude } from '../schema/ml/mw-counterpart.js';
 import type { ColumnDef } from '../schema/index.js';
 import { ValueError, convertValue } from './csc2/values.js';
@@ -26,6 +26,9 @@ const SPELLINGS: Record<'name' | MwMagnitude, string[]> = {
   w2mag: ['w2mag', 'w2', 'w2mpro'],
   w3mag: ['w3mag', 'w3', 'w3mpro'],
 };
+
+/** The error for a file without any magnitude column; the bands are named from the one band list (MW_BANDS). */
+export const NO_PHOTOMETRY_MESSAGE = `no magnitude column (${MW_MAGNITUDES.map((m) => MW_BANDS[m].band).join(', ')}) in the file`;
 
 export interface CounterpartMapping {
   /** input column index per ml.mw_counterpart column */
@@ -63,7 +66,7 @@ export async function loadCounterparts(
   for await (const input of inputs) {
     const { index } = mapCounterpartColumns(input.header);
     if (!index.has('name')) throw new IngestError('NO_NAME_COLUMN', 'no source name column (name or CSCv2_name) in the file', { file: input.file });
-    if (index.size === 1) throw new IngestError('NO_PHOTOMETRY', 'no magnitude column (G, BP, RP, J, H, K, W1, W2, W3) in the file', { file: input.file });
+    if (index.size === 1) throw new IngestError('NO_PHOTOMETRY', NO_PHOTOMETRY_MESSAGE, { file: input.file });
     const origin = opts.origin ?? basename(input.file);
     const columns = [...index.keys()];
     const defs = new Map<string, ColumnDef>(mwCounterpart.columns.map((c) => [c.name, c]));

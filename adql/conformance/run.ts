@@ -3,7 +3,7 @@
  *  outcomes and per-file counts; main.ts prints them, lyonetia.test.ts asserts them. */
 import { AdqlError } from '../errors.js';
 import { parseAdql } from '../parser.js';
-import { translateQuery } from '../to-postgres.js';
+import { translateQuery } from '../index.js';
 import type { Catalog } from '../catalog.js';
 import type { CorpusQuery } from './corpus.js';
 import { findException } from './exceptions.js';

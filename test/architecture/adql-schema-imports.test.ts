@@ -64,3 +64,41 @@ describe('import rules of adql/ and schema/', () => {
     expect(repoImports('db/uws-ddl.ts')).toEqual([]);
   });
 });
+
+/** Repo files reachable from `start` through relative imports (type-only imports included). */
+function reachable(start: string): Set<string> {
+  const seen = new Set<string>();
+  const todo = [start];
+  while (todo.length) {
+    const f = todo.pop() as string;
+    if (seen.has(f)) continue;
+    seen.add(f);
+    todo.push(...repoImports(f).map((t) => (t.endsWith('.ts') ? t : `${t}.ts`)));
+  }
+  return seen;
+}
+
+/** The translate pass and the resolve pass of adql/ (issue #10.3): parse → resolve → translate, each testable on
+ *  its own; the translator reads the resolved tree (adql/resolved.ts) and never calls the resolver. */
+describe('adql/ passes', () => {
+  const TRANSLATOR = ['adql/to-postgres.ts', 'adql/translate-expr.ts', 'adql/translate-call.ts', 'adql/sql-types.ts'];
+  const isResolver = (f: string) => f.startsWith('adql/resolve/');
+
+  it('the translator imports nothing of the resolve pass (directly or through another module)', () => {
+    const offending = TRANSLATOR.flatMap((f) => [...reachable(f)].filter(isResolver).map((t) => `${f} ⇝ ${t}`));
+    expect(offending).toEqual([]);
+  });
+
+  it('the resolve pass imports nothing of the translator', () => {
+    const resolver = sourceFiles('adql/resolve');
+    expect(resolver.length).toBeGreaterThan(3);
+    const offending = resolver.flatMap((f) => [...reachable(f)].filter((t) => TRANSLATOR.includes(t)).map((t) => `${f} ⇝ ${t}`));
+    expect(offending).toEqual([]);
+  });
+
+  it('only the pipeline (adql/index.ts) reaches both passes (the check is live)', () => {
+    const all = reachable('adql/index.ts');
+    expect(all.has('adql/resolve/index.ts')).toBe(true);
+    expect(all.has('adql/to-postgres.ts')).toBe(true);
+  });
+});

@@ -1,6 +1,6 @@
 /** Metadata is written once, in schema/ (issue #10.4). Guards the likeliest relapses by searching the code of every
  *  folder (comments stripped by TypeScript's printer; tests excluded) for a second copy of: the representation map
- *  shape, the class list, the counterpart magnitude list, a hand-written column list of an INSERT into an ml table,
+ *  shape, the class list, the counterpart magnitude list and band names, a hand-written column list of an INSERT into an ml table,
  *  and a column recognised by a regex on its description. */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -38,6 +38,7 @@ const RULES: Rule[] = [
   { what: 'the representation map shape', pattern: /\b(24x16|16x24)\b|timeBins:\s*24\b|=\s*24;\s*\n[^\n]*=\s*16;/, home: 'schema/ml/event-map-shape.ts' },
   { what: 'the class list', pattern: /["']AGN["'],\s*["']CV["']/, home: 'schema/ml/source-class.ts' },
   { what: 'the magnitude list', pattern: /["']gmag["'],\s*["']bpmag["']/, home: 'schema/ml/mw-counterpart.ts' },
+  { what: 'the counterpart band names written out (derive them from MW_BANDS)', pattern: /\bG,\s*BP,\s*RP\b/ },
   { what: 'a hand-written INSERT column list into an ml table (use schema insertRow)', pattern: /INSERT INTO\s+"?ml"?\."?\w+"?\s*\(/i },
   { what: 'a column recognised by its description (use a column role)', pattern: /\.test\(\s*\w+\.description\s*\)|\.description\.(match|search)\(/ },
 ];

@@ -1,47 +1,20 @@
-/** Name resolution against the catalog (ADQL 2.1 §2.1.5–2.1.7, §2.2): tables, common table expressions and
- *  subqueries in FROM become range entries of a Scope; column references are looked up with ADQL's case rules
- *  (regular identifiers case-insensitive, delimited exact), through JOIN USING/NATURAL merging and outer scopes.
- *  Owns the errors for unknown and ambiguous names and the naming of output columns. Emits no SQL text except
- *  quoted identifiers (quoteIdent); to-postgres.ts drives it. */
-import type { Ident } from './ast.js';
-import { AdqlError, didYouMean } from './errors.js';
-import type { Span } from './errors.js';
-import type { Catalog, CatalogTable, ColumnMeta } from './catalog.js';
-import { quoteIdent } from './catalog.js';
+/** Scopes and name lookup against the catalog (ADQL 2.1 §2.1.5–2.1.7, §2.2): tables, common table expressions
+ *  and subqueries in FROM become range entries of a Scope; column references are looked up with ADQL's case
+ *  rules (regular identifiers case-insensitive, delimited exact), through JOIN USING/NATURAL merging and outer
+ *  scopes. Owns the errors for unknown and ambiguous names, statement-unique correlation names and the naming
+ *  of output columns. No SQL text; query.ts drives it. */
+import type { Ident } from '../ast.js';
+import { AdqlError, didYouMean } from '../errors.js';
+import type { Span } from '../errors.js';
+import type { Catalog, CatalogTable, ColumnMeta } from '../catalog.js';
+import type { Binding, ColumnSource, RangeEntry, ResolvedCte } from '../resolved.js';
 
-/** One column visible in a FROM clause. */
-export interface Binding {
-  /** Name ADQL queries use for it. */
-  name: string;
-  /** name in lower case (regular identifiers match case-insensitively). */
-  lname: string;
-  /** SQL expression that yields it, e.g. "m"."ra". */
-  sql: string;
-  meta: ColumnMeta;
-  /** The range entry it comes from (undefined for merged USING/NATURAL columns). */
-  entry: RangeEntry | undefined;
-}
+export type { Binding, RangeEntry } from '../resolved.js';
 
-/** A table, CTE reference or subquery in FROM, with the columns it contributes. */
-export interface RangeEntry {
-  /** The correlation name (AS alias), when given. */
-  alias: Ident | undefined;
-  /** For stored tables: the catalog table (gives schema/name for qualification and the position columns). */
-  table: CatalogTable | undefined;
-  /** For CTE references: the CTE name. */
-  cteName: string | undefined;
-  /** Quoted SQL alias, unique in the whole statement. */
-  sqlAlias: string;
-  columns: Binding[];
-  /** Lower-cased name → positions in `columns` (shared per stored table, else built on first lookup). */
-  positions?: ReadonlyMap<string, number[]>;
-}
-
-/** A common table expression's published shape. */
+/** A common table expression's published shape (`resolved` is its resolved query). */
 export interface CteDef {
   name: Ident;
-  sqlName: string;
-  columns: ReadonlyArray<{ name: string; meta: ColumnMeta; sqlName: string }>;
+  resolved: ResolvedCte;
 }
 
 /** What a FROM item contributes: its entries, and the columns `*` expands to (merged join columns once). */
@@ -94,8 +67,8 @@ export class Scope {
   readonly entries: RangeEntry[] = [];
   /** Columns in `*` order (USING/NATURAL join columns once). */
   readonly columns: Binding[] = [];
-  /** Output-column aliases usable by ORDER BY / GROUP BY (set by the translator). */
-  selectAliases: Array<{ name: string; index: number; sql: string; meta: ColumnMeta }> = [];
+  /** Output-column aliases usable by ORDER BY / GROUP BY (set by the query resolver). */
+  selectAliases: Array<{ name: string; index: number; meta: ColumnMeta }> = [];
   private readonly merged: Binding[] = [];
   private readonly hidden = new Set<Binding>();
 
@@ -262,9 +235,9 @@ function fail(e: AdqlError): never {
   throw e;
 }
 
-/** Published metadata (flags stripped) and quoted SQL names of a stored table's columns, computed once per table. */
+/** Published metadata (flags stripped) and SQL names of a stored table's columns, computed once per table. */
 interface TableColumns {
-  columns: ReadonlyArray<{ name: string; lname: string; quoted: string; meta: ColumnMeta }>;
+  columns: ReadonlyArray<{ name: string; lname: string; source: ColumnSource; meta: ColumnMeta }>;
   positions: ReadonlyMap<string, number[]>;
 }
 const TABLE_COLUMNS = new WeakMap<CatalogTable, TableColumns>();
@@ -280,7 +253,8 @@ function tableColumns(table: CatalogTable): TableColumns {
       if (c.ucd !== undefined) meta.ucd = c.ucd;
       if (c.utype !== undefined) meta.utype = c.utype;
       if (c.role !== undefined) meta.role = c.role;
-      return { name: c.name, lname: c.name.toLowerCase(), quoted: quoteIdent(table.sqlColumnNames?.[c.name] ?? c.name), meta };
+      const source: ColumnSource = { kind: 'column', column: table.sqlColumnNames?.[c.name] ?? c.name };
+      return { name: c.name, lname: c.name.toLowerCase(), source, meta };
     });
     cached = { columns: cols, positions: positionsOf(cols) };
     TABLE_COLUMNS.set(table, cached);
@@ -290,10 +264,10 @@ function tableColumns(table: CatalogTable): TableColumns {
 
 /** The scope entry for a stored table: every column, with its SQL name (uploads may rename). */
 export function tableEntry(table: CatalogTable, alias: Ident | undefined, aliases: AliasAllocator): RangeEntry {
-  const sqlAlias = quoteIdent(aliases.allocate(alias ? (alias.delimited ? alias.name : alias.name.toLowerCase()) : table.name.toLowerCase()));
+  const sqlName = aliases.allocate(alias ? (alias.delimited ? alias.name : alias.name.toLowerCase()) : table.name.toLowerCase());
   const cached = tableColumns(table);
-  const entry: RangeEntry = { alias, table, cteName: undefined, sqlAlias, columns: [], positions: cached.positions };
-  entry.columns = cached.columns.map((c) => ({ name: c.name, lname: c.lname, sql: `${sqlAlias}.${c.quoted}`, meta: c.meta, entry }));
+  const entry: RangeEntry = { alias, table, cteName: undefined, sqlName, columns: [], positions: cached.positions };
+  entry.columns = cached.columns.map((c) => ({ name: c.name, lname: c.lname, meta: c.meta, entry, source: c.source }));
   return entry;
 }
 
@@ -305,9 +279,9 @@ export function derivedEntry(
   aliases: AliasAllocator,
 ): RangeEntry {
   const wanted = alias ? (alias.delimited ? alias.name : alias.name.toLowerCase()) : (cteName ?? 'q').toLowerCase();
-  const sqlAlias = quoteIdent(aliases.allocate(wanted));
-  const entry: RangeEntry = { alias, table: undefined, cteName, sqlAlias, columns: [] };
-  for (const c of columns) entry.columns.push({ name: c.name, lname: c.name.toLowerCase(), sql: `${sqlAlias}.${quoteIdent(c.sqlName)}`, meta: c.meta, entry });
+  const sqlName = aliases.allocate(wanted);
+  const entry: RangeEntry = { alias, table: undefined, cteName, sqlName, columns: [] };
+  for (const c of columns) entry.columns.push({ name: c.name, lname: c.name.toLowerCase(), meta: c.meta, entry, source: { kind: 'column', column: c.sqlName } });
   return entry;
 }
 
