@@ -77,7 +77,7 @@ export function cell(values: number[] | undefined, unit: string): string {
   return values.length === 1 ? `${digits(s.median)} ${unit}` : `${digits(s.median)} ${unit} (${digits(s.min)}–${digits(s.max)})`;
 }
 
-const ratioCell = (r: number[]): string => (r.length ? cell(r, '×') : '—');
+const ratioCell = (r: number[]): string => (r.length ? cell(r, '×').replace(' ×', '×') : '—');
 
 function targetValue(results: Results, t: Target): number | undefined {
   const f = results.figures.find((x) => x.id === t.figure);

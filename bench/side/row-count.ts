@@ -155,13 +155,14 @@ function tabledataCounter(): RowCounter {
   let tail = '';
   return {
     push(chunk) {
-      const text = carry + Buffer.from(chunk).toString('latin1');
+      const piece = Buffer.from(chunk).toString('latin1');
+      const text = carry + piece;
       for (let i = text.indexOf('<TR'); i >= 0 && i + 3 < text.length; i = text.indexOf('<TR', i + 3)) {
         const c = text[i + 3];
         if (c === '>' || c === ' ') rows++;
       }
       carry = text.slice(-3); // a match starting here was not counted yet (it needs a 4th character)
-      tail = (tail + text).slice(-4096);
+      tail = (tail + piece).slice(-4096);
     },
     end() {
       return { rows, status: statusOf(tail) };
