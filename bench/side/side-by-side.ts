@@ -194,61 +194,75 @@ export async function benchSideBySide(opts: SideOptions): Promise<Results> {
     server = await startServer(url, true, resultsDir, { XTAP_MAXREC_DEFAULT: '100000', XTAP_SYNC_QUERY_TIMEOUT_S: '900', XTAP_SYNC_TIMEOUT_S: '900' });
     const xtap: Tap = { label: 'xtap', base: `${server.base}/tap`, ...(server.child.pid ? { pid: server.child.pid } : {}) };
     const taps: Tap[] = dachs ? [xtap, dachs] : [xtap];
+    const figures: Figure[] = [];
+    /** A failing section is noted in RESULTS.md and the run goes on, so one broken part does not lose the rest. */
+    const guard = async (name: string, run: () => Promise<void>): Promise<void> => {
+      try {
+        await run();
+      } catch (err) {
+        const msg = err instanceof Error ? err.message : String(err);
+        notes.push(`The ${name} section failed and its figures are missing: ${msg.slice(0, 400)}`);
+        say(`${name} failed: ${msg}`);
+      }
+    };
 
     // --- bulk downloads
-    const select = `SELECT TOP ${opts.rows} ${cols} FROM csc2.master_source`;
-    const rawSelect = `SELECT ${cols} FROM csc2.master_source LIMIT ${opts.rows}`;
-    const formats: Array<{ f: Format; raw: 'binary' | 'csv' | 'text' }> = [
-      { f: 'binary2', raw: 'binary' },
-      { f: 'tabledata', raw: 'text' },
-      { f: 'csv', raw: 'csv' },
-    ];
-    const dl = new Map<string, Sides>();
-    const get = (k: string, rawLabel?: string): Sides => {
-      let s = dl.get(k);
-      if (!s) dl.set(k, (s = { xtap: series(), dachs: series(), ...(rawLabel ? { raw: series(rawLabel) } : {}) }));
-      return s;
-    };
-    const bytes = new Map<string, number>();
-    for (let rep = 0; rep < opts.reps; rep++) {
-      for (const { f, raw } of formats) {
-        for (const tap of taps) {
-          say(`download rep ${rep + 1}/${opts.reps} ${f} ${opts.rows} rows from ${tap.label}`);
-          const d = await download(tap, select, f, opts.rows, opts.rows);
-          const side = tap === xtap ? 'xtap' : 'dachs';
-          get(`download.${f}`, `COPY ${raw}`)[side]?.values.push(d.seconds);
-          get(`first.${f}`, `COPY ${raw}`)[side]?.values.push(d.firstByteS);
-          if (d.peakRssMb !== undefined) get(`rss.${f}`)[side]?.values.push(d.peakRssMb);
-          bytes.set(`${side}.${f}`, d.bytes);
-          say(`  ${d.seconds.toFixed(2)} s, first byte ${d.firstByteS.toFixed(2)} s, ${(d.bytes / 1e6).toFixed(0)} MB, peak RSS ${d.peakRssMb?.toFixed(0) ?? '?'} MB`);
+    await guard('download', async () => {
+      const select = `SELECT TOP ${opts.rows} ${cols} FROM csc2.master_source`;
+      const rawSelect = `SELECT ${cols} FROM csc2.master_source LIMIT ${opts.rows}`;
+      const formats: Array<{ f: Format; raw: 'binary' | 'csv' | 'text' }> = [
+        { f: 'binary2', raw: 'binary' },
+        { f: 'tabledata', raw: 'text' },
+        { f: 'csv', raw: 'csv' },
+      ];
+      const dl = new Map<string, Sides>();
+      const get = (k: string, rawLabel?: string): Sides => {
+        let s = dl.get(k);
+        if (!s) dl.set(k, (s = { xtap: series(), dachs: series(), ...(rawLabel ? { raw: series(rawLabel) } : {}) }));
+        return s;
+      };
+      const bytes = new Map<string, number>();
+      for (let rep = 0; rep < opts.reps; rep++) {
+        for (const { f, raw } of formats) {
+          for (const tap of taps) {
+            say(`download rep ${rep + 1}/${opts.reps} ${f} ${opts.rows} rows from ${tap.label}`);
+            const d = await download(tap, select, f, opts.rows, opts.rows);
+            const side = tap === xtap ? 'xtap' : 'dachs';
+            get(`download.${f}`, `COPY ${raw}`)[side]?.values.push(d.seconds);
+            get(`first.${f}`, `COPY ${raw}`)[side]?.values.push(d.firstByteS);
+            if (d.peakRssMb !== undefined) get(`rss.${f}`)[side]?.values.push(d.peakRssMb);
+            bytes.set(`${side}.${f}`, d.bytes);
+            say(`  ${d.seconds.toFixed(2)} s, first byte ${d.firstByteS.toFixed(2)} s, ${(d.bytes / 1e6).toFixed(0)} MB, peak RSS ${d.peakRssMb?.toFixed(0) ?? '?'} MB`);
+          }
+          say(`download rep ${rep + 1} ${f}: raw COPY (FORMAT ${raw})`);
+          const c = await copyOut(url, rawSelect, raw);
+          if (c.rows !== undefined && c.rows !== opts.rows) throw new Error(`COPY ${raw} gave ${c.rows} rows, expected ${opts.rows}`);
+          get(`download.${f}`).raw?.values.push(c.seconds);
+          get(`first.${f}`).raw?.values.push(c.firstByteS);
+          bytes.set(`raw.${f}`, c.bytes);
         }
-        say(`download rep ${rep + 1} ${f}: raw COPY (FORMAT ${raw})`);
-        const c = await copyOut(url, rawSelect, raw);
-        if (c.rows !== undefined && c.rows !== opts.rows) throw new Error(`COPY ${raw} gave ${c.rows} rows, expected ${opts.rows}`);
-        get(`download.${f}`).raw?.values.push(c.seconds);
-        get(`first.${f}`).raw?.values.push(c.firstByteS);
-        bytes.set(`raw.${f}`, c.bytes);
       }
-    }
-    const mb = (k: string) => (bytes.has(k) ? `${((bytes.get(k) as number) / 1e6).toFixed(0)} MB` : '—');
-    const figures: Figure[] = [];
-    const names: Record<Format, string> = { binary2: 'BINARY2', tabledata: 'TABLEDATA', csv: 'CSV' };
-    for (const { f } of formats) {
-      const noDachs = (s: Sides): Sides => (dachs ? s : { xtap: s.xtap, ...(s.raw ? { raw: s.raw } : {}) });
-      figures.push(fig(`download.${f}`, `${names[f]} download, ${opts.rows.toLocaleString('en')} rows × ${columns.length} columns (row count verified)`, 's', 'lower', noDachs(get(`download.${f}`)), `sizes: xtap ${mb(`xtap.${f}`)}, DaCHS ${mb(`dachs.${f}`)}, COPY ${mb(`raw.${f}`)}`));
-      figures.push(fig(`first.${f}`, `${names[f]} time to first byte`, 's', 'lower', noDachs(get(`first.${f}`))));
-      figures.push(fig(`rss.${f}`, `server peak RSS during the ${names[f]} download`, 'MB', 'lower', noDachs(get(`rss.${f}`)), 'VmRSS sampled every 50 ms, VmHWM reset before each download'));
-    }
+      const mb = (k: string) => (bytes.has(k) ? `${((bytes.get(k) as number) / 1e6).toFixed(0)} MB` : '—');
+      const names: Record<Format, string> = { binary2: 'BINARY2', tabledata: 'TABLEDATA', csv: 'CSV' };
+      for (const { f } of formats) {
+        const noDachs = (s: Sides): Sides => (dachs ? s : { xtap: s.xtap, ...(s.raw ? { raw: s.raw } : {}) });
+        figures.push(fig(`download.${f}`, `${names[f]} download, ${opts.rows.toLocaleString('en')} rows × ${columns.length} columns (row count verified)`, 's', 'lower', noDachs(get(`download.${f}`)), `sizes: xtap ${mb(`xtap.${f}`)}, DaCHS ${mb(`dachs.${f}`)}, COPY ${mb(`raw.${f}`)}`));
+        figures.push(fig(`first.${f}`, `${names[f]} time to first byte`, 's', 'lower', noDachs(get(`first.${f}`))));
+        figures.push(fig(`rss.${f}`, `server peak RSS during the ${names[f]} download`, 'MB', 'lower', noDachs(get(`rss.${f}`)), 'VmRSS sampled every 50 ms, VmHWM reset before each download'));
+      }
+
+    });
 
     // --- cones: the same 200 centres for everyone (source positions offset by 0.01°, as bench.sh does)
-    const centres = (await withClient(url, (c) => c.query<{ ra: number; dec: number }>('SELECT ra + 0.01 AS ra, dec - 0.01 AS dec FROM csc2.master_source ORDER BY md5(name) LIMIT 200'))).rows;
-    const cones = centres.map((p) => coneQuery('csc2.master_source', cols, p.ra, p.dec));
-    const coneSql = cones.map((q) => translateAdql(q, publishedCatalog(), { rowLimit: 100_001, inlineLiterals: true }).sql);
-    const q3cSql = centres.map((p) => `SELECT ${cols} FROM csc2.master_source WHERE q3c_join(${p.ra}, ${p.dec}, ra, dec, 0.05) LIMIT 20000`);
-    const coneRows = await withClient(url, async (c) => {
-      let n = 0;
-      for (const s of coneSql.slice(0, 50)) n += (await c.query(s)).rowCount ?? 0;
-      return n / Math.min(50, coneSql.length);
+    await guard('cone', async () => {
+      const centres = (await withClient(url, (c) => c.query<{ ra: number; dec: number }>('SELECT ra + 0.01 AS ra, dec - 0.01 AS dec FROM csc2.master_source ORDER BY md5(name) LIMIT 200'))).rows;
+      const cones = centres.map((p) => coneQuery('csc2.master_source', cols, p.ra, p.dec));
+      const coneSql = cones.map((q) => translateAdql(q, publishedCatalog(), { rowLimit: 100_001, inlineLiterals: true }).sql);
+      const q3cSql = centres.map((p) => `SELECT ${cols} FROM csc2.master_source WHERE q3c_join(${p.ra}, ${p.dec}, ra, dec, 0.05) LIMIT 20000`);
+      const coneRows = await withClient(url, async (c) => {
+        let n = 0;
+        for (const s of coneSql.slice(0, 50)) n += (await c.query(s)).rowCount ?? 0;
+        return n / Math.min(50, coneSql.length);
     });
     const qps = new Map<number, Sides>();
     const p50 = new Map<number, Sides>();
@@ -284,26 +298,33 @@ export async function benchSideBySide(opts: SideOptions): Promise<Results> {
       if (clients > 1) figures.push(fig(`cone.p50.${clients}`, `cone latency p50 at ${clients} clients`, 'ms', 'lower', p50.get(clients) as Sides));
     }
 
+    });
+
     // --- SELECT TOP 1 name
-    const top1 = { xtap: series(), ...(dachs ? { dachs: series() } : {}), raw: series('`SELECT name … LIMIT 1`, pg client') };
-    for (let rep = 0; rep < opts.reps; rep++) {
-      say(`TOP 1 rep ${rep + 1}/${opts.reps}: ${opts.topN} requests each`);
-      for (const tap of taps) (tap === xtap ? top1.xtap : top1.dachs)?.values.push(med(await latency(tap, 'SELECT TOP 1 name FROM csc2.master_source', opts.topN)));
-      top1.raw.values.push(med(await repeatQuery(url, 'SELECT name FROM csc2.master_source LIMIT 1', { n: opts.topN })));
-    }
-    figures.push(fig('top1', `\`SELECT TOP 1 name\` latency (median of ${opts.topN} sequential requests)`, 'ms', 'lower', top1));
+    await guard('TOP 1', async () => {
+      const top1 = { xtap: series(), ...(dachs ? { dachs: series() } : {}), raw: series('`SELECT name … LIMIT 1`, pg client') };
+      for (let rep = 0; rep < opts.reps; rep++) {
+        say(`TOP 1 rep ${rep + 1}/${opts.reps}: ${opts.topN} requests each`);
+        for (const tap of taps) (tap === xtap ? top1.xtap : top1.dachs)?.values.push(med(await latency(tap, 'SELECT TOP 1 name FROM csc2.master_source', opts.topN)));
+        top1.raw.values.push(med(await repeatQuery(url, 'SELECT name FROM csc2.master_source LIMIT 1', { n: opts.topN })));
+      }
+      figures.push(fig('top1', `\`SELECT TOP 1 name\` latency (median of ${opts.topN} sequential requests)`, 'ms', 'lower', top1));
+
+    });
 
     // --- async round trip
-    const asyncS = { xtap: series(), ...(dachs ? { dachs: series() } : {}), raw: series('COPY binary of the same rows') };
-    const asyncQuery = `SELECT TOP ${opts.asyncRows} ${cols} FROM csc2.master_source`;
-    for (let rep = 0; rep < opts.reps; rep++) {
-      for (const tap of taps) {
-        say(`async rep ${rep + 1}/${opts.reps}: ${opts.asyncRows} rows on ${tap.label}`);
-        (tap === xtap ? asyncS.xtap : asyncS.dachs)?.values.push((await asyncRoundTrip(tap, asyncQuery, opts.asyncRows)).seconds);
+    await guard('async', async () => {
+      const asyncS = { xtap: series(), ...(dachs ? { dachs: series() } : {}), raw: series('COPY binary of the same rows') };
+      const asyncQuery = `SELECT TOP ${opts.asyncRows} ${cols} FROM csc2.master_source`;
+      for (let rep = 0; rep < opts.reps; rep++) {
+        for (const tap of taps) {
+          say(`async rep ${rep + 1}/${opts.reps}: ${opts.asyncRows} rows on ${tap.label}`);
+          (tap === xtap ? asyncS.xtap : asyncS.dachs)?.values.push((await asyncRoundTrip(tap, asyncQuery, opts.asyncRows)).seconds);
+        }
+        asyncS.raw.values.push((await copyOut(url, `SELECT ${cols} FROM csc2.master_source LIMIT ${opts.asyncRows}`, 'binary')).seconds);
       }
-      asyncS.raw.values.push((await copyOut(url, `SELECT ${cols} FROM csc2.master_source LIMIT ${opts.asyncRows}`, 'binary')).seconds);
-    }
-    figures.push(fig('async', `async UWS round trip, ${opts.asyncRows.toLocaleString('en')} rows BINARY2 (create, run, poll every 0.1 s, fetch with row count, delete)`, 's', 'lower', asyncS));
+      figures.push(fig('async', `async UWS round trip, ${opts.asyncRows.toLocaleString('en')} rows BINARY2 (create, run, poll every 0.1 s, fetch with row count, delete)`, 's', 'lower', asyncS));
+    });
     figures.push(fig('ingest', `ingest of the same ${tableRows.toLocaleString('en')}-row CSV into an empty table (xtap ingest csc2 --no-classify, in process)`, 's', 'lower', ingest, `${opts.ingestReps} interleaved reps; DaCHS's own import (\`dachs imp\`) is not timed here`));
 
     // --- optional: xtap peak RSS on a larger table (xtap only)
@@ -319,10 +340,12 @@ export async function benchSideBySide(opts: SideOptions): Promise<Results> {
     const xtapOnly: Results['xtapOnly'] = [];
     if (opts.ml) {
       for (const [name, mod] of [['dedt', '../dedt.js'], ['classify', '../classify.js']] as const) {
-        say(`running the ${name} bench (xtap only)`);
-        const m = (await import(mod)) as Record<string, () => Promise<BenchRow[]>>;
-        const fn = name === 'dedt' ? m.benchDedt : m.benchClassify;
-        if (fn) xtapOnly.push({ bench: name, rows: await fn() });
+        await guard(name, async () => {
+          say(`running the ${name} bench (xtap only)`);
+          const m = (await import(mod)) as Record<string, () => Promise<BenchRow[]>>;
+          const fn = name === 'dedt' ? m.benchDedt : m.benchClassify;
+          if (fn) xtapOnly.push({ bench: name, rows: await fn() });
+        });
       }
     }
 
