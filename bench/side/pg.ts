@@ -55,11 +55,12 @@ export async function repeatQuery(url: string, sql: string | ((i: number) => str
   });
 }
 
-/** Order-independent fingerprint of the bench table: count, names hashed in order, rounded sums of a few columns. */
+/** Order-independent fingerprint of the bench table: count, names hashed in order, exact (numeric) sums of a few
+ *  columns; significance is compared as real, the type DaCHS's resource descriptor gives it (xtap's is double). */
 export const CHECKSUM_SQL = `SELECT count(*)::text AS n, md5(string_agg(name, '|' ORDER BY name)) AS names,
-  round(sum(ra)::numeric, 3)::text AS ra, round(sum(dec)::numeric, 3)::text AS dec,
+  sum(ra::numeric)::text AS ra, sum(dec::numeric)::text AS dec,
   coalesce(sum(acis_num), 0)::text AS acis, count(flux_aper_b)::text AS flux_b_n,
-  round(sum(significance)::numeric, 1)::text AS sig FROM csc2.master_source`;
+  sum(significance::real::numeric)::text AS sig FROM csc2.master_source`;
 
 export async function checksum(url: string): Promise<Record<string, string>> {
   return withClient(url, async (c) => (await c.query<Record<string, string>>(CHECKSUM_SQL)).rows[0] ?? {});

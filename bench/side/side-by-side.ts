@@ -186,6 +186,7 @@ export async function benchSideBySide(opts: SideOptions): Promise<Results> {
     if (dachs) {
       const theirs = await checksum(dachs.databaseUrl);
       if (JSON.stringify(mine) !== JSON.stringify(theirs)) throw new Error(`xtap and DaCHS hold different rows: ${JSON.stringify(mine)} vs ${JSON.stringify(theirs)}`);
+      notes.push('DaCHS\'s table (bench/dachs/rd/q.rd) stores at least 12 of the 48 columns as real or smallint where xtap\'s CSC2 schema has double or int, so its BINARY2 rows are smaller (sizes in the notes column).');
       notes.push(`Same rows in both services, checked: ${Object.entries(mine).map(([k, v]) => `${k}=${v}`).join(', ')}.`);
     }
 
