@@ -372,7 +372,7 @@ export async function benchSideBySide(opts: SideOptions): Promise<Results> {
     if (opts.rows < tableRows) notes.push(`Downloads fetch the first ${opts.rows.toLocaleString('en')} rows (TOP/LIMIT) of the ${tableRows.toLocaleString('en')}-row table (\`--rows ${opts.rows}\`), not the whole table.`);
     if (opts.smoke) notes.push('--smoke run: tiny sizes, only checks that the bench works; the figures mean nothing.');
     return {
-      meta: { started, finished: new Date().toISOString(), command: `npm run bench -- side-by-side ${process.argv.slice(2).filter((a) => a !== 'side-by-side').join(' ')}`.trim(), rows: opts.rows, tableRows, reps: opts.reps, facts, notes },
+      meta: { started, finished: new Date().toISOString(), command: `${Object.entries(process.env).filter(([k]) => k.startsWith('XTAP_BENCH_')).map(([k, v]) => `${k}=${v} `).join('')}npm run bench -- side-by-side ${process.argv.slice(2).filter((a) => a !== 'side-by-side').join(' ')}`.trim(), rows: opts.rows, tableRows, reps: opts.reps, facts, notes },
       figures,
       xtapOnly,
       targets: TARGETS,
