@@ -420,4 +420,6 @@ export async function runSideBySide(argv: string[]): Promise<void> {
   writeFileSync(join(opts.out, 'RESULTS.json'), renderJson(results));
   process.stdout.write(md);
   say(`wrote ${join(opts.out, 'RESULTS.md')} and RESULTS.json`);
+  const failed = results.meta.notes.filter((n) => n.includes('section failed'));
+  if (opts.smoke && failed.length) throw new Error(`--smoke: ${failed.length} section(s) failed: ${failed.join(' | ')}`);
 }
