@@ -1,5 +1,7 @@
-/** `npm run bench -- [name...]`: runs the named benchmarks (all when none is named), prints one table and writes
- *  it to bench/results/<name>.md. Figures are compared side by side within one run, since machines are noisy. */
+/** `npm run bench` / `npm run bench -- side-by-side [options]`: the side-by-side run of xtap, raw PostgreSQL and
+ *  DaCHS that writes bench/RESULTS.md (bench/side/). `npm run bench -- <name...>`: runs the named single benchmarks,
+ *  prints one table and writes it to bench/results/<name>.md. Figures are compared within one run, since machines
+ *  are noisy. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchRow } from './types.js';
@@ -29,8 +31,13 @@ function table(rows: BenchRow[]): string {
 }
 
 async function main(): Promise<void> {
-  const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-  const names = wanted.length ? wanted : Object.keys(BENCHES);
+  const args = process.argv.slice(2);
+  if (args.length === 0 || args[0] === 'side-by-side' || args[0]?.startsWith('-')) {
+    await (await import('./side/side-by-side.js')).runSideBySide(args);
+    return;
+  }
+  const wanted = args.filter((a) => !a.startsWith('-'));
+  const names = wanted;
   const unknown = names.filter((n) => !BENCHES[n]);
   if (unknown.length) {
     process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; available: ${Object.keys(BENCHES).join(', ')}\n`);

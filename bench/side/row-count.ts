@@ -1,0 +1,193 @@
+/** Streaming row counters for downloaded TAP results, so a bulk download is verified without holding it in memory:
+ *  BINARY2 (the header's FIELDs give each row's layout; the base64 STREAM is decoded and walked row by row),
+ *  TABLEDATA (`<TR` elements) and CSV (lines after the header). Each counter also reports the document's
+ *  QUERY_STATUS (OVERFLOW or ERROR), which decides whether the count is the whole answer. Pure. */
+
+export type Format = 'binary2' | 'tabledata' | 'csv';
+
+export interface CountResult {
+  rows: number;
+  /** QUERY_STATUS value found in the document after the data (VOTable only), e.g. OVERFLOW or ERROR. */
+  status?: string;
+}
+
+export interface RowCounter {
+  push(chunk: Uint8Array): void;
+  end(): CountResult;
+}
+
+const SIZES: Record<string, number> = {
+  boolean: 1, bit: 1, unsignedByte: 1, short: 2, int: 4, long: 8, char: 1, unicodeChar: 2, float: 4, double: 8,
+  floatComplex: 8, doubleComplex: 16,
+};
+
+/** A field's width in bytes, or -1 for a variable-length array (int32 count prefix). */
+export interface FieldLayout {
+  size: number;
+  variable: boolean;
+}
+
+export function fieldLayouts(header: string): FieldLayout[] {
+  const out: FieldLayout[] = [];
+  for (const m of header.matchAll(/<FIELD\b([^>]*)>/g)) {
+    const attrs = m[1] ?? '';
+    const datatype = /\bdatatype="([^"]+)"/.exec(attrs)?.[1] ?? '';
+    const size = SIZES[datatype];
+    if (size === undefined) throw new Error(`unsupported FIELD datatype "${datatype}"`);
+    const arraysize = /\barraysize="([^"]+)"/.exec(attrs)?.[1];
+    if (!arraysize) out.push({ size, variable: false });
+    else if (arraysize.endsWith('*')) out.push({ size, variable: true });
+    else out.push({ size: size * arraysize.split('x').reduce((a, d) => a * Number(d), 1), variable: false });
+  }
+  if (out.length === 0) throw new Error('no FIELD in the VOTable header');
+  return out;
+}
+
+function statusOf(text: string): string | undefined {
+  const all = [...text.matchAll(/<INFO\s+name="QUERY_STATUS"\s+value="([A-Z]+)"/g)];
+  const last = all[all.length - 1];
+  return last && last[1] !== 'OK' ? last[1] : undefined;
+}
+
+const OPEN = /<STREAM\s+encoding="base64"\s*>/;
+const B64 = new Int16Array(256).fill(-1);
+for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].entries()) B64[c.charCodeAt(0)] = i;
+
+/** BINARY2: walks the decoded stream (null mask, then each field) with a small state machine. */
+function binary2Counter(): RowCounter {
+  let header = '';
+  let layout: FieldLayout[] | undefined;
+  let maskBytes = 0;
+  let rows = 0;
+  let tail = '';
+  let done = false;
+  // decoder state
+  let acc = 0;
+  let bits = 0;
+  // row walker state: field index (-1 = null mask), bytes still to skip, length-prefix collection
+  let field = -1;
+  let skip = 0;
+  let lenBytes = 0;
+  let lenVal = 0;
+  let inRow = false;
+  const startField = (f: number): void => {
+    field = f;
+    const l = layout as FieldLayout[];
+    if (f >= l.length) {
+      rows++;
+      inRow = false;
+      field = -1;
+      skip = maskBytes;
+      return;
+    }
+    const fl = l[f] as FieldLayout;
+    if (fl.variable) {
+      lenBytes = 4;
+      lenVal = 0;
+      skip = 0;
+    } else skip = fl.size;
+  };
+  const byte = (b: number): void => {
+    inRow = true;
+    if (lenBytes > 0) {
+      lenVal = lenVal * 256 + b;
+      if (--lenBytes === 0) {
+        skip = lenVal * (layout as FieldLayout[])[field]!.size;
+        if (skip === 0) startField(field + 1);
+      }
+      return;
+    }
+    if (--skip === 0) startField(field + 1);
+  };
+  const decode = (text: string, from: number, to: number): void => {
+    for (let i = from; i < to; i++) {
+      const v = B64[text.charCodeAt(i)] as number;
+      if (v < 0) continue; // whitespace, '='
+      acc = (acc << 6) | v;
+      bits += 6;
+      if (bits >= 8) {
+        bits -= 8;
+        byte((acc >> bits) & 0xff);
+        acc &= (1 << bits) - 1;
+      }
+    }
+  };
+  return {
+    push(chunk) {
+      const text = Buffer.from(chunk).toString('latin1');
+      if (done) {
+        tail = (tail + text).slice(-4096);
+        return;
+      }
+      let from = 0;
+      if (!layout) {
+        header += text;
+        const m = OPEN.exec(header);
+        if (!m) return;
+        layout = fieldLayouts(header.slice(0, m.index));
+        maskBytes = Math.ceil(layout.length / 8);
+        field = -1;
+        skip = maskBytes;
+        const rest = header.slice(m.index + m[0].length);
+        header = '';
+        return this.push(Buffer.from(rest, 'latin1'));
+      }
+      const close = text.indexOf('<');
+      const to = close >= 0 ? close : text.length;
+      decode(text, from, to);
+      if (close >= 0) {
+        done = true;
+        tail = text.slice(close);
+      }
+    },
+    end() {
+      if (!layout) throw new Error('no BINARY2 STREAM in the document');
+      if (!done) throw new Error('the BINARY2 STREAM is not closed');
+      if (inRow) throw new Error(`the BINARY2 STREAM ends inside a row (after ${rows} rows)`);
+      return { rows, status: statusOf(tail) };
+    },
+  };
+}
+
+function tabledataCounter(): RowCounter {
+  let rows = 0;
+  let carry = '';
+  let tail = '';
+  return {
+    push(chunk) {
+      const piece = Buffer.from(chunk).toString('latin1');
+      const text = carry + piece;
+      for (let i = text.indexOf('<TR'); i >= 0 && i + 3 < text.length; i = text.indexOf('<TR', i + 3)) {
+        const c = text[i + 3];
+        if (c === '>' || c === ' ') rows++;
+      }
+      carry = text.slice(-3); // a match starting here was not counted yet (it needs a 4th character)
+      tail = (tail + piece).slice(-4096);
+    },
+    end() {
+      return { rows, status: statusOf(tail) };
+    },
+  };
+}
+
+/** CSV with a header line; rows are the newline count minus one (no quoted newlines in the bench's data). */
+function csvCounter(): RowCounter {
+  let lines = 0;
+  let last = 10;
+  return {
+    push(chunk) {
+      for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
+      if (chunk.length) last = chunk[chunk.length - 1] as number;
+    },
+    end() {
+      const total = last === 10 ? lines : lines + 1;
+      return { rows: Math.max(0, total - 1) };
+    },
+  };
+}
+
+export function rowCounter(format: Format): RowCounter {
+  if (format === 'binary2') return binary2Counter();
+  if (format === 'tabledata') return tabledataCounter();
+  return csvCounter();
+}
