@@ -12,6 +12,8 @@ import type { Progress } from '../progress.js';
 import type { RawRow, TableInput } from '../readers/types.js';
 import type { ColumnTarget } from './layout.js';
 import { ValueError, copyValueConverter } from './values.js';
+import { CopyBatchEncoder } from './copy-encode.js';
+import type { CsvBatch } from '../readers/csv-scan.js';
 
 export interface DirectLoadResult {
   rows: number;
@@ -38,6 +40,7 @@ function describe(t: ColumnTarget): string {
 
 /** COPYs the input's rows into `def` (columns `targets`, plus the HEALPix column for positional tables). */
 export async function copyDirect(tx: Queryable, input: TableInput, def: TableDef, targets: ReadonlyArray<ColumnTarget>, progress: Progress): Promise<DirectLoadResult> {
+  if (input.csv) return copyDirectCsv(tx, input.file, input.csv.batches(), def, targets, progress);
   const converters = targets.map((t) => copyValueConverter(t.column));
   const indices = targets.map((t) => t.index);
   const columns = targets.map((t) => t.column.name);
@@ -96,6 +99,42 @@ export async function copyDirect(tx: Queryable, input: TableInput, def: TableDef
     await tx.copyIn(sqlTableName(def), columns, converted());
   } catch (err) {
     // An input error stopped the COPY: report it, not the aborted COPY.
+    throw failure ?? err;
+  }
+  return { rows, names };
+}
+
+/** CSV inputs: the scanner's byte batches validated column by column and written as COPY CSV bytes (copy-encode.ts),
+ *  each batch encoded while PostgreSQL is still reading the previous one. */
+async function copyDirectCsv(
+  tx: Queryable,
+  file: string,
+  batches: AsyncIterable<CsvBatch>,
+  def: TableDef,
+  targets: ReadonlyArray<ColumnTarget>,
+  progress: Progress,
+): Promise<DirectLoadResult> {
+  const encoder = new CopyBatchEncoder(file, def, targets, def.name === 'master_source');
+  const names: string[] = [];
+  let rows = 0;
+  let failure: unknown;
+  async function* encoded(): AsyncGenerator<Uint8Array> {
+    try {
+      for await (const batch of batches) {
+        const out = encoder.encode(batch);
+        for (const n of out.names) names.push(n);
+        rows += batch.rows;
+        progress.advance(batch.rows);
+        yield out.bytes;
+      }
+    } catch (err) {
+      failure = err;
+      throw err;
+    }
+  }
+  try {
+    await tx.copyInCsv(sqlTableName(def), encoder.columns, encoded());
+  } catch (err) {
     throw failure ?? err;
   }
   return { rows, names };
