@@ -27,6 +27,23 @@ export async function isEmptyTable(tx: Queryable, def: TableDef): Promise<boolea
   return r.rows[0]?.[0] === true;
 }
 
+/** Drops the table's secondary indexes (neither unique nor backing a constraint, e.g. the HEALPix index) before a
+ *  bulk load into the empty table and returns the statements that build them again: one sort after the load costs
+ *  less than keeping a random-order index up to date row by row. Runs in the load's transaction, so a failed load
+ *  rolls the drop back with everything else; until the commit the table is held exclusively (readers wait, as they
+ *  would find it empty anyway). Primary keys and unique indexes stay, so PostgreSQL still refuses a repeated key
+ *  during the COPY and foreign keys keep their index. */
+export async function deferSecondaryIndexes(tx: Queryable, def: TableDef): Promise<string[]> {
+  const r = await tx.query(
+    `SELECT format('%I.%I', n.nspname, c.relname), pg_get_indexdef(i.indexrelid) FROM pg_index i ` +
+      `JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace ` +
+      `WHERE i.indrelid = $1::regclass AND NOT i.indisunique AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY 1`,
+    [sqlTableName(def)],
+  );
+  for (const row of r.rows) await tx.exec(`DROP INDEX ${String(row[0])}`);
+  return r.rows.map((row) => String(row[1]));
+}
+
 /** Error raised by PostgreSQL for rows it refuses (SQLSTATE class 23: unique, foreign key, check, not null). */
 export function isIntegrityViolation(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
