@@ -73,6 +73,8 @@ function staged(header: string[], cells: string[]): Record<string, unknown> {
 function same(copyText: string | null, value: unknown): boolean {
   if (value === null || value === undefined) return copyText === null;
   if (copyText === null) return false;
+  // PostgreSQL reads non-finite doubles only as NaN/Infinity/-Infinity (an overflowing "1e999" is an error).
+  if (typeof value === 'number' && !Number.isFinite(value)) return copyText === (Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity');
   if (typeof value === 'number') return Object.is(Number(copyText), value) || (Number(copyText) === 0 && value === 0);
   if (typeof value === 'bigint') return BigInt(copyText) === value;
   if (typeof value === 'boolean') return copyText === (value ? 't' : 'f');
@@ -87,7 +89,8 @@ describe('CopyBatchEncoder', () => {
     ['  2CXO J2 ', ' 11 05 07.45', '-58:51:05.47', '1e-3', 'false', '+7', 'MARGINAL', '', ''],
     ['2CXO J3', '0.000', '-0', 'NaN', 'F', '0', '"a ""quoted"" class"', '', '3.5'],
     ['2CXO J4', '359.9999999999999999', '90', '-Infinity', 't', '-0', 'Ünïcode', '10', '20'],
-    ['2CXO J5', '1.5E+2', '.5', '', '', '', '', '', ''],
+    ['2CXO J5', '1.5E+2', '.5', '1e999', '', '', '', '', ''],
+    ['2CXO J7', '1', '2', '-1e-400', '', '', '', '', ''],
     ['"2CXO J6, quoted"', '"12.5"', '"-3"', '"7"', '"TRUE"', '"12"', '""', '', ''],
   ];
 
@@ -111,7 +114,7 @@ describe('CopyBatchEncoder', () => {
         if (!same(got, want[col] ?? null)) throw new Error(`row ${r + 1} ${col}: COPY text ${JSON.stringify(got)}, staging value ${String(want[col])}`);
       });
     });
-    expect(names).toEqual(['2CXO J1', '2CXO J2', '2CXO J3', '2CXO J4', '2CXO J5', '2CXO J6, quoted']);
+    expect(names).toEqual(['2CXO J1', '2CXO J2', '2CXO J3', '2CXO J4', '2CXO J5', '2CXO J7', '2CXO J6, quoted']);
   });
 
   it('adds gal_l/gal_b derived from ra/dec when the input has no Galactic columns', () => {

@@ -120,7 +120,11 @@ function plainDecimal(b: Uint8Array, s: number, e: number): number | undefined {
   const p = exp - frac;
   let v: number;
   if (sig <= 15 && p >= -22 && p <= 22) v = p < 0 ? mant / (POW10[-p] as number) : mant * (POW10[p] as number);
-  else v = Number(Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('latin1'));
+  else {
+    // Past 1e308 Number() gives Infinity: left to convertValue (which stores ±Infinity, as the staging path does).
+    v = Math.abs(Number(Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('latin1')));
+    if (!Number.isFinite(v)) return undefined;
+  }
   return neg ? -v : v;
 }
 
