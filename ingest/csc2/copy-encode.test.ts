@@ -91,6 +91,7 @@ describe('CopyBatchEncoder', () => {
     ['2CXO J4', '359.9999999999999999', '90', '-Infinity', 't', '-0', 'Ünïcode', '10', '20'],
     ['2CXO J5', '1.5E+2', '.5', '1e999', '', '', '', '', ''],
     ['2CXO J7', '1', '2', '-1e-400', '', '', '', '', ''],
+    ['2CXO J8', '1', '2', '1'.padEnd(400, '0'), '', '', '', '', ''],
     ['"2CXO J6, quoted"', '"12.5"', '"-3"', '"7"', '"TRUE"', '"12"', '""', '', ''],
   ];
 
@@ -114,7 +115,7 @@ describe('CopyBatchEncoder', () => {
         if (!same(got, want[col] ?? null)) throw new Error(`row ${r + 1} ${col}: COPY text ${JSON.stringify(got)}, staging value ${String(want[col])}`);
       });
     });
-    expect(names).toEqual(['2CXO J1', '2CXO J2', '2CXO J3', '2CXO J4', '2CXO J5', '2CXO J7', '2CXO J6, quoted']);
+    expect(names).toEqual(['2CXO J1', '2CXO J2', '2CXO J3', '2CXO J4', '2CXO J5', '2CXO J7', '2CXO J8', '2CXO J6, quoted']);
   });
 
   it('adds gal_l/gal_b derived from ra/dec when the input has no Galactic columns', () => {

@@ -128,6 +128,43 @@ function plainDecimal(b: Uint8Array, s: number, e: number): number | undefined {
   return neg ? -v : v;
 }
 
+/** The grammar of plainDecimal without the value: 0 = not of that form, 1 = a non-zero number, 2 = zero. */
+function decimalForm(b: Uint8Array, s: number, e: number): number {
+  let i = s;
+  const c0 = b[i];
+  if (c0 === 0x2d || c0 === 0x2b) i++;
+  let digits = 0;
+  let nonZero = 0;
+  let c: number;
+  while (i < e && (c = b[i] as number) >= 0x30 && c <= 0x39) {
+    nonZero |= c - 0x30;
+    digits++;
+    i++;
+  }
+  if (i < e && b[i] === 0x2e) {
+    i++;
+    while (i < e && (c = b[i] as number) >= 0x30 && c <= 0x39) {
+      nonZero |= c - 0x30;
+      digits++;
+      i++;
+    }
+  }
+  if (digits === 0) return 0;
+  if (i < e && (b[i] === 0x65 || b[i] === 0x45)) {
+    i++;
+    if (i < e && (b[i] === 0x2d || b[i] === 0x2b)) i++;
+    const from = i;
+    while (i < e && (c = b[i] as number) >= 0x30 && c <= 0x39) i++;
+    if (i === from) return 0;
+    if (i - from > 2) digits = Infinity;
+  }
+  if (i !== e) return 0;
+  if (nonZero === 0) return 2;
+  // A long mantissa or a large exponent may overflow to Infinity (or underflow to 0): plainDecimal decides.
+  if (digits > 300) return plainDecimal(b, s, e) === undefined ? 0 : 3;
+  return 1;
+}
+
 /** [+-]?digits → its value (undefined otherwise, or past 15 digits). */
 function plainInteger(b: Uint8Array, s: number, e: number): number | undefined {
   let i = s;
@@ -294,6 +331,14 @@ export class CopyBatchEncoder {
         const q = quoted[f] === 1;
         switch (kind) {
           case K_FLOAT: {
+            if (!range && !values) {
+              // Only the form matters (and zero, written as 0 as the number path writes -0.0).
+              const form = q ? 0 : decimalForm(buf, s, e);
+              if (form === 0) slow(r);
+              else if (form === 3) code[at] = plainDecimal(buf, s, e) === 0 ? ZERO : RAW;
+              else code[at] = form === 2 ? ZERO : RAW;
+              break;
+            }
             const v = q ? undefined : plainDecimal(buf, s, e);
             if (v === undefined || (range && (v < range[0] || v > range[1]))) slow(r);
             else {
