@@ -36,7 +36,8 @@ export async function benchIngest(): Promise<BenchRow[]> {
   const withStaged = process.env.XTAP_BENCH_STAGED !== '0';
   const dir = mkdtempSync(join(tmpdir(), 'xtap-bench-'));
   const csv = join(dir, 'master_source.csv');
-  const log = pino({ level: 'warn' });
+  // XTAP_BENCH_LOG_LEVEL=info shows the loader's structured logs on stderr (e.g. the direct path's COPY and index times).
+  const log = pino({ level: process.env.XTAP_BENCH_LOG_LEVEL ?? 'warn' }, pino.destination(2));
   try {
     process.stderr.write(`writing ${rows} synthetic rows to ${csv}\n`);
     await writeCsv(csv, rows);
