@@ -1,6 +1,7 @@
 /** The fast path of a CSC2 load: rows of a file that fills one table which is still empty go by a single COPY
- *  straight into that table (no staging table, no upsert), converted and validated column by column without
- *  per-row objects, the COPY fed while the file is still being parsed. The caller runs it under a savepoint and
+ *  straight into that table (no staging table, no upsert), the COPY fed while the file is still being parsed: CSV
+ *  as the scanner's byte batches validated column by column (copy-encode.ts, no string per value), VOTable rows
+ *  converted per value; secondary indexes are built after the load (deferSecondaryIndexes). The caller runs it under a savepoint and
  *  falls back to the staging path when PostgreSQL refuses the rows (a key repeated in the file, a foreign key), so
  *  the outcome and the error messages are those of the staging path. */
 import { healpixIndex } from '../../adql/geometry/index.js';
