@@ -75,21 +75,26 @@ class PgQueryable implements Queryable {
   }
 
   async copyIn(table: string, columns: ReadonlyArray<string>, batches: AsyncIterable<Row[]> | Iterable<Row[]>): Promise<number> {
-    const client = this.client instanceof pg.Pool ? await this.client.connect() : this.client;
     let count = 0;
+    await this.copyInCsv(
+      table,
+      columns,
+      (async function* () {
+        for await (const batch of batches) {
+          count += batch.length;
+          yield Buffer.from(encodeCopyCsv(batch), 'utf8');
+        }
+      })(),
+    );
+    return count;
+  }
+
+  async copyInCsv(table: string, columns: ReadonlyArray<string>, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+    const client = this.client instanceof pg.Pool ? await this.client.connect() : this.client;
     try {
       const cols = columns.map(quoteIdent).join(', ');
       const sink = client.query(copyStreams.from(`COPY ${table} (${cols}) FROM STDIN WITH (FORMAT csv)`));
-      const source = Readable.from(
-        (async function* () {
-          for await (const batch of batches) {
-            count += batch.length;
-            yield encodeCopyCsv(batch);
-          }
-        })(),
-      );
-      await pipeline(source, sink);
-      return count;
+      await pipeline(Readable.from(chunks, { objectMode: false, highWaterMark: 1 }), sink);
     } catch (err) {
       throw this.fail(err);
     } finally {

@@ -46,6 +46,9 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
   /** Bulk-loads rows into a table with COPY; `table` is a quoted, qualified name, `columns` unquoted. */
   copyIn(table: string, columns: ReadonlyArray<string>, batches: AsyncIterable<Row[]> | Iterable<Row[]>): Promise<number>;
+  /** Bulk-loads COPY CSV text (NULL = unquoted empty field) given as byte chunks, pulled only as fast as
+   *  PostgreSQL takes them (bounded memory, the producer overlapping the server's work). */
+  copyInCsv(table: string, columns: ReadonlyArray<string>, chunks: AsyncIterable<Uint8Array>): Promise<void>;
 }
 
 export interface Db extends Queryable {

@@ -51,7 +51,7 @@ describe.each(testDatabases())('CSC2 direct COPY ingest on $name', (backend) => 
     const classified = await direct.query(`SELECT count(*) FROM ml.source_class`);
     expect(classified.rows[0]?.[0]).toBe(BigInt(ROWS));
     await direct.exec('DELETE FROM ml.source_class; DELETE FROM ml.source_class_field_prior; DELETE FROM csc2.master_source');
-  });
+  }, 300_000); // classification of 3000 sources and a second load: minutes on a loaded 2-core machine
 
   it('a bad value names file, row and column and leaves the empty table empty', async () => {
     const lines = readFileSync(csv, 'utf8').split('\n');
@@ -64,6 +64,50 @@ describe.each(testDatabases())('CSC2 direct COPY ingest on $name', (backend) => 
       code: 'BAD_VALUE', file: bad, row: 2500, column: 'ra',
     });
     expect((await direct.query('SELECT count(*) FROM csc2.master_source')).rows[0]?.[0]).toBe(0n);
+  });
+
+  it('a bad value several batches into the file (rows already COPYed) changes nothing, the HEALPix index included', async () => {
+    const big = join(tmp, 'big.csv');
+    await writeSyntheticMasterCsv(big, 12_000, 7);
+    const lines = readFileSync(big, 'utf8').split('\n');
+    const cells = (lines[11_000] ?? '').split(',');
+    cells[3] = '1.2.3';
+    lines[11_000] = cells.join(',');
+    writeFileSync(big, lines.join('\n'));
+    const indexes = `SELECT indexname FROM pg_indexes WHERE schemaname = 'csc2' AND tablename = 'master_source' ORDER BY 1`;
+    const before = (await direct.query(indexes)).rows;
+    expect(before.map((r) => r[0])).toContain('master_source_hpx14_idx');
+    await expect(ingestCsc2(direct, { files: [big], table: 'master_source', log, progress: silentProgress, classify: false })).rejects.toMatchObject({
+      code: 'BAD_VALUE', file: big, row: 11_000, column: 'err_ellipse_r0',
+    });
+    expect((await direct.query('SELECT count(*) FROM csc2.master_source')).rows[0]?.[0]).toBe(0n);
+    expect((await direct.query(indexes)).rows).toEqual(before);
+  });
+
+  it('quoted names with separators, quotes and line breaks, NaN, blanks, sexagesimal positions: the rows staging stores', async () => {
+    const header = 'name,ra,dec,significance,conf_flag,likelihood_class,acis_num';
+    const body = [
+      '"2CXO J1, with comma",166.5,-58.85,NaN,TRUE,"say ""hi""",3',
+      '"2CXO J2\nsecond line", 11 05 07.45 ,-58:51:05.47,,false,,',
+      '  2CXO J3  ,0.000,-0,-Infinity,F,Ünïcode,-0',
+      '2CXO J4,12,13,1e-3,t,MARGINAL,+7',
+    ];
+    const file = join(tmp, 'tricky.csv');
+    writeFileSync(file, `# comment line\r\n${header}\r\n${body.join('\r\n')}\r\n`);
+    const [report] = await ingestCsc2(direct, { files: [file], table: 'master_source', log, progress: silentProgress, classify: false });
+    expect(report?.stored).toEqual({ master_source: 4 });
+    expect(report?.masterNames).toEqual(['2CXO J1, with comma', '2CXO J2\nsecond line', '2CXO J3', '2CXO J4']);
+    await staged.exec('DELETE FROM csc2.master_source');
+    await staged.exec(`INSERT INTO csc2.master_source (name, ra, dec) VALUES ('2CXO JPLACEHOLDER', 1, 1)`);
+    await ingestCsc2(staged, { files: [file], table: 'master_source', log, progress: silentProgress, classify: false });
+    await staged.exec(`DELETE FROM csc2.master_source WHERE name = '2CXO JPLACEHOLDER'`);
+    const a = (await direct.query(TABLE_DIGEST)).rows[0];
+    const b = (await staged.query(TABLE_DIGEST)).rows[0];
+    expect(a?.[0]).toBe('4');
+    expect(a).toEqual(b);
+    const nan = await direct.query(`SELECT significance::text, gal_l IS NOT NULL FROM csc2.master_source WHERE name = '2CXO J1, with comma'`);
+    expect(nan.rows[0]).toEqual(['NaN', true]);
+    await direct.exec('DELETE FROM csc2.master_source');
   });
 
   it('a key repeated with different values is the staging path\'s DUPLICATE_KEY error and changes nothing', async () => {

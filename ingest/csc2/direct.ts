@@ -1,6 +1,7 @@
 /** The fast path of a CSC2 load: rows of a file that fills one table which is still empty go by a single COPY
- *  straight into that table (no staging table, no upsert), converted and validated column by column without
- *  per-row objects, the COPY fed while the file is still being parsed. The caller runs it under a savepoint and
+ *  straight into that table (no staging table, no upsert), the COPY fed while the file is still being parsed: CSV
+ *  as the scanner's byte batches validated column by column (copy-encode.ts, no string per value), VOTable rows
+ *  converted per value; secondary indexes are built after the load (deferSecondaryIndexes). The caller runs it under a savepoint and
  *  falls back to the staging path when PostgreSQL refuses the rows (a key repeated in the file, a foreign key), so
  *  the outcome and the error messages are those of the staging path. */
 import { healpixIndex } from '../../adql/geometry/index.js';
@@ -12,6 +13,8 @@ import type { Progress } from '../progress.js';
 import type { RawRow, TableInput } from '../readers/types.js';
 import type { ColumnTarget } from './layout.js';
 import { ValueError, copyValueConverter } from './values.js';
+import { CopyBatchEncoder } from './copy-encode.js';
+import type { CsvBatch } from '../readers/csv-scan.js';
 
 export interface DirectLoadResult {
   rows: number;
@@ -23,6 +26,23 @@ export interface DirectLoadResult {
 export async function isEmptyTable(tx: Queryable, def: TableDef): Promise<boolean> {
   const r = await tx.query(`SELECT NOT EXISTS (SELECT 1 FROM ${sqlTableName(def)})`);
   return r.rows[0]?.[0] === true;
+}
+
+/** Drops the table's secondary indexes (neither unique nor backing a constraint, e.g. the HEALPix index) before a
+ *  bulk load into the empty table and returns the statements that build them again: one sort after the load costs
+ *  less than keeping a random-order index up to date row by row. Runs in the load's transaction, so a failed load
+ *  rolls the drop back with everything else; until the commit the table is held exclusively (readers wait, as they
+ *  would find it empty anyway). Primary keys and unique indexes stay, so PostgreSQL still refuses a repeated key
+ *  during the COPY and foreign keys keep their index. */
+export async function deferSecondaryIndexes(tx: Queryable, def: TableDef): Promise<string[]> {
+  const r = await tx.query(
+    `SELECT format('%I.%I', n.nspname, c.relname), pg_get_indexdef(i.indexrelid) FROM pg_index i ` +
+      `JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace ` +
+      `WHERE i.indrelid = $1::regclass AND NOT i.indisunique AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY 1`,
+    [sqlTableName(def)],
+  );
+  for (const row of r.rows) await tx.exec(`DROP INDEX ${String(row[0])}`);
+  return r.rows.map((row) => String(row[1]));
 }
 
 /** Error raised by PostgreSQL for rows it refuses (SQLSTATE class 23: unique, foreign key, check, not null). */
@@ -38,6 +58,7 @@ function describe(t: ColumnTarget): string {
 
 /** COPYs the input's rows into `def` (columns `targets`, plus the HEALPix column for positional tables). */
 export async function copyDirect(tx: Queryable, input: TableInput, def: TableDef, targets: ReadonlyArray<ColumnTarget>, progress: Progress): Promise<DirectLoadResult> {
+  if (input.csv) return copyDirectCsv(tx, input.file, input.csv.batches(), def, targets, progress);
   const converters = targets.map((t) => copyValueConverter(t.column));
   const indices = targets.map((t) => t.index);
   const columns = targets.map((t) => t.column.name);
@@ -96,6 +117,42 @@ export async function copyDirect(tx: Queryable, input: TableInput, def: TableDef
     await tx.copyIn(sqlTableName(def), columns, converted());
   } catch (err) {
     // An input error stopped the COPY: report it, not the aborted COPY.
+    throw failure ?? err;
+  }
+  return { rows, names };
+}
+
+/** CSV inputs: the scanner's byte batches validated column by column and written as COPY CSV bytes (copy-encode.ts),
+ *  each batch encoded while PostgreSQL is still reading the previous one. */
+async function copyDirectCsv(
+  tx: Queryable,
+  file: string,
+  batches: AsyncIterable<CsvBatch>,
+  def: TableDef,
+  targets: ReadonlyArray<ColumnTarget>,
+  progress: Progress,
+): Promise<DirectLoadResult> {
+  const encoder = new CopyBatchEncoder(file, def, targets, def.name === 'master_source');
+  const names: string[] = [];
+  let rows = 0;
+  let failure: unknown;
+  async function* encoded(): AsyncGenerator<Uint8Array> {
+    try {
+      for await (const batch of batches) {
+        const out = encoder.encode(batch);
+        for (const n of out.names) names.push(n);
+        rows += batch.rows;
+        progress.advance(batch.rows);
+        yield out.bytes;
+      }
+    } catch (err) {
+      failure = err;
+      throw err;
+    }
+  }
+  try {
+    await tx.copyInCsv(sqlTableName(def), encoder.columns, encoded());
+  } catch (err) {
     throw failure ?? err;
   }
   return { rows, names };

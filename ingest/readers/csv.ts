@@ -1,46 +1,27 @@
 /** Reads CSV as the CSC2 TAP service and the CSC command-line interface write it (header line, optional
- *  leading '#' comment lines, RFC 4180 quoting), streaming from disk in batches. */
-import { createReadStream } from 'node:fs';
-import { parse } from 'csv-parse';
-import { IngestError } from '../errors.js';
+ *  leading '#' comment lines, RFC 4180 quoting), streaming from disk in batches. The grammar is csv-scan.ts's;
+ *  the input offers both the scanner's byte batches (`csv`, for the direct COPY path) and rows of field strings. */
+import { fieldText, readCsvBatches } from './csv-scan.js';
 import type { RawRow, TableInput } from './types.js';
 
-export async function readCsv(file: string, batchSize = 5000): Promise<TableInput> {
-  const parser = createReadStream(file).pipe(
-    parse({ comment: '#', comment_no_infix: true, skip_empty_lines: true, relax_quotes: false, bom: true }),
-  );
-  const iterator = parser[Symbol.asyncIterator]() as AsyncIterator<string[]>;
-  let first: IteratorResult<string[]>;
-  try {
-    first = await iterator.next();
-  } catch (err) {
-    throw new IngestError('CSV_SYNTAX', (err as Error).message, { file }, { cause: err });
-  }
-  if (first.done) throw new IngestError('EMPTY_FILE', 'the file has no header line', { file });
-  const header = first.value;
-
+export async function readCsv(file: string, chunkBytes = 1 << 20): Promise<TableInput> {
+  const { header, batches: scanned } = await readCsvBatches(file, chunkBytes);
+  let used = false;
+  const take = () => {
+    if (used) throw new Error(`the rows of ${file} were already read`);
+    used = true;
+    return scanned;
+  };
   async function* batches(): AsyncGenerator<RawRow[]> {
-    let batch: RawRow[] = [];
-    let row = 0;
-    try {
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) break;
-        row++;
-        if (next.value.length !== header.length) {
-          throw new IngestError('COLUMN_COUNT', `has ${next.value.length} fields, the header has ${header.length}`, { file, row });
-        }
-        batch.push({ row, values: next.value });
-        if (batch.length >= batchSize) {
-          yield batch;
-          batch = [];
-        }
+    for await (const b of take()) {
+      const out = new Array<RawRow>(b.rows);
+      for (let r = 0; r < b.rows; r++) {
+        const values = new Array<string>(b.cols);
+        for (let c = 0; c < b.cols; c++) values[c] = fieldText(b, r, c);
+        out[r] = { row: b.firstRow + r, values };
       }
-    } catch (err) {
-      if (err instanceof IngestError) throw err;
-      throw new IngestError('CSV_SYNTAX', (err as Error).message, { file, row: row + 1 }, { cause: err });
+      yield out;
     }
-    if (batch.length) yield batch;
   }
-  return { file, header, batches: batches(), reopen: () => readCsv(file, batchSize) };
+  return { file, header, batches: batches(), csv: { batches: () => take() }, reopen: () => readCsv(file, chunkBytes) };
 }
