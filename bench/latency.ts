@@ -197,7 +197,20 @@ export async function benchLatency(): Promise<BenchRow[]> {
   const s = await setup();
   const adql = 'SELECT TOP 1 name FROM csc2.master_source';
   const sql = sqlFor(adql);
-  return sequential('`SELECT TOP 1 name`', targets(s, () => adql, () => sql, 1));
+  const out = await sequential('`SELECT TOP 1 name`', targets(s, () => adql, () => sql, 1));
+  // The HTTP floor: GET /live runs every middleware (metrics, request id and log, security headers, CORS) and
+  // no database call, so TOP 1 − /live is the query's own cost in the server.
+  const { rounds, requests } = settings();
+  const live = series();
+  const hit = async () => {
+    const res = await fetch(`${s.server.base}/live`);
+    if (!res.ok) throw new Error(`/live answered ${res.status}`);
+    await res.arrayBuffer();
+  };
+  for (let i = 0; i < 50; i++) await hit();
+  for (let r = 0; r < rounds; r++) await timed(requests, hit, live);
+  out.push(latencyRow('xtap GET /live (HTTP and every middleware, no database), sequential', live, `${rounds} rounds × ${requests} requests; ${loadText()}`));
+  return out;
 }
 
 /** `npm run bench -- cone`: cones over HTTP, then the cover figures. */
