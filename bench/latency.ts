@@ -12,7 +12,7 @@
  *  Needs DATABASE_URL and a built dist/. XTAP_BENCH_ROUNDS (5), XTAP_BENCH_REQUESTS (200 per round),
  *  XTAP_BENCH_SECONDS (3 per throughput round), XTAP_BENCH_DB (database name, default xtap_bench_small).
  *  XTAP_BENCH_BASELINE=<dir> (another built checkout) adds its server to the same rounds. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -121,6 +121,21 @@ function latencyRow(name: string, s: Series, reference: string): BenchRow {
 interface Target {
   label: string;
   run: (i: number) => Promise<void>;
+  /** CPU time (user + system, ms) the server process has used so far; servers only. */
+  cpuMs?: () => number;
+}
+
+/** User + system CPU time of a process in ms (/proc/<pid>/stat, clock ticks of 10 ms). Waiting for a CPU on a
+ *  loaded machine does not count, so CPU per request compares servers better than latency does there. */
+function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** The xtap server(s) and raw pg for one family of queries: `adql(i)` for request i, checked by `check`. */
@@ -128,6 +143,7 @@ function targets(s: Setup, adql: (i: number) => string, sqlOf: (i: number) => st
   const rowsSeen: number[] = [];
   const viaServer = (server: Server, label: string): Target => ({
     label,
+    cpuMs: () => processCpuMs(server.child.pid),
     run: async (i) => {
       const res = await fetch(`${server.base}/tap/sync`, { method: 'POST', body: new URLSearchParams({ LANG: 'ADQL', QUERY: adql(i) }) });
       const text = await res.text();
@@ -162,11 +178,19 @@ async function sequential(what: string, t: ReturnType<typeof targets>): Promise<
   for (let i = 0; i < 50; i++) for (const x of list) await x.run(i); // warm-up: connections, caches, JIT
   const loadBefore = loadText();
   const s = new Map(list.map((x) => [x, series()]));
-  for (let r = 0; r < rounds; r++) for (const x of list) await timed(requests, (i) => x.run(r * requests + i), s.get(x) as Series);
+  const cpu = new Map(list.map((x) => [x, 0]));
+  for (let r = 0; r < rounds; r++) {
+    for (const x of list) {
+      const c0 = x.cpuMs?.() ?? 0;
+      await timed(requests, (i) => x.run(r * requests + i), s.get(x) as Series);
+      cpu.set(x, (cpu.get(x) as number) + (x.cpuMs?.() ?? 0) - c0);
+    }
+  }
+  const cpuText = (x: Target) => `server CPU ${((cpu.get(x) as number) / (rounds * requests)).toFixed(2)} ms per request`;
   const xm = spread((s.get(t.xtap) as Series).all).median;
   const pm = spread((s.get(t.pg) as Series).all).median;
-  const out = [latencyRow(`xtap /tap/sync ${what}, BINARY2 over HTTP, sequential`, s.get(t.xtap) as Series, `${rounds} rounds × ${requests} requests interleaved with pg; ${xm / pm >= 10 ? (xm / pm).toFixed(0) : (xm / pm).toFixed(1)}× pg (xtap − pg = ${(xm - pm).toFixed(3)} ms)`)];
-  if (t.baseline) out.push(latencyRow(`${t.baseline.label} ${what}, sequential`, s.get(t.baseline) as Series, 'same rounds'));
+  const out = [latencyRow(`xtap /tap/sync ${what}, BINARY2 over HTTP, sequential`, s.get(t.xtap) as Series, `${rounds} rounds × ${requests} requests interleaved with pg; ${xm / pm >= 10 ? (xm / pm).toFixed(0) : (xm / pm).toFixed(1)}× pg (xtap − pg = ${(xm - pm).toFixed(3)} ms); ${cpuText(t.xtap)}`)];
+  if (t.baseline) out.push(latencyRow(`${t.baseline.label} ${what}, sequential`, s.get(t.baseline) as Series, `same rounds; ${cpuText(t.baseline)}`));
   out.push(latencyRow(`same SQL on PostgreSQL directly (node-postgres, one connection), ${what}`, s.get(t.pg) as Series, `${loadBefore} at start, ${loadText()} at end`));
   return out;
 }
