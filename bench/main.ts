@@ -11,7 +11,7 @@ type Bench = () => Promise<BenchRow[]>;
 const BENCHES: Record<string, () => Promise<Bench>> = {
   ingest: async () => (await import('./ingest.js')).benchIngest,
   adql: async () => (await import('./adql.js')).benchAdql,
-  cone: async () => (await import('./cone.js')).benchCone,
+  cone: async () => (await import('./latency.js')).benchConeHttp,
   votable: async () => (await import('./votable.js')).benchVotable,
   dedt: async () => (await import('./dedt.js')).benchDedt,
   classify: async () => (await import('./classify.js')).benchClassify,
@@ -54,6 +54,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${md}\n`);
     writeFileSync(join(dir, `${name}.md`), md);
   }
+  // The small-query benches share one database and server: stop them once all have run.
+  await (await import('./latency.js')).closeSmallBenchSetup();
 }
 
 main().catch((err: unknown) => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EncoderColumn } from '../votable/column-codecs.js';
 import { copyReadType, planCopy } from './copy-plan.js';
 import { PG_OID } from './pg-types.js';
-import { sessionPreamble } from './session.js';
+import { SessionState, sessionSettings } from './session.js';
 
 const col = (name: string, datatype: EncoderColumn['datatype'], extra: Partial<EncoderColumn> = {}): EncoderColumn => ({ name, datatype, description: name, ...extra });
 
@@ -28,11 +28,21 @@ describe('planCopy (bulk path types from the FIELDs)', () => {
   });
 });
 
-describe('sessionPreamble', () => {
-  it('opens a READ ONLY transaction with its limits in one message', () => {
-    expect(sessionPreamble({ statementTimeoutMs: 1500.7, limits: { workMemKb: 4096 } })).toBe(
-      'BEGIN READ ONLY; SET LOCAL statement_timeout = 1500; SET LOCAL work_mem = 4096; SET LOCAL standard_conforming_strings = on',
+describe('sessionSettings', () => {
+  it('sets READ ONLY transactions and the limits at session level, in a fixed text', () => {
+    expect(sessionSettings({ statementTimeoutMs: 1500.7, limits: { workMemKb: 4096 } })).toBe(
+      'SET default_transaction_read_only = on; SET statement_timeout = 1500; SET work_mem = 4096',
     );
-    expect(sessionPreamble({ readOnly: false })).toBe('BEGIN; SET LOCAL standard_conforming_strings = on');
+    expect(sessionSettings({ readOnly: false })).toBe('SET default_transaction_read_only = off; SET statement_timeout = 0; SET work_mem TO DEFAULT');
+  });
+
+  it('is sent once per connection while the settings stay the same', () => {
+    const s = new SessionState();
+    const sync = sessionSettings({ statementTimeoutMs: 1000 });
+    const async = sessionSettings({ statementTimeoutMs: 9000 });
+    expect(s.pending(sync)).toBe(sync);
+    s.applied(sync);
+    expect(s.pending(sync)).toBeUndefined();
+    expect(s.pending(async)).toBe(async);
   });
 });

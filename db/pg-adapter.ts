@@ -14,7 +14,7 @@ import { randomInt } from 'node:crypto';
 import { quoteIdent } from '../schema/sql-names.js';
 import { encodeCopyCsv } from './copy-csv.js';
 import { OID, parseInt8, parseInt8Array, parseNumeric, parseTimestamp } from './type-parsers.js';
-import { sessionPreamble } from './session.js';
+import { SessionState, sessionSettings } from './session.js';
 import { DbError } from './types.js';
 import { ReplicaSet } from './replicas.js';
 import type { Db, QueryResult, Queryable, Row, SessionLimits, StreamOptions } from './types.js';
@@ -236,7 +236,7 @@ export class PgDb extends PgQueryable implements Db {
       connectionTimeoutMillis: o.acquireTimeoutMs,
       application_name: o.name,
       types: typeParsers,
-      // Inline literals are standard-conforming; fetchAll's one message is parsed before its SET LOCALs run.
+      // The translator's inline literals are standard-conforming (backslashes are plain characters).
       options: '-c standard_conforming_strings=on',
       ...(o.queryTimeoutMs ? { query_timeout: o.queryTimeoutMs } : {}),
     });
@@ -370,9 +370,19 @@ export class PgDb extends PgQueryable implements Db {
     }
   }
 
-  /** Opens the query's transaction with its session settings, in one round trip (db/session.ts). */
-  private async begin(client: pg.PoolClient, opts: Omit<StreamOptions, 'batchSize'>): Promise<void> {
-    await client.query(sessionPreamble(opts));
+  /** Session settings each query connection has (db/session.ts); a connection is dropped from here with it. */
+  private readonly sessions = new WeakMap<pg.PoolClient, SessionState>();
+
+  /** Brings the connection's session settings to what the query needs: no round trip when it has them already
+   *  (the usual case: the pool hands back the connection the last query used), else one SET message. */
+  private async settle(client: pg.PoolClient, opts: Omit<StreamOptions, 'batchSize'>): Promise<void> {
+    let state = this.sessions.get(client);
+    if (!state) this.sessions.set(client, (state = new SessionState()));
+    const wanted = sessionSettings(opts);
+    const pending = state.pending(wanted);
+    if (pending === undefined) return;
+    await client.query(pending);
+    state.applied(wanted);
   }
 
   /** Cancels a query on the server whose control pool is given (the primary's by default). */
@@ -414,7 +424,9 @@ export class PgDb extends PgQueryable implements Db {
     let broken = false;
     const guard = this.guard(client, control, opts);
     try {
-      await this.begin(client, opts);
+      await this.settle(client, opts);
+      // A cursor lives in a transaction block; READ ONLY by the session default.
+      await client.query('BEGIN');
       cursor = client.query(new Cursor<Row>(sql, [...params], { rowMode: 'array', types: typeParsers }));
       // Without a listener pg-cursor keeps an error for the next read; with one, nothing is emitted unhandled.
       cursor.on('error', () => undefined);
@@ -450,17 +462,17 @@ export class PgDb extends PgQueryable implements Db {
     const guard = this.guard(client, control, opts);
     try {
       if (opts.signal?.aborted) throw new DbError('query cancelled', '57014');
-      // One simple-protocol message: preamble, the SELECT, COMMIT. The whole text is parsed before the SET LOCALs
-      // run, so the query pool's sessions start with standard_conforming_strings on (see makePool).
-      const results = (await client.query({ text: `${sessionPreamble(opts)}; ${sql}; COMMIT`, rowMode: 'array' })) as unknown as pg.QueryResult<Row>[];
+      await this.settle(client, opts);
+      // One statement in its own implicit transaction (READ ONLY by the session default): one round trip.
+      const result = await client.query<Row>({ text: sql, rowMode: 'array' });
       done = true;
-      return results[results.length - 2]?.rows ?? [];
+      return result.rows;
     } catch (err) {
       if (guard.expired()) throw new DbError(`canceling statement: the query ran longer than the limit of ${(opts.totalTimeoutMs ?? 0) / 1000} s`, '57014', { cause: err });
       throw wrapConnectionError(err, this.acquireTimeoutMs, this.poolSize);
     } finally {
       guard.dispose();
-      // A failed statement leaves the transaction open and aborted (the COMMIT was skipped): do not pool it.
+      // A failed or cancelled statement: do not pool the connection (a late pg_cancel_backend could hit its next user).
       client.release(done ? undefined : true);
     }
   }
@@ -480,8 +492,9 @@ export class PgDb extends PgQueryable implements Db {
     try {
       pid = PgDb.backendPid(client);
       opts.signal?.addEventListener('abort', onAbort, { once: true });
-      await this.begin(client, opts);
+      await this.settle(client, opts);
       if (opts.signal?.aborted) throw new DbError('query cancelled', '57014');
+      // One statement in its own implicit transaction (READ ONLY by the session default): no BEGIN, no COMMIT.
       copy = client.query(copyStreams.to(`COPY (${sql}) TO STDOUT (FORMAT ${opts.copyFormat === 'csv' ? 'csv' : 'binary'})`));
       if (opts.firstRowTimeoutMs) {
         // COPY is one statement, so statement_timeout bounds the whole download; the time before the first row
@@ -500,7 +513,6 @@ export class PgDb extends PgQueryable implements Db {
         yield chunk;
       }
       clearTimeout(firstRowTimer);
-      await client.query('COMMIT');
       done = true;
     } catch (err) {
       if (firstRowExpired) {

@@ -62,13 +62,15 @@ export interface Db extends Queryable {
   /** Streams the rows of one SELECT through a server-side cursor, batch by batch. Breaking out of the loop or
    *  aborting the signal closes the cursor and cancels the query. */
   stream(sql: string, params: ReadonlyArray<unknown>, opts: StreamOptions): AsyncGenerator<Row[], void, undefined>;
-  /** A small result whole, in one round trip: the session preamble, `sql` and COMMIT as one simple-protocol
-   *  message (so `sql` carries its literals inline, as for copyOut). Only for results bounded by a small LIMIT:
-   *  every row is held in memory. Aborting the signal cancels the query. */
+  /** A small result whole, in one round trip: `sql` alone as one simple-protocol message in its own implicit
+   *  READ ONLY transaction (so `sql` carries its literals inline, as for copyOut); the session settings
+   *  (db/session.ts) go first only when the connection does not have them yet. Only for results bounded by a
+   *  small LIMIT: every row is held in memory. Aborting the signal cancels the query. */
   fetchAll(sql: string, opts: Omit<StreamOptions, 'batchSize'>): Promise<Row[]>;
-  /** Bulk read: `COPY (sql) TO STDOUT (FORMAT binary)` as raw chunks, in a transaction opened by the session
-   *  preamble (db/session.ts: READ ONLY, limits, standard_conforming_strings on) in one round trip. COPY takes no parameters, so `sql` must carry its literals inline (the
-   *  translator's `inlineLiterals`). Returning early or aborting cancels the query. */
+  /** Bulk read: `COPY (sql) TO STDOUT (FORMAT binary)` as raw chunks, one statement in its own implicit READ ONLY
+   *  transaction (the session settings of db/session.ts go first only when the connection does not have them
+   *  yet). COPY takes no parameters, so `sql` must carry its literals inline (the translator's
+   *  `inlineLiterals`). Returning early or aborting cancels the query. */
   copyOut(sql: string, opts: Omit<StreamOptions, 'batchSize'>): AsyncGenerator<Uint8Array, void, undefined>;
   close(): Promise<void>;
 }

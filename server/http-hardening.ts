@@ -11,7 +11,31 @@ import { SERVICE_NAME } from '../query/result-infos.js';
 
 const cssHash = `'sha256-${createHash('sha256').update(PAGE_CSS).digest('base64')}'`;
 
+/** The security headers are the same on every response: helmet computes them once here, and each request only
+ *  copies the list (no per-request helmet run, no promise). */
 export function securityHeaders(opts: { https: boolean }): Koa.Middleware {
+  const headers = staticHeaders(helmetFor(opts));
+  return async (k, next) => {
+    for (const [name, value] of headers) k.res.setHeader(name, value);
+    await next();
+  };
+}
+
+/** The headers a helmet middleware sets, captured by running it once against a recording response (helmet sets
+ *  them synchronously and derives none from the request). */
+function staticHeaders(mw: Koa.Middleware): ReadonlyArray<readonly [string, string]> {
+  const set = new Map<string, string>();
+  const res = {
+    setHeader: (name: string, value: unknown) => void set.set(name, String(value)),
+    removeHeader: (name: string) => void set.delete(name),
+    getHeader: (name: string) => set.get(name),
+  };
+  void mw({ req: { headers: {} }, res } as unknown as Koa.Context, async () => undefined);
+  if (!set.has('Content-Security-Policy')) throw new Error('helmet set no Content-Security-Policy: the security headers cannot be precomputed');
+  return [...set];
+}
+
+function helmetFor(opts: { https: boolean }): Koa.Middleware {
   return helmet({
     contentSecurityPolicy: {
       useDefaults: false,

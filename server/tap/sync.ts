@@ -9,6 +9,12 @@ import { Spooler, type SpoolLog } from './spool.js';
 import type { QueryRunner } from '../../query/query-runner.js';
 import { withDeadline } from './deadline.js';
 import { DaliError } from '../errors.js';
+import { readAhead } from './read-ahead.js';
+
+/** A result document that is complete within this many bytes and milliseconds after its first batch is sent as
+ *  one buffer with a Content-Length (./read-ahead.ts); anything larger or slower streams through the spooler. */
+const WHOLE_BODY_BYTES = 256 * 1024;
+const WHOLE_BODY_MS = 25;
 
 export interface SyncDeps {
   runner: QueryRunner;
@@ -75,10 +81,13 @@ export function registerSyncRoutes(router: Router, deps: SyncDeps): void {
       finish();
       throw err;
     }
+    const ahead = await readAhead(body, WHOLE_BODY_BYTES, WHOLE_BODY_MS);
+    body = ahead.kind === 'stream' ? ahead.body : undefined;
     ctx.status = 200;
     ctx.type = prepared.contentType;
     ctx.set('Cache-Control', ctx.method === 'POST' ? 'no-store' : 'private, max-age=0');
-    // A client slower than the database is served from a spool file, so it does not hold a connection.
-    ctx.body = spooler.stream(body);
+    // A small result in one write; a client slower than the database is served from a spool file, so that it does
+    // not hold a connection.
+    ctx.body = ahead.kind === 'whole' ? ahead.body : spooler.stream(ahead.body);
   });
 }
