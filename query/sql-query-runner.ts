@@ -1,8 +1,9 @@
 /** The QueryRunner on our database: checks TAP parameters, translates ADQL against the published catalogue
  *  (plus this query's uploads), and streams the cursor's batches through the chosen encoder. Fetches
- *  MAXREC + 1 rows so the encoder can tell OVERFLOW (as opencadc's QueryRunner does). BINARY2 results on
- *  PostgreSQL take the bulk path instead when every column type allows: binary COPY transcoded to BINARY2
- *  (db/pg-copy-binary.ts), with the same document. The ADQL is translated once; the COPY column types come from
+ *  MAXREC + 1 rows so the encoder can tell OVERFLOW (as opencadc's QueryRunner does). BINARY2 and TABLEDATA
+ *  results on PostgreSQL take the bulk path instead when every column type allows: binary COPY transcoded to
+ *  BINARY2 (db/pg-copy-binary.ts) or TABLEDATA (db/pg-copy-tabledata.ts), and CSV/TSV from COPY csv
+ *  (db/copy-text.ts), with the same documents. BINARY (no null flags) stays on the cursor. The ADQL is translated once; the COPY column types come from
  *  the result FIELDs (db/copy-plan.ts), so no statement runs before the COPY but the session preamble. */
 import type { Logger } from 'pino';
 import { translateAdql } from '../adql/index.js';
@@ -19,6 +20,7 @@ import type { OutputFormat, VotableVersion } from '../votable/formats.js';
 import { encodeVotable } from '../votable/votable-encoder.js';
 import type { EncodeSummary, VotableEncodeOptions } from '../votable/votable-encoder.js';
 import { encodeVotableFromCopy } from '../db/pg-copy-binary.js';
+import { encodeTabledataFromCopy } from '../db/pg-copy-tabledata.js';
 import { planCopy } from '../db/copy-plan.js';
 import { DaliError } from './errors.js';
 import { adqlErrorMessage, describeError } from './describe-error.js';
@@ -89,7 +91,8 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
       const catalog = deps.catalog.extend(uploads.tables);
       // One translation, with inline literals: COPY and fetchAll take no parameters, and the cursor runs the same SQL.
       const textFormat = format.kind === 'csv' || format.kind === 'tsv';
-      const bulkCandidate = deps.config.bulkCopy && maxrec > 0 && (textFormat || (format.kind === 'votable' && (format.serialization ?? 'BINARY2') === 'BINARY2'));
+      const serialization = format.serialization ?? 'BINARY2';
+      const bulkCandidate = deps.config.bulkCopy && maxrec > 0 && (textFormat || (format.kind === 'votable' && (serialization === 'BINARY2' || serialization === 'TABLEDATA')));
       let translated;
       try {
         translated = translateAdql(query, catalog, { rowLimit: maxrec + 1, inlineLiterals: true, limits: deps.config.limits.adql });
@@ -139,7 +142,11 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
           const dialect = format.kind === 'csv' ? CSV_DIALECT : TSV_DIALECT;
           return failTransfer(encodeTextFromCopyCsv(columns, source.oids, (oid) => typeParsers.getTypeParser(oid) as (t: string) => unknown, source.chunks, dialect, { maxrec, onEnd }));
         }
-        if (source.kind === 'copy') return encodeVotableFromCopy(doc(), columns, source.oids, source.chunks, opts);
+        if (source.kind === 'copy') {
+          return opts.serialization === 'TABLEDATA'
+            ? encodeTabledataFromCopy(doc(), columns, source.oids, source.chunks, opts)
+            : encodeVotableFromCopy(doc(), columns, source.oids, source.chunks, opts);
+        }
         if (format.kind === 'csv') return failTransfer(encodeCsv(columns, source.batches, { maxrec, onEnd }));
         if (format.kind === 'tsv') return failTransfer(encodeTsv(columns, source.batches, { maxrec, onEnd }));
         return encodeVotable(doc(), columns, source.batches, opts);
