@@ -8,7 +8,8 @@
  *  are taken at the size `npm start` uses (read from package.json). Then the BINARY2 cursor path
  *  (XTAP_BULK_COPY=0) once. Every document is checked (BINARY2: row count from the STREAM length and a parsed
  *  sample; TABLEDATA: one </TR> per row and a clean end; CSV: line count) so a broken stream cannot pass. Needs
- *  DATABASE_URL and a built dist/; XTAP_BENCH_ROWS overrides the row count. */
+ *  DATABASE_URL and a built dist/; XTAP_BENCH_ROWS overrides the row count, XTAP_BENCH_DB the database made (and
+ *  dropped first: default xtap_bench_download). */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -262,7 +263,7 @@ export async function benchDownload(): Promise<BenchRow[]> {
   const resultsDir = mkdtempSync(join(tmpdir(), 'xtap-bench-download-'));
   const loads: number[] = [];
   try {
-    const url = await freshDatabase(adminUrl, 'xtap_bench_download');
+    const url = await freshDatabase(adminUrl, process.env.XTAP_BENCH_DB ?? 'xtap_bench_download');
     process.stderr.write(`filling csc2.master_source with ${rows} synthetic rows\n`);
     await fill(url, rows);
     await copyRate(url, 'binary', rows); // warm-up: table in cache, hint bits set

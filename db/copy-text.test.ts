@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { EncoderColumn } from '../votable/column-codecs.js';
 import { CSV_DIALECT, encodeCsv, encodeTsv, TSV_DIALECT } from '../votable/csv-encoder.js';
 import type { EncodeSummary } from '../votable/votable-encoder.js';
-import { encodeTextFromCopyCsv } from './copy-text.js';
+import { encodeTabledataFromCopyCsv, encodeTextFromCopyCsv } from './copy-text.js';
+import { encodeVotable } from '../votable/votable-encoder.js';
 import { typeParsers } from './pg-adapter.js';
 import { PG_OID } from './pg-types.js';
 
@@ -85,6 +86,18 @@ describe('CSV from COPY csv', () => {
         const chunks = [bytes.subarray(0, cut), bytes.subarray(cut)];
         expect(await text(encodeTextFromCopyCsv(wide, wideOids, parser, chunks, dialect, { chunkBytes: 16 }))).toBe(expected);
       }
+    }
+    // TABLEDATA from the same COPY csv: the cursor path's document, whatever the chunk boundaries.
+    const withXml = [...fieldTexts, ['1999-12-31 23:59:59', '{-0,Infinity}', '<&>', 'a<b>&c\r\nd\u0001\ufffe', '3', '5', 'Infinity', 't', '-Infinity', 'ü<\u0001\ufffe\t>\uffff']];
+    const tdCopy = Buffer.from(withXml.map((r) => r.map(pgQuote).join(',') + '\n').join(''), 'utf8');
+    const tdRows = withXml.map((r) => r.map((x, c) => (x === null ? null : parser(wideOids[c] as number)(x))));
+    const doc = { infos: [{ name: 'QUERY', value: 'q' }] };
+    const expectedTd = await text(encodeVotable(doc, wide, [tdRows], { serialization: 'TABLEDATA' }));
+    expect(expectedTd).toContain('<TD>a&lt;b&gt;&amp;c&#13;\nd</TD>');
+    expect(expectedTd).toContain('<TD>+Inf</TD>');
+    for (let cut = 0; cut <= tdCopy.length; cut++) {
+      const chunks = [tdCopy.subarray(0, cut), tdCopy.subarray(cut)];
+      expect(await text(encodeTabledataFromCopyCsv(doc, wide, wideOids, parser, chunks, { serialization: 'TABLEDATA', chunkBytes: 16 }))).toBe(expectedTd);
     }
   });
 });

@@ -13,9 +13,11 @@
 import type { EncoderColumn } from '../votable/column-codecs.js';
 import { encodeTextWith, headerLine, textFieldFormatters, type TextEncodeOptions } from '../votable/csv-encoder.js';
 import type { TextFormatter } from '../votable/column-codecs.js';
-import type { RowSink } from '../votable/votable-encoder.js';
+import { encodeVotableWith, TABLEDATA_DIALECT, type RowSink, type VotableEncodeOptions } from '../votable/votable-encoder.js';
+import type { VotableDocInfo } from '../votable/document.js';
+import { buildTextFormatter, buildTextNull } from '../votable/column-codecs.js';
 import { parseArraysize } from '../votable/arraysize.js';
-import { PG_OID } from './pg-types.js';
+import { PG_OID, TEXT_OIDS } from './pg-types.js';
 
 type TextParser = (text: string) => unknown;
 
@@ -25,8 +27,6 @@ const K_BOOL = 2;
 const K_TEXT = 3;
 const K_TS = 4;
 const K_PARSE = 5;
-
-const TEXT_OIDS = new Set<number>([PG_OID.TEXT, PG_OID.VARCHAR, PG_OID.BPCHAR, PG_OID.NAME]);
 
 export interface CopyTextDialect {
   sep: string;
@@ -49,6 +49,28 @@ export function encodeTextFromCopyCsv(
   return encodeTextWith(headerLine(fields, dialect.sep, dialect.eol, dialect.fieldText), chunks, sink, opts);
 }
 
+/** Encodes a VOTable TABLEDATA document from COPY csv chunks of `SELECT <fields>`: same document, MAXREC and
+ *  error handling as encodeVotable with serialization TABLEDATA (encodeVotableWith is the driver of both). Each
+ *  field is written as the cursor path's TABLEDATA formatter writes the value `pg` parses from it: PostgreSQL's
+ *  shortest round-trip doubles are copied (exponents re-read, Infinity → +Inf), integers copied, t/f → T/F,
+ *  text XML-escaped by a byte scan (escapeXmlText's rules), NULL → the column's null cell. */
+export function encodeTabledataFromCopyCsv(
+  doc: VotableDocInfo,
+  fields: ReadonlyArray<EncoderColumn>,
+  typeOids: ReadonlyArray<number>,
+  parser: (oid: number) => TextParser,
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  opts: VotableEncodeOptions,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  return encodeVotableWith(doc, fields, chunks, (nullValues) => new CopyCsvSink(fields, typeOids, parser, TABLEDATA_TARGET, opts.chunkBytes ?? 65536, nullValues), {
+    ...opts,
+    serialization: 'TABLEDATA',
+  });
+}
+
+/** The dialect value that selects TABLEDATA output in CopyCsvSink. */
+const TABLEDATA_TARGET: CopyTextDialect = { sep: '', eol: '', fieldText: (s) => s };
+
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8');
 const TRUE = [0x74, 0x72, 0x75, 0x65];
@@ -65,6 +87,10 @@ class CopyCsvSink implements RowSink<Uint8Array> {
   private readonly fmts: TextFormatter[];
   private readonly parsers: TextParser[];
   private readonly tsv: boolean;
+  /** TABLEDATA rows instead of CSV/TSV lines. */
+  private readonly td: boolean;
+  /** TABLEDATA: the cell written for a NULL of each column. */
+  private readonly nullCells: Uint8Array[] = [];
   private readonly sepByte: number;
   private readonly eol: Uint8Array;
   private readonly chunkBytes: number;
@@ -74,13 +100,29 @@ class CopyCsvSink implements RowSink<Uint8Array> {
   /** The start of a row the last chunk cut. */
   private carry: Uint8Array = new Uint8Array(0);
 
-  constructor(fields: ReadonlyArray<EncoderColumn>, typeOids: ReadonlyArray<number>, parser: (oid: number) => TextParser, dialect: CopyTextDialect, chunkBytes: number) {
+  constructor(
+    fields: ReadonlyArray<EncoderColumn>,
+    typeOids: ReadonlyArray<number>,
+    parser: (oid: number) => TextParser,
+    dialect: CopyTextDialect,
+    chunkBytes: number,
+    nullValues?: ReadonlyArray<number | bigint | undefined>,
+  ) {
     this.ncols = fields.length;
     this.kinds = Uint8Array.from(fields.map((f, i) => columnKind(f, typeOids[i] as number)));
-    this.fmts = textFieldFormatters(fields, dialect.fieldText);
     this.parsers = typeOids.map((oid) => parser(oid));
-    this.tsv = dialect.sep !== ',';
-    if (dialect.sep.length !== 1 || (dialect.sep !== ',' && dialect.sep !== '\t')) throw new Error(`COPY csv: unsupported separator ${JSON.stringify(dialect.sep)}`);
+    this.td = dialect === TABLEDATA_TARGET;
+    if (this.td) {
+      this.fmts = fields.map((f, i) => buildTextFormatter(f, TABLEDATA_DIALECT, nullValues?.[i]));
+      this.nullCells = fields.map((f, i) => {
+        const t = buildTextNull(f, TABLEDATA_DIALECT, nullValues?.[i]);
+        return utf8.encode(t === '' ? '<TD/>' : `<TD>${t}</TD>`);
+      });
+    } else {
+      this.fmts = textFieldFormatters(fields, dialect.fieldText);
+      if (dialect.sep !== ',' && dialect.sep !== '\t') throw new Error(`COPY csv: unsupported separator ${JSON.stringify(dialect.sep)}`);
+    }
+    this.tsv = dialect.sep === '\t';
     this.sepByte = dialect.sep.charCodeAt(0);
     this.eol = utf8.encode(dialect.eol);
     this.chunkBytes = chunkBytes;
@@ -144,6 +186,7 @@ class CopyCsvSink implements RowSink<Uint8Array> {
    *  it (nothing is committed then). Verbatim bytes are copied in spans: `span` is the first input byte not yet
    *  copied, flushed before each rewritten piece. */
   private row(src: Uint8Array, p: number, n: number): number {
+    if (this.td) return this.tdRow(src, p, n);
     const kinds = this.kinds;
     const ncols = this.ncols;
     const tsv = this.tsv;
@@ -255,6 +298,144 @@ class CopyCsvSink implements RowSink<Uint8Array> {
     this.pos = o;
     return q;
   }
+  /** TABLEDATA: the row starting at src[p] as `<TR><TD>…</TD>…</TR>\n`; position after its LF, or CUT. */
+  private tdRow(src: Uint8Array, p: number, n: number): number {
+    const kinds = this.kinds;
+    const ncols = this.ncols;
+    let out = this.room(this.pos, 8192);
+    let o = this.pos;
+    out[o] = 0x3c; // <TR>
+    out[o + 1] = 0x54;
+    out[o + 2] = 0x52;
+    out[o + 3] = 0x3e;
+    o += 4;
+    let q = p;
+    for (let c = 0; c < ncols; c++) {
+      const kind = kinds[c] as number;
+      const start = q;
+      let end: number;
+      let quoted = false;
+      let hasE = false;
+      if (src[q] === 0x22) {
+        quoted = true;
+        let r = q + 1;
+        for (;;) {
+          const e = src.indexOf(0x22, r);
+          if (e < 0 || e + 1 >= n) return CUT;
+          if (src[e + 1] === 0x22) r = e + 2;
+          else {
+            end = e + 1;
+            break;
+          }
+        }
+      } else {
+        let e = q;
+        for (; e < n; e++) {
+          const b = src[e] as number;
+          if (b === 0x2c || b === 0x0a) break;
+          if (b === 0x65) hasE = true;
+        }
+        if (e >= n) return CUT;
+        end = e;
+      }
+      const term = src[end] as number;
+      if (term !== (c === ncols - 1 ? 0x0a : 0x2c)) throw new Error(`COPY csv: unexpected ${JSON.stringify(String.fromCharCode(term))} after column ${c + 1} of row ${this.rows + 1}`);
+      q = end + 1;
+      const len = end - start;
+      // Room for this cell (≤ 5 bytes an input byte, escaped) and the row's end.
+      if (o + 5 * len + 256 > out.length) out = this.room(o, 5 * len + 256);
+      if (len === 0) {
+        const cell = this.nullCells[c] as Uint8Array;
+        for (let i = 0; i < cell.length; i++) out[o + i] = cell[i] as number;
+        o += cell.length;
+        continue;
+      }
+      out[o] = 0x3c; // <TD>
+      out[o + 1] = 0x54;
+      out[o + 2] = 0x44;
+      out[o + 3] = 0x3e;
+      o += 4;
+      if (kind === K_VERBATIM) {
+        for (let i = start; i < end; i++) out[o++] = src[i] as number;
+      } else if (kind === K_FLOAT && !hasE) {
+        const b0 = src[start] as number;
+        if (b0 === 0x49) o = putAscii(out, o, '+Inf'); // Infinity
+        else if (b0 === 0x2d && src[start + 1] === 0x49) o = putAscii(out, o, '-Inf');
+        else for (let i = start; i < end; i++) out[o++] = src[i] as number; // digits, NaN, -0
+      } else if (kind === K_BOOL) {
+        out[o++] = src[start] === 0x74 ? 0x54 : 0x46; // T / F
+      } else if (kind === K_TS) {
+        let space = true;
+        for (let i = start; i < end; i++) {
+          const b = src[i] as number;
+          if (b === 0x20 && space) {
+            out[o++] = 0x54; // the first space becomes T (db/type-parsers.ts parseTimestamp)
+            space = false;
+          } else out[o++] = b;
+        }
+      } else if (kind === K_TEXT && !quoted) {
+        o = putXmlText(out, o, src, start, end);
+      } else {
+        // Exponents, quoted text, and every K_PARSE field: the cursor path's parser and formatter.
+        const text = quoted ? unquote(src, start, end) : utf8Decoder.decode(src.subarray(start, end));
+        const s = (this.fmts[c] as TextFormatter)(kind === K_TEXT ? text : (this.parsers[c] as TextParser)(text));
+        out = this.room(o, 3 * s.length + 256);
+        o = putString(out, o, s);
+      }
+      out[o] = 0x3c; // </TD>
+      out[o + 1] = 0x2f;
+      out[o + 2] = 0x54;
+      out[o + 3] = 0x44;
+      out[o + 4] = 0x3e;
+      o += 5;
+    }
+    for (let i = 0; i < TR_END.length; i++) out[o + i] = TR_END[i] as number;
+    this.pos = o + TR_END.length;
+    return q;
+  }
+}
+
+const TR_END = [0x3c, 0x2f, 0x54, 0x52, 0x3e, 0x0a]; // </TR>\n
+
+/** UTF-8 text src[s, end) XML-escaped at o, as votable/xml.ts escapeXmlText does on the decoded string: & < >
+ *  as entities, CR as &#13;, C0 controls other than TAB/LF/CR and U+FFFE/U+FFFF dropped (PostgreSQL's UTF-8
+ *  holds no surrogates and no NUL). At most 5 output bytes an input byte. */
+function putXmlText(out: Uint8Array, o: number, src: Uint8Array, s: number, end: number): number {
+  for (let i = s; i < end; i++) {
+    const b = src[i] as number;
+    if (b > 0x3e) {
+      if (b === 0xef && i + 2 < end && src[i + 1] === 0xbf && ((src[i + 2] as number) & 0xfe) === 0xbe) {
+        i += 2; // U+FFFE / U+FFFF
+        continue;
+      }
+      out[o++] = b;
+    } else if (b >= 0x20) {
+      if (b === 0x26) {
+        out[o] = 0x26; // &amp;
+        out[o + 1] = 0x61;
+        out[o + 2] = 0x6d;
+        out[o + 3] = 0x70;
+        out[o + 4] = 0x3b;
+        o += 5;
+      } else if (b === 0x3c || b === 0x3e) {
+        out[o] = 0x26; // &lt; &gt;
+        out[o + 1] = b === 0x3c ? 0x6c : 0x67;
+        out[o + 2] = 0x74;
+        out[o + 3] = 0x3b;
+        o += 4;
+      } else out[o++] = b;
+    } else if (b === 0x09 || b === 0x0a) out[o++] = b;
+    else if (b === 0x0d) {
+      out[o] = 0x26; // &#13;
+      out[o + 1] = 0x23;
+      out[o + 2] = 0x31;
+      out[o + 3] = 0x33;
+      out[o + 4] = 0x3b;
+      o += 5;
+    }
+    // other C0 controls: dropped
+  }
+  return o;
 }
 
 /** Copies src[from, to) to out at o; returns the new position. */

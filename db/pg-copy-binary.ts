@@ -9,12 +9,11 @@ import { buildBinaryCodec, type EncoderColumn } from '../votable/column-codecs.j
 import { parseArraysize, type ArrayShape } from '../votable/arraysize.js';
 import type { VotableDocInfo } from '../votable/document.js';
 import { Base64RowBuffer, encodeVotableWith, type RowSink, type VotableEncodeOptions } from '../votable/votable-encoder.js';
-import { PG_ARRAY_ELEMENT, PG_OID } from './pg-types.js';
+import { PG_ARRAY_ELEMENT, PG_OID, TEXT_OIDS } from './pg-types.js';
 
 export { PG_OID };
 
 
-export const TEXT_OIDS = new Set<number>([PG_OID.TEXT, PG_OID.VARCHAR, PG_OID.BPCHAR, PG_OID.NAME]);
 
 /** "PGCOPY\n\377\r\n\0": the 11-byte signature of binary COPY. */
 const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00];
@@ -85,7 +84,7 @@ const ST_HEADER = 0;
 const ST_TUPLES = 1;
 const ST_DONE = 2;
 
-/** The binary COPY framing shared by the transcoders (BINARY2 here, TABLEDATA in pg-copy-tabledata.ts): checks
+/** The binary COPY framing, apart from what is done with a tuple (BINARY2 rows here): checks
  *  the header, cuts the chunks into complete tuples (a tuple a chunk cut is kept in a carry buffer and completed
  *  from the next chunk) and hands each complete tuple to `tuple`, which writes it whole or throws. */
 export abstract class CopyTupleSink implements RowSink<Uint8Array> {

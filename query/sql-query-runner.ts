@@ -2,8 +2,9 @@
  *  (plus this query's uploads), and streams the cursor's batches through the chosen encoder. Fetches
  *  MAXREC + 1 rows so the encoder can tell OVERFLOW (as opencadc's QueryRunner does). BINARY2 and TABLEDATA
  *  results on PostgreSQL take the bulk path instead when every column type allows: binary COPY transcoded to
- *  BINARY2 (db/pg-copy-binary.ts) or TABLEDATA (db/pg-copy-tabledata.ts), and CSV/TSV from COPY csv
- *  (db/copy-text.ts), with the same documents. BINARY (no null flags) stays on the cursor. The ADQL is translated once; the COPY column types come from
+ *  BINARY2 (db/pg-copy-binary.ts); TABLEDATA, CSV and TSV from COPY csv (db/copy-text.ts: PostgreSQL's own
+ *  shortest round-trip number text, rewritten only where our text differs); the same documents as the cursor
+ *  path. BINARY (no null flags) stays on the cursor. The ADQL is translated once; the COPY column types come from
  *  the result FIELDs (db/copy-plan.ts), so no statement runs before the COPY but the session preamble. */
 import type { Logger } from 'pino';
 import { translateAdql } from '../adql/index.js';
@@ -13,14 +14,13 @@ import { DbError } from '../db/index.js';
 import type { Db, Row } from '../db/index.js';
 import type { Catalog } from '../schema/index.js';
 import { CSV_DIALECT, encodeCsv, encodeTsv, TSV_DIALECT } from '../votable/csv-encoder.js';
-import { encodeTextFromCopyCsv } from '../db/copy-text.js';
+import { encodeTabledataFromCopyCsv, encodeTextFromCopyCsv } from '../db/copy-text.js';
 import { typeParsers } from '../db/pg-adapter.js';
 import { chooseFormat, OUTPUT_FORMATS, VOTABLE_VERSIONS } from '../votable/formats.js';
 import type { OutputFormat, VotableVersion } from '../votable/formats.js';
 import { encodeVotable } from '../votable/votable-encoder.js';
 import type { EncodeSummary, VotableEncodeOptions } from '../votable/votable-encoder.js';
 import { encodeVotableFromCopy } from '../db/pg-copy-binary.js';
-import { encodeTabledataFromCopy } from '../db/pg-copy-tabledata.js';
 import { planCopy } from '../db/copy-plan.js';
 import { DaliError } from './errors.js';
 import { adqlErrorMessage, describeError } from './describe-error.js';
@@ -136,15 +136,16 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
           yield* doc;
           if (failure !== undefined) throw failure;
         })();
+      const parseText = (oid: number) => typeParsers.getTypeParser(oid) as (t: string) => unknown;
       /** The document for one source of rows: JS row batches (cursor) or binary COPY chunks (bulk path). */
       const encode = (source: RowSource): AsyncGenerator<Uint8Array, void, undefined> => {
         if (source.kind === 'copy' && textFormat) {
           const dialect = format.kind === 'csv' ? CSV_DIALECT : TSV_DIALECT;
-          return failTransfer(encodeTextFromCopyCsv(columns, source.oids, (oid) => typeParsers.getTypeParser(oid) as (t: string) => unknown, source.chunks, dialect, { maxrec, onEnd }));
+          return failTransfer(encodeTextFromCopyCsv(columns, source.oids, parseText, source.chunks, dialect, { maxrec, onEnd }));
         }
         if (source.kind === 'copy') {
           return opts.serialization === 'TABLEDATA'
-            ? encodeTabledataFromCopy(doc(), columns, source.oids, source.chunks, opts)
+            ? encodeTabledataFromCopyCsv(doc(), columns, source.oids, parseText, source.chunks, opts)
             : encodeVotableFromCopy(doc(), columns, source.oids, source.chunks, opts);
         }
         if (format.kind === 'csv') return failTransfer(encodeCsv(columns, source.batches, { maxrec, onEnd }));
@@ -157,7 +158,7 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
           if (rows.length > 0) yield rows;
         })();
       const chooseSource = (signal?: AbortSignal): RowSource =>
-        small ? { kind: 'rows', batches: whole(signal) } : copyPlan ? { kind: 'copy', oids: copyPlan.oids, chunks: deps.db.copyOut(copyPlan.sql, { ...copyRun(signal), copyFormat: textFormat ? 'csv' : 'binary' }) } : { kind: 'rows', batches: cursorBatches(signal) };
+        small ? { kind: 'rows', batches: whole(signal) } : copyPlan ? { kind: 'copy', oids: copyPlan.oids, chunks: deps.db.copyOut(copyPlan.sql, { ...copyRun(signal), copyFormat: textFormat || serialization === 'TABLEDATA' ? 'csv' : 'binary' }) } : { kind: 'rows', batches: cursorBatches(signal) };
       return {
         contentType,
         extension: format.kind === 'votable' ? 'vot' : format.kind,
