@@ -100,4 +100,21 @@ describe('CSV from COPY csv', () => {
       expect(await text(encodeTabledataFromCopyCsv(doc, wide, wideOids, parser, chunks, { serialization: 'TABLEDATA', chunkBytes: 16 }))).toBe(expectedTd);
     }
   });
+
+  it('TABLEDATA: MAXREC overflow, and a trailing ERROR on a row boundary when the COPY fails midway', async () => {
+    const doc = { infos: [] };
+    let end: EncodeSummary | undefined;
+    const over = await text(encodeTabledataFromCopyCsv(doc, fields, oids, parser, [Buffer.from(copy)], { serialization: 'TABLEDATA', maxrec: 2, onEnd: (s) => (end = s) }));
+    expect(end).toEqual({ rows: 2, status: 'OVERFLOW' });
+    expect(over).toBe(await text(encodeVotable(doc, fields, [values], { serialization: 'TABLEDATA', maxrec: 2 })));
+    async function* failing(): AsyncGenerator<Uint8Array> {
+      yield Buffer.from(copy.slice(0, 30)); // cut inside row 2's quoted field
+      throw new Error('connection lost');
+    }
+    const failed = await text(encodeTabledataFromCopyCsv(doc, fields, oids, parser, failing(), { serialization: 'TABLEDATA', onEnd: (s) => (end = s) }));
+    expect(end?.status).toBe('ERROR');
+    expect(end?.rows).toBe(1);
+    expect(failed).toContain('<INFO name="QUERY_STATUS" value="ERROR">connection lost</INFO>');
+    expect(failed.match(/<TR>/g)?.length).toBe(1);
+  });
 });
