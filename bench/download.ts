@@ -184,21 +184,30 @@ async function download(server: Server, rows: number, format: Format = 'BINARY2'
   let lines = 0;
   let trs = 0;
   let carry = Buffer.alloc(0);
-  for await (const chunk of res.body) {
+  // The client does as little as it can (the COPY references discard their output): the first chunks, the last
+  // two, and a </TR> count by indexOf, with a 4-byte window across chunk boundaries.
+  let prev = Buffer.alloc(0);
+  let lastChunk = Buffer.alloc(0);
+  for await (const part of res.body) {
+    const chunk = Buffer.from(part.buffer, part.byteOffset, part.byteLength);
     bytes += chunk.length;
     if (format === 'CSV') {
       for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
       continue;
     }
     if (head.length < 65536) head = Buffer.concat([head, chunk]);
-    tail = Buffer.concat([tail, chunk]).subarray(-65536);
+    prev = lastChunk;
+    lastChunk = chunk;
     if (format === 'TABLEDATA') {
-      // Carry 4 bytes: a '</TR>' cut by the chunk boundary is counted once, in the joined buffer.
-      const joined = Buffer.concat([carry, chunk]);
-      for (let i = joined.indexOf(TR_END); i >= 0; i = joined.indexOf(TR_END, i + TR_END.length)) trs++;
-      carry = joined.subarray(-4);
+      for (let i = chunk.indexOf(TR_END); i >= 0; i = chunk.indexOf(TR_END, i + TR_END.length)) trs++;
+      if (carry.length > 0) {
+        const edge = Buffer.concat([carry, chunk.subarray(0, 4)]);
+        if (edge.indexOf(TR_END) >= 0) trs++;
+      }
+      carry = chunk.subarray(-4);
     }
   }
+  tail = Buffer.concat([prev, lastChunk]);
   const s = (performance.now() - t0) / 1000;
   clearInterval(timer);
   peak = Math.max(peak, kib(pid, 'VmRSS'));
