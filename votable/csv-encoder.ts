@@ -76,8 +76,17 @@ export async function* encodeTextWith<T>(
   const limit = opts.maxrec ?? Infinity;
   let status: EncodeSummary['status'] = 'CANCELLED';
   let error: unknown;
+  // The header leaves with the first rows (one write, as before the driver was shared), or alone at the end.
+  let head: Uint8Array | undefined = opts.header === false ? undefined : utf8.encode(headerLine);
+  const withHead = (chunk: Uint8Array): Uint8Array => {
+    if (!head) return chunk;
+    const joined = new Uint8Array(head.length + chunk.length);
+    joined.set(head);
+    joined.set(chunk, head.length);
+    head = undefined;
+    return joined;
+  };
   try {
-    if (opts.header !== false) yield utf8.encode(headerLine);
     let overflow = false;
     let failed = false;
     if (limit <= 0) {
@@ -90,7 +99,7 @@ export async function* encodeTextWith<T>(
             overflow = true;
             break; // for-await calls the source's return(): the cursor or COPY closes here
           }
-          for (const chunk of sink.take()) yield chunk;
+          for (const chunk of sink.take()) yield withHead(chunk);
         }
         if (!overflow) sink.end?.();
       } catch (err) {
@@ -98,7 +107,8 @@ export async function* encodeTextWith<T>(
         failed = true;
       }
     }
-    for (const chunk of sink.finish()) yield chunk;
+    for (const chunk of sink.finish()) yield withHead(chunk);
+    if (head) yield head;
     status = failed ? 'ERROR' : overflow ? 'OVERFLOW' : 'OK';
   } finally {
     const rows = sink.rows;
