@@ -1,14 +1,19 @@
-/** Bulk download benchmark: 1M synthetic csc2.master_source rows × 30 columns (name, ra, dec and 27
- *  numeric/boolean ones), measured in one run as (a) `COPY (SELECT …) TO STDOUT` binary and text, discarding the
- *  output, (b) the real server (`node dist/server/main.js`) answering /tap/sync with RESPONSEFORMAT=votable/b2
- *  and MAXREC=1000000 over HTTP through the bulk COPY path, with its RSS sampled every 50 ms, and (c) the same
- *  download forced through the cursor path (XTAP_BULK_COPY=0). The downloaded documents are checked (row count
- *  from the STREAM length, a small parsed sample) so a broken stream cannot pass. Needs DATABASE_URL and a
- *  built dist/; XTAP_BENCH_ROWS overrides the row count. */
+/** Download benchmark: 1M synthetic csc2.master_source rows × 30 columns (name, ra, dec and 27 numeric/boolean
+ *  ones) through the real server (`node dist/server/main.js`, /tap/sync over HTTP, bulk COPY paths) as VOTable
+ *  BINARY2, VOTable TABLEDATA and CSV, each against raw `COPY (SELECT …) TO STDOUT` measured in the same
+ *  repetition (binary for the VOTables, csv for CSV), with the server's RSS sampled every 50 ms. The young
+ *  generation size is swept in the same run: every format is downloaded with `--max-semi-space-size` 4/16/32/64
+ *  MB (XTAP_BENCH_SEMI), a fresh server per download, the (format, size) order rotated each repetition, at least
+ *  3 interleaved repetitions (XTAP_BENCH_REPS); the table is also written to bench/results/download-gc.md. Ratios
+ *  are taken at the size `npm start` uses (read from package.json). Then the BINARY2 cursor path
+ *  (XTAP_BULK_COPY=0) once. Every document is checked (BINARY2: row count from the STREAM length and a parsed
+ *  sample; TABLEDATA: one </TR> per row and a clean end; CSV: line count) so a broken stream cannot pass. Needs
+ *  DATABASE_URL and a built dist/; XTAP_BENCH_ROWS overrides the row count, XTAP_BENCH_DB the database made (and
+ *  dropped first: default xtap_bench_download). */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
@@ -16,6 +21,7 @@ import { migrate, openDb, MIGRATIONS } from '../db/index.js';
 import { parseVotable } from '../votable/decoder.js';
 import { freshDatabase } from './ingest.js';
 import type { BenchRow } from './types.js';
+import { spread, type Spread } from './stats.js';
 
 /** The 30 columns: name, ra, dec, then 27 numeric and boolean ones (types as in schema/csc2/master-source.ts). */
 const DOUBLES = [
@@ -85,10 +91,10 @@ export interface Server {
 }
 
 /** Starts `node dist/server/main.js` of this checkout, or of `root` (another checkout, for a baseline). */
-export async function startServer(url: string, bulkCopy: boolean, resultsDir: string, env: Record<string, string> = {}, root = process.cwd()): Promise<Server> {
+export async function startServer(url: string, bulkCopy: boolean, resultsDir: string, env: Record<string, string> = {}, root = process.cwd(), semiSpaceMb = serverSemiSpaceMb(root)): Promise<Server> {
   const port = await freePort();
-  // Started as `npm start` starts it (package.json): a 4 MB young generation keeps streaming garbage from piling up.
-  const child = spawn(process.execPath, ['--max-semi-space-size=4', join(root, 'dist/server/main.js')], {
+  // Started as `npm start` starts it (package.json's young generation size), unless a size is asked for.
+  const child = spawn(process.execPath, [`--max-semi-space-size=${semiSpaceMb}`, join(root, 'dist/server/main.js')], {
     cwd: root,
     env: {
       ...process.env,
@@ -129,25 +135,40 @@ export async function startServer(url: string, bulkCopy: boolean, resultsDir: st
   };
 }
 
+/** The `--max-semi-space-size` (MB) of `npm start` in package.json: the one setting the server runs with. */
+export function serverSemiSpaceMb(root = process.cwd()): number {
+  const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? '';
+  const m = /--max-semi-space-size=(\d+)/.exec(start);
+  if (!m) throw new Error('package.json scripts.start sets no --max-semi-space-size');
+  return Number(m[1]);
+}
+
 function kib(pid: number, key: 'VmRSS' | 'VmHWM'): number {
   const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : 0;
 }
 
-const syncBody = (query: string, maxrec: number) => new URLSearchParams({ LANG: 'ADQL', QUERY: query, RESPONSEFORMAT: 'votable/b2', MAXREC: String(maxrec) });
+type Format = 'BINARY2' | 'TABLEDATA' | 'CSV';
+const FORMATS: Format[] = ['BINARY2', 'TABLEDATA', 'CSV'];
+const RESPONSEFORMAT: Record<Format, string> = { BINARY2: 'votable/b2', TABLEDATA: 'votable/td', CSV: 'csv' };
+
+const syncBody = (query: string, maxrec: number, format: Format = 'BINARY2') => new URLSearchParams({ LANG: 'ADQL', QUERY: query, RESPONSEFORMAT: RESPONSEFORMAT[format], MAXREC: String(maxrec) });
 
 interface Download {
   /** VmRSS of the started server before the download. */
   idleRssMb: number;
+  seconds: number;
   rate: number;
   bytes: number;
   peakRssMb: number;
   hwmMb: number;
 }
 
-/** Downloads the whole table, counting bytes and sampling the server's RSS; checks the document's shape and
- *  that its STREAM holds exactly `rows` rows of ROW_BYTES. */
-async function download(server: Server, rows: number): Promise<Download> {
+const TR_END = Buffer.from('</TR>');
+
+/** Downloads the whole table in `format`, counting bytes and sampling the server's RSS; checks that the document
+ *  is complete and holds exactly `rows` rows (see the module comment). */
+async function download(server: Server, rows: number, format: Format = 'BINARY2'): Promise<Download> {
   const pid = server.child.pid as number;
   const idle = kib(pid, 'VmRSS');
   let peak = idle;
@@ -155,36 +176,67 @@ async function download(server: Server, rows: number): Promise<Download> {
     peak = Math.max(peak, kib(pid, 'VmRSS'));
   }, 50);
   const t0 = performance.now();
-  const res = await fetch(`${server.base}/tap/sync`, { method: 'POST', body: syncBody(`SELECT ${COLUMNS.join(', ')} FROM csc2.master_source`, rows) });
+  const res = await fetch(`${server.base}/tap/sync`, { method: 'POST', body: syncBody(`SELECT ${COLUMNS.join(', ')} FROM csc2.master_source`, rows, format) });
   if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
   let bytes = 0;
   let head = Buffer.alloc(0);
   let tail = Buffer.alloc(0);
-  for await (const chunk of res.body) {
+  let lines = 0;
+  let trs = 0;
+  let carry = Buffer.alloc(0);
+  // The client does as little as it can (the COPY references discard their output): the first chunks, the last
+  // two, and a </TR> count by indexOf, with a 4-byte window across chunk boundaries.
+  let prev = Buffer.alloc(0);
+  let lastChunk = Buffer.alloc(0);
+  for await (const part of res.body) {
+    const chunk = Buffer.from(part.buffer, part.byteOffset, part.byteLength);
     bytes += chunk.length;
+    if (format === 'CSV') {
+      for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
+      continue;
+    }
     if (head.length < 65536) head = Buffer.concat([head, chunk]);
-    tail = Buffer.concat([tail, chunk]).subarray(-65536);
+    prev = lastChunk;
+    lastChunk = chunk;
+    if (format === 'TABLEDATA') {
+      for (let i = chunk.indexOf(TR_END); i >= 0; i = chunk.indexOf(TR_END, i + TR_END.length)) trs++;
+      if (carry.length > 0) {
+        const edge = Buffer.concat([carry, chunk.subarray(0, 4)]);
+        if (edge.indexOf(TR_END) >= 0) trs++;
+      }
+      carry = chunk.subarray(-4);
+    }
   }
+  tail = Buffer.concat([prev, lastChunk]);
   const s = (performance.now() - t0) / 1000;
   clearInterval(timer);
   peak = Math.max(peak, kib(pid, 'VmRSS'));
   const hwm = kib(pid, 'VmHWM');
-
+  const result = { idleRssMb: idle / 1024, seconds: s, rate: rows / s, bytes, peakRssMb: peak / 1024, hwmMb: hwm / 1024 };
+  if (format === 'CSV') {
+    if (lines !== rows + 1) throw new Error(`the CSV has ${lines} lines, expected ${rows + 1}`);
+    return result;
+  }
+  const text = tail.toString('latin1');
+  const status = /<INFO name="QUERY_STATUS" value="(ERROR|OVERFLOW)"[^>]*>/.exec(text);
+  if (status) throw new Error(`the download ended with QUERY_STATUS=${status[1]}: ${text.slice(status.index, status.index + 300)}`);
+  if (!text.endsWith('</VOTABLE>\n')) throw new Error(`the ${format} download is not a complete VOTable`);
+  if (format === 'TABLEDATA') {
+    if (trs !== rows) throw new Error(`the TABLEDATA holds ${trs} rows, expected ${rows}`);
+    return result;
+  }
   const open = '<STREAM encoding="base64">\n';
   const start = head.indexOf(open);
   const endInTail = tail.lastIndexOf('</STREAM>');
-  const text = tail.toString('latin1');
-  if (start < 0 || endInTail < 0 || !text.endsWith('</VOTABLE>\n')) throw new Error('the download is not a complete BINARY2 VOTable');
-  const status = /<INFO name="QUERY_STATUS" value="(ERROR|OVERFLOW)"[^>]*>/.exec(text);
-  if (status) throw new Error(`the download ended with QUERY_STATUS=${status[1]}: ${text.slice(status.index, status.index + 300)}`);
+  if (start < 0 || endInTail < 0) throw new Error('the download is not a complete BINARY2 VOTable');
   const streamBytes = bytes - tail.length + endInTail - (start + open.length);
-  const lines = Math.floor(streamBytes / 77);
-  const rest = streamBytes - 77 * lines;
-  const chars = 76 * lines + (rest > 0 ? rest - 1 : 0);
+  const nlines = Math.floor(streamBytes / 77);
+  const rest = streamBytes - 77 * nlines;
+  const chars = 76 * nlines + (rest > 0 ? rest - 1 : 0);
   const padding = tail.subarray(endInTail - 3, endInTail).toString('latin1').split('=').length - 1;
   const binary = (chars / 4) * 3 - padding;
   if (binary !== rows * ROW_BYTES) throw new Error(`the STREAM holds ${binary} bytes, expected ${rows} rows × ${ROW_BYTES} = ${rows * ROW_BYTES}`);
-  return { idleRssMb: idle / 1024, rate: rows / s, bytes, peakRssMb: peak / 1024, hwmMb: hwm / 1024 };
+  return result;
 }
 
 /** A small result through the same server, parsed whole: the right rows, names and OVERFLOW. */
@@ -201,95 +253,118 @@ async function checkSample(server: Server): Promise<void> {
   if (row.length !== 30 || typeof row[1] !== 'number' || typeof row[28] !== 'boolean' || typeof row[29] !== 'number') throw new Error(`unexpected sample row ${JSON.stringify(row)}`);
 }
 
-/** Seconds to download the whole table as CSV from the server; checks the line count (header + rows). */
-async function downloadCsv(server: Server, rows: number): Promise<number> {
-  const t0 = performance.now();
-  const res = await fetch(`${server.base}/tap/sync`, {
-    method: 'POST',
-    body: new URLSearchParams({ LANG: 'ADQL', QUERY: `SELECT ${COLUMNS.join(', ')} FROM csc2.master_source`, RESPONSEFORMAT: 'csv', MAXREC: String(rows) }),
-  });
-  if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
-  let lines = 0;
-  for await (const chunk of res.body) {
-    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
-  }
-  const s = (performance.now() - t0) / 1000;
-  if (lines !== rows + 1) throw new Error(`the CSV has ${lines} lines, expected ${rows + 1}`);
-  return s;
+/** Seconds of `COPY (SELECT …) TO STDOUT` in the given format, output discarded. */
+async function copySeconds(url: string, format: 'binary' | 'csv', rows: number): Promise<number> {
+  return rows / (await copyRate(url, format, rows)).rate;
 }
 
-const median = (xs: number[]): number => {
-  const a = [...xs].sort((x, y) => x - y);
-  return a.length % 2 ? (a[(a.length - 1) / 2] as number) : ((a[a.length / 2 - 1] as number) + (a[a.length / 2] as number)) / 2;
-};
-
-/** CSV through the server (COPY csv path) against `COPY … (FORMAT csv)`, interleaved, XTAP_BENCH_REPS (≥ 3) times. */
-async function benchCsv(url: string, rows: number, resultsDir: string): Promise<BenchRow[]> {
-  const reps = Math.max(3, Number(process.env.XTAP_BENCH_REPS ?? 3));
-  const server = await startServer(url, true, resultsDir);
-  const copyS: number[] = [];
-  const xtapS: number[] = [];
-  try {
-    for (let i = 0; i < reps; i++) {
-      copyS.push(rows / (await copyRate(url, 'csv', rows)).rate);
-      xtapS.push(await downloadCsv(server, rows));
-      process.stderr.write(`rep ${i + 1}: COPY csv ${copyS[i]?.toFixed(2)} s, xtap csv ${xtapS[i]?.toFixed(2)} s\n`);
-    }
-  } finally {
-    await server.stop();
-  }
-  const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)} s`;
-  const ratios = copyS.map((c, i) => c / (xtapS[i] as number));
-  return [
-    { name: `COPY (SELECT …) TO STDOUT (FORMAT csv), median of ${reps}`, value: median(copyS), unit: 's', reference: range(copyS) },
-    { name: `xtap /tap/sync csv (COPY csv path, HTTP, line count checked), median of ${reps}`, value: median(xtapS), unit: 's', reference: range(xtapS) },
-    { name: 'ratio xtap csv speed / COPY csv speed (same rep, median)', value: median(ratios), unit: '×', reference: `range ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}` },
-  ];
-}
+const fmtS = (x: Spread, d = 2) => `${x.median.toFixed(d)} s (${x.min.toFixed(d)}–${x.max.toFixed(d)})`;
+const fmtMb = (x: Spread) => `${x.median.toFixed(0)} MB (max ${x.max.toFixed(0)})`;
 
 export async function benchDownload(): Promise<BenchRow[]> {
   const adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) throw new Error('the download benchmark needs DATABASE_URL (a PostgreSQL server), e.g. postgres://postgres@127.0.0.1:5432/test');
   const rows = Number(process.env.XTAP_BENCH_ROWS ?? 1_000_000);
+  const reps = Math.max(3, Number(process.env.XTAP_BENCH_REPS ?? 3));
+  const semis = (process.env.XTAP_BENCH_SEMI ?? '4,16,32,64').split(',').map(Number);
+  const serverSemi = serverSemiSpaceMb();
+  if (!semis.includes(serverSemi)) semis.push(serverSemi);
   const resultsDir = mkdtempSync(join(tmpdir(), 'xtap-bench-download-'));
+  const loads: number[] = [];
   try {
-    const url = await freshDatabase(adminUrl, 'xtap_bench_download');
+    const url = await freshDatabase(adminUrl, process.env.XTAP_BENCH_DB ?? 'xtap_bench_download');
     process.stderr.write(`filling csc2.master_source with ${rows} synthetic rows\n`);
     await fill(url, rows);
     await copyRate(url, 'binary', rows); // warm-up: table in cache, hint bits set
-    const copyBinary = await copyRate(url, 'binary', rows);
-    const copyText = await copyRate(url, 'text', rows);
-    process.stderr.write(`COPY binary ${copyBinary.rate.toFixed(0)} rows/s, text ${copyText.rate.toFixed(0)} rows/s\n`);
-
-    const measure = async (bulkCopy: boolean): Promise<Download> => {
-      const server = await startServer(url, bulkCopy, resultsDir);
+    {
+      const server = await startServer(url, true, resultsDir);
       try {
         await checkSample(server);
-        const d = await download(server, rows);
-        process.stderr.write(`xtap ${bulkCopy ? 'COPY' : 'cursor'} path: ${d.rate.toFixed(0)} rows/s, peak RSS ${d.peakRssMb.toFixed(0)} MB\n`);
-        return d;
       } finally {
         await server.stop();
       }
-    };
-    const bulk = await measure(true);
-    const cursor = await measure(false);
-    const copyAfter = await copyRate(url, 'binary', rows);
-    const ref = Math.max(copyBinary.rate, copyAfter.rate);
+    }
+    const copyBin: number[] = [];
+    const copyCsv: number[] = [];
+    const runs = new Map<string, Download[]>();
+    const key = (f: Format, semi: number) => `${f}@${semi}`;
+    const combos = FORMATS.flatMap((f) => semis.map((semi) => [f, semi] as const));
+    for (let rep = 0; rep < reps; rep++) {
+      copyBin.push(await copySeconds(url, 'binary', rows));
+      copyCsv.push(await copySeconds(url, 'csv', rows));
+      // Rotate the order each repetition so that no setting always runs first or last.
+      const order = combos.map((_, i) => combos[(i + rep * semis.length + rep) % combos.length] as (typeof combos)[number]);
+      for (const [format, semi] of order) {
+        const server = await startServer(url, true, resultsDir, {}, process.cwd(), semi);
+        try {
+          const d = await download(server, rows, format);
+          runs.set(key(format, semi), [...(runs.get(key(format, semi)) ?? []), d]);
+          process.stderr.write(`rep ${rep + 1}: ${format} semi-space ${semi} MB: ${d.seconds.toFixed(2)} s, peak RSS ${d.peakRssMb.toFixed(0)} MB\n`);
+        } finally {
+          await server.stop();
+        }
+      }
+      loads.push(loadavg()[0] as number);
+      process.stderr.write(`rep ${rep + 1}: COPY binary ${copyBin[rep]?.toFixed(2)} s, COPY csv ${copyCsv[rep]?.toFixed(2)} s, load ${loadavg()[0]?.toFixed(1)}\n`);
+    }
+    // The cursor path once, for reference (BINARY2, the server's setting).
+    const cursorServer = await startServer(url, false, resultsDir);
+    let cursor: Download;
+    try {
+      cursor = await download(cursorServer, rows, 'BINARY2');
+    } finally {
+      await cursorServer.stop();
+    }
 
-    const csv = await benchCsv(url, rows, resultsDir);
     const label = `${rows} rows × ${COLUMNS.length} cols`;
-    return [
-      ...csv,
-      { name: `COPY (SELECT …) TO STDOUT, binary (${label}, output discarded)`, value: copyBinary.rate, unit: 'rows/s', reference: `${(copyBinary.bytes / 1e6).toFixed(0)} MB; again after the downloads: ${copyAfter.rate.toFixed(0)} rows/s` },
-      { name: 'COPY (SELECT …) TO STDOUT, text', value: copyText.rate, unit: 'rows/s', reference: `${(copyText.bytes / 1e6).toFixed(0)} MB` },
-      { name: 'xtap /tap/sync votable/b2, bulk COPY path (HTTP, body discarded)', value: bulk.rate, unit: 'rows/s', reference: `${(bulk.bytes / 1e6).toFixed(0)} MB; row count checked` },
-      { name: 'ratio xtap COPY path / COPY binary (best of the two COPY runs)', value: bulk.rate / ref, unit: '×', reference: 'target ≥ 0.5' },
-      { name: 'xtap server peak RSS, COPY path (VmRSS every 50 ms)', value: bulk.peakRssMb, unit: 'MB', reference: `target ≤ 150 MB; VmHWM ${bulk.hwmMb.toFixed(0)} MB; ${bulk.idleRssMb.toFixed(0)} MB idle before the download` },
-      { name: 'xtap /tap/sync votable/b2, cursor path (XTAP_BULK_COPY=0)', value: cursor.rate, unit: 'rows/s', reference: `${(bulk.rate / cursor.rate).toFixed(2)}× slower than the COPY path; row count checked` },
-      { name: 'xtap server peak RSS, cursor path', value: cursor.peakRssMb, unit: 'MB', reference: `VmHWM ${cursor.hwmMb.toFixed(0)} MB; ${cursor.idleRssMb.toFixed(0)} MB idle before the download` },
+    const loadNote = `load average during the reps ${spread(loads).min.toFixed(1)}–${spread(loads).max.toFixed(1)} on ${cpus().length} cores`;
+    const out: BenchRow[] = [
+      { name: `COPY (SELECT …) TO STDOUT (FORMAT binary), ${label}, output discarded, median of ${reps}`, value: spread(copyBin).median, unit: 's', reference: fmtS(spread(copyBin)) },
+      { name: `COPY (SELECT …) TO STDOUT (FORMAT csv), median of ${reps}`, value: spread(copyCsv).median, unit: 's', reference: fmtS(spread(copyCsv)) },
     ];
+    for (const format of FORMATS) {
+      const ds = runs.get(key(format, serverSemi)) ?? [];
+      const secs = ds.map((d) => d.seconds);
+      const ref = format === 'CSV' ? copyCsv : copyBin;
+      const ratios = secs.map((x, i) => (ref[i] as number) / x);
+      const r = spread(ratios);
+      out.push(
+        { name: `xtap /tap/sync ${format} (${RESPONSEFORMAT[format]}, HTTP, rows checked), semi-space ${serverSemi} MB, median of ${reps}`, value: spread(secs).median, unit: 's', reference: `${fmtS(spread(secs))}; ${(ds[0]?.bytes ?? 0) / 1e6 | 0} MB` },
+        { name: `ratio xtap ${format} speed / COPY ${format === 'CSV' ? 'csv' : 'binary'} speed (same rep)`, value: r.median, unit: '×', reference: `range ${r.min.toFixed(2)}–${r.max.toFixed(2)}; ${loadNote}` },
+        { name: `xtap server peak RSS, ${format} (VmRSS every 50 ms)`, value: spread(ds.map((d) => d.peakRssMb)).median, unit: 'MB', reference: `max ${spread(ds.map((d) => d.peakRssMb)).max.toFixed(0)} MB; target ≤ 150 MB` },
+      );
+    }
+    out.push({ name: 'xtap /tap/sync BINARY2, cursor path (XTAP_BULK_COPY=0), once', value: cursor.seconds, unit: 's', reference: `peak RSS ${cursor.peakRssMb.toFixed(0)} MB` });
+    for (const format of FORMATS) {
+      for (const semi of semis) {
+        const ds = runs.get(key(format, semi)) ?? [];
+        out.push({ name: `GC: ${format} with --max-semi-space-size=${semi}`, value: spread(ds.map((d) => d.seconds)).median, unit: 's', reference: `${fmtS(spread(ds.map((d) => d.seconds)))}; peak RSS ${fmtMb(spread(ds.map((d) => d.peakRssMb)))}` });
+      }
+    }
+    writeGcTable(rows, reps, semis, serverSemi, runs, key, loadNote);
+    return out;
   } finally {
     rmSync(resultsDir, { recursive: true, force: true });
   }
+}
+
+/** bench/results/download-gc.md: download time and peak RSS by format and young-generation size. */
+function writeGcTable(rows: number, reps: number, semis: number[], serverSemi: number, runs: Map<string, Download[]>, key: (f: Format, s: number) => string, loadNote: string): void {
+  const lines = [
+    `## Young generation size vs download (${new Date().toISOString()})`,
+    '',
+    `\`npm run bench -- download\`: ${rows} rows × ${COLUMNS.length} columns over HTTP, a fresh server per download, ${reps} interleaved repetitions; median seconds (min–max) and peak RSS median (max); ${loadNote}. \`npm start\` uses ${serverSemi} MB.`,
+    '',
+    `| format | ${semis.map((s) => `--max-semi-space-size=${s}`).join(' | ')} |`,
+    `|---|${semis.map(() => '---').join('|')}|`,
+    ...FORMATS.map((f) => `| ${f} | ${semis.map((s) => {
+      const ds = runs.get(key(f, s)) ?? [];
+      return `${fmtS(spread(ds.map((d) => d.seconds)))}, ${fmtMb(spread(ds.map((d) => d.peakRssMb)))}`;
+    }).join(' | ')} |`),
+    '',
+  ];
+  const dir = join(process.cwd(), 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'download-gc.md'), lines.join('\n'));
+  process.stdout.write(lines.join('\n') + '\n');
 }

@@ -3,9 +3,10 @@
  *  overflow; a truncated stream is an ERROR. The end-to-end identity on PostgreSQL is in test/bulk-copy.test.ts. */
 import { describe, expect, it } from 'vitest';
 import type { EncoderColumn } from '../votable/column-codecs.js';
-import { CSV_DIALECT, encodeCsv } from '../votable/csv-encoder.js';
+import { CSV_DIALECT, encodeCsv, encodeTsv, TSV_DIALECT } from '../votable/csv-encoder.js';
 import type { EncodeSummary } from '../votable/votable-encoder.js';
-import { encodeTextFromCopyCsv } from './copy-text.js';
+import { encodeTabledataFromCopyCsv, encodeTextFromCopyCsv } from './copy-text.js';
+import { encodeVotable } from '../votable/votable-encoder.js';
 import { typeParsers } from './pg-adapter.js';
 import { PG_OID } from './pg-types.js';
 
@@ -49,5 +50,71 @@ describe('CSV from COPY csv', () => {
     expect(over.split('\r\n').length).toBe(4);
     await text(encodeTextFromCopyCsv(fields, oids, parser, [Buffer.from('1,2,t,"x\n')], CSV_DIALECT, { onEnd: (s) => (end = s) }));
     expect(end?.status).toBe('ERROR');
+  });
+
+  it('equals encodeCsv and encodeTsv on every kind of field: timestamps, arrays, bounds, escapes, exponents', async () => {
+    const wide: EncoderColumn[] = [
+      { name: 'ts', datatype: 'char', arraysize: '*', xtype: 'timestamp', description: 'ts' },
+      { name: 'arr', datatype: 'double', arraysize: '*', description: 'arr' },
+      { name: 'c3', datatype: 'char', arraysize: '3*', description: 'c3' },
+      { name: 't', datatype: 'char', arraysize: '*', description: 't' },
+      { name: 'ub', datatype: 'unsignedByte', description: 'ub' },
+      { name: 'l', datatype: 'long', description: 'l' },
+      { name: 'f', datatype: 'float', description: 'f' },
+      { name: 'b', datatype: 'boolean', description: 'b' },
+      { name: 'd', datatype: 'double', description: 'd' },
+      { name: 'u', datatype: 'unicodeChar', arraysize: '*', description: 'u' },
+    ];
+    const wideOids = [PG_OID.TIMESTAMP, PG_OID.FLOAT8_ARRAY, PG_OID.TEXT, PG_OID.TEXT, PG_OID.INT2, PG_OID.INT8, PG_OID.FLOAT4, PG_OID.BOOL, PG_OID.FLOAT8, PG_OID.VARCHAR];
+    // Field texts as PostgreSQL prints them (null: NULL).
+    const fieldTexts: Array<Array<string | null>> = [
+      ['2020-01-01 12:34:56.789', '{1.5,NaN,-Infinity,NULL}', 'abcdef', 'tab\there\\back', '255', '9007199254740993', '1e-05', 't', '-0', 'a\tb'],
+      new Array<string | null>(wide.length).fill(null),
+      ['0044-03-15 12:00:00 BC', '{}', 'é😀x', 'line\r\nbreak, "q"', '0', '-9223372036854775808', '3.4028235e+38', 'f', 'Infinity', '日本'],
+      ['infinity', '{1,2}', '', '', '1', '0', 'NaN', 't', '1.5e-07', ''],
+      ['2000-02-29 00:00:00.000001', '{1e+300}', '\\.', '\\.', '7', '-1', '0.1', 'f', '1e+15', 'x,y'],
+    ];
+    // COPY csv quoting: separator, quote, CR, LF, or the empty string.
+    const pgQuote = (x: string | null) => (x === null ? '' : /[",\r\n]/.test(x) || x === '' ? `"${x.replace(/"/g, '""')}"` : x);
+    const copyText = fieldTexts.map((r) => r.map(pgQuote).join(',') + '\n').join('');
+    const rows = fieldTexts.map((r) => r.map((x, c) => (x === null ? null : parser(wideOids[c] as number)(x))));
+    const bytes = Buffer.from(copyText, 'utf8');
+    for (const [dialect, encode] of [[CSV_DIALECT, encodeCsv], [TSV_DIALECT, encodeTsv]] as const) {
+      const expected = await text(encode(wide, [rows]));
+      expect(expected).toContain('2020-01-01T12:34:56.789');
+      for (let cut = 0; cut <= bytes.length; cut++) {
+        const chunks = [bytes.subarray(0, cut), bytes.subarray(cut)];
+        expect(await text(encodeTextFromCopyCsv(wide, wideOids, parser, chunks, dialect, { chunkBytes: 16 }))).toBe(expected);
+      }
+    }
+    // TABLEDATA from the same COPY csv: the cursor path's document, whatever the chunk boundaries.
+    const withXml = [...fieldTexts, ['1999-12-31 23:59:59', '{-0,Infinity}', '<&>', 'a<b>&c\r\nd\u0001\ufffe', '3', '5', 'Infinity', 't', '-Infinity', 'ü<\u0001\ufffe\t>\uffff']];
+    const tdCopy = Buffer.from(withXml.map((r) => r.map(pgQuote).join(',') + '\n').join(''), 'utf8');
+    const tdRows = withXml.map((r) => r.map((x, c) => (x === null ? null : parser(wideOids[c] as number)(x))));
+    const doc = { infos: [{ name: 'QUERY', value: 'q' }] };
+    const expectedTd = await text(encodeVotable(doc, wide, [tdRows], { serialization: 'TABLEDATA' }));
+    expect(expectedTd).toContain('<TD>a&lt;b&gt;&amp;c&#13;\nd</TD>');
+    expect(expectedTd).toContain('<TD>+Inf</TD>');
+    for (let cut = 0; cut <= tdCopy.length; cut++) {
+      const chunks = [tdCopy.subarray(0, cut), tdCopy.subarray(cut)];
+      expect(await text(encodeTabledataFromCopyCsv(doc, wide, wideOids, parser, chunks, { serialization: 'TABLEDATA', chunkBytes: 16 }))).toBe(expectedTd);
+    }
+  });
+
+  it('TABLEDATA: MAXREC overflow, and a trailing ERROR on a row boundary when the COPY fails midway', async () => {
+    const doc = { infos: [] };
+    let end: EncodeSummary | undefined;
+    const over = await text(encodeTabledataFromCopyCsv(doc, fields, oids, parser, [Buffer.from(copy)], { serialization: 'TABLEDATA', maxrec: 2, onEnd: (s) => (end = s) }));
+    expect(end).toEqual({ rows: 2, status: 'OVERFLOW' });
+    expect(over).toBe(await text(encodeVotable(doc, fields, [values], { serialization: 'TABLEDATA', maxrec: 2 })));
+    async function* failing(): AsyncGenerator<Uint8Array> {
+      yield Buffer.from(copy.slice(0, 30)); // cut inside row 2's quoted field
+      throw new Error('connection lost');
+    }
+    const failed = await text(encodeTabledataFromCopyCsv(doc, fields, oids, parser, failing(), { serialization: 'TABLEDATA', onEnd: (s) => (end = s) }));
+    expect(end?.status).toBe('ERROR');
+    expect(end?.rows).toBe(1);
+    expect(failed).toContain('<INFO name="QUERY_STATUS" value="ERROR">connection lost</INFO>');
+    expect(failed.match(/<TR>/g)?.length).toBe(1);
   });
 });

@@ -9,12 +9,11 @@ import { buildBinaryCodec, type EncoderColumn } from '../votable/column-codecs.j
 import { parseArraysize, type ArrayShape } from '../votable/arraysize.js';
 import type { VotableDocInfo } from '../votable/document.js';
 import { Base64RowBuffer, encodeVotableWith, type RowSink, type VotableEncodeOptions } from '../votable/votable-encoder.js';
-import { PG_ARRAY_ELEMENT, PG_OID } from './pg-types.js';
+import { PG_ARRAY_ELEMENT, PG_OID, TEXT_OIDS } from './pg-types.js';
 
 export { PG_OID };
 
 
-const TEXT_OIDS = new Set<number>([PG_OID.TEXT, PG_OID.VARCHAR, PG_OID.BPCHAR, PG_OID.NAME]);
 
 /** "PGCOPY\n\377\r\n\0": the 11-byte signature of binary COPY. */
 const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00];
@@ -85,18 +84,12 @@ const ST_HEADER = 0;
 const ST_TUPLES = 1;
 const ST_DONE = 2;
 
-/** A RowSink fed with binary COPY chunks, writing BINARY2 rows (null mask, then each FIELD's encoding). */
-export class CopyBinary2Sink implements RowSink<Uint8Array> {
+/** The binary COPY framing, apart from what is done with a tuple (BINARY2 rows here): checks
+ *  the header, cuts the chunks into complete tuples (a tuple a chunk cut is kept in a carry buffer and completed
+ *  from the next chunk) and hands each complete tuple to `tuple`, which writes it whole or throws. */
+export abstract class CopyTupleSink implements RowSink<Uint8Array> {
   rows = 0;
-  private readonly out: Base64RowBuffer;
-  private readonly ncols: number;
-  private readonly maskBytes: number;
-  private readonly kinds: Uint8Array;
-  private readonly inLens: Int32Array;
-  private readonly nullBytes: Uint8Array[];
-  private readonly writers: Array<FieldWriter | undefined>;
-  /** Output bound of a row: this plus twice its COPY bytes. */
-  private readonly rowConst: number;
+  protected readonly ncols: number;
   private state = ST_HEADER;
   /** The start of a unit (header, tuple) that the last chunk cut; completed from the next one. */
   private carry = new Uint8Array(1024);
@@ -106,26 +99,15 @@ export class CopyBinary2Sink implements RowSink<Uint8Array> {
   private need = 0;
   private overflow = false;
 
-  constructor(fields: ReadonlyArray<EncoderColumn>, typeOids: ReadonlyArray<number>, nullValues: ReadonlyArray<number | bigint | undefined>, chunkBytes = 65_536) {
-    if (fields.length !== typeOids.length) throw new CopyBinaryError(`${fields.length} FIELDs but ${typeOids.length} column types`);
-    this.ncols = fields.length;
-    this.maskBytes = (fields.length + 7) >> 3;
-    this.out = new Base64RowBuffer(chunkBytes);
-    const plans = fields.map((f, i) => {
-      const p = planColumn(f, typeOids[i] as number, nullValues[i]);
-      if (!p) throw new CopyBinaryError(`cannot transcode column "${f.name}" (PostgreSQL type ${typeOids[i]}) to ${f.datatype}${f.arraysize ? `[${f.arraysize}]` : ''}`);
-      return p;
-    });
-    this.kinds = Uint8Array.from(plans.map((p) => p.kind));
-    this.inLens = Int32Array.from(plans.map((p) => p.inLen));
-    this.nullBytes = plans.map((p) => p.nullBytes);
-    this.writers = plans.map((p) => p.write);
-    let c = this.maskBytes;
-    for (const p of plans) {
-      c += p.fixedBytes >= 0 ? Math.max(p.fixedBytes, p.nullBytes.length) : 4 + Math.max(p.extraBytes, p.nullBytes.length);
-    }
-    this.rowConst = c;
+  constructor(ncols: number) {
+    this.ncols = ncols;
   }
+
+  /** Writes one complete tuple whose fields (int32 length + bytes each) start at src[s]; `tupleBytes` is its
+   *  size in the COPY data (a bound for the output). Commits the row (`rows++`) only when it is written whole. */
+  protected abstract tuple(src: Uint8Array, sdv: DataView, s: number, tupleBytes: number): void;
+  abstract take(): Uint8Array[];
+  abstract finish(): Uint8Array[];
 
   write(chunk: Uint8Array, limit: number): boolean {
     let p = 0;
@@ -157,14 +139,6 @@ export class CopyBinary2Sink implements RowSink<Uint8Array> {
     if (this.state !== ST_DONE || this.carryLen > 0) {
       throw new CopyBinaryError(this.state === ST_HEADER ? 'the data ended before the header' : 'the data ended inside a row, before the trailer');
     }
-  }
-
-  take(): Uint8Array[] {
-    return this.out.take();
-  }
-
-  finish(): Uint8Array[] {
-    return this.out.finish();
   }
 
   private appendCarry(src: Uint8Array, from: number, len: number): void {
@@ -240,8 +214,49 @@ export class CopyBinary2Sink implements RowSink<Uint8Array> {
     }
   }
 
-  /** Writes one complete tuple whose fields start at src[s]; `tupleBytes` bounds its output. */
-  private tuple(src: Uint8Array, sdv: DataView, s: number, tupleBytes: number): void {
+}
+
+/** A RowSink fed with binary COPY chunks, writing BINARY2 rows (null mask, then each FIELD's encoding). */
+export class CopyBinary2Sink extends CopyTupleSink {
+  private readonly out: Base64RowBuffer;
+  private readonly maskBytes: number;
+  private readonly kinds: Uint8Array;
+  private readonly inLens: Int32Array;
+  private readonly nullBytes: Uint8Array[];
+  private readonly writers: Array<FieldWriter | undefined>;
+  /** Output bound of a row: this plus twice its COPY bytes. */
+  private readonly rowConst: number;
+
+  constructor(fields: ReadonlyArray<EncoderColumn>, typeOids: ReadonlyArray<number>, nullValues: ReadonlyArray<number | bigint | undefined>, chunkBytes = 65_536) {
+    super(fields.length);
+    if (fields.length !== typeOids.length) throw new CopyBinaryError(`${fields.length} FIELDs but ${typeOids.length} column types`);
+    this.maskBytes = (fields.length + 7) >> 3;
+    this.out = new Base64RowBuffer(chunkBytes);
+    const plans = fields.map((f, i) => {
+      const p = planColumn(f, typeOids[i] as number, nullValues[i]);
+      if (!p) throw new CopyBinaryError(`cannot transcode column "${f.name}" (PostgreSQL type ${typeOids[i]}) to ${f.datatype}${f.arraysize ? `[${f.arraysize}]` : ''}`);
+      return p;
+    });
+    this.kinds = Uint8Array.from(plans.map((p) => p.kind));
+    this.inLens = Int32Array.from(plans.map((p) => p.inLen));
+    this.nullBytes = plans.map((p) => p.nullBytes);
+    this.writers = plans.map((p) => p.write);
+    let c = this.maskBytes;
+    for (const p of plans) {
+      c += p.fixedBytes >= 0 ? Math.max(p.fixedBytes, p.nullBytes.length) : 4 + Math.max(p.extraBytes, p.nullBytes.length);
+    }
+    this.rowConst = c;
+  }
+
+  take(): Uint8Array[] {
+    return this.out.take();
+  }
+
+  finish(): Uint8Array[] {
+    return this.out.finish();
+  }
+
+  protected tuple(src: Uint8Array, sdv: DataView, s: number, tupleBytes: number): void {
     const ob = this.out;
     ob.reserve(this.rowConst + 2 * tupleBytes);
     const out = ob.buf;

@@ -21,6 +21,9 @@ export const PG_OID = {
   FLOAT8_ARRAY: 1022,
 } as const;
 
+/** The character types (one binary and text form: the bytes of the string). */
+export const TEXT_OIDS: ReadonlySet<number> = new Set<number>([PG_OID.TEXT, PG_OID.VARCHAR, PG_OID.BPCHAR, PG_OID.NAME]);
+
 /** The element type of each array type above. */
 export const PG_ARRAY_ELEMENT: Readonly<Record<number, number>> = {
   [PG_OID.BOOL_ARRAY]: PG_OID.BOOL,

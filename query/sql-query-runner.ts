@@ -1,8 +1,10 @@
 /** The QueryRunner on our database: checks TAP parameters, translates ADQL against the published catalogue
  *  (plus this query's uploads), and streams the cursor's batches through the chosen encoder. Fetches
- *  MAXREC + 1 rows so the encoder can tell OVERFLOW (as opencadc's QueryRunner does). BINARY2 results on
- *  PostgreSQL take the bulk path instead when every column type allows: binary COPY transcoded to BINARY2
- *  (db/pg-copy-binary.ts), with the same document. The ADQL is translated once; the COPY column types come from
+ *  MAXREC + 1 rows so the encoder can tell OVERFLOW (as opencadc's QueryRunner does). BINARY2 and TABLEDATA
+ *  results on PostgreSQL take the bulk path instead when every column type allows: binary COPY transcoded to
+ *  BINARY2 (db/pg-copy-binary.ts); TABLEDATA, CSV and TSV from COPY csv (db/copy-text.ts: PostgreSQL's own
+ *  shortest round-trip number text, rewritten only where our text differs); the same documents as the cursor
+ *  path. BINARY (no null flags) stays on the cursor. The ADQL is translated once; the COPY column types come from
  *  the result FIELDs (db/copy-plan.ts), so no statement runs before the COPY but the session preamble. */
 import type { Logger } from 'pino';
 import { translateAdql } from '../adql/index.js';
@@ -12,7 +14,7 @@ import { DbError } from '../db/index.js';
 import type { Db, Row } from '../db/index.js';
 import type { Catalog } from '../schema/index.js';
 import { CSV_DIALECT, encodeCsv, encodeTsv, TSV_DIALECT } from '../votable/csv-encoder.js';
-import { encodeTextFromCopyCsv } from '../db/copy-text.js';
+import { encodeTabledataFromCopyCsv, encodeTextFromCopyCsv } from '../db/copy-text.js';
 import { typeParsers } from '../db/pg-adapter.js';
 import { chooseFormat, OUTPUT_FORMATS, VOTABLE_VERSIONS } from '../votable/formats.js';
 import type { OutputFormat, VotableVersion } from '../votable/formats.js';
@@ -89,7 +91,8 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
       const catalog = deps.catalog.extend(uploads.tables);
       // One translation, with inline literals: COPY and fetchAll take no parameters, and the cursor runs the same SQL.
       const textFormat = format.kind === 'csv' || format.kind === 'tsv';
-      const bulkCandidate = deps.config.bulkCopy && maxrec > 0 && (textFormat || (format.kind === 'votable' && (format.serialization ?? 'BINARY2') === 'BINARY2'));
+      const serialization = format.serialization ?? 'BINARY2';
+      const bulkCandidate = deps.config.bulkCopy && maxrec > 0 && (textFormat || (format.kind === 'votable' && (serialization === 'BINARY2' || serialization === 'TABLEDATA')));
       let translated;
       try {
         translated = translateAdql(query, catalog, { rowLimit: maxrec + 1, inlineLiterals: true, limits: deps.config.limits.adql });
@@ -136,13 +139,18 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
           yield* doc;
           if (failure !== undefined) throw failure;
         })();
+      const parseText = (oid: number) => typeParsers.getTypeParser(oid) as (t: string) => unknown;
       /** The document for one source of rows: JS row batches (cursor) or binary COPY chunks (bulk path). */
       const encode = (source: RowSource): AsyncGenerator<Uint8Array, void, undefined> => {
         if (source.kind === 'copy' && textFormat) {
           const dialect = format.kind === 'csv' ? CSV_DIALECT : TSV_DIALECT;
-          return failTransfer(encodeTextFromCopyCsv(columns, source.oids, (oid) => typeParsers.getTypeParser(oid) as (t: string) => unknown, source.chunks, dialect, { maxrec, onEnd }));
+          return failTransfer(encodeTextFromCopyCsv(columns, source.oids, parseText, source.chunks, dialect, { maxrec, onEnd }));
         }
-        if (source.kind === 'copy') return encodeVotableFromCopy(doc(), columns, source.oids, source.chunks, opts);
+        if (source.kind === 'copy') {
+          return opts.serialization === 'TABLEDATA'
+            ? encodeTabledataFromCopyCsv(doc(), columns, source.oids, parseText, source.chunks, opts)
+            : encodeVotableFromCopy(doc(), columns, source.oids, source.chunks, opts);
+        }
         if (format.kind === 'csv') return failTransfer(encodeCsv(columns, source.batches, { maxrec, onEnd }));
         if (format.kind === 'tsv') return failTransfer(encodeTsv(columns, source.batches, { maxrec, onEnd }));
         return encodeVotable(doc(), columns, source.batches, opts);
@@ -153,7 +161,7 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
           if (rows.length > 0) yield rows;
         })();
       const chooseSource = (signal?: AbortSignal): RowSource =>
-        small ? { kind: 'rows', batches: whole(signal) } : copyPlan ? { kind: 'copy', oids: copyPlan.oids, chunks: deps.db.copyOut(copyPlan.sql, { ...copyRun(signal), copyFormat: textFormat ? 'csv' : 'binary' }) } : { kind: 'rows', batches: cursorBatches(signal) };
+        small ? { kind: 'rows', batches: whole(signal) } : copyPlan ? { kind: 'copy', oids: copyPlan.oids, chunks: deps.db.copyOut(copyPlan.sql, { ...copyRun(signal), copyFormat: textFormat || serialization === 'TABLEDATA' ? 'csv' : 'binary' }) } : { kind: 'rows', batches: cursorBatches(signal) };
       return {
         contentType,
         extension: format.kind === 'votable' ? 'vot' : format.kind,

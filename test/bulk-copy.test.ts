@@ -1,4 +1,4 @@
-/** The bulk download path (binary COPY → BINARY2) on a real PostgreSQL: the same document as the cursor path and
+/** The bulk download path (binary COPY → BINARY2 and TABLEDATA, COPY csv → CSV/TSV) on a real PostgreSQL: the same document as the cursor path and
  *  the small-result path for every supported type (through an upload table and ADQL expressions), inline literals
  *  that stay values, valid for votlint and astropy, and a client that disconnects midway cancels the COPY or the
  *  cursor (checked in pg_stat_activity). Runs on the test
@@ -184,6 +184,27 @@ describe.skipIf(!pgBackend)('bulk COPY path on PostgreSQL', () => {
     expect(r.text).toMatch(/<INFO name="QUERY_STATUS" value="ERROR">[^<]*division by zero/);
   });
 
+  it('TABLEDATA from binary COPY is byte-identical to the cursor path: every type, edge values, MAXREC; votlint-valid', async () => {
+    const all = await both('SELECT * FROM TAP_UPLOAD.t ORDER BY id', { RESPONSEFORMAT: 'votable/td' }, true);
+    expect(parseVotable(all)[0]?.serialization).toBe('TABLEDATA');
+    expect(parseVotable(all)[0]?.rows.length).toBe(4);
+    const edge = await both(
+      `SELECT id, ra * 1e14 AS a, ra * 1e20 AS b, ra * 1e-6 AS c, dec * 1e-9 AS d, CAST(ra * 1e16 AS REAL) AS e, CAST(0.1 AS REAL) AS r, ra * -0.0 AS z,
+         CAST(id AS BIGINT) * -1152921504606846975 AS big, 'a<b>&c' || name AS q, 'line1\nline2\ttab\\' AS nl, '' AS empty, flag, t
+       FROM TAP_UPLOAD.t ORDER BY id`,
+      { RESPONSEFORMAT: 'votable/td' },
+      true,
+    );
+    expect(edge).toContain('<TD>0.1</TD>');
+    await both('SELECT TOP 100 * FROM csc2.master_source ORDER BY name', { RESPONSEFORMAT: 'votable/td' });
+    const over = await both('SELECT name, ra, dec, var_flag, acis_num FROM csc2.master_source ORDER BY name', { MAXREC: '3', RESPONSEFORMAT: 'votable/td' });
+    expect(over).toContain('<INFO name="QUERY_STATUS" value="OVERFLOW"/>');
+    const file = join(dir, 'td.vot');
+    writeFileSync(file, await both("SELECT id, flag, s, ub, big, f, ra, dec, name, c8, uname, t, dv, f3, iv, lv, sv, bv, name || '→x' AS nx FROM TAP_UPLOAD.t ORDER BY id", { RESPONSEFORMAT: 'votable/td' }, true));
+    const lint = spawnSync('stilts', ['votlint', `votable=${file}`], { encoding: 'utf8', timeout: 120_000 });
+    if (lint.error === undefined) expect(lint.stdout + lint.stderr).toBe('');
+  });
+
   it('CSV and TSV from COPY csv are byte-identical to the cursor path: every type, edge values, MAXREC', async () => {
     for (const fmt of ['csv', 'tsv']) {
       const all = await both('SELECT * FROM TAP_UPLOAD.t ORDER BY id', { RESPONSEFORMAT: fmt }, true);
@@ -234,7 +255,8 @@ describe.skipIf(!pgBackend)('bulk COPY path on PostgreSQL', () => {
 
   it.each([
     ['votable/b2', 'the COPY'],
-    ['votable/td', 'the cursor'],
+    ['votable/td', 'the COPY (TABLEDATA)'],
+    ['votable/b', 'the cursor'],
   ])('cancels the query when the client disconnects after the first bytes (%s: %s)', async (fmt) => {
     const server: Server = await new Promise((resolve) => {
       const s = t.app.listen(0, '127.0.0.1', () => resolve(s));

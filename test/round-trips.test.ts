@@ -82,10 +82,10 @@ describe.skipIf(!pgBackend)('round trips before the first row (PostgreSQL)', () 
     expect(await recordQueries(runAsync)).toHaveLength(1);
   });
 
-  it('the cursor path (TABLEDATA, large LIMIT): the session preamble, then the cursor', async () => {
+  it('the cursor path (BINARY, large LIMIT): the session preamble, then the cursor', async () => {
     const q = 'SELECT name FROM csc2.master_source';
-    await sync(q, { RESPONSEFORMAT: 'votable/td' });
-    const seen = await recordQueries(() => sync(q, { RESPONSEFORMAT: 'votable/td' }));
+    await sync(q, { RESPONSEFORMAT: 'votable/b' });
+    const seen = await recordQueries(() => sync(q, { RESPONSEFORMAT: 'votable/b' }));
     expect(seen[0]).toBe('BEGIN');
     expect(seen[1]).toMatch(/^SELECT /);
     expect(seen.filter((s) => /pg_backend_pid/.test(s))).toEqual([]);

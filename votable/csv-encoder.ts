@@ -11,7 +11,7 @@
  *  PostgreSQL COPY text convention), so a TAB or newline never appears inside a field; lines end in LF. */
 import type { Row } from './row.js';
 import { buildTextFormatter, type EncoderColumn, type TextDialect, type TextFormatter } from './column-codecs.js';
-import { closeSource, type EncodeSummary } from './votable-encoder.js';
+import { closeSource, type EncodeSummary, type RowSink } from './votable-encoder.js';
 
 export interface TextEncodeOptions {
   /** Write at most this many rows; a further row ends the output with status OVERFLOW in `onEnd`. */
@@ -63,7 +63,113 @@ export function textFieldFormatters(fields: ReadonlyArray<EncoderColumn>, fieldT
 export const CSV_DIALECT = { sep: ',', eol: '\r\n', fieldText: quoteCsv } as const;
 export const TSV_DIALECT = { sep: '\t', eol: '\n', fieldText: escapeTsv } as const;
 
-async function* encodeDelimited(
+/** The one driver of the CSV/TSV documents, for any kind of input piece (JS row batches here, COPY csv chunks in
+ *  db/copy-text.ts): the header line (unless `header: false`), MAXREC 0 (the source is closed unread), the
+ *  source loop with MAXREC + 1 overflow, a failing source ending the output after the rows before it, and the
+ *  one `onEnd` summary (OK, OVERFLOW, ERROR with the error, or CANCELLED when the consumer stops). */
+export async function* encodeTextWith<T>(
+  headerLine: string,
+  source: AsyncIterable<T> | Iterable<T>,
+  sink: RowSink<T>,
+  opts: TextEncodeOptions,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const limit = opts.maxrec ?? Infinity;
+  let status: EncodeSummary['status'] = 'CANCELLED';
+  let error: unknown;
+  // The header leaves with the first rows (one write, as before the driver was shared), or alone at the end.
+  let head: Uint8Array | undefined = opts.header === false ? undefined : utf8.encode(headerLine);
+  const withHead = (chunk: Uint8Array): Uint8Array => {
+    if (!head) return chunk;
+    const joined = new Uint8Array(head.length + chunk.length);
+    joined.set(head);
+    joined.set(chunk, head.length);
+    head = undefined;
+    return joined;
+  };
+  try {
+    let overflow = false;
+    let failed = false;
+    if (limit <= 0) {
+      overflow = true;
+      await closeSource(source);
+    } else {
+      try {
+        for await (const piece of source) {
+          if (sink.write(piece, limit)) {
+            overflow = true;
+            break; // for-await calls the source's return(): the cursor or COPY closes here
+          }
+          for (const chunk of sink.take()) yield withHead(chunk);
+        }
+        if (!overflow) sink.end?.();
+      } catch (err) {
+        error = err;
+        failed = true;
+      }
+    }
+    for (const chunk of sink.finish()) yield withHead(chunk);
+    if (head) yield head;
+    status = failed ? 'ERROR' : overflow ? 'OVERFLOW' : 'OK';
+  } finally {
+    const rows = sink.rows;
+    opts.onEnd?.(status === 'ERROR' ? { rows, status, error } : { rows, status });
+  }
+}
+
+/** The header line of a CSV/TSV document. */
+export function headerLine(fields: ReadonlyArray<EncoderColumn>, sep: string, eol: string, fieldText: (s: string) => string): string {
+  return fields.map((f) => fieldText(f.name)).join(sep) + eol;
+}
+
+/** CSV/TSV lines from JS row batches. */
+class DelimitedSink implements RowSink<Row[]> {
+  rows = 0;
+  private text = '';
+  private out: Uint8Array[] = [];
+  private readonly fmts: TextFormatter[];
+  constructor(
+    fields: ReadonlyArray<EncoderColumn>,
+    private readonly sep: string,
+    private readonly eol: string,
+    fieldText: (s: string) => string,
+    private readonly chunkChars: number,
+  ) {
+    this.fmts = textFieldFormatters(fields, fieldText);
+  }
+  write(batch: Row[], limit: number): boolean {
+    const fmts = this.fmts;
+    const sep = this.sep;
+    for (let i = 0; i < batch.length; i++) {
+      if (this.rows >= limit) return true;
+      const row = batch[i] as Row;
+      let line = '';
+      for (let c = 0; c < fmts.length; c++) {
+        const v = row[c];
+        if (c > 0) line += sep;
+        if (v !== null && v !== undefined) line += (fmts[c] as TextFormatter)(v);
+      }
+      this.text += line + this.eol;
+      this.rows++;
+    }
+    if (this.text.length >= this.chunkChars) {
+      this.out.push(utf8.encode(this.text));
+      this.text = '';
+    }
+    return false;
+  }
+  take(): Uint8Array[] {
+    const o = this.out;
+    this.out = [];
+    return o;
+  }
+  finish(): Uint8Array[] {
+    if (this.text !== '') this.out.push(utf8.encode(this.text));
+    this.text = '';
+    return this.take();
+  }
+}
+
+function encodeDelimited(
   fields: ReadonlyArray<EncoderColumn>,
   batches: AsyncIterable<Row[]> | Iterable<Row[]>,
   opts: TextEncodeOptions,
@@ -71,52 +177,7 @@ async function* encodeDelimited(
   eol: string,
   fieldText: (s: string) => string,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  const fmts = textFieldFormatters(fields, fieldText);
-  const chunk = opts.chunkBytes ?? 65536;
-  const limit = opts.maxrec ?? Infinity;
-  let rows = 0;
-  let status: EncodeSummary['status'] = 'CANCELLED';
-  let error: unknown;
-  try {
-    let text = opts.header === false ? '' : fields.map((f) => fieldText(f.name)).join(sep) + eol;
-    let overflow = false;
-    let failed = false;
-    if (limit <= 0) {
-      overflow = true;
-      await closeSource(batches);
-    } else {
-      try {
-        outer: for await (const batch of batches) {
-          for (let i = 0; i < batch.length; i++) {
-            if (rows >= limit) {
-              overflow = true;
-              break outer;
-            }
-            const row = batch[i] as Row;
-            let line = '';
-            for (let c = 0; c < fmts.length; c++) {
-              const v = row[c];
-              if (c > 0) line += sep;
-              if (v !== null && v !== undefined) line += (fmts[c] as TextFormatter)(v);
-            }
-            text += line + eol;
-            rows++;
-          }
-          if (text.length >= chunk) {
-            yield utf8.encode(text);
-            text = '';
-          }
-        }
-      } catch (err) {
-        error = err;
-        failed = true;
-      }
-    }
-    if (text !== '') yield utf8.encode(text);
-    status = failed ? 'ERROR' : overflow ? 'OVERFLOW' : 'OK';
-  } finally {
-    opts.onEnd?.(status === 'ERROR' ? { rows, status, error } : { rows, status });
-  }
+  return encodeTextWith(headerLine(fields, sep, eol, fieldText), batches, new DelimitedSink(fields, sep, eol, fieldText, opts.chunkBytes ?? 65536), opts);
 }
 
 /** CSV with a header line (Content-Type `text/csv;header=present`). */
