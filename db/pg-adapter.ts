@@ -237,7 +237,9 @@ export class PgDb extends PgQueryable implements Db {
       application_name: o.name,
       types: typeParsers,
       // The translator's inline literals are standard-conforming (backslashes are plain characters).
-      options: '-c standard_conforming_strings=on',
+      // Text output (COPY csv for TABLEDATA/CSV/TSV, the cursor path) carries doubles as PostgreSQL prints them:
+      // extra_float_digits=1 (the default, pinned here) gives the shortest round-trip text, not 15 digits.
+      options: '-c standard_conforming_strings=on -c extra_float_digits=1',
       ...(o.queryTimeoutMs ? { query_timeout: o.queryTimeoutMs } : {}),
     });
     // A session that ends (server restart, pg_terminate_backend) raises 'error' on its client, idle or checked

@@ -21,6 +21,11 @@ describe.each(testDatabases())('database layer on $name', (backend) => {
     expect(r.rows[0]?.[0]).toBe(BigInt(MIGRATIONS.length));
   });
 
+  it('pins the session settings text output relies on (regression: doubles as 15 digits if a server sets extra_float_digits=0)', async () => {
+    const r = await db.query("SELECT current_setting('extra_float_digits'), current_setting('standard_conforming_strings'), (0.1::float8 + 0.2::float8)::text");
+    expect(r.rows[0]).toEqual(['1', 'on', '0.30000000000000004']);
+  });
+
   it('creates every column of every published table', async () => {
     for (const t of allTables()) {
       const r = await db.query(
