@@ -184,15 +184,15 @@ export class QueryResolver {
         const found = lookupTable(item.name, this.catalog, this.ctes);
         if ('cte' in found) {
           const entry = derivedEntry(item.alias, found.cte.name.name, found.cte.resolved.columns, this.aliases);
-          return { resolved: { kind: 'cte', cte: found.cte.resolved, entry }, shape: { entries: [entry], columns: [...entry.columns] } };
+          return { resolved: { kind: 'cte', cte: found.cte.resolved, entry }, shape: { entries: [entry], columns: entry.columns } };
         }
         const entry = tableEntry(found.table, item.alias, this.aliases);
-        return { resolved: { kind: 'table', table: found.table, entry }, shape: { entries: [entry], columns: [...entry.columns] } };
+        return { resolved: { kind: 'table', table: found.table, entry }, shape: { entries: [entry], columns: entry.columns } };
       }
       case 'subquery': {
         const r = this.query(item.query, parent, false);
         const entry = derivedEntry(item.alias, undefined, r.columns, this.aliases);
-        return { resolved: { kind: 'subquery', query: r, entry }, shape: { entries: [entry], columns: [...entry.columns] } };
+        return { resolved: { kind: 'subquery', query: r, entry }, shape: { entries: [entry], columns: entry.columns } };
       }
       case 'join':
         return this.join(item, parent);
@@ -211,11 +211,11 @@ export class QueryResolver {
     const merged: Binding[] = [...(l.shape.merged ?? []), ...(r.shape.merged ?? [])];
     const hidden = new Set<Binding>([...(l.shape.hidden ?? []), ...(r.shape.hidden ?? [])]);
     if (j.on) {
+      columns = [...l.shape.columns, ...r.shape.columns];
       const scope = new Scope(parent, this.ctes);
-      scope.addShape({ entries, columns: [...l.shape.columns, ...r.shape.columns], merged, hidden });
+      scope.addShape({ entries, columns, merged, hidden });
       this.exprs.condition(j.on, scope);
       condition = { kind: 'on', expr: j.on };
-      columns = [...l.shape.columns, ...r.shape.columns];
     } else if (j.using || j.natural) {
       // USING / NATURAL become explicit equalities; the join columns appear once, first (SQL-92 7.5).
       const ids: Ident[] = j.using ?? naturalColumns(l.shape, r.shape).map((n) => ({ name: n, delimited: false, span: j.span }));
