@@ -11,6 +11,7 @@ import { findUdf } from '../functions.js';
 import type { Binding, ConeSpec, ExprInfo, ExprType, OutColumn, ResolvedQuery } from '../resolved.js';
 import { DIMENSIONLESS, multiplyUnits, sameDims } from '../units.js';
 import { CallResolver } from './call.js';
+import { entryColumn } from './scope.js';
 import type { Scope } from './scope.js';
 import { arithmeticUnitLabel, BOOLEAN, checkCoordinate, describeKind, doubleType, geometryType, STRING, typeError, typeFromMeta, widerInt } from './types.js';
 
@@ -475,7 +476,7 @@ export class ExprResolver {
     const pos = entry?.table?.position;
     if (!bx || !by || !entry || !pos || by.entry !== entry) return undefined;
     if (bx.name !== pos.ra || by.name !== pos.dec) return undefined;
-    const hp = entry.columns.find((c: Binding) => c.name === pos.healpix);
+    const hp = entryColumn(entry, pos.healpix);
     if (!hp) return undefined;
     return { ra: bx, dec: by, healpix: hp, order: pos.order };
   }

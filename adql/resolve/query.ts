@@ -184,15 +184,15 @@ export class QueryResolver {
         const found = lookupTable(item.name, this.catalog, this.ctes);
         if ('cte' in found) {
           const entry = derivedEntry(item.alias, found.cte.name.name, found.cte.resolved.columns, this.aliases);
-          return { resolved: { kind: 'cte', cte: found.cte.resolved, entry }, shape: { entries: [entry], columns: [...entry.columns] } };
+          return { resolved: { kind: 'cte', cte: found.cte.resolved, entry }, shape: lazyShape(entry) };
         }
         const entry = tableEntry(found.table, item.alias, this.aliases);
-        return { resolved: { kind: 'table', table: found.table, entry }, shape: { entries: [entry], columns: [...entry.columns] } };
+        return { resolved: { kind: 'table', table: found.table, entry }, shape: lazyShape(entry) };
       }
       case 'subquery': {
         const r = this.query(item.query, parent, false);
         const entry = derivedEntry(item.alias, undefined, r.columns, this.aliases);
-        return { resolved: { kind: 'subquery', query: r, entry }, shape: { entries: [entry], columns: [...entry.columns] } };
+        return { resolved: { kind: 'subquery', query: r, entry }, shape: lazyShape(entry) };
       }
       case 'join':
         return this.join(item, parent);
@@ -211,11 +211,16 @@ export class QueryResolver {
     const merged: Binding[] = [...(l.shape.merged ?? []), ...(r.shape.merged ?? [])];
     const hidden = new Set<Binding>([...(l.shape.hidden ?? []), ...(r.shape.hidden ?? [])]);
     if (j.on) {
+      // Listed only if read (`*`): the ON scope looks names up by entry.
+      const shape = joinedShape(entries, l.shape, r.shape, merged, hidden);
       const scope = new Scope(parent, this.ctes);
-      scope.addShape({ entries, columns: [...l.shape.columns, ...r.shape.columns], merged, hidden });
+      scope.addShape(shape);
       this.exprs.condition(j.on, scope);
       condition = { kind: 'on', expr: j.on };
-      columns = [...l.shape.columns, ...r.shape.columns];
+      return {
+        resolved: { kind: 'join', type: j.type, left: l.resolved, right: r.resolved, condition, parenthesized: j.parenthesized },
+        shape,
+      };
     } else if (j.using || j.natural) {
       // USING / NATURAL become explicit equalities; the join columns appear once, first (SQL-92 7.5).
       const ids: Ident[] = j.using ?? naturalColumns(l.shape, r.shape).map((n) => ({ name: n, delimited: false, span: j.span }));
@@ -297,4 +302,28 @@ function defaultName(e: Expr, t: ExprType): string {
     default:
       return 'expr';
   }
+}
+
+/** A FROM item's shape whose columns are the entry's, read only when needed. */
+function lazyShape(entry: RangeEntry): FromShape {
+  return {
+    entries: [entry],
+    get columns() {
+      return entry.columns;
+    },
+  };
+}
+
+/** The shape of `l JOIN r ON …`: both sides' columns in order, listed on first read. */
+function joinedShape(entries: RangeEntry[], l: FromShape, r: FromShape, merged: Binding[], hidden: Set<Binding>): FromShape {
+  let columns: Binding[] | undefined;
+  return {
+    entries,
+    get columns() {
+      columns ??= [...l.columns, ...r.columns];
+      return columns;
+    },
+    merged,
+    hidden,
+  };
 }

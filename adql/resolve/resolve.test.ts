@@ -188,6 +188,23 @@ describe('resolve pass: query structure', () => {
     expect(merged?.kind === 'column' && merged.binding.entry).toBeUndefined();
   });
 
+  it('gives one binding per column and entry, whether reached by name, by * or by the cone fast path', () => {
+    const { r } = resolve(
+      "SELECT s.ra, *, s.ra AS again FROM csc.src AS s JOIN csc.obs AS o ON s.name = o.name WHERE 1 = CONTAINS(POINT('ICRS', s.ra, s.dec), CIRCLE('ICRS', 10, 20, 0.5))",
+    );
+    const main = select(r.main);
+    const byName = info(r, itemExpr(main, 0)).binding;
+    const star = main.items.find((i) => i.kind === 'column' && i.binding.name === 'ra' && i.binding.entry?.sqlName === 's');
+    expect(byName).toBeDefined();
+    expect(star?.kind === 'column' && star.binding).toBe(byName);
+    expect(info(r, itemExpr(main, main.items.length - 1)).binding).toBe(byName);
+    const entry = byName?.entry;
+    expect(entry?.columns.filter((b) => b.name === 'ra')).toEqual([byName]);
+    const where = main.where as Extract<Expr, { kind: 'compare' }>;
+    const cone = info(r, where).cone ?? info(r, where.right).cone;
+    expect(cone?.healpix).toBe(entry?.columns.find((b) => b.name === 'hpx'));
+  });
+
   it('expands t.* to that table’s columns only', () => {
     const s = select(resolve('SELECT o.* FROM csc.src AS s JOIN csc.obs AS o ON s.name = o.name').r.main);
     expect(s.items.map((i) => (i.kind === 'column' ? `${i.binding.entry?.sqlName}.${i.binding.name}` : '?'))).toEqual(['o.name', 'o.obsid', 'o.exptime']);

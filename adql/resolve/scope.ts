@@ -40,7 +40,8 @@ function positionsOf(names: ReadonlyArray<{ lname: string }>): Map<string, numbe
 /** The columns of an entry an identifier names (regular: case-insensitive; delimited: exact). */
 function findInEntry(entry: RangeEntry, id: Ident): Binding[] {
   entry.positions ??= positionsOf(entry.columns);
-  const hits = (entry.positions.get(id.name.toLowerCase()) ?? []).map((i) => entry.columns[i] as Binding);
+  const at = BINDING_AT.get(entry);
+  const hits = (entry.positions.get(id.name.toLowerCase()) ?? []).map((i) => (at ? at(i) : (entry.columns[i] as Binding)));
   return id.delimited ? hits.filter((b) => b.name === id.name) : hits;
 }
 
@@ -65,8 +66,9 @@ export class AliasAllocator {
 
 export class Scope {
   readonly entries: RangeEntry[] = [];
-  /** Columns in `*` order (USING/NATURAL join columns once). */
-  readonly columns: Binding[] = [];
+  /** The shapes added, whose columns are listed only when `columns` is read. */
+  private readonly shapes: FromShape[] = [];
+  private allColumns: Binding[] | undefined;
   /** Output-column aliases usable by ORDER BY / GROUP BY (set by the query resolver). */
   selectAliases: Array<{ name: string; index: number; meta: ColumnMeta }> = [];
   private readonly merged: Binding[] = [];
@@ -77,9 +79,16 @@ export class Scope {
     readonly ctes: ReadonlyArray<CteDef>,
   ) {}
 
+  /** Columns in `*` order (USING/NATURAL join columns once); listed on first use. */
+  get columns(): Binding[] {
+    this.allColumns ??= this.shapes.flatMap((sh) => sh.columns);
+    return this.allColumns;
+  }
+
   addShape(shape: FromShape): void {
     this.entries.push(...shape.entries);
-    this.columns.push(...shape.columns);
+    this.shapes.push(shape);
+    this.allColumns = undefined;
     if (shape.merged) this.merged.push(...shape.merged);
     if (shape.hidden) for (const b of shape.hidden) this.hidden.add(b);
   }
@@ -266,9 +275,45 @@ function tableColumns(table: CatalogTable): TableColumns {
 export function tableEntry(table: CatalogTable, alias: Ident | undefined, aliases: AliasAllocator): RangeEntry {
   const sqlName = aliases.allocate(alias ? (alias.delimited ? alias.name : alias.name.toLowerCase()) : table.name.toLowerCase());
   const cached = tableColumns(table);
-  const entry: RangeEntry = { alias, table, cteName: undefined, sqlName, columns: [], positions: cached.positions };
-  entry.columns = cached.columns.map((c) => ({ name: c.name, lname: c.lname, meta: c.meta, entry, source: c.source }));
+  // Catalog tables have hundreds of columns and a query names a few: bindings are made on first use, one per
+  // column and entry (identity matters: JOIN USING hides bindings by identity), and `columns` lists them all
+  // only when read (`*`, error hints).
+  const slots: Array<Binding | undefined> = new Array<Binding | undefined>(cached.columns.length);
+  let all: Binding[] | undefined;
+  const entry = { alias, table, cteName: undefined, sqlName, positions: cached.positions } as RangeEntry;
+  const at = (i: number): Binding => {
+    let b = slots[i];
+    if (!b) {
+      const c = cached.columns[i] as (typeof cached.columns)[number];
+      b = { name: c.name, lname: c.lname, meta: c.meta, entry, source: c.source };
+      slots[i] = b;
+    }
+    return b;
+  };
+  Object.defineProperty(entry, 'columns', {
+    enumerable: true,
+    configurable: true,
+    get: () => (all ??= cached.columns.map((_, i) => at(i))),
+    set: (v: Binding[]) => {
+      all = v;
+    },
+  });
+  BINDING_AT.set(entry, at);
   return entry;
+}
+
+/** Per stored-table entry: the binding of its i-th column, made on first use (see tableEntry). */
+const BINDING_AT = new WeakMap<RangeEntry, (i: number) => Binding>();
+
+/** The column of an entry with exactly this name, without listing all its columns. */
+export function entryColumn(entry: RangeEntry, name: string): Binding | undefined {
+  entry.positions ??= positionsOf(entry.columns);
+  const at = BINDING_AT.get(entry);
+  for (const i of entry.positions.get(name.toLowerCase()) ?? []) {
+    const b = at ? at(i) : (entry.columns[i] as Binding);
+    if (b.name === name) return b;
+  }
+  return undefined;
 }
 
 /** The scope entry for a CTE reference or a subquery in FROM. */
