@@ -83,6 +83,13 @@ export function registerSyncRoutes(router: Router, deps: SyncDeps): void {
     }
     const ahead = await readAhead(body, WHOLE_BODY_BYTES, WHOLE_BODY_MS);
     body = ahead.kind === 'stream' ? ahead.body : undefined;
+    if (ahead.kind === 'whole' && !finished) {
+      // The query is over: release its upload tables before the answer goes out, so a client's next request never
+      // sees them (regression: test/uploads "drops upload tables after the query" raced the response).
+      finished = true;
+      params.cleanup();
+      await prepared.cleanup();
+    }
     ctx.status = 200;
     ctx.type = prepared.contentType;
     ctx.set('Cache-Control', ctx.method === 'POST' ? 'no-store' : 'private, max-age=0');
