@@ -15,7 +15,6 @@ import { freshDatabase } from './ingest.js';
 import { writeSyntheticMasterCsv } from './synthetic-csc2.js';
 import * as ort from 'onnxruntime-node';
 import { DEFAULT_MC_DRAWS, loadSourceClassifier } from '../models/source-classifier/classify.js';
-import { N_FEATURES } from '../models/source-classifier/features.js';
 import { loadText, spread, spreadText } from './stats.js';
 import type { BenchRow } from './types.js';
 
@@ -30,13 +29,14 @@ const BATCH_ROWS = 32768;
 /** Rows per second of the source classifier's ONNX session alone, on one batch of typical feature rows. */
 async function modelRowsPerSecond(): Promise<number> {
   const clf = await loadSourceClassifier();
-  const features = new Float32Array(BATCH_ROWS * N_FEATURES);
-  const mask = new Float32Array(BATCH_ROWS * N_FEATURES);
-  for (let i = 0; i < BATCH_ROWS * N_FEATURES; i++) {
+  const width = clf.width; // the deployed model's input width (30 for 2.2.0; features.ts may compute more)
+  const features = new Float32Array(BATCH_ROWS * width);
+  const mask = new Float32Array(BATCH_ROWS * width);
+  for (let i = 0; i < BATCH_ROWS * width; i++) {
     features[i] = ((i * 2654435761) % 1000) / 500 - 1;
-    mask[i] = i % N_FEATURES < 10 || i % 3 === 0 ? 1 : 0;
+    mask[i] = i % width < 10 || i % 3 === 0 ? 1 : 0;
   }
-  const feed = { features: new ort.Tensor('float32', features, [BATCH_ROWS, N_FEATURES]), mask: new ort.Tensor('float32', mask, [BATCH_ROWS, N_FEATURES]) };
+  const feed = { features: new ort.Tensor('float32', features, [BATCH_ROWS, width]), mask: new ort.Tensor('float32', mask, [BATCH_ROWS, width]) };
   await clf.session.run(feed);
   const t0 = performance.now();
   await clf.session.run(feed);
