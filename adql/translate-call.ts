@@ -4,7 +4,7 @@
 
 import type { Expr, ExprOf } from './ast.js';
 import { strip } from './ast.js';
-import { AGGREGATES, MATH, TEXT } from './builtins.js';
+import { AGGREGATES, ELEMENTARY, MATH, TEXT } from './builtins.js';
 import { findUdf } from './functions.js';
 import type { Typed } from './sql-types.js';
 import { formatNumber, PREC, wrap } from './sql-types.js';
@@ -44,6 +44,12 @@ export class CallTranslator {
   private math(e: ExprOf<'call'>): Typed {
     const name = e.name;
     const call = (fn: string, args: Typed[]): string => `${fn}(${args.map((a) => a.sql).join(', ')})`;
+    if (ELEMENTARY.has(name)) {
+      // ADQL LOG is the natural logarithm (PostgreSQL's log is base 10); inputs go through double precision
+      // so numeric literals do not select PostgreSQL's numeric overloads.
+      const fn = name === 'LOG' ? 'ln' : name.toLowerCase();
+      return this.sql(e, `${fn}(${this.t.args(e).map((a) => (a.datatype === 'double' && a.exact ? a.sql : `CAST(${a.sql} AS double precision)`)).join(', ')})`);
+    }
     switch (name) {
       case 'ABS':
       case 'CEILING':
@@ -52,23 +58,6 @@ export class CallTranslator {
       case 'DEGREES':
       case 'RADIANS':
         return this.sql(e, call(name.toLowerCase(), this.t.args(e)));
-      case 'EXP':
-      case 'SQRT':
-      case 'LOG':
-      case 'LOG10':
-      case 'ACOS':
-      case 'ASIN':
-      case 'ATAN':
-      case 'COS':
-      case 'COT':
-      case 'SIN':
-      case 'TAN':
-      case 'ATAN2': {
-        // ADQL LOG is the natural logarithm (PostgreSQL's log is base 10); inputs go through double precision
-        // so numeric literals do not select PostgreSQL's numeric overloads.
-        const fn = name === 'LOG' ? 'ln' : name.toLowerCase();
-        return this.sql(e, `${fn}(${this.t.args(e).map((a) => (a.datatype === 'double' && a.exact ? a.sql : `CAST(${a.sql} AS double precision)`)).join(', ')})`);
-      }
       case 'PI':
         return this.sql(e, 'pi()');
       case 'POWER': {

@@ -3,7 +3,7 @@
  *  Arguments are resolved through the expression resolver. Emits no SQL. */
 import type { Expr, ExprOf } from '../ast.js';
 import { constValue, strip } from '../ast.js';
-import { AGGREGATES, MATH, TEXT } from '../builtins.js';
+import { AGGREGATES, ELEMENTARY, MATH, TEXT } from '../builtins.js';
 import { AdqlError, didYouMean } from '../errors.js';
 import { findUdf, UDFS } from '../functions.js';
 import { BUILTIN_FUNCTION_NAMES } from '../parser.js';
@@ -63,6 +63,14 @@ export class CallResolver {
   private math(e: ExprOf<'call'>, scope: Scope): ExprInfo {
     const name = e.name;
     const num = (i: number, args: ExprInfo[]): ExprInfo => this.t.numeric(args[i] as ExprInfo, (e.args[i] as Expr).span, name);
+    if (ELEMENTARY.has(name)) {
+      const args = this.t.args(e, scope);
+      args.forEach((_, i) => num(i, args));
+      const a0 = args[0] as ExprInfo;
+      const unitValue = name === 'SQRT' && a0.unitValue ? powerUnit(a0.unitValue, 0.5) : undefined;
+      const isAngle = ['ACOS', 'ASIN', 'ATAN', 'ATAN2'].includes(name);
+      return doubleType({ unitValue: isAngle ? parseUnit('rad') : unitValue, unit: isAngle ? 'rad' : undefined });
+    }
     switch (name) {
       case 'ABS':
       case 'CEILING':
@@ -76,25 +84,6 @@ export class CallResolver {
         const args = this.t.args(e, scope);
         num(0, args);
         return doubleType({ unit: name === 'DEGREES' ? 'deg' : 'rad', unitValue: parseUnit(name === 'DEGREES' ? 'deg' : 'rad') });
-      }
-      case 'EXP':
-      case 'SQRT':
-      case 'LOG':
-      case 'LOG10':
-      case 'ACOS':
-      case 'ASIN':
-      case 'ATAN':
-      case 'COS':
-      case 'COT':
-      case 'SIN':
-      case 'TAN':
-      case 'ATAN2': {
-        const args = this.t.args(e, scope);
-        args.forEach((_, i) => num(i, args));
-        const a0 = args[0] as ExprInfo;
-        const unitValue = name === 'SQRT' && a0.unitValue ? powerUnit(a0.unitValue, 0.5) : undefined;
-        const isAngle = ['ACOS', 'ASIN', 'ATAN', 'ATAN2'].includes(name);
-        return doubleType({ unitValue: isAngle ? parseUnit('rad') : unitValue, unit: isAngle ? 'rad' : undefined });
       }
       case 'PI':
         return doubleType({ constant: Math.PI });
