@@ -331,6 +331,9 @@ def evaluate(D: dict, args, log) -> None:
                   "set_b_gjw": T.metrics(y[gjw], preds[m][1][gjw], None)["recall"],
                   "set_c_sightline": T.metrics(y, preds[m][2], None)["recall"],
                   "set_d_gjw_sightline": T.metrics(y[gjw], preds[m][3][gjw], None)["recall"]} for m in methods}
+    agn_rows = y == AGN
+    agn_as = {m: {s: {T.CLASSES[c]: int((preds[m][i][agn_rows & gjw] == c).sum()) for c in range(T.N_CLASSES)}
+                  for i, s in ((1, "set_b_gjw"), (3, "set_d_gjw_sightline"))} for m in methods}
     # NGC 3532: once, after selection, for the selected candidate and the reference (check only)
     jn = D["jn"]
     muw = jn["Class"].to_numpy()
@@ -359,6 +362,7 @@ def evaluate(D: dict, args, log) -> None:
            "cv_set_a": cv_a, "cv_set_c_sightline": cv_c, "cv_set_d_gjw_sightline": cv_d,
            "simulated_patterns_on_gjw_rows": sim, "by_real_pattern": by_pattern, "by_photometry_group": by_group,
            "classwise_calibration": calib, "external_2023": ext, "recall": recall,
+           "agn_rows_predicted_as_gjw": agn_as,
            "calibration_final_fit": {"C5": {"groups": vs_fmt, "eps": EPS}}, "ngc3532_check": ngc_res,
            "set_d": {"seed": args.seed + SIGHT_D_SEED_OFFSET, "a_tot_mean": round(float(D["a_tot_d"].mean()), 4)},
            "tree_nodes_final_fit": {m: R[m]["tree_nodes"] for m in METHODS if m != "v2.1.0"},
@@ -430,6 +434,13 @@ def results_markdown(res: dict, methods: list) -> str:
         r = res["recall"][m]
         L.append(f"| {NAMES[m]} | {r['set_a']['AGN']} | {r['set_b_gjw']['AGN']} | {r['set_c_sightline']['AGN']} | "
                  f"{r['set_d_gjw_sightline']['AGN']} |")
+    L += ["", f"Predicted classes of the {sum(res['agn_rows_predicted_as_gjw'][methods[0]]['set_b_gjw'].values())} AGN "
+          "rows with G, J, W1 on sets (b) / (d):", "", "| method | " + " | ".join(T.CLASSES) + " |",
+          "|---|" + "---|" * T.N_CLASSES]
+    for m in methods:
+        a = res["agn_rows_predicted_as_gjw"][m]
+        L.append(f"| {NAMES[m]} | " + " | ".join(f"{a['set_b_gjw'][c]} / {a['set_d_gjw_sightline'][c]}"
+                                                 for c in T.CLASSES) + " |")
     L += ["", "Balanced accuracy by the row's real photometry pattern, and by v8 photometry group (set a, outer CV):", "",
           "| subset | n | " + " | ".join(NAMES[m] for m in methods) + " |", "|---|---|" + "---|" * len(methods)]
     for p, v in list(res["by_real_pattern"].items()) + [(f"group {k}", v) for k, v in res["by_photometry_group"].items()]:
