@@ -50,11 +50,19 @@ def outside_matrix() -> np.ndarray:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out-dir", default=HERE)
+    ap.add_argument("--dev-select", choices=["B2", "B3", "C5"], default=None,
+                    help="export check only: build this (not deployed) candidate into --out-dir (must not be the "
+                         "model directory) regardless of the v8 decision")
     args = ap.parse_args()
     t0 = time.time()
     res = json.load(open(os.path.join(HERE, "experiments", "v8_results.json")))
     sel = res["selected"]
-    if not res["deploy"]:
+    if args.dev_select:
+        if os.path.abspath(args.out_dir) == HERE:
+            raise SystemExit("--dev-select writes a scratch build: give another --out-dir")
+        sel = args.dev_select
+        os.makedirs(os.path.join(args.out_dir, "fixtures"), exist_ok=True)
+    elif not res["deploy"]:
         raise SystemExit(f"protocol v8 does not deploy ({res['decision']}): nothing built")
     if sel == "t6":
         raise SystemExit("T6 alone (forests without 2.1.0) is not implemented as an export")
@@ -93,12 +101,12 @@ def main() -> None:
     sha, nbytes = T.sha256_file(onnx_path), os.path.getsize(onnx_path)
     print(f"[{time.time() - t0:6.1f}s] wrote {onnx_path} ({nbytes} bytes), sha256 {sha}", flush=True)
 
-    # parity fixture: features_fixture cases (av_gal missing) + NGC 3532 rows with av_gal from nh_gal + the same
+    # parity fixture: features_fixture cases + NGC 3532 rows with av_gal from nh_gal + the same
     # NGC rows without it + G+J+W1-reduced NGC rows (group 2) + MW-masked NGC rows (group 3)
     ff = json.load(open(os.path.join(HERE, "fixtures", "features_fixture.json")))
     Xf = np.array([[np.nan if v is None else v for v in c["expected"]["features"]] for c in ff["cases"]], dtype=np.float64)
     Mf = np.array([c["expected"]["mask"] for c in ff["cases"]], dtype=np.float64)
-    Xf, Mf = V7.with_av(np.nan_to_num(Xf), Mf, None)
+    Xf = np.nan_to_num(Xf)  # features_fixture cases carry all 31 features (av_gal since v7)
     k = blend.N_NGC_FIXTURE
     Xn, Mn = V7.with_av(D["Xn"][:k], D["Mn"][:k], D["av_n"][:k])
     Xn0, Mn0 = V7.with_av(D["Xn"][:k], D["Mn"][:k], None)
