@@ -186,18 +186,23 @@ def log_p(P: np.ndarray) -> np.ndarray:
     return np.log(np.clip(P, EPS, 1.0))
 
 
-def calibrate_groups(R: dict, y: np.ndarray, folds: list, groups: dict, gjw: np.ndarray) -> tuple[dict, dict]:
+def calibrate_groups(R: dict, y: np.ndarray, folds: list, groups: dict, gjw: np.ndarray,
+                     group3: str = "sim_none") -> tuple[dict, dict]:
     """Protocol v8 point 2: cross-fitted per-class vector scaling per photometry group. groups[key] = group of each
     row's input in prediction set `key`. Fit data of fold set F: group 1 = set-(a) rows of group 1; group 2 =
     set-(a) rows of group 2 + set (b) and set (d) predictions of the G+J+W1 rows; group 3 = SIM_none of all rows.
-    Returns the calibrated copy of R and the all-fold fits {group: (a, b)} (deployed calibration)."""
+    Returns the calibrated copy of R and the all-fold fits {group: (a, b)} (deployed calibration).
+    group3 (post-hoc diagnostics only, --post-hoc): "real_none" fits group 3 on the set-(a) rows of group 3 (the real
+    no-counterpart rows), "identity" leaves group 3 uncalibrated."""
     def fit(rows: np.ndarray) -> dict:
         sel = np.zeros(len(y), dtype=bool)
         sel[rows] = True
         g_a = groups["P"]
         parts = {1: [(R["P"], sel & (g_a == 1))],
                  2: [(R["P"], sel & (g_a == 2)), (R["SIM_g_j_w1"], sel & gjw), (R["PD"], sel & gjw)],
-                 3: [(R["SIM_none"], sel)]}
+                 3: [(R["SIM_none"], sel)] if group3 == "sim_none" else [(R["P"], sel & (g_a == 3))]}
+        if group3 == "identity":
+            del parts[3]
         out = {}
         for g, lst in parts.items():
             L = np.concatenate([log_p(P[m]) for P, m in lst])
@@ -292,6 +297,9 @@ def evaluate(D: dict, args, log) -> None:
     for p in T.PATTERNS:
         groups[f"SIM_{p}"] = photometry_group(M0 * T.pattern_mask(p))
     R["C5"], vs_c5 = calibrate_groups(R["B3"], y, folds, groups, gjw)
+    if args.post_hoc:
+        post_hoc(R, D, groups, args, log)
+        return
     methods = ["B1", "B2", "t6", "B3", "C5", "v2.1.0", "t200", "t5"]
     prior_all = T.class_prior(y)
 
@@ -392,6 +400,33 @@ def evaluate(D: dict, args, log) -> None:
     log("wrote v8_results.json and the v8 results section of CARD.md")
 
 
+def post_hoc(R: dict, D: dict, groups: dict, args, log) -> None:
+    """Diagnostics decided AFTER the v8 results (not candidates, no deployment consequence): where C5's set-(a)
+    loss comes from. C5r = C5 with group 3 fitted on the real no-counterpart rows (set a); C5i = C5 with group 3
+    uncalibrated. Writes experiments/v8_posthoc.json; the card is not touched."""
+    y, folds, gjw = D["y"], D["folds"], D["gjw"]
+    R["C5r"], _ = calibrate_groups(R["B3"], y, folds, groups, gjw, group3="real_none")
+    R["C5i"], _ = calibrate_groups(R["B3"], y, folds, groups, gjw, group3="identity")
+    methods = ["B1", "B3", "C5", "C5r", "C5i"]
+    preds = {m: tuple(T.decide(R[m][k], R[m]["prior"]) for k in SETS) for m in methods}
+    S = s8_boot(y, gjw, preds, REF, args.seed, args.n_boot)
+    S.pop("_selection_optimism")
+    out = {"what": post_hoc.__doc__.strip(), "n_boot": args.n_boot, "selection": S,
+           "classwise_calibration_set_a": {m: {k: v for k, v in T.classwise_calibration(R[m]["P"], y).items()
+                                               if k in ("max_ece", "max_rel_dev")} for m in methods},
+           "recall_set_a": {m: T.metrics(y, preds[m][0], None)["recall"] for m in methods}}
+    for m in methods:
+        v = S[m]
+        c = out["classwise_calibration_set_a"][m]
+        log(f"post hoc {m:4s} S8 {v['S8']:.4f} a {v['bacc_a']} b {v['bacc_b_gjw']} c {v['bacc_c_sightline']} "
+            f"d {v['bacc_d_gjw_sightline']} vs B1 {v['diff_vs_ref']:+.4f} {v['diff_ci95']} maxECE(a) {c['max_ece']} "
+            f"maxdev(a) {c['max_rel_dev']:.3f}")
+    if not args.no_card:
+        with open(os.path.join(HERE, "v8_posthoc.json"), "w") as fh:
+            json.dump(out, fh, indent=1)
+        log("wrote v8_posthoc.json")
+
+
 def results_markdown(res: dict, methods: list) -> str:
     S, cva, cvc, cvd, sim, ext = (res["selection"], res["cv_set_a"], res["cv_set_c_sightline"],
                                   res["cv_set_d_gjw_sightline"], res["simulated_patterns_on_gjw_rows"],
@@ -475,6 +510,7 @@ def main() -> None:
     ap.add_argument("--fit-only", action="store_true", help="with --only: fit (2.1.0: pickle) without predicting")
     ap.add_argument("--no-card", action="store_true", help="development run: do not write results/card")
     ap.add_argument("--run-note", default="", help="what happened during the runs (written to the card)")
+    ap.add_argument("--post-hoc", action="store_true", help="post-hoc C5 diagnostics only (v8_posthoc.json)")
     args = ap.parse_args()
     T.torch.set_num_threads(1)
     T.torch.use_deterministic_algorithms(True)
