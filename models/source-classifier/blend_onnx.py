@@ -143,3 +143,53 @@ def with_calibration(model: onnx.ModelProto, a: np.ndarray, b: np.ndarray, eps: 
     onnx.checker.check_model(out)
     return out
 
+
+
+def with_group_calibration(model: onnx.ModelProto, groups: dict, outside: np.ndarray, n_xray: int, n_features: int,
+                           eps: float, doc: str) -> onnx.ModelProto:
+    """Appends per-class vector scaling chosen by the row's photometry group (protocol v8 point 2):
+    probabilities = softmax(a_g * log(clip(p, eps, 1)) + b_g). groups = {1: (a, b), 2: (a, b), 3: (a, b)}.
+    Group of a row from its mask: 3 if no MW feature is present (mask > 0.5 in columns n_xray:n_features);
+    else 2 if for some band set S every present MW feature only uses bands of S, else 1. outside [n_mw, n_sets]:
+    outside[j, s] = 1 if MW feature j uses a band outside set s (so the row is within s iff mask_mw @ outside[:, s]
+    is 0)."""
+    g = onnx.GraphProto()
+    g.CopyFrom(model.graph)
+    for node in g.node:
+        node.output[:] = ["p_uncal" if o == "probabilities" else o for o in node.output]
+    const = lambda name, arr: g.initializer.append(numpy_helper.from_array(np.asarray(arr), name))  # noqa: E731
+    const("gcal_eps", np.float32(eps))
+    const("gcal_one", np.float32(1.0))
+    const("gcal_half", np.float32(0.5))
+    const("gcal_mw_start", np.array([n_xray], dtype=np.int64))
+    const("gcal_mw_end", np.array([n_features], dtype=np.int64))
+    const("gcal_axis1", np.array([1], dtype=np.int64))
+    const("gcal_outside", np.asarray(outside, dtype=np.float32))
+    for k in (1, 2, 3):
+        const(f"gcal_a{k}", np.asarray(groups[k][0], dtype=np.float32).reshape(1, -1))
+        const(f"gcal_b{k}", np.asarray(groups[k][1], dtype=np.float32).reshape(1, -1))
+    N = helper.make_node
+    g.node.extend([
+        N("Slice", ["mask", "gcal_mw_start", "gcal_mw_end", "gcal_axis1"], ["gcal_mask_mw"]),
+        N("Greater", ["gcal_mask_mw", "gcal_half"], ["gcal_present_b"]),
+        N("Cast", ["gcal_present_b"], ["gcal_present"], to=TensorProto.FLOAT),
+        N("ReduceMax", ["gcal_present"], ["gcal_any"], axes=[1], keepdims=1),
+        N("Greater", ["gcal_any", "gcal_half"], ["gcal_has_mw"]),
+        N("MatMul", ["gcal_present", "gcal_outside"], ["gcal_out_count"]),
+        N("ReduceMin", ["gcal_out_count"], ["gcal_min_out"], axes=[1], keepdims=1),
+        N("Less", ["gcal_min_out", "gcal_half"], ["gcal_partial"]),
+        N("Where", ["gcal_partial", "gcal_a2", "gcal_a1"], ["gcal_a_mw"]),
+        N("Where", ["gcal_partial", "gcal_b2", "gcal_b1"], ["gcal_b_mw"]),
+        N("Where", ["gcal_has_mw", "gcal_a_mw", "gcal_a3"], ["gcal_a"]),
+        N("Where", ["gcal_has_mw", "gcal_b_mw", "gcal_b3"], ["gcal_b"]),
+        N("Clip", ["p_uncal", "gcal_eps", "gcal_one"], ["gcal_p"]),
+        N("Log", ["gcal_p"], ["gcal_logp"]),
+        N("Mul", ["gcal_logp", "gcal_a"], ["gcal_scaled"]),
+        N("Add", ["gcal_scaled", "gcal_b"], ["gcal_z"]),
+        N("Softmax", ["gcal_z"], ["probabilities"], axis=1),
+    ])
+    out = helper.make_model(g, opset_imports=list(model.opset_import))
+    out.ir_version = model.ir_version
+    out.doc_string = doc
+    onnx.checker.check_model(out)
+    return out

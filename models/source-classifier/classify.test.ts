@@ -56,13 +56,21 @@ const blendFixture = JSON.parse(readFileSync(path.join(here, 'fixtures', 'blend_
   p_forest?: number[][];
   width?: number;
   calibration?: { a: number[]; b: number[]; eps: number } | null;
+  /** 2.3.0 (blend_v8.py, C5): per-row photometry group (Python's definition) and the vector scaling of each group */
+  group?: number[];
+  calibration_groups?: Record<string, { a: number[]; b: number[] }> | null;
+  eps?: number;
 };
 const pForest = (blendFixture.p_forest ?? blendFixture.p_t3) as number[][];
-/** The deployed graph's definition: calibrate((p_2.1.0 + p_forest) / 2), calibrate = per-class vector scaling on
- *  log p (protocol v7) or the identity. */
-function blendOf(pMlp: readonly number[], pF: readonly number[]): number[] {
+/** The deployed graph's definition for fixture row i: calibrate((p_2.1.0 + p_forest) / 2), calibrate = per-class
+ *  vector scaling on log p (protocol v7: one for all rows; protocol v8: the one of the row's photometry group, as
+ *  Python computed the group) or the identity. */
+function blendOf(pMlp: readonly number[], pF: readonly number[], i: number): number[] {
   const p = pMlp.map((v, k) => 0.5 * (v + pF[k]));
-  const cal = blendFixture.calibration;
+  const groups = blendFixture.calibration_groups;
+  const cal = groups
+    ? { ...groups[String(blendFixture.group?.[i])], eps: blendFixture.eps ?? 1e-6 }
+    : blendFixture.calibration;
   if (!cal) return p;
   const z = p.map((v, k) => cal.a[k] * Math.log(Math.min(Math.max(v, cal.eps), 1)) + cal.b[k]);
   const mx = Math.max(...z);
@@ -169,11 +177,13 @@ describe('source-classifier classifySources', () => {
     expect(features.length).toBeGreaterThanOrEqual(60);
     const hasMw = mask.map((m) => m.slice(N_XRAY_FEATURES, MW_END).some((v) => v > 0.5));
     expect(hasMw.some(Boolean) && hasMw.some((v) => !v)).toBe(true); // both routes of the forests are exercised
+    // per-group calibration (v8): rows of every photometry group are exercised, so the graph's group routing is tested
+    if (blendFixture.calibration_groups) expect(new Set(blendFixture.group)).toEqual(new Set([1, 2, 3]));
     const blend = await runOnnx('model.onnx', features, mask);
     const mlp = await runOnnx('mlp-2.1.0.onnx', features.map((r) => r.slice(0, MW_END)), mask.map((r) => r.slice(0, MW_END)));
     let maxDiff = 0;
     pForest.forEach((row, i) => {
-      const want = blendOf(Array.from(mlp.slice(i * 8, i * 8 + 8)), row);
+      const want = blendOf(Array.from(mlp.slice(i * 8, i * 8 + 8)), row, i);
       want.forEach((p, c) => {
         maxDiff = Math.max(maxDiff, Math.abs(blend[i * 8 + c] - p));
       });
@@ -187,7 +197,7 @@ describe('source-classifier classifySources', () => {
     const prior = card.training.class_prior;
     const res = await classifySources(fixture.cases.map((c) => c.input), { mcDraws: 0, seed: 1 });
     res.forEach((r, i) => {
-      const want = blendOf(fixture.cases[i].expected.probabilities_nominal, pForest[i]);
+      const want = blendOf(fixture.cases[i].expected.probabilities_nominal, pForest[i], i);
       CLASSES.forEach((c, k) => expect(Math.abs(r.probabilities[c] - want[k])).toBeLessThanOrEqual(1e-4));
       const best = want.reduce((b, p, k) => (p / prior[k] > want[b] / prior[b] ? k : b), 0);
       expect(r.predictedClass).toBe(CLASSES[best]);
