@@ -181,6 +181,13 @@ describe('healpixRangesForCone', () => {
     expect(counts[counts.length >> 1]).toBeLessThanOrEqual(MAX_QUERY_RANGES);
   });
 
+  it('restores console.assert after the disc walk', () => {
+    const original = console.assert;
+    healpixRangesForCone(10, 20, 0.05, ORDER);
+    healpixRangesForCone(10, 89.99, 1, ORDER);
+    expect(console.assert).toBe(original);
+  });
+
   it('fills the narrowest gaps first, within the area budget', () => {
     const ranges = (): Array<[number, number]> => [[0, 9], [12, 19], [30, 39], [41, 49], [100, 109]];
     // 46 ids covered; budget 0.5 allows 23 more: gaps 1 (39→41), 2 (9→12), 10 (19→30) fit, 50 (49→100) does not
