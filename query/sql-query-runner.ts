@@ -122,7 +122,7 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
           if (err instanceof AdqlError) throw new DaliError('QUERY_INVALID', adqlErrorMessage(err), { cause: err });
           throw err;
         }
-        if (key !== undefined) plans.set(key, planned);
+        if (key !== undefined) plans.set(key, planned, key.length + planned.translated.sql.length);
       }
       const { translated } = planned;
       // A result bounded by a small LIMIT (TOP or MAXREC) is fetched whole in one round trip: the cheapest path.
