@@ -97,6 +97,8 @@ const EnvSchema = z.object({
   XTAP_CONTACT_EMAIL: z.string().email().optional(),
   /** Results whose LIMIT (TOP, MAXREC + 1) is at most this many rows are fetched whole in one round trip; 0 = never. */
   XTAP_SMALL_RESULT_ROWS: int(2000),
+  /** Translations of recent queries kept per process (same text and row limit, no uploads); 0 = none. */
+  XTAP_TRANSLATION_CACHE: int(256),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -162,6 +164,8 @@ export interface Config {
   bulkCopy: boolean;
   /** Largest LIMIT fetched whole in one round trip (XTAP_SMALL_RESULT_ROWS; 0 = never). */
   smallResultRows: number;
+  /** Translations of recent queries kept per process (XTAP_TRANSLATION_CACHE; 0 = none). */
+  translationCache: number;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -251,6 +255,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     httpWorkers: e.XTAP_HTTP_WORKERS,
     bulkCopy: e.XTAP_BULK_COPY === '1' || e.XTAP_BULK_COPY === 'true',
     smallResultRows: e.XTAP_SMALL_RESULT_ROWS,
+    translationCache: e.XTAP_TRANSLATION_CACHE,
     logLevel: e.LOG_LEVEL,
   });
 }

@@ -43,6 +43,23 @@ describe('PostgreSQL binary COPY → BINARY2', () => {
     expect(await viaCopy([copy])).toBe(await viaCursor(ROWS));
   });
 
+  it('keeps column plans apart by null value and arraysize (plans are shared between queries)', async () => {
+    // Same PostgreSQL type and datatype, different nullValue: each document writes its own null; run twice so
+    // the second pass reads plans the first one made.
+    const rows: PgCell[][] = [[null, 7], [3, null]];
+    for (let pass = 0; pass < 2; pass++) {
+      for (const [a, b] of [[-1, 99], [99, -1], [undefined, -5]] as const) {
+        const fields = [col('a', 'int', a === undefined ? {} : { nullValue: a }), col('b', 'int', { nullValue: b })];
+        const oids = [O.INT4, O.INT4];
+        expect(await viaCopy([encodeCopyBinary(oids, rows)], undefined, undefined, fields, oids)).toBe(await viaCursor(rows, undefined, fields));
+      }
+    }
+    // A bad arraysize is reported with the name of its own FIELD each time (errors are not cached).
+    expect(canTranscodeCopy([col('first', 'char', { arraysize: 'x*' })], [O.TEXT])).toBe(false);
+    expect(() => new CopyBinary2Sink([col('second', 'char', { arraysize: 'x*' })], [O.TEXT], [undefined])).toThrow(/second/);
+    expect(() => new CopyBinary2Sink([col('third', 'char', { arraysize: 'x*' })], [O.TEXT], [undefined])).toThrow(/third/);
+  });
+
   it('reads input split at every byte boundary', async () => {
     const expected = await viaCursor(ROWS);
     for (let i = 0; i <= copy.length; i++) {

@@ -350,8 +350,25 @@ function isNan64(src: Uint8Array, s: number): boolean {
 
 // ----------------------------------------------------------------------------------------------- planning
 
-/** The converter of one column, or undefined when the pair (PostgreSQL type, FIELD) is not supported. */
+/** Column plans by everything a plan depends on (PostgreSQL type, datatype, arraysize, null value): a plan is
+ *  immutable and its writers keep no state between calls, so the queries of a service share them instead of
+ *  building 2 × (number of columns) codecs per request. Bounded: cleared when it reaches PLAN_CACHE_SIZE. */
+const planCache = new Map<string, ColumnPlan | undefined>();
+const PLAN_CACHE_SIZE = 4096;
+
+/** The converter of one column, or undefined when the pair (PostgreSQL type, FIELD) is not supported. A FIELD whose
+ *  arraysize the codecs reject throws (with its name), and nothing is cached for it. */
 function planColumn(f: EncoderColumn, oid: number, nullValue: number | bigint | undefined): ColumnPlan | undefined {
+  const key = `${oid}\u0000${f.datatype}\u0000${f.arraysize ?? ''}\u0000${typeof nullValue}:${String(nullValue)}`;
+  let plan = planCache.get(key);
+  if (plan !== undefined || planCache.has(key)) return plan;
+  plan = buildColumnPlan(f, oid, nullValue);
+  if (planCache.size >= PLAN_CACHE_SIZE) planCache.clear();
+  planCache.set(key, plan);
+  return plan;
+}
+
+function buildColumnPlan(f: EncoderColumn, oid: number, nullValue: number | bigint | undefined): ColumnPlan | undefined {
   const shape = parseArraysize(f.arraysize, { field: f.name });
   const codec = buildBinaryCodec(f, nullValue);
   const scratch = new Uint8Array(Math.max(codec.fixedBytes, 4));

@@ -30,6 +30,9 @@ import { resultInfos } from './result-infos.js';
 import { loadUploads } from './uploads.js';
 import { serviceDescriptorsFor } from './datalink-descriptors.js';
 import { closingIterator, primeFirst } from './prime.js';
+import { TranslationCache, translationKey } from './translation-cache.js';
+import type { Translation } from '../adql/index.js';
+import type { CopyPlan } from '../db/copy-plan.js';
 
 export interface QueryRunnerDeps {
   db: Db;
@@ -79,7 +82,21 @@ export function checkLanguage(params: TapParams): void {
   }
 }
 
+/** A translation and, once a query took the bulk path, its COPY plan (both depend on the query text and row limit
+ *  only, for the published catalogue). Frozen: shared by every request of the same query. */
+interface Planned {
+  translated: Translation;
+  copyPlan?: CopyPlan | null;
+}
+
+function frozen(t: Translation): Translation {
+  Object.freeze(t.params);
+  Object.freeze(t.columns);
+  return Object.freeze(t);
+}
+
 export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
+  const plans = new TranslationCache<Planned>(deps.config.translationCache ?? 0);
   return {
     async prepare(params: TapParams, mode: QueryMode): Promise<PreparedQuery> {
       checkLanguage(params);
@@ -93,18 +110,26 @@ export function createQueryRunner(deps: QueryRunnerDeps): QueryRunner {
       const textFormat = format.kind === 'csv' || format.kind === 'tsv';
       const serialization = format.serialization ?? 'BINARY2';
       const bulkCandidate = deps.config.bulkCopy && maxrec > 0 && (textFormat || (format.kind === 'votable' && (serialization === 'BINARY2' || serialization === 'TABLEDATA')));
-      let translated;
-      try {
-        translated = translateAdql(query, catalog, { rowLimit: maxrec + 1, inlineLiterals: true, limits: deps.config.limits.adql });
-      } catch (err) {
-        await uploads.drop();
-        if (err instanceof AdqlError) throw new DaliError('QUERY_INVALID', adqlErrorMessage(err), { cause: err });
-        throw err;
+      // The published catalogue is fixed for the process: its translations are cached (./translation-cache.ts);
+      // a query with uploads has a catalogue of its own and is always translated afresh.
+      const key = uploads.tables.length === 0 ? translationKey(query, maxrec + 1) : undefined;
+      let planned = key === undefined ? undefined : plans.get(key);
+      if (!planned) {
+        try {
+          planned = { translated: frozen(translateAdql(query, catalog, { rowLimit: maxrec + 1, inlineLiterals: true, limits: deps.config.limits.adql })) };
+        } catch (err) {
+          await uploads.drop();
+          if (err instanceof AdqlError) throw new DaliError('QUERY_INVALID', adqlErrorMessage(err), { cause: err });
+          throw err;
+        }
+        if (key !== undefined) plans.set(key, planned, key.length + planned.translated.sql.length);
       }
+      const { translated } = planned;
       // A result bounded by a small LIMIT (TOP or MAXREC) is fetched whole in one round trip: the cheapest path.
       const limit = outerLimit(translated.sql);
       const small = maxrec > 0 && limit !== undefined && limit <= deps.config.smallResultRows;
-      const copyPlan = bulkCandidate && !small ? planCopy(translated.sql, translated.columns) : undefined;
+      if (bulkCandidate && !small && planned.copyPlan === undefined) planned.copyPlan = planCopy(translated.sql, translated.columns) ?? null;
+      const copyPlan = bulkCandidate && !small ? (planned.copyPlan ?? undefined) : undefined;
       if (bulkCandidate && !small && !copyPlan) deps.log.debug({ columns: translated.columns.map((c) => c.datatype) }, 'bulk path: a column type is not transcoded; using the cursor');
       const limits = queryLimits(deps.config, mode);
       const timeoutS = limits.firstRowS;

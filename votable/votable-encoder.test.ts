@@ -36,6 +36,20 @@ describe('encodeVotable round trip (decode(encode(rows)) == rows)', () => {
     );
   });
 
+  it('grows its output buffer from a few KiB to chunkBytes, then streams whole chunks (BINARY2, 1 row to 20k rows)', async () => {
+    const cols = [ALL_COLUMNS.find((c) => c.name === 'name')!, ALL_COLUMNS.find((c) => c.name === 'ra')!];
+    for (const n of [1, 70, 300, 5000, 20000]) {
+      const rows: Row[] = Array.from({ length: n }, (_, i) => [`source ${i} ${'x'.repeat(i % 97)}`, i / 7]);
+      const chunks: Uint8Array[] = [];
+      for await (const c of encodeVotable({}, cols, batchesOf(rows, 1000), { serialization: 'BINARY2', chunkBytes: 65_536 })) chunks.push(c);
+      const [t] = parseVotable(Buffer.concat(chunks).toString('utf8'));
+      expect(t!.rows).toEqual(rows);
+      // between the document's head and tail, rows leave as base64 of about chunkBytes (no small pieces)
+      const body = chunks.slice(1, -2).map((c) => c.length);
+      for (const len of body) expect(len).toBeGreaterThan((65_536 * 4) / 3 / 2);
+    }
+  });
+
   it('BINARY2 keeps what TABLEDATA and BINARY cannot: empty strings, empty arrays, NaN vs null', async () => {
     const cols = ALL_COLUMNS.filter((c) => ['name', 'poly', 'ra'].includes(c.name));
     const rows: Row[] = [[NaN, '', []], [null, null, null]]; // columns in ALL_COLUMNS order: ra, name, poly

@@ -2,7 +2,7 @@ import { ang2pix_nest, pix2vec_nest } from '@hscmap/healpix';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { coneFilterSql, healpixRangesSql, sqlFloat } from './cone-sql.js';
-import { healpixIndex, healpixPixelCount, healpixRangesForCone, queryOrderForRadius } from './healpix.js';
+import { MAX_QUERY_RANGES, healpixIndex, healpixPixelCount, healpixRangesForCone, mergeNarrowGaps, queryOrderForRadius } from './healpix.js';
 import { GeometryError, area, distance, toRaDec } from './spherical.js';
 import { offset, seededRandom } from './testing/sky.js';
 
@@ -162,17 +162,40 @@ describe('healpixRangesForCone', () => {
 
   it('stays tight: few ranges and little extra area for typical radii', () => {
     const rnd = seededRandom(4);
-    for (const [r, maxRanges] of [[1 / 3600, 12], [10 / 3600, 16], [1 / 60, 24], [10 / 60, 40], [1, 40], [10, 40]] as const) {
+    const counts: number[] = [];
+    for (const r of [1 / 3600, 10 / 3600, 1 / 60, 0.05, 10 / 60, 1, 10]) {
       for (let i = 0; i < 50; i++) {
         const ra = rnd() * 360;
         const dec = (Math.asin(2 * rnd() - 1) * 180) / Math.PI;
         const ranges = healpixRangesForCone(ra, dec, r, ORDER);
-        expect(ranges.length).toBeLessThanOrEqual(maxRanges);
+        counts.push(ranges.length);
+        // gaps are filled down to MAX_QUERY_RANGES unless that would add more than half the cover
+        expect(ranges.length).toBeLessThanOrEqual(10);
         const covered = ranges.reduce((s, [a, b]) => s + b - a + 1, 0) * (area([0, 0, 180]) / healpixPixelCount(ORDER));
-        // tiny cones are bounded by the 13″ pixel; from an arcminute up the cover hugs the disc
-        if (r >= 1 / 60) expect(covered / area([0, 0, r])).toBeLessThan(2.5);
+        // tiny cones are bounded by the 13″ pixel; from an arcminute up the cover hugs the disc (the unmerged cover
+        // is ≤ 2.3× the disc, filled gaps add at most half of it)
+        if (r >= 1 / 60) expect(covered / area([0, 0, r])).toBeLessThan(3.5);
       }
     }
+    counts.sort((a, b) => a - b);
+    expect(counts[counts.length >> 1]).toBeLessThanOrEqual(MAX_QUERY_RANGES);
+  });
+
+  it('restores console.assert after the disc walk', () => {
+    const original = console.assert;
+    healpixRangesForCone(10, 20, 0.05, ORDER);
+    healpixRangesForCone(10, 89.99, 1, ORDER);
+    expect(console.assert).toBe(original);
+  });
+
+  it('fills the narrowest gaps first, within the area budget', () => {
+    const ranges = (): Array<[number, number]> => [[0, 9], [12, 19], [30, 39], [41, 49], [100, 109]];
+    // 46 ids covered; budget 0.5 allows 23 more: gaps 1 (39→41), 2 (9→12), 10 (19→30) fit, 50 (49→100) does not
+    expect(mergeNarrowGaps(ranges(), 1, 0.5)).toEqual([[0, 49], [100, 109]]);
+    expect(mergeNarrowGaps(ranges(), 3, 0.5)).toEqual([[0, 19], [30, 49], [100, 109]]);
+    expect(mergeNarrowGaps(ranges(), 5, 0.5)).toEqual(ranges());
+    expect(mergeNarrowGaps(ranges(), 1, 10)).toEqual([[0, 109]]);
+    expect(mergeNarrowGaps(ranges(), 2, 0)).toEqual(ranges());
   });
 
   it('picks coarser query orders for larger radii', () => {

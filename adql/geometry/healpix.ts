@@ -12,6 +12,12 @@ export const MAX_HEALPIX_ORDER = 14;
  *  takes well under a millisecond. See README.md for the measured trade-off. */
 export const TARGET_QUERY_PIXELS = 96;
 
+/** A cover of more ranges than this has its narrowest gaps filled (smallest first) while the filled ids stay within
+ *  MERGE_AREA_BUDGET of the cover: each range is one more btree descent and more planning for PostgreSQL, which
+ *  on a 0.05° cone costs more than the few extra rows the exact test rejects (README.md, measured trade-off). */
+export const MAX_QUERY_RANGES = 6;
+export const MERGE_AREA_BUDGET = 0.5;
+
 /** Added to every query radius (radians, ~0.2 mas): absorbs rounding in ang2pix near the poles and in the
  *  library's disc walk, so a point on the disc edge can never fall in an uncovered pixel. */
 const RADIUS_MARGIN = 1e-9;
@@ -106,6 +112,27 @@ export function queryOrderForRadius(radiusDeg: number, maxOrder: number): number
   return 0;
 }
 
+let walkAssertFailed = false;
+const recordAssert = (condition?: unknown): void => {
+  if (!condition) walkAssertFailed = true;
+};
+
+/** query_disc_inclusive_nest with the library's internal `console.assert` (one call per pixel, a native call V8
+ *  cannot inline: about half the walk's time) replaced for the duration of the walk by a JS check; a failed
+ *  assertion is still reported through the real console.assert afterwards. Synchronous: nothing else runs while
+ *  console.assert is swapped, and it is restored even if the walk throws. */
+function walkDisc(nside: number, v: readonly [number, number, number], r: number, cb: (p: number) => void): void {
+  const saved = console.assert;
+  walkAssertFailed = false;
+  console.assert = recordAssert;
+  try {
+    query_disc_inclusive_nest(nside, [v[0], v[1], v[2]], r, cb);
+  } finally {
+    console.assert = saved;
+  }
+  if (walkAssertFailed) console.assert(false, '@hscmap/healpix: an internal assertion failed in query_disc_inclusive_nest');
+}
+
 /** Sorted coarse pixels → sorted, merged, inclusive id ranges at `order`. */
 function expandToRanges(pixels: number[], coarse: number, order: number): Array<[number, number]> {
   pixels.sort((a, b) => a - b);
@@ -119,6 +146,30 @@ function expandToRanges(pixels: number[], coarse: number, order: number): Array<
     else out.push([lo, hi]);
   }
   return out;
+}
+
+/** Fills the narrowest gaps between sorted, disjoint ranges (in place) until at most `maxRanges` remain or the
+ *  next fill would take the ids added beyond `budget` × the ids covered at first. Pure; the union only grows. */
+export function mergeNarrowGaps(ranges: Array<[number, number]>, maxRanges: number, budget: number): Array<[number, number]> {
+  if (ranges.length <= maxRanges) return ranges;
+  const allowed = budget * ranges.reduce((s, [a, b]) => s + b - a + 1, 0);
+  let added = 0;
+  while (ranges.length > maxRanges) {
+    let best = -1;
+    let gap = Infinity;
+    for (let i = 0; i + 1 < ranges.length; i++) {
+      const g = (ranges[i + 1] as [number, number])[0] - (ranges[i] as [number, number])[1] - 1;
+      if (g < gap) {
+        gap = g;
+        best = i;
+      }
+    }
+    if (added + gap > allowed) break;
+    added += gap;
+    (ranges[best] as [number, number])[1] = (ranges[best + 1] as [number, number])[1];
+    ranges.splice(best + 1, 1);
+  }
+  return ranges;
 }
 
 /** How a cone was covered: the coarse order walked, how many pixels it took there, and the resulting ranges. */
@@ -140,8 +191,8 @@ export function coneCover(raDeg: number, decDeg: number, radiusDeg: number, orde
   const pixels: number[] = [];
   if (r <= Math.PI / 2) {
     const k = queryOrderForRadius(radiusDeg, order);
-    query_disc_inclusive_nest(2 ** k, [v[0], v[1], v[2]], r, (p) => pixels.push(p));
-    return { queryOrder: k, pixelCount: pixels.length, ranges: expandToRanges(pixels, k, order) };
+    walkDisc(2 ** k, [v[0], v[1], v[2]], r, (p) => pixels.push(p));
+    return { queryOrder: k, pixelCount: pixels.length, ranges: mergeNarrowGaps(expandToRanges(pixels, k, order), MAX_QUERY_RANGES, MERGE_AREA_BUDGET) };
   }
   // The library walks discs up to 90° only; beyond, test every pixel of a low order: its centre within
   // r + (the largest centre-to-corner distance at that order) means it may touch the disc.
@@ -149,7 +200,7 @@ export function coneCover(raDeg: number, decDeg: number, radiusDeg: number, orde
   const nside = 2 ** k;
   const reach = r + max_pixrad(nside) * (1 + 1e-9);
   for (let p = 0; p < healpixPixelCount(k); p++) if (angle(pix2vec_nest(nside, p), v) <= reach) pixels.push(p);
-  return { queryOrder: k, pixelCount: pixels.length, ranges: expandToRanges(pixels, k, order) };
+  return { queryOrder: k, pixelCount: pixels.length, ranges: mergeNarrowGaps(expandToRanges(pixels, k, order), MAX_QUERY_RANGES, MERGE_AREA_BUDGET) };
 }
 
 /** Inclusive ranges of nested pixel ids at `order` whose union covers the closed disc of `radiusDeg` around
