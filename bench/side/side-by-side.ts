@@ -190,9 +190,11 @@ export async function benchSideBySide(opts: SideOptions): Promise<Results> {
       notes.push(`Same rows in both services, checked: ${Object.entries(mine).map(([k, v]) => `${k}=${v}`).join(', ')}.`);
     }
 
-    // --- xtap server, as `npm start` runs it, with the sync timeouts raised like DaCHS's (setup.sh: 900 s)
+    // --- xtap server, as `npm start` runs it, with the sync timeouts raised like DaCHS's (setup.sh: 900 s) and the
+    //     translation cache off: the cone section cycles 200 query texts, which a real user's new cones would not repeat.
     const resultsDir = join(tmp, 'results');
-    server = await startServer(url, true, resultsDir, { XTAP_MAXREC_DEFAULT: '100000', XTAP_SYNC_QUERY_TIMEOUT_S: '900', XTAP_SYNC_TIMEOUT_S: '900' });
+    server = await startServer(url, true, resultsDir, { XTAP_MAXREC_DEFAULT: '100000', XTAP_SYNC_QUERY_TIMEOUT_S: '900', XTAP_SYNC_TIMEOUT_S: '900', XTAP_TRANSLATION_CACHE: '0' });
+    notes.push('xtap runs with its translation cache off (XTAP_TRANSLATION_CACHE=0): the cone section repeats 200 query texts, and every figure here is for queries xtap has not seen before.');
     const xtap: Tap = { label: 'xtap', base: `${server.base}/tap`, ...(server.child.pid ? { pid: server.child.pid } : {}) };
     const taps: Tap[] = dachs ? [xtap, dachs] : [xtap];
     const figures: Figure[] = [];
