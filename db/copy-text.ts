@@ -251,7 +251,7 @@ class CopyCsvSink implements RowSink<Uint8Array> {
             break;
           }
           case K_FLOAT:
-            o = putAscii(out, o, String(Number(latin1(src, start, end))));
+            o = putExponentDouble(out, o, src, start, end);
             break;
           case K_TS:
             // 'YYYY-MM-DD HH:MM:SS[.ffffff][ BC]': the first space becomes T (db/type-parsers.ts parseTimestamp).
@@ -362,6 +362,8 @@ class CopyCsvSink implements RowSink<Uint8Array> {
         if (b0 === 0x49) o = putAscii(out, o, '+Inf'); // Infinity
         else if (b0 === 0x2d && src[start + 1] === 0x49) o = putAscii(out, o, '-Inf');
         else for (let i = start; i < end; i++) out[o++] = src[i] as number; // digits, NaN, -0
+      } else if (kind === K_FLOAT) {
+        o = putExponentDouble(out, o, src, start, end); // NaN and ±Infinity have no 'e'
       } else if (kind === K_BOOL) {
         out[o++] = src[start] === 0x74 ? 0x54 : 0x46; // T / F
       } else if (kind === K_TS) {
@@ -444,6 +446,79 @@ function copy(src: Uint8Array, from: number, to: number, out: Uint8Array, o: num
   if (len > 48) out.set(src.subarray(from, to), o);
   else for (let i = 0; i < len; i++) out[o + i] = src[from + i] as number;
   return o + len;
+}
+
+/** A float field in PostgreSQL's exponent form, src[start, end) = `[-]d[.ddd]e±XX` (shortest round-trip digits,
+ *  extra_float_digits ≥ 1), written at o as JavaScript's `String(Number(text))`: the same digits placed by
+ *  Number::toString's rule (ECMA-262 §6.1.6.1.20): decimal point position n = exponent + 1; k ≤ n ≤ 21 →
+ *  digits and n − k zeros; 0 < n ≤ 21 → point inside the digits; −6 < n ≤ 0 → `0.` + −n zeros + digits;
+ *  otherwise d[.ddd]e±X (exponent without leading zeros). No string is made; anything else falls back to
+ *  `String(Number(…))`. At most 28 bytes. */
+export function putExponentDouble(out: Uint8Array, o: number, src: Uint8Array, start: number, end: number): number {
+  let i = start;
+  const neg = src[i] === 0x2d;
+  if (neg) i++;
+  const lead = i;
+  if (!isDigit(src[i])) return putAscii(out, o, String(Number(latin1(src, start, end))));
+  i++;
+  let frac = i;
+  let fracEnd = i;
+  if (src[i] === 0x2e) {
+    frac = ++i;
+    while (i < end && isDigit(src[i])) i++;
+    fracEnd = i;
+    if (fracEnd === frac) return putAscii(out, o, String(Number(latin1(src, start, end))));
+  }
+  if (src[i] !== 0x65 || i + 2 >= end || (src[i + 1] !== 0x2b && src[i + 1] !== 0x2d)) return putAscii(out, o, String(Number(latin1(src, start, end))));
+  const expNeg = src[i + 1] === 0x2d;
+  let e = 0;
+  i += 2;
+  while (i < end - 1 && src[i] === 0x30) i++; // leading zeros of the exponent (PostgreSQL writes at least two digits)
+  const expDigits = i;
+  for (; i < end; i++) {
+    const b = src[i] as number;
+    if (b < 0x30 || b > 0x39 || e > 10000) return putAscii(out, o, String(Number(latin1(src, start, end))));
+    e = e * 10 + (b - 0x30);
+  }
+  if (expNeg) e = -e;
+  const lead0 = src[lead] as number;
+  // Shortest digits never end in 0 and start with 1–9; a zero mantissa or trailing zeros are not PostgreSQL's.
+  if (lead0 === 0x30 || (fracEnd > frac && src[fracEnd - 1] === 0x30)) return putAscii(out, o, String(Number(latin1(src, start, end))));
+  const k = 1 + (fracEnd - frac); // significant digits
+  const n = e + 1; // decimal point position
+  if (neg) out[o++] = 0x2d;
+  if (n >= k && n <= 21) {
+    out[o++] = lead0;
+    for (let j = frac; j < fracEnd; j++) out[o++] = src[j] as number;
+    for (let j = k; j < n; j++) out[o++] = 0x30;
+  } else if (n > 0 && n <= 21) {
+    // 1 ≤ n < k: n digits, the point, the rest
+    out[o++] = lead0;
+    let j = frac;
+    for (; j < frac + n - 1; j++) out[o++] = src[j] as number;
+    out[o++] = 0x2e;
+    for (; j < fracEnd; j++) out[o++] = src[j] as number;
+  } else if (n > -6 && n <= 0) {
+    out[o++] = 0x30;
+    out[o++] = 0x2e;
+    for (let j = n; j < 0; j++) out[o++] = 0x30;
+    out[o++] = lead0;
+    for (let j = frac; j < fracEnd; j++) out[o++] = src[j] as number;
+  } else {
+    out[o++] = lead0;
+    if (fracEnd > frac) {
+      out[o++] = 0x2e;
+      for (let j = frac; j < fracEnd; j++) out[o++] = src[j] as number;
+    }
+    out[o++] = 0x65;
+    out[o++] = expNeg ? 0x2d : 0x2b;
+    for (let j = expDigits; j < end; j++) out[o++] = src[j] as number;
+  }
+  return o;
+}
+
+function isDigit(b: number | undefined): boolean {
+  return b !== undefined && b >= 0x30 && b <= 0x39;
 }
 
 function latin1(src: Uint8Array, from: number, to: number): string {
