@@ -168,6 +168,8 @@ describe('putExponentDouble', () => {
       }
     }
     expect(n).toBeGreaterThan(5000);
+    // PostgreSQL 15's non-shortest output for some integer-valued doubles ≥ 2^53 (seen on 15.20): re-read.
+    for (const [s, js] of [['2.9969999999999997e+21', '2.997e+21'], ['2.5283341862498032e+16', '25283341862498030'], ['-2.2380063256323002e+17', '-223800632563230000']]) expect(put(s as string)).toBe(js);
     // Not PostgreSQL's shape: the number is read and written by JavaScript.
     for (const s of ['1E+05', '10e+05', '1.50e-07', '1e5', '1.e+05', '0e+00', '1e+0005', '.5e-07', '1e+', '1e-']) expect(put(s), s).toBe(String(Number(s)));
   });

@@ -452,8 +452,8 @@ function copy(src: Uint8Array, from: number, to: number, out: Uint8Array, o: num
  *  extra_float_digits ≥ 1), written at o as JavaScript's `String(Number(text))`: the same digits placed by
  *  Number::toString's rule (ECMA-262 §6.1.6.1.20): decimal point position n = exponent + 1; k ≤ n ≤ 21 →
  *  digits and n − k zeros; 0 < n ≤ 21 → point inside the digits; −6 < n ≤ 0 → `0.` + −n zeros + digits;
- *  otherwise d[.ddd]e±X (exponent without leading zeros). No string is made; anything else falls back to
- *  `String(Number(…))`. At most 28 bytes. */
+ *  otherwise d[.ddd]e±X (exponent without leading zeros). No string is made, except for the cases re-read
+ *  below and text not in that shape, which fall back to `String(Number(…))`. At most 28 bytes. */
 export function putExponentDouble(out: Uint8Array, o: number, src: Uint8Array, start: number, end: number): number {
   let i = start;
   const neg = src[i] === 0x2d;
@@ -486,6 +486,10 @@ export function putExponentDouble(out: Uint8Array, o: number, src: Uint8Array, s
   if (lead0 === 0x30 || (fracEnd > frac && src[fracEnd - 1] === 0x30)) return putAscii(out, o, String(Number(latin1(src, start, end))));
   const k = 1 + (fracEnd - frac); // significant digits
   const n = e + 1; // decimal point position
+  // PostgreSQL 15's Ryu is not always shortest for integer-valued doubles ≥ 2^53 (2.997e21 prints as
+  // 2.9969999999999997e+21, JavaScript 2.997e+21): 16–17 digits from 1e15 up are re-read. ≤ 15 digits are
+  // JavaScript's digits whatever the magnitude (two different ≤ 15-digit decimals never give the same double).
+  if (k >= 16 && n >= 16) return putAscii(out, o, String(Number(latin1(src, start, end))));
   if (neg) out[o++] = 0x2d;
   if (n >= k && n <= 21) {
     out[o++] = lead0;
