@@ -99,6 +99,8 @@ class CopyCsvSink implements RowSink<Uint8Array> {
   private out: Uint8Array[] = [];
   /** The start of a row the last chunk cut. */
   private carry: Uint8Array = new Uint8Array(0);
+  /** Scratch buffer: carry + chunk. */
+  private joined: Uint8Array = new Uint8Array(0);
 
   constructor(
     fields: ReadonlyArray<EncoderColumn>,
@@ -132,9 +134,14 @@ class CopyCsvSink implements RowSink<Uint8Array> {
   write(chunk: Uint8Array, limit: number): boolean {
     let data = chunk;
     if (this.carry.length > 0) {
-      data = new Uint8Array(this.carry.length + chunk.length);
-      data.set(this.carry);
-      data.set(chunk, this.carry.length);
+      // The cut row and the new chunk, joined in a buffer kept for the next time (nothing here outlives this call:
+      // rows are copied out, the next carry is a copy): no fresh 64 KiB ArrayBuffer per chunk. A dead ArrayBuffer
+      // is freed only by the next scavenge, and with little JS garbage scavenges are rare, so they add up in RSS.
+      const need = this.carry.length + chunk.length;
+      if (this.joined.length < need) this.joined = new Uint8Array(Math.max(need, 2 * this.joined.length));
+      this.joined.set(this.carry);
+      this.joined.set(chunk, this.carry.length);
+      data = this.joined.subarray(0, need);
     }
     const n = data.length;
     let p = 0;
