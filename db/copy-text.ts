@@ -1,13 +1,14 @@
 /** CSV and TSV straight from `COPY (…) TO STDOUT (FORMAT csv)`, byte to byte: PostgreSQL's output is scanned
  *  as bytes (UTF-8 never puts `,` `"` or LF inside a multi-byte character) and copied in spans; only the fields
  *  our encoders (votable/csv-encoder.ts) write differently are rewritten, so the document is byte-identical to
- *  the cursor path's. Copied as they come: integers, doubles and reals without an exponent (PostgreSQL switches
- *  to one from 1e15 and below 1e-4, JavaScript from 1e21 and below 1e-6, so those few are re-read as the cursor
- *  path does), unquoted unbounded text (PostgreSQL quotes exactly what RFC 4180 needs; TSV escapes \ and TAB),
- *  NULLs (empty). Rewritten in place: booleans t/f → true/false, timestamps (space → T), line ends (CRLF for CSV)
- *  and separators (TAB for TSV). Every other field (quoted text, bounded char, arrays, unsignedByte, any column
- *  whose type the bulk plan did not cast to its FIELD's) is decoded, parsed with the cursor path's own type
- *  parser and written with the cursor path's own formatter, so it cannot disagree. Header, MAXREC (OVERFLOW in
+ *  the cursor path's. Copied as they come: integers, doubles and reals without an exponent, unquoted unbounded
+ *  text (PostgreSQL quotes exactly what RFC 4180 needs; TSV escapes \ and TAB), NULLs (empty). Rewritten in
+ *  place: doubles and reals with an exponent (PostgreSQL switches to one from 1e15 and below 1e-4, JavaScript from
+ *  1e21 and below 1e-6: the same digits are placed as Number::toString does, putExponentDouble), booleans t/f →
+ *  true/false, timestamps (space → T), line ends (CRLF for CSV) and separators (TAB for TSV). Every other field
+ *  (quoted text, bounded char, arrays, unsignedByte, any column whose type the bulk plan did not cast to its
+ *  FIELD's) is decoded, parsed with the cursor path's own type parser and written with the cursor path's own
+ *  formatter, so it cannot disagree. Header, MAXREC (OVERFLOW in
  *  onEnd) and the mid-stream error contract (status ERROR in onEnd) are encodeTextWith's, the driver encodeCsv
  *  and encodeTsv share. Spec: PostgreSQL 15 COPY §"CSV Format"; RFC 4180. Pure. */
 import type { EncoderColumn } from '../votable/column-codecs.js';
