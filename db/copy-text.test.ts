@@ -44,6 +44,20 @@ describe('CSV from COPY csv', () => {
     }
   });
 
+  it('equals encodeCsv and encodeTabledata when every row is cut across many small chunks (the join buffer is reused)', async () => {
+    const bytes = Buffer.from(copy.repeat(20), 'utf8');
+    const many = Array.from({ length: 20 }, () => values).flat();
+    const expected = await text(encodeCsv(fields, [many]));
+    const doc = { infos: [] };
+    const expectedTd = await text(encodeVotable(doc, fields, [many], { serialization: 'TABLEDATA' }));
+    for (const size of [1, 2, 3, 5, 7, 13, 64]) {
+      const chunks: Uint8Array[] = [];
+      for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+      expect(await text(encodeTextFromCopyCsv(fields, oids, parser, chunks, CSV_DIALECT))).toBe(expected);
+      expect(await text(encodeTabledataFromCopyCsv(doc, fields, oids, parser, chunks, { serialization: 'TABLEDATA' }))).toBe(expectedTd);
+    }
+  });
+
   it('stops at MAXREC with OVERFLOW and reports a stream cut inside a row as ERROR', async () => {
     let end: EncodeSummary | undefined;
     const over = await text(encodeTextFromCopyCsv(fields, oids, parser, [Buffer.from(copy)], CSV_DIALECT, { maxrec: 2, onEnd: (s) => (end = s) }));
