@@ -1,11 +1,12 @@
 /** encodeTextFromCopyCsv on hand-made COPY csv text: the same CSV as encodeCsv on the values the cursor path
  *  would have read, whatever the chunk boundaries (inside quotes, multi-byte characters, between rows); MAXREC
  *  overflow; a truncated stream is an ERROR. The end-to-end identity on PostgreSQL is in test/bulk-copy.test.ts. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EncoderColumn } from '../votable/column-codecs.js';
 import { CSV_DIALECT, encodeCsv, encodeTsv, TSV_DIALECT } from '../votable/csv-encoder.js';
 import type { EncodeSummary } from '../votable/votable-encoder.js';
-import { encodeTabledataFromCopyCsv, encodeTextFromCopyCsv } from './copy-text.js';
+import { encodeTabledataFromCopyCsv, encodeTextFromCopyCsv, putExponentDouble } from './copy-text.js';
 import { encodeVotable } from '../votable/votable-encoder.js';
 import { typeParsers } from './pg-adapter.js';
 import { PG_OID } from './pg-types.js';
@@ -40,6 +41,20 @@ describe('CSV from COPY csv', () => {
     for (let cut = 0; cut <= bytes.length; cut++) {
       const chunks = [bytes.subarray(0, cut), bytes.subarray(cut)];
       expect(await text(encodeTextFromCopyCsv(fields, oids, parser, chunks, CSV_DIALECT))).toBe(expected);
+    }
+  });
+
+  it('equals encodeCsv and encodeTabledata when every row is cut across many small chunks (the join buffer is reused)', async () => {
+    const bytes = Buffer.from(copy.repeat(20), 'utf8');
+    const many = Array.from({ length: 20 }, () => values).flat();
+    const expected = await text(encodeCsv(fields, [many]));
+    const doc = { infos: [] };
+    const expectedTd = await text(encodeVotable(doc, fields, [many], { serialization: 'TABLEDATA' }));
+    for (const size of [1, 2, 3, 5, 7, 13, 64]) {
+      const chunks: Uint8Array[] = [];
+      for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+      expect(await text(encodeTextFromCopyCsv(fields, oids, parser, chunks, CSV_DIALECT))).toBe(expected);
+      expect(await text(encodeTabledataFromCopyCsv(doc, fields, oids, parser, chunks, { serialization: 'TABLEDATA' }))).toBe(expectedTd);
     }
   });
 
@@ -116,5 +131,60 @@ describe('CSV from COPY csv', () => {
     expect(end?.rows).toBe(1);
     expect(failed).toContain('<INFO name="QUERY_STATUS" value="ERROR">connection lost</INFO>');
     expect(failed.match(/<TR>/g)?.length).toBe(1);
+  });
+});
+
+/** PostgreSQL's float8out with extra_float_digits ≥ 1 (Ryu's shortest digits, as JavaScript's): fixed notation
+ *  for decimal exponents −4 ≤ E < 15, else `d[.ddd]e±XX` with at least two exponent digits. */
+function pgFloat8(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (x === Infinity) return 'Infinity';
+  if (x === -Infinity) return '-Infinity';
+  const [m, e] = x.toExponential().split('e') as [string, string];
+  const exp = Number(e);
+  if (exp >= -4 && exp < 15) return String(x).includes('e') ? 'unreachable' : String(x);
+  const digits = String(Math.abs(exp)).padStart(2, '0');
+  return `${m}e${exp < 0 ? '-' : '+'}${digits}`;
+}
+
+describe('putExponentDouble', () => {
+  const put = (s: string): string => {
+    const src = Buffer.from(`,${s},`);
+    const out = new Uint8Array(64);
+    const n = putExponentDouble(out, 3, src, 1, src.length - 1);
+    return Buffer.from(out.subarray(3, n)).toString('latin1');
+  };
+
+  it("writes JavaScript's String(x) for PostgreSQL's exponent form of any double", () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (x) => {
+        const pg = pgFloat8(x);
+        if (!pg.includes('e')) return;
+        expect(put(pg)).toBe(String(x));
+      }),
+      { numRuns: 20000 },
+    );
+  });
+
+  it('covers every exponent and digit count, and falls back on text that is not PostgreSQL shortest form', () => {
+    let n = 0;
+    for (let e = -324; e <= 308; e++) {
+      for (const m of ['1', '1.5', '9.87654321', '1.2345678901234567', '4.9406564584124654', '1.7976931348623157', '2.2250738585072014']) {
+        const x = Number(`${m}e${e}`);
+        if (!Number.isFinite(x) || x === 0) continue;
+        for (const v of [x, -x]) {
+          const pg = pgFloat8(v);
+          if (pg.includes('e')) {
+            expect(put(pg), pg).toBe(String(v));
+            n++;
+          }
+        }
+      }
+    }
+    expect(n).toBeGreaterThan(5000);
+    // PostgreSQL 15's non-shortest output for some integer-valued doubles ≥ 2^53 (seen on 15.20): re-read.
+    for (const [s, js] of [['2.9969999999999997e+21', '2.997e+21'], ['2.5283341862498032e+16', '25283341862498030'], ['-2.2380063256323002e+17', '-223800632563230000']]) expect(put(s as string)).toBe(js);
+    // Not PostgreSQL's shape: the number is read and written by JavaScript.
+    for (const s of ['1E+05', '10e+05', '1.50e-07', '1e5', '1.e+05', '0e+00', '1e+0005', '.5e-07', '1e+', '1e-']) expect(put(s), s).toBe(String(Number(s)));
   });
 });

@@ -1,13 +1,14 @@
 /** CSV and TSV straight from `COPY (…) TO STDOUT (FORMAT csv)`, byte to byte: PostgreSQL's output is scanned
  *  as bytes (UTF-8 never puts `,` `"` or LF inside a multi-byte character) and copied in spans; only the fields
  *  our encoders (votable/csv-encoder.ts) write differently are rewritten, so the document is byte-identical to
- *  the cursor path's. Copied as they come: integers, doubles and reals without an exponent (PostgreSQL switches
- *  to one from 1e15 and below 1e-4, JavaScript from 1e21 and below 1e-6, so those few are re-read as the cursor
- *  path does), unquoted unbounded text (PostgreSQL quotes exactly what RFC 4180 needs; TSV escapes \ and TAB),
- *  NULLs (empty). Rewritten in place: booleans t/f → true/false, timestamps (space → T), line ends (CRLF for CSV)
- *  and separators (TAB for TSV). Every other field (quoted text, bounded char, arrays, unsignedByte, any column
- *  whose type the bulk plan did not cast to its FIELD's) is decoded, parsed with the cursor path's own type
- *  parser and written with the cursor path's own formatter, so it cannot disagree. Header, MAXREC (OVERFLOW in
+ *  the cursor path's. Copied as they come: integers, doubles and reals without an exponent, unquoted unbounded
+ *  text (PostgreSQL quotes exactly what RFC 4180 needs; TSV escapes \ and TAB), NULLs (empty). Rewritten in
+ *  place: doubles and reals with an exponent (PostgreSQL switches to one from 1e15 and below 1e-4, JavaScript from
+ *  1e21 and below 1e-6: the same digits are placed as Number::toString does, putExponentDouble), booleans t/f →
+ *  true/false, timestamps (space → T), line ends (CRLF for CSV) and separators (TAB for TSV). Every other field
+ *  (quoted text, bounded char, arrays, unsignedByte, any column whose type the bulk plan did not cast to its
+ *  FIELD's) is decoded, parsed with the cursor path's own type parser and written with the cursor path's own
+ *  formatter, so it cannot disagree. Header, MAXREC (OVERFLOW in
  *  onEnd) and the mid-stream error contract (status ERROR in onEnd) are encodeTextWith's, the driver encodeCsv
  *  and encodeTsv share. Spec: PostgreSQL 15 COPY §"CSV Format"; RFC 4180. Pure. */
 import type { EncoderColumn } from '../votable/column-codecs.js';
@@ -99,6 +100,8 @@ class CopyCsvSink implements RowSink<Uint8Array> {
   private out: Uint8Array[] = [];
   /** The start of a row the last chunk cut. */
   private carry: Uint8Array = new Uint8Array(0);
+  /** Scratch buffer: carry + chunk. */
+  private joined: Uint8Array = new Uint8Array(0);
 
   constructor(
     fields: ReadonlyArray<EncoderColumn>,
@@ -132,9 +135,14 @@ class CopyCsvSink implements RowSink<Uint8Array> {
   write(chunk: Uint8Array, limit: number): boolean {
     let data = chunk;
     if (this.carry.length > 0) {
-      data = new Uint8Array(this.carry.length + chunk.length);
-      data.set(this.carry);
-      data.set(chunk, this.carry.length);
+      // The cut row and the new chunk, joined in a buffer kept for the next time (nothing here outlives this call:
+      // rows are copied out, the next carry is a copy): no fresh 64 KiB ArrayBuffer per chunk. A dead ArrayBuffer
+      // is freed only by the next scavenge, and with little JS garbage scavenges are rare, so they add up in RSS.
+      const need = this.carry.length + chunk.length;
+      if (this.joined.length < need) this.joined = new Uint8Array(Math.max(need, 2 * this.joined.length));
+      this.joined.set(this.carry);
+      this.joined.set(chunk, this.carry.length);
+      data = this.joined.subarray(0, need);
     }
     const n = data.length;
     let p = 0;
@@ -251,7 +259,7 @@ class CopyCsvSink implements RowSink<Uint8Array> {
             break;
           }
           case K_FLOAT:
-            o = putAscii(out, o, String(Number(latin1(src, start, end))));
+            o = putExponentDouble(out, o, src, start, end);
             break;
           case K_TS:
             // 'YYYY-MM-DD HH:MM:SS[.ffffff][ BC]': the first space becomes T (db/type-parsers.ts parseTimestamp).
@@ -362,6 +370,8 @@ class CopyCsvSink implements RowSink<Uint8Array> {
         if (b0 === 0x49) o = putAscii(out, o, '+Inf'); // Infinity
         else if (b0 === 0x2d && src[start + 1] === 0x49) o = putAscii(out, o, '-Inf');
         else for (let i = start; i < end; i++) out[o++] = src[i] as number; // digits, NaN, -0
+      } else if (kind === K_FLOAT) {
+        o = putExponentDouble(out, o, src, start, end); // NaN and ±Infinity have no 'e'
       } else if (kind === K_BOOL) {
         out[o++] = src[start] === 0x74 ? 0x54 : 0x46; // T / F
       } else if (kind === K_TS) {
@@ -444,6 +454,83 @@ function copy(src: Uint8Array, from: number, to: number, out: Uint8Array, o: num
   if (len > 48) out.set(src.subarray(from, to), o);
   else for (let i = 0; i < len; i++) out[o + i] = src[from + i] as number;
   return o + len;
+}
+
+/** A float field in PostgreSQL's exponent form, src[start, end) = `[-]d[.ddd]e±XX` (shortest round-trip digits,
+ *  extra_float_digits ≥ 1), written at o as JavaScript's `String(Number(text))`: the same digits placed by
+ *  Number::toString's rule (ECMA-262 §6.1.6.1.20): decimal point position n = exponent + 1; k ≤ n ≤ 21 →
+ *  digits and n − k zeros; 0 < n ≤ 21 → point inside the digits; −6 < n ≤ 0 → `0.` + −n zeros + digits;
+ *  otherwise d[.ddd]e±X (exponent without leading zeros). No string is made, except for the cases re-read
+ *  below and text not in that shape, which fall back to `String(Number(…))`. At most 28 bytes. */
+export function putExponentDouble(out: Uint8Array, o: number, src: Uint8Array, start: number, end: number): number {
+  let i = start;
+  const neg = src[i] === 0x2d;
+  if (neg) i++;
+  const lead = i;
+  if (!isDigit(src[i])) return putAscii(out, o, String(Number(latin1(src, start, end))));
+  i++;
+  let frac = i;
+  let fracEnd = i;
+  if (src[i] === 0x2e) {
+    frac = ++i;
+    while (i < end && isDigit(src[i])) i++;
+    fracEnd = i;
+    if (fracEnd === frac) return putAscii(out, o, String(Number(latin1(src, start, end))));
+  }
+  if (src[i] !== 0x65 || i + 2 >= end || (src[i + 1] !== 0x2b && src[i + 1] !== 0x2d)) return putAscii(out, o, String(Number(latin1(src, start, end))));
+  const expNeg = src[i + 1] === 0x2d;
+  let e = 0;
+  i += 2;
+  while (i < end - 1 && src[i] === 0x30) i++; // leading zeros of the exponent (PostgreSQL writes at least two digits)
+  const expDigits = i;
+  for (; i < end; i++) {
+    const b = src[i] as number;
+    if (b < 0x30 || b > 0x39 || e > 10000) return putAscii(out, o, String(Number(latin1(src, start, end))));
+    e = e * 10 + (b - 0x30);
+  }
+  if (expNeg) e = -e;
+  const lead0 = src[lead] as number;
+  // Shortest digits never end in 0 and start with 1–9; a zero mantissa or trailing zeros are not PostgreSQL's.
+  if (lead0 === 0x30 || (fracEnd > frac && src[fracEnd - 1] === 0x30)) return putAscii(out, o, String(Number(latin1(src, start, end))));
+  const k = 1 + (fracEnd - frac); // significant digits
+  const n = e + 1; // decimal point position
+  // PostgreSQL 15's Ryu is not always shortest for integer-valued doubles ≥ 2^53 (2.997e21 prints as
+  // 2.9969999999999997e+21, JavaScript 2.997e+21): 16–17 digits from 1e15 up are re-read. ≤ 15 digits are
+  // JavaScript's digits whatever the magnitude (two different ≤ 15-digit decimals never give the same double).
+  if (k >= 16 && n >= 16) return putAscii(out, o, String(Number(latin1(src, start, end))));
+  if (neg) out[o++] = 0x2d;
+  if (n >= k && n <= 21) {
+    out[o++] = lead0;
+    for (let j = frac; j < fracEnd; j++) out[o++] = src[j] as number;
+    for (let j = k; j < n; j++) out[o++] = 0x30;
+  } else if (n > 0 && n <= 21) {
+    // 1 ≤ n < k: n digits, the point, the rest
+    out[o++] = lead0;
+    let j = frac;
+    for (; j < frac + n - 1; j++) out[o++] = src[j] as number;
+    out[o++] = 0x2e;
+    for (; j < fracEnd; j++) out[o++] = src[j] as number;
+  } else if (n > -6 && n <= 0) {
+    out[o++] = 0x30;
+    out[o++] = 0x2e;
+    for (let j = n; j < 0; j++) out[o++] = 0x30;
+    out[o++] = lead0;
+    for (let j = frac; j < fracEnd; j++) out[o++] = src[j] as number;
+  } else {
+    out[o++] = lead0;
+    if (fracEnd > frac) {
+      out[o++] = 0x2e;
+      for (let j = frac; j < fracEnd; j++) out[o++] = src[j] as number;
+    }
+    out[o++] = 0x65;
+    out[o++] = expNeg ? 0x2d : 0x2b;
+    for (let j = expDigits; j < end; j++) out[o++] = src[j] as number;
+  }
+  return o;
+}
+
+function isDigit(b: number | undefined): boolean {
+  return b !== undefined && b >= 0x30 && b <= 0x39;
 }
 
 function latin1(src: Uint8Array, from: number, to: number): string {

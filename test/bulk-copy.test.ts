@@ -224,6 +224,16 @@ describe.skipIf(!pgBackend)('bulk COPY path on PostgreSQL', () => {
     }
   });
 
+  it('exponent-form doubles of every magnitude (16–17 digits, integer-valued ≥ 2^53, e±300) are byte-identical in CSV, TSV and TABLEDATA', async () => {
+    const query = `SELECT name, ra * 1e16 AS a16, ra * 1e17 + dec AS a17, FLOOR(ra * 1e6) * 1e15 AS i21, dec * 1e21 AS e21, ra * 1e-5 AS m5,
+        dec * 1e-7 AS m7, ra * 1e-300 AS m300, dec * 1e250 AS p250, CAST(ra * 1e-8 AS REAL) AS r8, CAST(dec * 1e20 AS REAL) AS r20, ra / 3e14 AS q
+      FROM csc2.master_source ORDER BY name`;
+    for (const fmt of ['csv', 'tsv', 'votable/td']) {
+      const doc = await both(query, { RESPONSEFORMAT: fmt, MAXREC: '2000' });
+      expect(doc.match(/e[+-]\d/g)?.length ?? 0).toBeGreaterThan(100);
+    }
+  });
+
   it('answers a failure before the first row with HTTP 400 and the error document, as the cursor path does', async () => {
     // A failure after the first rows (trailing ERROR) is tested on both paths in sync-errors.test.ts.
     for (const app of [t.app, cursorApp]) {

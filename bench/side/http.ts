@@ -9,6 +9,7 @@ export const MIME: Record<Format, string> = {
   tabledata: 'application/x-votable+xml;serialization=TABLEDATA',
   // DaCHS maps text/csv to CSV without a header; `csv` has one in both services.
   csv: 'csv',
+  tsv: 'tsv',
 };
 
 export interface Tap {

@@ -1,9 +1,9 @@
 /** Streaming row counters for downloaded TAP results, so a bulk download is verified without holding it in memory:
  *  BINARY2 (the header's FIELDs give each row's layout; the base64 STREAM is decoded and walked row by row),
- *  TABLEDATA (`<TR` elements) and CSV (lines after the header). Each counter also reports the document's
+ *  TABLEDATA (`<TR` elements) and CSV/TSV (lines after the header). Each counter also reports the document's
  *  QUERY_STATUS (OVERFLOW or ERROR), which decides whether the count is the whole answer. Pure. */
 
-export type Format = 'binary2' | 'tabledata' | 'csv';
+export type Format = 'binary2' | 'tabledata' | 'csv' | 'tsv';
 
 export interface CountResult {
   rows: number;
@@ -170,7 +170,8 @@ function tabledataCounter(): RowCounter {
   };
 }
 
-/** CSV with a header line; rows are the newline count minus one (no quoted newlines in the bench's data). */
+/** CSV or TSV with a header line; rows are the newline count minus one (no quoted newlines in the bench's data; TSV
+ *  escapes them). */
 function csvCounter(): RowCounter {
   let lines = 0;
   let last = 10;

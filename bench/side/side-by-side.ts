@@ -246,7 +246,7 @@ export async function benchSideBySide(opts: SideOptions): Promise<Results> {
         }
       }
       const mb = (k: string) => (bytes.has(k) ? `${((bytes.get(k) as number) / 1e6).toFixed(0)} MB` : '—');
-      const names: Record<Format, string> = { binary2: 'BINARY2', tabledata: 'TABLEDATA', csv: 'CSV' };
+      const names: Record<Format, string> = { binary2: 'BINARY2', tabledata: 'TABLEDATA', csv: 'CSV', tsv: 'TSV' };
       for (const { f } of formats) {
         const noDachs = (s: Sides): Sides => (dachs ? s : { xtap: s.xtap, ...(s.raw ? { raw: s.raw } : {}) });
         figures.push(fig(`download.${f}`, `${names[f]} download, ${opts.rows.toLocaleString('en')} rows × ${columns.length} columns (row count verified)`, 's', 'lower', noDachs(get(`download.${f}`)), `sizes: xtap ${mb(`xtap.${f}`)}, DaCHS ${mb(`dachs.${f}`)}, COPY ${mb(`raw.${f}`)}`));
@@ -402,7 +402,7 @@ async function rssCheck(url: string, tableRows: number, rssRows: number, cols: s
   const tap: Tap = { label: 'xtap', base: `${server.base}/tap`, ...(server.child.pid ? { pid: server.child.pid } : {}) };
   const out: Figure[] = [];
   try {
-    for (const f of ['binary2', 'tabledata', 'csv'] as const) {
+    for (const f of ['binary2', 'tabledata', 'csv', 'tsv'] as const) {
       say(`RSS check: ${f} download of ${rssRows} rows`);
       const d = await download(tap, `SELECT TOP ${rssRows} ${cols} FROM csc2.master_source`, f, rssRows, rssRows);
       out.push(fig(`rss10.${f}`, `xtap peak RSS, ${f} download of ${rssRows.toLocaleString('en')} rows (one run)`, 'MB', 'lower', { xtap: { label: '', values: [d.peakRssMb ?? 0] } }, `${d.seconds.toFixed(1)} s`));

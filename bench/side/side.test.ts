@@ -73,6 +73,8 @@ describe('streamed row counts', () => {
     const csv = Buffer.from(`a,b\n${'1,2\n'.repeat(12)}3,4`);
     for (const size of [1, 4, csv.length]) expect(count('csv', csv, size).rows).toBe(13);
     expect(count('csv', Buffer.from('a,b\n'), 2).rows).toBe(0);
+    const tsv = Buffer.from(`a\tb\n${'1\\n\t2\n'.repeat(12)}`);
+    for (const size of [1, 3, tsv.length]) expect(count('tsv', tsv, size).rows).toBe(12);
   });
 });
 
