@@ -193,3 +193,83 @@ def with_group_calibration(model: onnx.ModelProto, groups: dict, outside: np.nda
     out.doc_string = doc
     onnx.checker.check_model(out)
     return out
+
+
+def routed_model(mlp: onnx.ModelProto, t3_mw, t3_x, route_forest, outside: np.ndarray, n_xray: int, n_features: int,
+                 n_inputs: int, n_classes: int, route_mode: str, calibration: tuple | None, eps: float,
+                 doc: str) -> onnx.ModelProto:
+    """Protocol v9 routed graph. Inputs features/mask [N, n_inputs] (n_inputs = n_features + av_gal).
+    Not routed rows: (p_2.1.0 + p_T3) / 2 exactly as 2.2.0 (2.1.0 and T3 read the first n_features; T3 routes rows with
+    any MW feature to its X-ray+MW forest, others to its X-ray-only forest on the X-ray features).
+    Routed rows (some MW feature present, and every present MW feature only uses bands of the route set:
+    mask_mw @ outside == 0, outside[j] = 1 if MW feature j uses a band outside the set): p_r = (p_2.1.0 + p_route) / 2
+    (route_mode "blend") or p_route ("forest"), p_route = route_forest on all n_inputs columns; then, if calibration
+    = (a, b), p_r = softmax(a log(clip(p_r, eps, 1)) + b). Missing features (mask < 0.5) -> MISSING as in training."""
+    g = onnx.GraphProto()
+    g.CopyFrom(mlp.graph)
+    rename = {"probabilities": "p_mlp", "features": "mlp_features", "mask": "mlp_mask"}
+    for vi in g.input:
+        vi.type.tensor_type.shape.dim[1].dim_value = n_inputs
+    for node in g.node:
+        node.input[:] = [rename.get(i, i) for i in node.input]
+        node.output[:] = [rename.get(o, o) for o in node.output]
+    const = lambda name, arr: g.initializer.append(numpy_helper.from_array(np.asarray(arr), name))  # noqa: E731
+    const("rt_half", np.float32(0.5))
+    const("rt_missing", np.float32(MISSING))
+    const("rt_start", np.array([0], dtype=np.int64))
+    const("rt_xray_end", np.array([n_xray], dtype=np.int64))
+    const("rt_mw_end", np.array([n_features], dtype=np.int64))
+    const("rt_axis1", np.array([1], dtype=np.int64))
+    const("rt_outside", np.asarray(outside, dtype=np.float32).reshape(-1, 1))
+    N = helper.make_node
+    nodes = list(g.node)
+    del g.node[:]
+    g.node.extend([N("Slice", ["features", "rt_start", "rt_mw_end", "rt_axis1"], ["mlp_features"]),
+                   N("Slice", ["mask", "rt_start", "rt_mw_end", "rt_axis1"], ["mlp_mask"])] + nodes)
+    g.node.extend([
+        N("Less", ["mask", "rt_half"], ["rt_is_missing"]),
+        N("Where", ["rt_is_missing", "rt_missing", "features"], ["rt_x"]),
+        N("Slice", ["rt_x", "rt_start", "rt_mw_end", "rt_axis1"], ["rt_x30"]),
+        N("Slice", ["rt_x", "rt_start", "rt_xray_end", "rt_axis1"], ["rt_x_xray"]),
+        N("Slice", ["mask", "rt_xray_end", "rt_mw_end", "rt_axis1"], ["rt_mask_mw"]),
+        N("Greater", ["rt_mask_mw", "rt_half"], ["rt_present_b"]),
+        N("Cast", ["rt_present_b"], ["rt_present"], to=TensorProto.FLOAT),
+        N("ReduceSum", ["rt_present", "rt_axis1"], ["rt_mw_count"], keepdims=1),
+        N("Greater", ["rt_mw_count", "rt_half"], ["rt_has_mw"]),
+        N("MatMul", ["rt_present", "rt_outside"], ["rt_out_count"]),
+        N("Less", ["rt_out_count", "rt_half"], ["rt_within"]),
+        N("And", ["rt_has_mw", "rt_within"], ["rt_routed"]),
+        forest_node(t3_mw, n_classes, "rt_x30", "rt_p_t3mw", "forest_t3_xray_mw"),
+        forest_node(t3_x, n_classes, "rt_x_xray", "rt_p_t3x", "forest_t3_xray"),
+        N("Where", ["rt_has_mw", "rt_p_t3mw", "rt_p_t3x"], ["rt_p_t3"]),
+        N("Add", ["p_mlp", "rt_p_t3"], ["rt_sum_b1"]),
+        N("Mul", ["rt_sum_b1", "rt_half"], ["rt_p_b1"]),
+        forest_node(route_forest, n_classes, "rt_x", "rt_p_route_f", "forest_route"),
+    ])
+    if route_mode == "blend":
+        g.node.extend([N("Add", ["p_mlp", "rt_p_route_f"], ["rt_sum_r"]), N("Mul", ["rt_sum_r", "rt_half"], ["rt_p_r0"])])
+    elif route_mode == "forest":
+        g.node.extend([N("Identity", ["rt_p_route_f"], ["rt_p_r0"])])
+    else:
+        raise ValueError(route_mode)
+    if calibration is not None:
+        const("rt_eps", np.float32(eps))
+        const("rt_one", np.float32(1.0))
+        const("rt_a", np.asarray(calibration[0], dtype=np.float32).reshape(1, -1))
+        const("rt_b", np.asarray(calibration[1], dtype=np.float32).reshape(1, -1))
+        g.node.extend([
+            N("Clip", ["rt_p_r0", "rt_eps", "rt_one"], ["rt_pc"]),
+            N("Log", ["rt_pc"], ["rt_logp"]),
+            N("Mul", ["rt_logp", "rt_a"], ["rt_scaled"]),
+            N("Add", ["rt_scaled", "rt_b"], ["rt_z"]),
+            N("Softmax", ["rt_z"], ["rt_p_r"], axis=1),
+        ])
+    else:
+        g.node.extend([N("Identity", ["rt_p_r0"], ["rt_p_r"])])
+    g.node.extend([N("Where", ["rt_routed", "rt_p_r", "rt_p_b1"], ["probabilities"])])
+    opsets = [o for o in mlp.opset_import if o.domain not in ("ai.onnx.ml",)]
+    model = helper.make_model(g, opset_imports=opsets + [helper.make_opsetid("ai.onnx.ml", 3)])
+    model.ir_version = mlp.ir_version
+    model.doc_string = doc
+    onnx.checker.check_model(model)
+    return model

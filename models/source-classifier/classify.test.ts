@@ -60,17 +60,28 @@ const blendFixture = JSON.parse(readFileSync(path.join(here, 'fixtures', 'blend_
   group?: number[];
   calibration_groups?: Record<string, { a: number[]; b: number[] }> | null;
   eps?: number;
+  /** 2.3.0 (blend_v9.py, protocol v9): Python's route of each row (bands within G+J+W1), the routed rows' mode
+   *  ('blend' = (p_2.1.0 + p_forest) / 2, 'forest' = p_forest) and their calibration; p_forest is T6 on routed rows,
+   *  T3 on the others */
+  routed?: boolean[];
+  route_mode?: 'blend' | 'forest';
+  route_calibration?: { a: number[]; b: number[] } | null;
 };
 const pForest = (blendFixture.p_forest ?? blendFixture.p_t3) as number[][];
 /** The deployed graph's definition for fixture row i: calibrate((p_2.1.0 + p_forest) / 2), calibrate = per-class
  *  vector scaling on log p (protocol v7: one for all rows; protocol v8: the one of the row's photometry group, as
  *  Python computed the group) or the identity. */
 function blendOf(pMlp: readonly number[], pF: readonly number[], i: number): number[] {
-  const p = pMlp.map((v, k) => 0.5 * (v + pF[k]));
+  const routedRow = blendFixture.routed?.[i] === true;
+  const p = routedRow && blendFixture.route_mode === 'forest' ? [...pF] : pMlp.map((v, k) => 0.5 * (v + pF[k]));
   const groups = blendFixture.calibration_groups;
-  const cal = groups
-    ? { ...groups[String(blendFixture.group?.[i])], eps: blendFixture.eps ?? 1e-6 }
-    : blendFixture.calibration;
+  const cal = blendFixture.routed
+    ? routedRow && blendFixture.route_calibration
+      ? { ...blendFixture.route_calibration, eps: blendFixture.eps ?? 1e-6 }
+      : null
+    : groups
+      ? { ...groups[String(blendFixture.group?.[i])], eps: blendFixture.eps ?? 1e-6 }
+      : blendFixture.calibration;
   if (!cal) return p;
   const z = p.map((v, k) => cal.a[k] * Math.log(Math.min(Math.max(v, cal.eps), 1)) + cal.b[k]);
   const mx = Math.max(...z);
@@ -179,6 +190,13 @@ describe('source-classifier classifySources', () => {
     expect(hasMw.some(Boolean) && hasMw.some((v) => !v)).toBe(true); // both routes of the forests are exercised
     // per-group calibration (v8): rows of every photometry group are exercised, so the graph's group routing is tested
     if (blendFixture.calibration_groups) expect(new Set(blendFixture.group)).toEqual(new Set([1, 2, 3]));
+    // photometry routing (v9): routed and not-routed rows with MW photometry are both exercised, so a graph that
+    // routes a row differently from Python's definition takes the other forest and fails the tolerance below
+    if (blendFixture.routed) {
+      const r = blendFixture.routed;
+      expect(r.length).toBe(features.length);
+      expect(r.some((v, i) => v && hasMw[i]) && r.some((v, i) => !v && hasMw[i]) && r.some((v, i) => !v && !hasMw[i])).toBe(true);
+    }
     const blend = await runOnnx('model.onnx', features, mask);
     const mlp = await runOnnx('mlp-2.1.0.onnx', features.map((r) => r.slice(0, MW_END)), mask.map((r) => r.slice(0, MW_END)));
     let maxDiff = 0;

@@ -1,0 +1,349 @@
+#!/usr/bin/env python3
+"""Protocol v9 (CARD.md): photometry-pattern-routed models (R1-R3) on a FRESH outer split (StratifiedKFold
+random_state 20261203), against the deployed 2.2.0 = mean(2.1.0, T3) refitted on the same fresh folds.
+
+Every fitted component is v8's code (v8_candidates.py: 2.1.0 refit, T3 capped, T5, T6) with the same seeds; only
+the outer folds change. The final fits on all 2941 rows (unit 10) do not depend on the folds, so v8's unit-10
+cache is reused (symlinked into the v9 cache dir).
+
+    # fill the per-unit cache (units 0-9 = fresh outer folds), at most 2 processes:
+    /usr/bin/python3 models/source-classifier/experiments/v9_candidates.py --only v2.1.0 --units 0 1 2 ...
+    /usr/bin/python3 models/source-classifier/experiments/v9_candidates.py --only t5 t6 --units ...
+    /usr/bin/python3 models/source-classifier/experiments/v9_candidates.py --only t200 --units ...
+    # evaluate (nothing fitted when the cache is full):
+    /usr/bin/python3 models/source-classifier/experiments/v9_candidates.py --n-boot 1000
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import StratifiedKFold
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _load(name: str, path: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+V8 = _load("v8_candidates", os.path.join(HERE, "v8_candidates.py"))
+T, V7, V6 = V8.T, V8.V7, V8.V6
+T_START = time.time()
+
+FOLD_SEED = 20261203                  # protocol v9: fresh stratified 10-fold outer split
+ROUTE_BANDS = {"G", "J", "W1"}        # protocol v9: route = non-empty band set within {G, J, W1}
+AGN = V8.AGN
+SETS = V8.SETS
+METHODS = V8.METHODS                  # fitted components: v2.1.0, t200, t5, t6
+CANDIDATES = ["R1", "R2", "R3"]
+REF = "B1"
+NAMES = {**V8.NAMES, "B1": "B1 = 2.2.0 (deployed; reference, fresh folds)",
+         "R1": "R1 route G+J+W1 -> mean(2.1.0, T6), else 2.2.0",
+         "R2": "R2 R1 + route calibration (cross-fitted)",
+         "R3": "R3 route G+J+W1 -> T6, else 2.2.0"}
+
+
+def load_data(data_dir: str, seed: int) -> dict:
+    """v8's data and evaluation sets (a)-(d) (same seeds), with the outer folds replaced by the fresh v9 split."""
+    D = V8.load_data(data_dir, seed)
+    D["folds_v8"] = D["folds"]
+    D["folds"] = list(StratifiedKFold(T.N_OUTER, shuffle=True, random_state=FOLD_SEED).split(D["Xa"][0], D["y"]))
+    return D
+
+
+def route(M: np.ndarray) -> np.ndarray:
+    """Protocol v9 point 2: True where the union of the bands of the row's present MW features is non-empty and
+    within {G, J, W1} (the pattern T6's extra copies were trained on, and of field tables like NGC 3532)."""
+    present = M[:, :T.N_FEATURES][:, T.MW_IDX] > 0.5
+    bands = [T.feature_bands(j) for j in T.MW_IDX]
+    out = np.zeros(len(M), dtype=bool)
+    for i in range(len(M)):
+        if present[i].any():
+            out[i] = set().union(*[bands[k] for k in np.flatnonzero(present[i])]) <= ROUTE_BANDS
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir", default=os.path.join(T.REPO, "..", "shared", "data", "training"))
+    ap.add_argument("--cache", default="/work/ml-cache/v9")
+    ap.add_argument("--n-boot", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=20221104)
+    ap.add_argument("--only", nargs="*", default=None, help="fit these methods only (cache) and exit")
+    ap.add_argument("--units", nargs="*", type=int, default=None, help="with --only: units (0-9 fresh folds)")
+    ap.add_argument("--no-card", action="store_true", help="development run: do not write results/card")
+    ap.add_argument("--run-note", default="", help="what happened during the runs (written to the card)")
+    args = ap.parse_args()
+    T.torch.set_num_threads(1)
+    T.torch.use_deterministic_algorithms(True)
+    os.makedirs(args.cache, exist_ok=True)
+
+    def log(msg):
+        print(f"[{time.time() - T_START:7.1f}s {time.strftime('%H:%M:%S', time.gmtime())}] {msg}", flush=True)
+
+    D = load_data(args.data_dir, args.seed)
+    units = args.units if args.units is not None else list(range(T.N_OUTER + 1))
+    if args.only is not None:
+        for u in units:
+            if u >= T.N_OUTER:
+                raise SystemExit("unit 10 (final fit) is v8's cache, symlinked; not refitted")
+            mem: dict = {}
+            for name in args.only:
+                V8.fill_unit(D, name, u, args.seed, args.cache, mem, log)
+        log("--only: cache filled")
+        return
+    evaluate(D, args, log)
+
+
+def log_p(P: np.ndarray) -> np.ndarray:
+    return np.log(np.clip(P, V8.EPS, 1.0))
+
+
+def routed(R: dict, routes: dict, on: str, off: str) -> dict:
+    """Rows routed (routes[key]) take method `on`'s probabilities, the others `off`'s; prior from `off`."""
+    out = {k: np.where(routes[k][:, None], R[on][k], R[off][k]) for k in routes}
+    out["prior"] = R[off]["prior"]
+    return out
+
+
+def calibrate_route(R1: dict, routes: dict, y: np.ndarray, folds: list, gjw: np.ndarray) -> tuple[dict, tuple]:
+    """Protocol v9 R2: per-class vector scaling of the routed rows' probabilities, cross-fitted over the outer folds.
+    Fit rows of fold set F: routed set-(a) rows + set-(b) and set-(d) rows of the G+J+W1 rows (all routed)."""
+    def fit(rows: np.ndarray) -> tuple:
+        sel = np.zeros(len(y), dtype=bool)
+        sel[rows] = True
+        parts = [(R1["P"], sel & routes["P"]), (R1["SIM_g_j_w1"], sel & gjw), (R1["PD"], sel & gjw)]
+        L = np.concatenate([log_p(P[m]) for P, m in parts])
+        yy = np.concatenate([y[m] for _, m in parts])
+        return T.fit_vector_scaling(L, yy)
+
+    out = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in R1.items()}
+    keys = [k for k in routes if k in ("P", "PS", "PD") or k.startswith("SIM_")]
+    for k_fold, (_, te) in enumerate(folds):
+        vs = fit(np.concatenate([f[1] for j, f in enumerate(folds) if j != k_fold]))
+        for key in keys:
+            m = np.zeros(len(y), dtype=bool)
+            m[te] = True
+            m &= routes[key]
+            out[key][m] = T.apply_vs(log_p(R1[key][m]), vs)
+    vs_all = fit(np.arange(len(y)))
+    for key in ("Pext", "Pngc", "Pngc_noav"):
+        m = routes[key]
+        out[key][m] = T.apply_vs(log_p(R1[key][m]), vs_all)
+    return out, vs_all
+
+
+def evaluate(D: dict, args, log) -> None:
+    y, folds, n, gjw = D["y"], D["folds"], len(D["y"]), D["gjw"]
+    mem: dict = {}
+    R = {}
+    for name in METHODS:
+        res = {u: V8.fill_unit(D, name, u, args.seed, args.cache, mem, log) for u in range(T.N_OUTER + 1)}
+        r = {k: np.zeros((n, T.N_CLASSES)) for k in ("P", "PS", "PD", "prior")}
+        for p in T.PATTERNS:
+            r[f"SIM_{p}"] = np.zeros((n, T.N_CLASSES))
+        for f, (_, te) in enumerate(folds):
+            for k in r:
+                r[k][te] = res[f][k]
+        for k in ("Pext", "Pngc", "Pngc_noav"):
+            r[k] = res[T.N_OUTER][k]
+        r["seconds"] = float(sum(float(v["seconds"]) for v in res.values() if v is not res[T.N_OUTER]))
+        R[name] = r
+    pkeys = [k for k in R["v2.1.0"] if k not in ("prior", "seconds")]
+    blend = lambda a, b: {**{k: 0.5 * (R[a][k] + R[b][k]) for k in pkeys}, "prior": R[a]["prior"]}  # noqa: E731
+    R["B1"], R["B3"] = blend("v2.1.0", "t200"), blend("v2.1.0", "t6")
+    M0 = D["Ma"][0]
+    routes = {"P": route(M0), "PS": route(D["Ms"]), "PD": route(D["Md"]), "Pext": route(D["Me"]),
+              "Pngc": route(D["Mn"]), "Pngc_noav": route(D["Mn"])}
+    for p in T.PATTERNS:
+        routes[f"SIM_{p}"] = route(M0 * T.pattern_mask(p))
+    R["R1"] = routed(R, routes, "B3", "B1")
+    R["R3"] = routed(R, routes, "t6", "B1")
+    R["R2"], vs_r2 = calibrate_route(R["R1"], routes, y, folds, gjw)
+    methods = ["B1", "R1", "R2", "R3", "v2.1.0", "t200", "t6", "B3"]
+    prior_all = T.class_prior(y)
+
+    def dec(m, key):
+        return T.decide(R[m][key], R[m]["prior"] if key in SETS or key.startswith("SIM_") else prior_all)
+
+    preds = {m: tuple(dec(m, k) for k in SETS) for m in methods}
+    V8.CANDIDATES = CANDIDATES
+    S = V8.s8_boot(y, gjw, preds, REF, args.seed, args.n_boot)
+    for m in methods:
+        S[m]["S9"] = S[m].pop("S8")
+    optimism = S.pop("_selection_optimism")
+    selected = max(CANDIDATES, key=lambda m: S[m]["S9"])
+    beats = bool(S[selected]["beats_ref"])
+    for m in methods:
+        v = S[m]
+        log(f"S9 {m:7s} {v['S9']:.4f} {v['ci95']} a {v['bacc_a']} b {v['bacc_b_gjw']} c {v['bacc_c_sightline']} "
+            f"d {v['bacc_d_gjw_sightline']} vs B1 {v['diff_vs_ref']:+.4f} {v['diff_ci95']}")
+    log(f"selected {selected}; CI lower bound > 0: {beats}")
+    others = [(m, REF) for m in methods if m != REF]
+    cv_a = T.bootstrap(y, {m: preds[m][0] for m in methods}, others, seed=args.seed, n_boot=args.n_boot)
+    cv_b = T.bootstrap(y[gjw], {m: preds[m][1][gjw] for m in methods}, others, seed=args.seed, n_boot=args.n_boot)
+    cv_c = T.bootstrap(y, {m: preds[m][2] for m in methods}, others, seed=args.seed, n_boot=args.n_boot)
+    cv_d = T.bootstrap(y[gjw], {m: preds[m][3][gjw] for m in methods}, others, seed=args.seed, n_boot=args.n_boot)
+    sim = T.bootstrap(y[gjw], {f"{m}_{p}": dec(m, f"SIM_{p}")[gjw] for m in methods for p in T.PATTERNS},
+                      [(f"{m}_g_j_w1", f"{m}_full") for m in methods], seed=args.seed, n_boot=args.n_boot)
+    ext = T.bootstrap(D["ye"], {m: dec(m, "Pext") for m in methods}, others, seed=args.seed, n_boot=args.n_boot)
+    pat_real = T.row_pattern(M0)
+    by_pattern = {}
+    for p in ("full", "gaia_only", "2mass_only", "wise_only", "none", "other"):
+        sel = pat_real == p
+        by_pattern[p] = {"n": int(sel.sum()), **{m: round(T.bacc_from_pairs(y[sel], preds[m][0][sel]), 4) for m in methods}}
+    sel = routes["P"]
+    by_pattern["routed (bands within G+J+W1)"] = {"n": int(sel.sum()), **{m: round(T.bacc_from_pairs(y[sel], preds[m][0][sel]), 4)
+                                                                        for m in methods}}
+    calib = {m: {"set_a": T.classwise_calibration(R[m]["P"], y), "set_c": T.classwise_calibration(R[m]["PS"], y),
+                 "set_d": T.classwise_calibration(R[m]["PD"][gjw], y[gjw])} for m in methods}
+    recall = {m: {"set_a": T.metrics(y, preds[m][0], None)["recall"],
+                  "set_b_gjw": T.metrics(y[gjw], preds[m][1][gjw], None)["recall"],
+                  "set_c_sightline": T.metrics(y, preds[m][2], None)["recall"],
+                  "set_d_gjw_sightline": T.metrics(y[gjw], preds[m][3][gjw], None)["recall"]} for m in methods}
+    agn_rows = y == AGN
+    agn_as = {m: {s: {T.CLASSES[c]: int((preds[m][i][agn_rows & gjw] == c).sum()) for c in range(T.N_CLASSES)}
+                  for i, s in ((1, "set_b_gjw"), (3, "set_d_gjw_sightline"))} for m in methods}
+    res = {"protocol": "v9 (CARD.md)", "fold_random_state": FOLD_SEED, "seconds": None, "n_boot": args.n_boot,
+           "rows_evaluated": int(n), "rows_gjw": int(gjw.sum()),
+           "rows_routed": {k: int(routes[k].sum()) for k in ("P", "PS", "PD", "Pext", "Pngc")},
+           "run_note": args.run_note, "candidates": CANDIDATES, "reference": REF, "selection": S,
+           "selected": selected, "beats_ref": beats, "selection_optimism": optimism,
+           "cv_set_a": cv_a, "cv_set_b_gjw": cv_b, "cv_set_c_sightline": cv_c, "cv_set_d_gjw_sightline": cv_d,
+           "simulated_patterns_on_gjw_rows": sim, "by_real_pattern": by_pattern,
+           "classwise_calibration": calib, "external_2023": ext, "recall": recall,
+           "agn_rows_predicted_as_gjw": agn_as,
+           "calibration_final_fit": {"R2": {"a": [round(float(v), 6) for v in vs_r2[0]],
+                                            "b": [round(float(v), 6) for v in vs_r2[1]], "eps": V8.EPS}},
+           "seconds_per_method_outer_folds": {m: round(R[m]["seconds"]) for m in METHODS}}
+    # NGC 3532: once, after selection, for the selected candidate and the reference (check only)
+    jn = D["jn"]
+    muw = jn["Class"].to_numpy()
+    conf = pd.to_numeric(jn["CT"], errors="coerce").to_numpy() >= 2.0
+    agn = muw == "AGN"
+
+    def ngc(m, key):
+        ours = np.array([T.CLASSES[i] for i in dec(m, key)])
+        return {"method": m, "input": key, "n": int(len(jn)), "agreement": round(float((ours == muw).mean()), 4),
+                "agreement_ct_ge_2": round(float((ours[conf] == muw[conf]).mean()), 4), "n_ct_ge_2": int(conf.sum()),
+                "muwclass_agn_as_agn": int((ours[agn] == "AGN").sum()), "muwclass_agn": int(agn.sum()),
+                "class_counts": {c: int((ours == c).sum()) for c in T.CLASSES}}
+    res["ngc3532_check"] = {"use": "check only: computed after selection; never used to choose",
+                            "selected": ngc(selected, "Pngc"), "selected_without_av_gal": ngc(selected, "Pngc_noav"),
+                            "reference_B1": ngc(REF, "Pngc")}
+    log(f"NGC 3532 check: {res['ngc3532_check']['selected']} | B1 {res['ngc3532_check']['reference_B1']}")
+    for m in methods:
+        log(f"{m:7s} a {cv_a['balanced_accuracy'][m]['value']} d {cv_d['balanced_accuracy'][m]['value']} "
+            f"gjw-full {sim['differences'][f'{m}_g_j_w1 - {m}_full']['value']} ext {ext['balanced_accuracy'][m]['value']} "
+            f"maxECE {calib[m]['set_a']['max_ece']} maxdev {calib[m]['set_a']['max_rel_dev']:.3f} "
+            f"AGN rec b {recall[m]['set_b_gjw']['AGN']} d {recall[m]['set_d_gjw_sightline']['AGN']}")
+    res["seconds"] = round(time.time() - T_START, 1)
+    if args.no_card:
+        log("development run: nothing written")
+        return
+    with open(os.path.join(HERE, "v9_results.json"), "w") as fh:
+        json.dump(res, fh, indent=1)
+    card = os.path.join(HERE, "..", "CARD.md")
+    with open(card) as fh:
+        text = fh.read()
+    begin, finish = "<!-- v9-results:begin -->", "<!-- v9-results:end -->\n"
+    block = begin + "\n" + results_markdown(res, methods) + finish
+    if begin in text:
+        text = text[:text.index(begin)] + block + text[text.index(finish) + len(finish):]
+    else:
+        end = "<!-- v9-protocol:end -->\n"
+        text = text.replace(end, end + "\n" + block, 1)
+    with open(card, "w") as fh:
+        fh.write(text)
+    log("wrote v9_results.json and the v9 results section of CARD.md")
+
+
+def results_markdown(res: dict, methods: list) -> str:
+    S, cva, cvb, cvc, cvd, sim, ext = (res["selection"], res["cv_set_a"], res["cv_set_b_gjw"], res["cv_set_c_sightline"],
+                                       res["cv_set_d_gjw_sightline"], res["simulated_patterns_on_gjw_rows"],
+                                       res["external_2023"])
+    fmt = lambda d: "-" if d is None else f"{d['value']:+.4f} {d['ci95']}"  # noqa: E731
+    L = [f"## Protocol v9 results ({res['n_boot']} paired bootstrap resamples; fresh outer folds random_state "
+         f"{res['fold_random_state']}; `experiments/v9_results.json`)", "",
+         "| method | S9 [95 % CI] | (a) as is | (b) G+J+W1 | (c) sightlines | (d) G+J+W1 + sightline | "
+         "S9 - S9(2.2.0) [95 % CI] | CI lower bound > 0 |", "|---|---|---|---|---|---|---|---|"]
+    for m in methods:
+        v = S[m]
+        L.append(f"| {NAMES[m]} | {v['S9']} {v['ci95']} | {v['bacc_a']} | {v['bacc_b_gjw']} | {v['bacc_c_sightline']} | "
+                 f"{v['bacc_d_gjw_sightline']} | {v['diff_vs_ref']:+.4f} {v['diff_ci95']} | "
+                 f"{'-' if v['beats_ref'] is None else ('yes' if v['beats_ref'] else 'no')} |")
+    o = res["selection_optimism"]
+    L += ["", f"**Selected by S9 among {', '.join(NAMES[c] for c in res['candidates'])}: {NAMES[res['selected']]}; "
+          f"S9 - S9(2.2.0) CI lower bound > 0: {'yes' if res['beats_ref'] else 'no'}.** Choosing the best of 3 "
+          "candidates on the same outer folds biases the selected one's S9 and difference upward: over the bootstrap "
+          f"resamples the best candidate's S9 difference exceeds the selected one's by {o['mean']} on average (95th "
+          f"percentile {o['p95']}). 2.1.0, T3, T6 and B3 = mean(2.1.0, T6) everywhere are not candidates, listed for "
+          f"reference. Routed rows: {res['rows_routed']} (P = set a, PS = set c, PD = set d over all 2941 rows, Pext = "
+          "2023 set, Pngc = NGC 3532).", "",
+          "| method | bacc (a) [95 % CI] | (a) - 2.2.0 [CI] | (b) - 2.2.0 [CI] | (c) - 2.2.0 [CI] | bacc (d) [CI] | "
+          "(d) - 2.2.0 [CI] | G+J+W1 - full [CI] | external 2023 [CI] | max per-class ECE (a) | "
+          "max abs(mean p / freq - 1) (a) | max ECE (c) | max ECE (d) |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for m in methods:
+        c = res["classwise_calibration"][m]
+        L.append(f"| {NAMES[m]} | {cva['balanced_accuracy'][m]['value']} {cva['balanced_accuracy'][m]['ci95']} | "
+                 f"{fmt(cva['differences'].get(f'{m} - B1'))} | {fmt(cvb['differences'].get(f'{m} - B1'))} | "
+                 f"{fmt(cvc['differences'].get(f'{m} - B1'))} | "
+                 f"{cvd['balanced_accuracy'][m]['value']} {cvd['balanced_accuracy'][m]['ci95']} | "
+                 f"{fmt(cvd['differences'].get(f'{m} - B1'))} | {fmt(sim['differences'].get(f'{m}_g_j_w1 - {m}_full'))} | "
+                 f"{ext['balanced_accuracy'][m]['value']} {ext['balanced_accuracy'][m]['ci95']} | "
+                 f"{c['set_a']['max_ece']} | {round(c['set_a']['max_rel_dev'], 3)} | {c['set_c']['max_ece']} | "
+                 f"{c['set_d']['max_ece']} |")
+    for key, label in (("set_a", "set (a)"), ("set_d", "set (d), G+J+W1 rows")):
+        L += ["", f"Per-class ECE and mean p / observed frequency, {label}, pooled outer folds:", "",
+              "| method | " + " | ".join(T.CLASSES) + " |", "|---|" + "---|" * T.N_CLASSES]
+        for m in methods:
+            pc = res["classwise_calibration"][m][key]["per_class"]
+            L.append(f"| {NAMES[m]} | " + " | ".join(f"{pc[c]['ece']} / {pc[c]['ratio']}x" for c in T.CLASSES) + " |")
+    L += ["", "AGN recall on sets (a)-(d):", "",
+          "| method | (a) | (b) G+J+W1 | (c) sightlines | (d) G+J+W1 + sightline |", "|---|---|---|---|---|"]
+    for m in methods:
+        r = res["recall"][m]
+        L.append(f"| {NAMES[m]} | {r['set_a']['AGN']} | {r['set_b_gjw']['AGN']} | {r['set_c_sightline']['AGN']} | "
+                 f"{r['set_d_gjw_sightline']['AGN']} |")
+    L += ["", f"Predicted classes of the {sum(res['agn_rows_predicted_as_gjw'][methods[0]]['set_b_gjw'].values())} AGN "
+          "rows with G, J, W1 on sets (b) / (d):", "", "| method | " + " | ".join(T.CLASSES) + " |",
+          "|---|" + "---|" * T.N_CLASSES]
+    for m in methods:
+        a = res["agn_rows_predicted_as_gjw"][m]
+        L.append(f"| {NAMES[m]} | " + " | ".join(f"{a['set_b_gjw'][c]} / {a['set_d_gjw_sightline'][c]}"
+                                                 for c in T.CLASSES) + " |")
+    L += ["", "Balanced accuracy by the row's real photometry pattern (set a, outer CV):", "",
+          "| subset | n | " + " | ".join(NAMES[m] for m in methods) + " |", "|---|---|" + "---|" * len(methods)]
+    for p, v in res["by_real_pattern"].items():
+        L.append(f"| {p} | {v['n']} | " + " | ".join(str(v[m]) for m in methods) + " |")
+    ng = res["ngc3532_check"]
+    L += [""]
+    for key, label in (("selected", "selected candidate, av_gal from nh_gal"), ("selected_without_av_gal",
+                       "selected candidate, av_gal masked"), ("reference_B1", "2.2.0")):
+        g = ng[key]
+        L.append(f"NGC 3532 check ({NAMES[g['method']]}; {label}; computed once after selection, never used to choose): "
+                 f"agreement with MUWCLASS {g['agreement']} (n={g['n']}), at CT >= 2 {g['agreement_ct_ge_2']} "
+                 f"(n={g['n_ct_ge_2']}), MUWCLASS AGN as AGN {g['muwclass_agn_as_agn']}/{g['muwclass_agn']}.")
+        L.append("")
+    L += ["Configurations tried (all listed): on the fresh folds 2.1.0 refit, T3 capped, T5 (only as T6's X-ray-only "
+          "part), T6; B1, B3; candidates R1, R2, R3 (exactly the protocol's list; nothing else was run).", ""]
+    if res.get("run_note"):
+        L += [f"Run log: {res['run_note']}", ""]
+    L += [f"Wall clock of this evaluation: {res['seconds']} s (per-unit cache reused; outer-fold fitting + prediction "
+          f"seconds per method {res['seconds_per_method_outer_folds']}).", ""]
+    return "\n".join(L) + "\n"
+
+
+if __name__ == "__main__":
+    main()
