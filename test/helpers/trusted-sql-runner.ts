@@ -18,6 +18,8 @@ export interface TrustedSqlRunner extends QueryRunner {
   cleanups(): number;
   /** How many SLEEPMS waits were cut short by the abort signal (a job let go at once, not after its sleep). */
   interruptedSleeps(): number;
+  /** How many SLEEPMS waits ran to their end. */
+  completedSleeps(): number;
 }
 
 function csvValue(v: unknown): string {
@@ -29,9 +31,11 @@ function csvValue(v: unknown): string {
 export function trustedSqlRunner(db: Db): TrustedSqlRunner {
   let cleaned = 0;
   let interrupted = 0;
+  let completed = 0;
   return {
     cleanups: () => cleaned,
     interruptedSleeps: () => interrupted,
+    completedSleeps: () => completed,
     async prepare(params: TapParams): Promise<PreparedQuery> {
       const lang = params.get('LANG');
       if (lang === undefined) throw new DaliError('MISSING_PARAMETER', 'LANG is required: use LANG=ADQL');
@@ -47,6 +51,7 @@ export function trustedSqlRunner(db: Db): TrustedSqlRunner {
           if (sleepMs > 0) {
             try {
               await sleep(sleepMs, undefined, { signal });
+              completed++;
             } catch (err) {
               if (signal?.aborted) interrupted++;
               throw err;
