@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { translateAdql } from '../adql/index.js';
 import { planCopy } from '../db/copy-plan.js';
 import { encodeVotableFromCopy as current } from '../db/pg-copy-binary.js';
@@ -86,4 +87,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Run when started as a script (bench/binary2-ab.ts imports SIDE_COLUMNS only).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
