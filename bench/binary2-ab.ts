@@ -3,14 +3,15 @@
  *  SELECT TOP N of the 48 side-by-side columns from both and runs raw `COPY … TO STDOUT (FORMAT binary)` of the same
  *  rows, in an order rotated every repetition (interleaved, so all three see the same machine load). Row counts
  *  are verified while streaming (bench/side/row-count.ts), both servers must send the same number of bytes, and
- *  server peak RSS is sampled every 50 ms. Prints every figure as median (min–max) and the per-repetition ratios
+ *  server peak RSS is sampled every 50 ms, and each server's CPU time (user + system, /proc) per download is taken
+ *  (less noisy than wall time on a shared machine). Prints every figure as median (min–max) and the per-repetition ratios
  *  to COPY binary.
  *
  *    DATABASE_URL=postgres://…/db node dist/bench/binary2-ab.js BASE_ROOT [ROWS] [REPS]
  *
  *  The database must hold csc2.master_source with at least ROWS rows (e.g. `xtap ingest csc2 --table
  *  master_source --no-classify` of bench/dachs/gen_csv.py's CSV). */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startServer, type Server } from './download.js';
@@ -18,6 +19,14 @@ import { download, type Tap } from './side/http.js';
 import { copyOut } from './side/pg.js';
 import { spread } from './stats.js';
 import { SIDE_COLUMNS } from './binary2-transcode.js';
+
+/** CPU seconds (user + system) a process has used: /proc/<pid>/stat fields 14 and 15, in clock ticks. */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return NaN;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
 
 const fmt = (v: number[], d = 2) => {
   const s = spread(v);
@@ -47,7 +56,7 @@ async function main(): Promise<void> {
     ];
     // Warm-up: one small download each (JIT, connections).
     for (const t of taps) await download(t, `SELECT TOP 20000 ${cols} FROM csc2.master_source`, 'binary2', 20000, 20000);
-    const s: Record<string, number[]> = { base: [], this: [], copy: [], baseRss: [], thisRss: [], baseFirst: [], thisFirst: [] };
+    const s: Record<string, number[]> = { base: [], this: [], copy: [], baseRss: [], thisRss: [], baseFirst: [], thisFirst: [], baseCpu: [], thisCpu: [] };
     const sizes = new Set<string>();
     type Step = 'base' | 'this' | 'copy';
     const orders: Step[][] = [['base', 'this', 'copy'], ['this', 'copy', 'base'], ['copy', 'base', 'this'], ['this', 'base', 'copy'], ['base', 'copy', 'this'], ['copy', 'this', 'base']];
@@ -61,12 +70,14 @@ async function main(): Promise<void> {
           continue;
         }
         const tap = taps[step === 'base' ? 0 : 1] as Tap;
+        const cpu0 = cpuSeconds(tap.pid);
         const d = await download(tap, select, 'binary2', rows, rows);
+        (s[`${step}Cpu`] as number[]).push(cpuSeconds(tap.pid) - cpu0);
         (s[step] as number[]).push(d.seconds);
         (s[`${step}Rss`] as number[]).push(d.peakRssMb ?? NaN);
         (s[`${step}First`] as number[]).push(d.firstByteS);
         sizes.add(`${step}:${d.bytes}`);
-        line.push(`${step} ${d.seconds.toFixed(2)} s ${d.peakRssMb?.toFixed(0)} MB`);
+        line.push(`${step} ${d.seconds.toFixed(2)} s (server CPU ${((s[`${step}Cpu`] as number[]).at(-1) as number).toFixed(2)} s) ${d.peakRssMb?.toFixed(0)} MB`);
       }
       process.stderr.write(`rep ${rep + 1}/${reps}: ${line.join(', ')}\n`);
     }
@@ -81,6 +92,7 @@ async function main(): Promise<void> {
       `base            ${fmt(s.base as number[])} s   speed vs COPY ${fmt(ratio('base'))}×   peak RSS ${fmt(s.baseRss as number[], 0)} MB   first byte ${fmt(s.baseFirst as number[], 3)} s`,
       `this checkout   ${fmt(s.this as number[])} s   speed vs COPY ${fmt(ratio('this'))}×   peak RSS ${fmt(s.thisRss as number[], 0)} MB   first byte ${fmt(s.thisFirst as number[], 3)} s`,
       `this/base time  ${fmt((s.this as number[]).map((v, i) => v / ((s.base as number[])[i] as number)), 3)}`,
+      `server CPU (user + system) per download: base ${fmt(s.baseCpu as number[])} s, this ${fmt(s.thisCpu as number[])} s, this/base ${fmt((s.thisCpu as number[]).map((v, i) => v / ((s.baseCpu as number[])[i] as number)), 3)}`,
     ];
     process.stdout.write(`${out.join('\n')}\n`);
   } finally {
