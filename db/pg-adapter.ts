@@ -13,6 +13,7 @@ import { Readable } from 'node:stream';
 import { randomInt } from 'node:crypto';
 import { quoteIdent } from '../schema/sql-names.js';
 import { encodeCopyCsv } from './copy-csv.js';
+import { copyTo, type CopyOutStream } from './copy-out-stream.js';
 import { OID, parseInt8, parseInt8Array, parseNumeric, parseTimestamp } from './type-parsers.js';
 import { SessionState, sessionSettings } from './session.js';
 import { DbError } from './types.js';
@@ -483,7 +484,7 @@ export class PgDb extends PgQueryable implements Db {
     const { client, control } = await this.acquireQuery(opts.onPrimary);
     let pid: number | undefined;
     let done = false;
-    let copy: ReturnType<typeof copyStreams.to> | undefined;
+    let copy: CopyOutStream | undefined;
     let firstRowTimer: NodeJS.Timeout | undefined;
     let firstRowExpired = false;
     const cancel = () => this.cancelBackend(pid, control);
@@ -497,7 +498,7 @@ export class PgDb extends PgQueryable implements Db {
       await this.settle(client, opts);
       if (opts.signal?.aborted) throw new DbError('query cancelled', '57014');
       // One statement in its own implicit transaction (READ ONLY by the session default): no BEGIN, no COMMIT.
-      copy = client.query(copyStreams.to(`COPY (${sql}) TO STDOUT (FORMAT ${opts.copyFormat === 'csv' ? 'csv' : 'binary'})`));
+      copy = client.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT ${opts.copyFormat === 'csv' ? 'csv' : 'binary'})`));
       if (opts.firstRowTimeoutMs) {
         // COPY is one statement, so statement_timeout bounds the whole download; the time before the first row
         // (the query's own work, e.g. a cross join) has the shorter limit.

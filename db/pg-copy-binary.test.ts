@@ -109,6 +109,75 @@ describe('PostgreSQL binary COPY → BINARY2', () => {
     expect(out).toContain('binary COPY: the data ended inside a row');
   });
 
+  it('writes the one NaN the cursor path writes for every NaN bit pattern, and every other bit pattern as it is', async () => {
+    // Raw float8/float4 words as PostgreSQL may hold them: quiet, signalling, negative and payload NaNs, ±Inf,
+    // ±0, the largest and smallest values, and denormals; plus int8/int2 extremes copied through the same words.
+    const f8: Array<[number, number]> = [
+      [0x7ff80000, 0], [0xfff80000, 0], [0x7ff00000, 1], [0x7ff7ffff, 0xffffffff], [0xffffffff, 0xffffffff], [0x7ff00000, 0], [0xfff00000, 0],
+      [0, 0], [0x80000000, 0], [0x7fefffff, 0xffffffff], [0, 1], [0x800fffff, 0xffffffff], [0x3ff00000, 0], [0xc0091eb8, 0x51eb851f],
+    ];
+    const f4 = [0x7fc00000, 0xffc00000, 0x7f800001, 0x7fbfffff, 0x7f800000, 0xff800000, 0, 0x80000000, 1, 0x7f7fffff, 0x3f800000, 0xc0490fdb, 0xff800001, 0x807fffff];
+    const i8: Array<[number, number]> = [[0x80000000, 0], [0x7fffffff, 0xffffffff], [0xffffffff, 0xffffffff], [0, 1], [0x12345678, 0x9abcdef0], [0, 0], [0x7ff80000, 0]];
+    const i2 = [-32768, 32767, -1, 0, 1, 0x7ff8, -0x0008];
+    // pg parses every NaN's text 'NaN' into the one NaN value.
+    const nanAsPg = (v: number) => (Number.isNaN(v) ? NaN : v);
+    const rows = f8.length;
+    const bytes = new Uint8Array(19 + rows * (2 + 12 + 8 + 4 + 12 + 8 + 6 + 2 + 4) + 2);
+    const dv = new DataView(bytes.buffer);
+    bytes.set([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00]);
+    let p = 19;
+    const cursorRows: Row[] = [];
+    for (let r = 0; r < rows; r++) {
+      dv.setInt16(p, 5);
+      p += 2;
+      const [hi, lo] = f8[r] as [number, number];
+      dv.setInt32(p, 8);
+      dv.setUint32(p + 4, hi);
+      dv.setUint32(p + 8, lo);
+      const d = nanAsPg(dv.getFloat64(p + 4));
+      p += 12;
+      dv.setInt32(p, 4);
+      dv.setUint32(p + 4, f4[r] as number);
+      const f = nanAsPg(dv.getFloat32(p + 4));
+      p += 8;
+      const [lh, ll] = i8[r % i8.length] as [number, number];
+      dv.setInt32(p, 8);
+      dv.setUint32(p + 4, lh);
+      dv.setUint32(p + 8, ll);
+      const l = dv.getBigInt64(p + 4);
+      p += 12;
+      dv.setInt32(p, 2);
+      dv.setInt16(p + 4, i2[r % i2.length] as number);
+      const sh = dv.getInt16(p + 4);
+      p += 6;
+      // A null in the last column of every other row: the mask bit and the null placeholder move with the words.
+      if (r % 2) {
+        dv.setInt32(p, -1);
+        p += 4;
+      } else {
+        dv.setInt32(p, 4);
+        dv.setInt32(p + 4, -r);
+        p += 8;
+      }
+      cursorRows.push([d, f, l, sh, r % 2 ? null : -r]);
+    }
+    dv.setInt16(p, -1);
+    p += 2;
+    const fields = [col('d', 'double'), col('f', 'float'), col('l', 'long'), col('s', 'short'), col('i', 'int')];
+    const oids = [O.FLOAT8, O.FLOAT4, O.INT8, O.INT2, O.INT4];
+    const expected = await collect(encodeVotable(DOC, fields, [cursorRows], { serialization: 'BINARY2' }));
+    const data = bytes.subarray(0, p);
+    for (const size of [data.length, 7, 1]) {
+      const chunks: Uint8Array[] = [];
+      for (let i = 0; i < data.length; i += size) chunks.push(data.subarray(i, i + size));
+      expect(await viaCopy(chunks, undefined, undefined, fields, oids)).toBe(expected);
+    }
+    // The NaNs really are written as the one NaN: the rows decode to NaN and the stream holds no other pattern.
+    const decoded = parseVotable(expected)[0]?.rows ?? [];
+    expect(decoded.slice(0, 5).map((r) => Number.isNaN(r[0]))).toEqual([true, true, true, true, true]);
+    expect(Object.is(decoded[8]?.[0], -0)).toBe(true);
+  });
+
   it('rejects data without the PGCOPY signature', () => {
     const sink = new CopyBinary2Sink([col('x', 'int')], [O.INT4], [undefined]);
     expect(() => sink.write(new TextEncoder().encode('not a COPY stream at all'), 10)).toThrow(/signature/);

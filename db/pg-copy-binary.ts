@@ -80,6 +80,10 @@ export function encodeVotableFromCopy(
   });
 }
 
+/** `tuple` results besides a position: the tuple is cut by the end of the data so far; it needs more room. */
+const TUPLE_CUT = -1;
+const TUPLE_ROOM = -2;
+
 const ST_HEADER = 0;
 const ST_TUPLES = 1;
 const ST_DONE = 2;
@@ -103,9 +107,14 @@ export abstract class CopyTupleSink implements RowSink<Uint8Array> {
     this.ncols = ncols;
   }
 
-  /** Writes one complete tuple whose fields (int32 length + bytes each) start at src[s]; `tupleBytes` is its
-   *  size in the COPY data (a bound for the output). Commits the row (`rows++`) only when it is written whole. */
-  protected abstract tuple(src: Uint8Array, sdv: DataView, s: number, tupleBytes: number): void;
+  /** Writes the tuple whose fields (int32 length + bytes each) start at src[s] and returns the position after
+   *  it, committing the row (`rows++`) only when it is written whole; or returns TUPLE_CUT when the tuple does
+   *  not end before `end`, or TUPLE_ROOM when it needs more output room than it had: nothing is committed then,
+   *  and the caller calls `reserveTuple` with the tuple's size and writes it again. Reading and writing in one
+   *  pass (rather than finding the tuple's end first) is what makes the bulk path cheap. */
+  protected abstract tuple(src: Uint8Array, sdv: DataView, s: number, end: number): number;
+  /** Makes room for a tuple of `tupleBytes` COPY bytes, so that `tuple` cannot return TUPLE_ROOM for it. */
+  protected abstract reserveTuple(tupleBytes: number): void;
   abstract take(): Uint8Array[];
   abstract finish(): Uint8Array[];
 
@@ -173,7 +182,12 @@ export abstract class CopyTupleSink implements RowSink<Uint8Array> {
           this.overflow = true;
           return p;
         }
-        // Find the tuple's end first, so that a cut tuple writes nothing.
+        const t = this.tuple(src, sdv, p + 2, end);
+        if (t >= 0) {
+          p = t;
+          continue;
+        }
+        // Cut by the chunk, or short of output room: find the tuple's end (or what it needs) the slow way.
         let q = p + 2;
         for (let c = 0; c < ncols; c++) {
           if (q + 4 > end) {
@@ -189,7 +203,8 @@ export abstract class CopyTupleSink implements RowSink<Uint8Array> {
           this.need = q - p;
           return p;
         }
-        this.tuple(src, sdv, p + 2, q - p);
+        this.reserveTuple(q - p);
+        if (this.tuple(src, sdv, p + 2, end) !== q) throw new CopyBinaryError('a tuple was not written after its room was made');
         p = q;
       } else if (this.state === ST_HEADER) {
         if (end - p < HEADER_BYTES) {
@@ -226,6 +241,10 @@ export class CopyBinary2Sink extends CopyTupleSink {
   private readonly writers: Array<FieldWriter | undefined>;
   /** Output bound of a row: this plus twice its COPY bytes. */
   private readonly rowConst: number;
+  /** Output bound of columns c.. of a row, apart from twice the bytes of their variable-size values. */
+  private readonly restConst: Int32Array;
+  /** 1 for the columns whose output size depends on their value (the rest is bounded by restConst). */
+  private readonly variable: Uint8Array;
 
   constructor(fields: ReadonlyArray<EncoderColumn>, typeOids: ReadonlyArray<number>, nullValues: ReadonlyArray<number | bigint | undefined>, chunkBytes = 65_536) {
     super(fields.length);
@@ -241,11 +260,15 @@ export class CopyBinary2Sink extends CopyTupleSink {
     this.inLens = Int32Array.from(plans.map((p) => p.inLen));
     this.nullBytes = plans.map((p) => p.nullBytes);
     this.writers = plans.map((p) => p.write);
-    let c = this.maskBytes;
-    for (const p of plans) {
-      c += p.fixedBytes >= 0 ? Math.max(p.fixedBytes, p.nullBytes.length) : 4 + Math.max(p.extraBytes, p.nullBytes.length);
-    }
-    this.rowConst = c;
+    const bound = plans.map((p) => (p.fixedBytes >= 0 ? Math.max(p.fixedBytes, p.nullBytes.length) : 4 + Math.max(p.extraBytes, p.nullBytes.length)));
+    this.restConst = new Int32Array(plans.length + 1);
+    for (let i = plans.length - 1; i >= 0; i--) this.restConst[i] = (this.restConst[i + 1] as number) + (bound[i] as number);
+    this.rowConst = this.maskBytes + (this.restConst[0] as number);
+    this.variable = Uint8Array.from(plans.map((p) => (p.fixedBytes >= 0 ? 0 : 1)));
+  }
+
+  protected reserveTuple(tupleBytes: number): void {
+    this.out.reserve(this.rowConst + 2 * tupleBytes);
   }
 
   take(): Uint8Array[] {
@@ -256,20 +279,27 @@ export class CopyBinary2Sink extends CopyTupleSink {
     return this.out.finish();
   }
 
-  protected tuple(src: Uint8Array, sdv: DataView, s: number, tupleBytes: number): void {
+  protected tuple(src: Uint8Array, sdv: DataView, s: number, end: number): number {
     const ob = this.out;
-    ob.reserve(this.rowConst + 2 * tupleBytes);
+    if (ob.pos + this.rowConst > ob.buf.length) ob.reserve(this.rowConst);
     const out = ob.buf;
     const odv = ob.dv;
+    const room = out.length;
     const kinds = this.kinds;
+    const inLens = this.inLens;
     const ncols = this.ncols;
     const maskAt = ob.pos;
-    let o = maskAt;
-    for (let b = 0; b < this.maskBytes; b++) out[o++] = 0;
+    let o = maskAt + this.maskBytes;
+    for (let b = maskAt; b < o; b++) out[b] = 0;
+    // Hot: every field of a bulk download. Values move as big-endian 32-bit words through DataViews (inlined
+    // loads/stores), not byte by byte. Room: o + restConst[c] ≤ room holds at every column, because the row
+    // started with rowConst free and a variable-size value checks its own 2 × len before it is written.
     for (let c = 0; c < ncols; c++) {
-      const len = ((src[s] as number) << 24) | ((src[s + 1] as number) << 16) | ((src[s + 2] as number) << 8) | (src[s + 3] as number);
+      if (s + 4 > end) return TUPLE_CUT;
+      const len = sdv.getInt32(s);
       s += 4;
       if (len < 0) {
+        if (len !== -1) throw new CopyBinaryError(`bad field length ${len}`);
         // BINARY2 null flags: one bit per FIELD, most significant bit first (VOTable 1.3 §5.5); the value
         // slot still holds the FIELD's null placeholder.
         out[maskAt + (c >> 3)] = (out[maskAt + (c >> 3)] as number) | (0x80 >> (c & 7));
@@ -277,48 +307,43 @@ export class CopyBinary2Sink extends CopyTupleSink {
         for (let i = 0; i < nb.length; i++) out[o++] = nb[i] as number;
         continue;
       }
+      if (s + len > end) return TUPLE_CUT;
       const kind = kinds[c] as number;
-      if (kind <= K_BOOL && len !== (this.inLens[c] as number)) throw new CopyBinaryError(`field ${c + 1} has ${len} bytes, expected ${this.inLens[c]}`);
+      if (kind <= K_BOOL) {
+        if (len !== (inLens[c] as number)) throw new CopyBinaryError(`field ${c + 1} has ${len} bytes, expected ${inLens[c]}`);
+      } else if (this.variable[c] === 1 && o + (this.restConst[c] as number) + 2 * len > room) return TUPLE_ROOM;
       switch (kind) {
-        case K_F8:
-          // NaN → the one NaN the cursor path writes (DataView.setFloat64(NaN)); PostgreSQL may hold others.
-          if (((src[s] as number) & 0x7f) === 0x7f && ((src[s + 1] as number) & 0xf0) === 0xf0 && isNan64(src, s)) {
-            out[o] = 0x7f;
-            out[o + 1] = 0xf8;
-            for (let i = 2; i < 8; i++) out[o + i] = 0;
+        case K_F8: {
+          const hi = sdv.getInt32(s);
+          const lo = sdv.getInt32(s + 4);
+          if ((hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0xfffff) | lo) !== 0) {
+            // NaN → the one NaN the cursor path writes (DataView.setFloat64(NaN)); PostgreSQL may hold others.
+            odv.setInt32(o, 0x7ff80000);
+            odv.setInt32(o + 4, 0);
           } else {
-            for (let i = 0; i < 8; i++) out[o + i] = src[s + i] as number;
+            odv.setInt32(o, hi);
+            odv.setInt32(o + 4, lo);
           }
           o += 8;
           break;
-        case K_F4:
-          if (((src[s] as number) & 0x7f) === 0x7f && ((src[s + 1] as number) & 0x80) === 0x80 && (((src[s + 1] as number) & 0x7f) | (src[s + 2] as number) | (src[s + 3] as number)) !== 0) {
-            out[o] = 0x7f;
-            out[o + 1] = 0xc0;
-            out[o + 2] = 0;
-            out[o + 3] = 0;
-          } else {
-            out[o] = src[s] as number;
-            out[o + 1] = src[s + 1] as number;
-            out[o + 2] = src[s + 2] as number;
-            out[o + 3] = src[s + 3] as number;
-          }
+        }
+        case K_F4: {
+          const v = sdv.getInt32(s);
+          odv.setInt32(o, (v & 0x7f800000) === 0x7f800000 && (v & 0x7fffff) !== 0 ? 0x7fc00000 : v);
           o += 4;
           break;
+        }
         case K_I4:
-          out[o] = src[s] as number;
-          out[o + 1] = src[s + 1] as number;
-          out[o + 2] = src[s + 2] as number;
-          out[o + 3] = src[s + 3] as number;
+          odv.setInt32(o, sdv.getInt32(s));
           o += 4;
           break;
         case K_I2:
-          out[o] = src[s] as number;
-          out[o + 1] = src[s + 1] as number;
+          odv.setInt16(o, sdv.getInt16(s));
           o += 2;
           break;
         case K_I8:
-          for (let i = 0; i < 8; i++) out[o + i] = src[s + i] as number;
+          odv.setInt32(o, sdv.getInt32(s));
+          odv.setInt32(o + 4, sdv.getInt32(s + 4));
           o += 8;
           break;
         case K_BOOL:
@@ -339,13 +364,8 @@ export class CopyBinary2Sink extends CopyTupleSink {
     // Only now is the row committed.
     ob.pos = o;
     this.rows++;
+    return s;
   }
-}
-
-function isNan64(src: Uint8Array, s: number): boolean {
-  if (((src[s + 1] as number) & 0x0f) !== 0) return true;
-  for (let i = 2; i < 8; i++) if (src[s + i] !== 0) return true;
-  return false;
 }
 
 // ----------------------------------------------------------------------------------------------- planning

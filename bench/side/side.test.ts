@@ -57,6 +57,11 @@ describe('streamed row counts', () => {
     const doc = binary2Doc(names, '<INFO name="QUERY_STATUS" value="OVERFLOW"/>');
     for (const size of [1, 2, 3, 7, 76, 77, 1000, doc.length]) expect(count('binary2', doc, size)).toEqual({ rows: 37, status: 'OVERFLOW' });
     expect(count('binary2', binary2Doc([]), 5)).toEqual({ rows: 0, status: undefined });
+    // Every padding of the last base64 quantum (stream lengths ≡ 0, 1, 2 mod 3), every chunk size up to a line.
+    for (let n = 1; n <= 7; n++) {
+      const few = binary2Doc(names.slice(0, n));
+      for (let size = 1; size <= 80; size += 3) expect(count('binary2', few, size)).toEqual({ rows: n, status: undefined });
+    }
   });
 
   it('rejects a BINARY2 stream that ends inside a row or is not closed', () => {
