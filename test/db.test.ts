@@ -52,6 +52,13 @@ describe.each(testDatabases())('database layer on $name', (backend) => {
     expect(hpx.rows).toEqual([[1]]);
   });
 
+  it('publishes TAP_SCHEMA from several processes at once (servers starting together) without a duplicate key', async () => {
+    await Promise.all([1, 2, 3, 4].map(() => publishTapSchema(db, PUBLISHED_SCHEMAS)));
+    const expected = allTables().reduce((n, t) => n + t.columns.length, 0);
+    const r = await db.query('SELECT count(*) FROM tap_schema.columns');
+    expect(r.rows[0]?.[0]).toBe(BigInt(expected));
+  });
+
   it('every key column named in TAP_SCHEMA exists on both sides', async () => {
     const r = await db.query(`
       SELECT k.key_id, kc.from_column, kc.target_column,
