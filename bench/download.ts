@@ -16,7 +16,7 @@ import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import copyStreams from 'pg-copy-streams';
+import { copyTo } from '../db/copy-out-stream.js';
 import { migrate, openDb, MIGRATIONS } from '../db/index.js';
 import { parseVotable } from '../votable/decoder.js';
 import { freshDatabase } from './ingest.js';
@@ -65,7 +65,7 @@ async function copyRate(url: string, format: 'binary' | 'text' | 'csv', rows: nu
   await client.connect();
   try {
     const t0 = performance.now();
-    const stream = client.query(copyStreams.to(`COPY (SELECT ${COLUMNS.join(', ')} FROM csc2.master_source) TO STDOUT (FORMAT ${format})`));
+    const stream = client.query(copyTo(`COPY (SELECT ${COLUMNS.join(', ')} FROM csc2.master_source) TO STDOUT (FORMAT ${format})`));
     let bytes = 0;
     for await (const chunk of stream as AsyncIterable<Buffer>) bytes += chunk.length;
     return { rate: rows / ((performance.now() - t0) / 1000), bytes };

@@ -1,8 +1,9 @@
 /** Raw PostgreSQL references of the side-by-side bench: COPY of a SELECT to STDOUT (output counted, not kept) with
- *  time to first byte, repeated small queries on one connection, and the row checksum that proves xtap and DaCHS
+ *  time to first byte, read by the same COPY reader xtap's bulk path uses (db/copy-out-stream.ts, faster than
+ *  pg-copy-streams), so the reference is not slowed by a weaker client, repeated small queries on one connection, and the row checksum that proves xtap and DaCHS
  *  serve the same rows. */
 import pg from 'pg';
-import copyStreams from 'pg-copy-streams';
+import { copyTo } from '../../db/copy-out-stream.js';
 
 export interface CopyResult {
   seconds: number;
@@ -25,7 +26,7 @@ export async function withClient<T>(url: string, run: (c: pg.Client) => Promise<
 export async function copyOut(url: string, select: string, format: 'binary' | 'csv' | 'text'): Promise<CopyResult> {
   return withClient(url, async (c) => {
     const t0 = performance.now();
-    const stream = c.query(copyStreams.to(`COPY (${select}) TO STDOUT (FORMAT ${format})`));
+    const stream = c.query(copyTo(`COPY (${select}) TO STDOUT (FORMAT ${format})`));
     let first = 0;
     let bytes = 0;
     let lines = 0;
