@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build the deployed model 2.2.0 (protocol v6/v6.1, CARD.md): B1 = mean of 2.1.0's probabilities and T3 capped
+"""Build the deployed model 2.2.1 (= 2.2.0's graph, protocol v6/v6.1, CARD.md, with 2.2.1's features): B1 = mean of 2.1.0's probabilities and T3 capped
 (`rf_pd_ncsim_t200`, routed random forests with simulated no-counterpart rows, 200 trees per forest).
 
     /usr/bin/python3 models/source-classifier/blend.py
@@ -7,7 +7,7 @@
 Inputs: mlp-2.1.0.onnx (2.1.0's exported networks, as train.py wrote them; sha256 checked against the card),
 the training table, experiments/v6_1_results.json (the v6.1 evaluation). Fits T3's final model on all 2941 rows
 (v6_candidates.Routed, seed 20221104 + 999 as in the v6 script's final fit), writes model.onnx (one graph: 2.1.0 +
-both forests + routing + mean), card.json (version 2.2.0, sha256, figures from v6_1_results.json) and
+both forests + routing + mean), card.json (version 2.2.1, sha256, figures from v6_1_results.json) and
 fixtures/blend_fixture.json (Python T3 probabilities on fixed rows, for the onnxruntime-node parity test).
 """
 from __future__ import annotations
@@ -34,7 +34,17 @@ sys.modules["v6_candidates"] = V
 spec.loader.exec_module(V)
 T = V.T
 
-VERSION = "2.2.0"
+VERSION = "2.2.1"
+# The graph is 2.2.0's, byte for byte: 2.2.1 changed only the CSC2 -> feature extraction at ingest (FEATURES_2_2_1),
+# so the graph's doc string and model_version keep 2.2.0 and model.onnx's sha256 does not change.
+GRAPH_VERSION = "2.2.0"
+FEATURES_2_2_1 = ("2.2.1 = 2.2.0's graph with the ingest features corrected: CSC2 band fluxes are now the mean of the "
+                  "split-normal distribution given by flux_aper90_* and its limits (mode + sqrt(2/pi)(e_hi - e_lo)), "
+                  "the definition of the training table's Fs/Fm/Fh (MUWCLASS flux2symmetric); 2.2.0 used the mode and "
+                  "floored a band with mode 0 at 8e-18 instead of ~0.8 hilim, so half the sources of a faint field "
+                  "(NGC 3532: 207 of 389) had hardness ratios of +-1 that no training row of their class has. The "
+                  "cross-validation, external and simulated-pattern figures are unchanged (they use the training "
+                  "tables' fluxes); the NGC 3532 check changes (CARD.md).")
 MLP_FILE = "mlp-2.1.0.onnx"
 MLP_SHA256 = "096dbdee2352cbcd98002a805ece16533d753b9dd5fe3d2ff5ff79e0158fa8e1"  # model.onnx of 2.1.0 (card.json)
 MLP_PRODUCER = "torch 1.13.0a0"  # 2.1.0's card.json onnx.producer
@@ -57,11 +67,11 @@ def main() -> None:
              "xray": int(sum(e.tree_.node_count for e in fit.x.estimators_))}
     print(f"[{time.time() - t0:6.1f}s] T3 capped final fit: {fit.n_train}, tree nodes {nodes}", flush=True)
 
-    doc = (f"{T.MODEL_NAME} {VERSION}: mean of 2.1.0's probabilities and T3 capped (routed random forests, "
+    doc = (f"{T.MODEL_NAME} {GRAPH_VERSION}: mean of 2.1.0's probabilities and T3 capped (routed random forests, "
            f"{V.CAPPED_TREES} trees each); see card.json")
     model = blend_onnx.blend_model(onnx.load(mlp_path), fit.mw, fit.x, T.N_XRAY, T.N_FEATURES, T.N_CLASSES, doc)
     model.producer_name = T.MODEL_NAME
-    model.model_version = int(VERSION.split(".")[0])
+    model.model_version = int(GRAPH_VERSION.split(".")[0])
     onnx_path = os.path.join(HERE, "model.onnx")
     onnx.save(model, onnx_path)
     model_sha, model_bytes = T.sha256_file(onnx_path), os.path.getsize(onnx_path)
@@ -71,6 +81,7 @@ def main() -> None:
     ff = json.load(open(os.path.join(HERE, "fixtures", "features_fixture.json")))
     Xf = np.array([[np.nan if v is None else v for v in c["expected"]["features"]] for c in ff["cases"]], dtype=np.float64)
     Mf = np.array([c["expected"]["mask"] for c in ff["cases"]], dtype=np.float64)
+    Xf, Mf = Xf[:, :T.N_FEATURES], Mf[:, :T.N_FEATURES]  # the fixture also holds av_gal (31st); 2.2.x takes 30
     _, _, _, Xn, Mn = T.ngc3532_inputs(os.path.join(T.REPO, "data", "sample", "muwclass_ngc3532_class.csv"),
                                        os.path.join(T.REPO, "data", "sample", "ngc3532_conesearch_per.csv"))
     X = np.concatenate([Xf, np.asarray(Xn)[:N_NGC_FIXTURE]])
@@ -91,6 +102,11 @@ def main() -> None:
     res = json.load(open(res_path))
     sel, cv = res["selection"], res["cv"]
     card["version"] = VERSION
+    card["feature_extraction"] = {"typescript": "models/source-classifier/features.ts",
+                                  "spec": "models/source-classifier/features.json",
+                                  "reference": "train.py csc_flux_measurements + features_from_measurements",
+                                  "change_2_2_1": FEATURES_2_2_1}
+    card["monte_carlo"]["sampled"] = T.MC_SAMPLED
     card["model_sha256"], card["model_bytes"] = model_sha, model_bytes
     mlp_producer = MLP_PRODUCER
     card["onnx"] = {"opset": 17, "ml_opset": 3,

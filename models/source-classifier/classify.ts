@@ -3,8 +3,9 @@
  *
  * Loads models/source-classifier/model.onnx with onnxruntime-node, checks it against card.json
  * (input/output names, shapes, classes, feature names, sha256) and runs batches through it.
- * Monte-Carlo: each source is evaluated `mcDraws` times with its band fluxes drawn from split-normal
- * distributions (value - lolim, hilim - value; redrawn until > 0) and its magnitudes from N(mag, e_mag);
+ * Monte-Carlo: each source is evaluated `mcDraws` times with its band fluxes drawn from N(F, sd) (F and sd the
+ * split-normal mean and standard deviation of CSC2's mode and limits, features.ts bandFlux; redrawn until > 0, as
+ * the training augmentation draws the training table's fluxes) and its magnitudes from N(mag, e_mag);
  * the reported probabilities are the mean over draws, the uncertainties their standard deviation.
  * The PRNG is seeded per source from (seed, source name or row index), so a source's result does not
  * depend on the other rows of the batch.
@@ -28,7 +29,6 @@ import {
   computeFeatures,
   writeFeatures,
   type FeatureSetName,
-  type FluxSigma,
   type Measurements,
   type MeasurementSigmas,
   type SourceInput,
@@ -292,11 +292,11 @@ function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
-function drawFlux(v: number | null, sig: FluxSigma, rng: NormalRng): number | null {
-  if (v === null || !(v > 0) || (sig.lo === 0 && sig.hi === 0)) return v;
+/** N(v, sigma) redrawn until > 0 (at most 100 tries, then v), as the training augmentation draws the table's fluxes. */
+function drawFlux(v: number | null, sigma: number, rng: NormalRng): number | null {
+  if (v === null || !(v > 0) || sigma === 0) return v;
   for (let i = 0; i < 100; i++) {
-    const z = rng.normal();
-    const d = v + z * (z < 0 ? sig.lo : sig.hi);
+    const d = v + rng.normal() * sigma;
     if (d > 0) return d;
   }
   return v;

@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import {
   FEATURE_NAMES,
   FLUX_FLOOR,
+  FLUX_FLOOR_SIGMA,
+  extractMeasurements,
   MW_BANDS,
   MW_END,
   N_FEATURES,
@@ -15,7 +18,6 @@ import {
   writeFeatures,
   parseCscNumber,
   type CscRow,
-  type FluxSigma,
   type MwPhotometry,
 } from './features.js';
 
@@ -28,7 +30,7 @@ interface FixtureCase {
     features: number[];
     mask: number[];
     feature_set: 'xray' | 'xray+mw';
-    sigmas: Record<string, FluxSigma | number>;
+    sigmas: Record<string, number>;
     probabilities_nominal: number[];
   };
 }
@@ -84,13 +86,9 @@ describe('source-classifier features: parity with train.py', () => {
         expect(Math.abs(got - want), `${FEATURE_NAMES[j]}: ${got} vs ${want}`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(want)));
       }
       for (const [k, v] of Object.entries(c.expected.sigmas)) {
-        const got = (out.sigmas as Record<string, FluxSigma | number>)[k];
-        if (typeof v === 'number') expect(got as number).toBeCloseTo(v, 12);
-        else {
-          const g = got as FluxSigma;
-          expect(Math.abs(g.lo - v.lo)).toBeLessThanOrEqual(1e-9 * Math.abs(v.lo) + 1e-40);
-          expect(Math.abs(g.hi - v.hi)).toBeLessThanOrEqual(1e-9 * Math.abs(v.hi) + 1e-40);
-        }
+        const got = (out.sigmas as Record<string, number>)[k];
+        // relative: flux sigmas are ~1e-16, an absolute tolerance would pass anything
+        expect(Math.abs(got - v), `sigma ${k}: ${got} vs ${v}`).toBeLessThanOrEqual(1e-9 * Math.abs(v) + 1e-40);
       }
     });
   }
@@ -199,5 +197,64 @@ describe('source-classifier features: sightline feature av_gal (CSC2 nh_gal)', (
     expect(Array.from(k.slice(MW_END))).toEqual(Array.from(full.mask.slice(0, MW_END)));
     expect(Array.from(f.slice(0, MW_END)).every((v) => v === 0)).toBe(true);
     expect(() => writeFeatures(m, f, k, 0, 29)).toThrow(RangeError);
+  });
+});
+
+describe('source-classifier features: the training table\'s flux definition on a real field', () => {
+  // MUWCLASS's own NGC 3532 result table carries the features its pipeline computed from the same CSC2 rows (F_b,
+  // HR_hms) with the definition its training table uses (split-normal mean fluxes). Ours must be the same numbers:
+  // a feature definition that differs from the training table's puts real fields out of distribution.
+  const csv = (file: string) =>
+    parse(readFileSync(path.join(here, '..', '..', 'data', 'sample', file), 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  const cscByName = new Map<string, Record<string, string>>();
+  for (const r of csv('ngc3532_conesearch_per.csv')) if (!cscByName.has(r.name.trim())) cscByName.set(r.name.trim(), r);
+  const published = csv('muwclass_ngc3532_class.csv').filter((r) => cscByName.has(r.name.trim()) && r.F_b.trim() !== '');
+
+  it('log_flux_b and hr_hms equal MUWCLASS\'s F_b and HR_hms for every NGC 3532 source', () => {
+    expect(published.length).toBeGreaterThan(350);
+    let zeroBand = 0;
+    for (const r of published) {
+      const csc = cscByName.get(r.name.trim()) as Record<string, string>;
+      if (['s', 'm', 'h'].some((b) => Number(csc[`flux_aper90_${b}`]) === 0)) zeroBand++;
+      const out = computeFeatures({ csc, mw: null });
+      const logFb = Math.log10(Number(r.F_b));
+      expect(Math.abs(out.features[0] - logFb), `${r.name} log_flux_b`).toBeLessThanOrEqual(5e-4);
+      if (r.HR_hms.trim() !== '') expect(Math.abs(out.features[7] - Number(r.HR_hms)), `${r.name} hr_hms`).toBeLessThanOrEqual(5e-4);
+    }
+    // the rows this is about: a band with mode 0 (not detected, upper limit only) is common in a faint field
+    expect(zeroBand).toBeGreaterThan(100);
+  });
+
+  it('a band with mode 0 and an upper limit is the split-normal mean 0.80 hilim, not the floor', () => {
+    const csc = {
+      flux_aper90_s: '1.381e-15', flux_aper90_lolim_s: '1.0e-15', flux_aper90_hilim_s: '1.8e-15',
+      flux_aper90_m: '1.990e-16', flux_aper90_lolim_m: '1.0e-16', flux_aper90_hilim_m: '3.0e-16',
+      flux_aper90_h: '0.000e+00', flux_aper90_lolim_h: '0.000e+00', flux_aper90_hilim_h: '5.0e-16',
+    };
+    const { values, sigmas } = extractMeasurements({ csc });
+    expect((values.fluxH as number) / (Math.sqrt(2 / Math.PI) * 5e-16)).toBeCloseTo(1, 12);
+    expect(values.fluxH as number).toBeGreaterThan(40 * FLUX_FLOOR);
+    expect(sigmas.flux_h / 5e-16).toBeCloseTo(Math.sqrt(1 - 2 / Math.PI), 12);
+    // s: mode + sqrt(2/pi) ((hi - mode) - (mode - lo))
+    expect((values.fluxS as number) / (1.381e-15 + Math.sqrt(2 / Math.PI) * (0.419e-15 - 0.381e-15))).toBeCloseTo(1, 12);
+  });
+
+  it('a band without a flux takes the table\'s floor (8e-18, sd 6e-18) when another band has one; a mode without limits is kept', () => {
+    const csc = {
+      flux_aper90_s: '', flux_aper90_lolim_s: '', flux_aper90_hilim_s: '',
+      flux_aper90_m: '1.0e-15', flux_aper90_lolim_m: '', flux_aper90_hilim_m: '2.0e-15',
+      flux_aper90_h: '2.0e-15', flux_aper90_lolim_h: '1.0e-15', flux_aper90_hilim_h: '3.0e-15',
+    };
+    const { values, sigmas } = extractMeasurements({ csc });
+    expect([values.fluxS, sigmas.flux_s]).toEqual([FLUX_FLOOR, FLUX_FLOOR_SIGMA]);
+    expect([values.fluxM, sigmas.flux_m]).toEqual([1e-15, 0]);
+    expect((values.fluxH as number) / 2e-15).toBeCloseTo(1, 12);
+    // mode 0 with no limits is not a flux: floored
+    const zero = extractMeasurements({ csc: { ...csc, flux_aper90_m: '0', flux_aper90_hilim_m: '' } });
+    expect([zero.values.fluxM, zero.sigmas.flux_m]).toEqual([FLUX_FLOOR, FLUX_FLOOR_SIGMA]);
+    // no band at all: nothing is floored, the X-ray block falls back to flux_aper90_b
+    const none = extractMeasurements({ csc: { flux_aper90_b: '3e-15' } });
+    expect([none.values.fluxS, none.values.fluxM, none.values.fluxH]).toEqual([null, null, null]);
+    expect(computeFeatures({ csc: { flux_aper90_b: '3e-15' } }).features[0]).toBeCloseTo(Math.log10(3e-15), 5); // float32
   });
 });

@@ -58,14 +58,9 @@ export interface Measurements {
   avGal: number | null;
 }
 
-/** Asymmetric 1-sigma flux errors: lo = value - lolim, hi = hilim - value (0 when unknown/undetected). */
-export interface FluxSigma {
-  lo: number;
-  hi: number;
-}
-
-/** Measurement errors used by the Monte-Carlo sampling in classify.ts. */
-export type MeasurementSigmas = { flux_s: FluxSigma; flux_m: FluxSigma; flux_h: FluxSigma } & Record<MwKey, number>;
+/** Measurement errors (1 sigma) used by the Monte-Carlo sampling in classify.ts: band fluxes are drawn from
+ *  N(value, sigma) (the split-normal's standard deviation, see bandFlux), magnitudes from N(mag, e_mag); 0 = not sampled. */
+export type MeasurementSigmas = { flux_s: number; flux_m: number; flux_h: number } & Record<MwKey, number>;
 
 export interface FeatureVector {
   features: Float32Array;
@@ -80,8 +75,12 @@ export interface ExtractedFeatures extends FeatureVector {
   inTrainingDomain: boolean;
 }
 
-/** Band fluxes that are missing or <= 0 are set to this floor (erg/s/cm^2), MUWCLASS's convention. */
+/** A band without a usable flux is set to this floor (erg/s/cm^2) when another band has one: MUWCLASS's training
+ *  table's value (the mean of a half-normal of scale 1e-17, rounded) ... */
 export const FLUX_FLOOR = 8e-18;
+/** ... and its error (e_Fs = 6e-18 in those rows of the table). */
+export const FLUX_FLOOR_SIGMA = 6e-18;
+const FECHNER_K = Math.sqrt(2 / Math.PI);
 
 interface MwBandDef {
   readonly band: string;
@@ -166,23 +165,37 @@ export function parseCscNumber(v: CscValue): number | null {
 const finiteOrNull = (v: number | null | undefined): number | null =>
   typeof v === 'number' && Number.isFinite(v) ? v : null;
 
-function fluxSigma(row: CscRow, band: 's' | 'm' | 'h', value: number | null): FluxSigma {
-  if (value === null || !(value > 0)) return { lo: 0, hi: 0 };
-  const lolim = parseCscNumber(row[`flux_aper90_lolim_${band}`]);
-  const hilim = parseCscNumber(row[`flux_aper90_hilim_${band}`]);
-  return {
-    lo: lolim === null ? 0 : Math.max(value - lolim, 0),
-    hi: hilim === null ? 0 : Math.max(hilim - value, 0),
-  };
+/**
+ * One band's flux as MUWCLASS's training table defines it (prepare_library.flux2symmetric): CSC2 gives the mode of
+ * the flux posterior with a 68 % interval (lolim, hilim); the table holds the mean and standard deviation of the split
+ * normal with that mode and those one-sided widths, mean = mode + sqrt(2/pi) (e_hi - e_lo),
+ * sd = sqrt((1 - 2/pi) (e_hi - e_lo)^2 + e_hi e_lo). A band with mode 0 and an upper limit thus gets 0.80 hilim, not
+ * the floor. A positive mode without both limits is taken as it is (sigma 0). null when there is no mode or the mean
+ * is not positive (the caller floors it).
+ */
+export function bandFlux(row: CscRow, band: 's' | 'm' | 'h'): { value: number; sigma: number } | null {
+  const v = parseCscNumber(row[`flux_aper90_${band}`]);
+  const lo = parseCscNumber(row[`flux_aper90_lolim_${band}`]);
+  const hi = parseCscNumber(row[`flux_aper90_hilim_${band}`]);
+  if (v === null) return null;
+  // a mode without limits (not in CSC2 itself; hand-made or partial tables): the mode, not sampled
+  if (lo === null || hi === null) return v > 0 ? { value: v, sigma: 0 } : null;
+  const eHi = hi - v;
+  const eLo = v - lo;
+  const value = v + FECHNER_K * (eHi - eLo);
+  const sigma = Math.sqrt(Math.max((1 - 2 / Math.PI) * (eHi - eLo) ** 2 + eHi * eLo, 0));
+  return value > 0 && Number.isFinite(value) && Number.isFinite(sigma) ? { value, sigma } : null;
 }
 
 /** Nominal measurements and their errors from a CSC2 master_source row and optional MW photometry. */
 export function extractMeasurements(input: SourceInput): { values: Measurements; sigmas: MeasurementSigmas } {
   const row = input.csc;
   const mw = input.mw ?? {};
-  const fluxS = parseCscNumber(row.flux_aper90_s);
-  const fluxM = parseCscNumber(row.flux_aper90_m);
-  const fluxH = parseCscNumber(row.flux_aper90_h);
+  // bands without a usable flux take the table's floor when another band has one (train.py csc_flux_measurements)
+  const bands = (['s', 'm', 'h'] as const).map((b) => bandFlux(row, b));
+  const anyBand = bands.some((f) => f !== null);
+  const flux = (i: number) => bands[i] ?? (anyBand ? { value: FLUX_FLOOR, sigma: FLUX_FLOOR_SIGMA } : null);
+  const [fs, fm, fh] = [flux(0), flux(1), flux(2)];
   const mags = {} as Record<MwKey, number | null>;
   const magSig = {} as Record<MwKey, number>;
   for (const k of MW_KEYS) {
@@ -191,9 +204,9 @@ export function extractMeasurements(input: SourceInput): { values: Measurements;
     magSig[k] = e !== null && e > 0 ? e : 0;
   }
   const values: Measurements = {
-    fluxS,
-    fluxM,
-    fluxH,
+    fluxS: fs?.value ?? null,
+    fluxM: fm?.value ?? null,
+    fluxH: fh?.value ?? null,
     fluxB: parseCscNumber(row.flux_aper90_b),
     pIntra: parseCscNumber(row.kp_intra_prob_b),
     pInter: parseCscNumber(row.var_inter_prob_b),
@@ -201,9 +214,9 @@ export function extractMeasurements(input: SourceInput): { values: Measurements;
     avGal: avFromNhGal(parseCscNumber(row.nh_gal)),
   };
   const sigmas: MeasurementSigmas = {
-    flux_s: fluxSigma(row, 's', fluxS),
-    flux_m: fluxSigma(row, 'm', fluxM),
-    flux_h: fluxSigma(row, 'h', fluxH),
+    flux_s: fs?.sigma ?? 0,
+    flux_m: fm?.sigma ?? 0,
+    flux_h: fh?.sigma ?? 0,
     ...magSig,
   };
   return { values, sigmas };

@@ -56,6 +56,19 @@ N_CLASSES = len(CLASSES)
 # Band fluxes missing / non-positive are set to this floor (erg/s/cm^2): the value MUWCLASS's
 # training table uses for undetected bands (Fs/Fm/Fh == 8e-18 in 91/44/68 rows of TD.csv).
 FLUX_FLOOR = 8e-18
+# ... and its error (e_Fs/e_Fm/e_Fh == 6e-18 in those rows): MUWCLASS sets a band with no usable flux to the mean and
+# standard deviation of a half-normal of scale 1e-17, sqrt(2/pi) 1e-17 and sqrt(1 - 2/pi) 1e-17, rounded in the table.
+FLUX_FLOOR_SIGMA = 6e-18
+# CSC2 gives each band flux as the mode of its posterior with a 68 % interval (lolim, hilim). MUWCLASS's training
+# table (Fs, Fm, Fh, e_*) holds the mean and standard deviation of the split normal ("Fechner") distribution with
+# that mode and those one-sided widths (MUWCLASS prepare_library.flux2symmetric), so the features of a CSC2 row must
+# be computed from the same mean: mean = mode + sqrt(2/pi) (e_hi - e_lo),
+# sd = sqrt((1 - 2/pi) (e_hi - e_lo)^2 + e_hi e_lo), e_hi = hilim - mode, e_lo = mode - lolim.
+FECHNER_K = math.sqrt(2.0 / math.pi)
+MC_SAMPLED = ("band fluxes F_s/F_m/F_h ~ N(mean, sd) of their split-normal definition from flux_aper90_* and its limits "
+              "(floored bands N(8e-18, 6e-18)), redrawn until > 0, as the training augmentation samples the table's "
+              "Fs/e_Fs; Gaia/2MASS/WISE magnitudes ~ N(mag, e_mag). Not sampled: variability probabilities, "
+              "flux_aper90_b fallback.")
 
 # MW bands: MUWCLASS (muwclass_library.py) zero points [erg/s/cm^2/A], widths [A], limiting mags.
 MW_BANDS = ["G", "BP", "RP", "J", "H", "K", "W1", "W2", "W3"]
@@ -866,11 +879,42 @@ def augmented(meas: dict, err: dict, n_aug: int, seed: int, redden_rows: np.ndar
     return np.stack(Xs), np.stack(Ms)
 
 
+def csc_band_fluxes(mode, lolim, hilim) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, sd) of the split normal with CSC2's mode and 68 % limits, MUWCLASS's flux definition (see FECHNER_K);
+    a positive mode without both limits: (mode, 0); NaN where there is no mode or the mean is not positive."""
+    v, lo, hi = (np.asarray(a, dtype=np.float64) for a in (mode, lolim, hilim))
+    with np.errstate(invalid="ignore"):
+        e_hi, e_lo = hi - v, v - lo
+        mean = v + FECHNER_K * (e_hi - e_lo)
+        sd = np.sqrt(np.maximum((1.0 - 2.0 / math.pi) * (e_hi - e_lo) ** 2 + e_hi * e_lo, 0.0))
+        ok = np.isfinite(mean) & (mean > 0) & np.isfinite(sd)
+        # a mode without limits (not in CSC2 itself; hand-made or partial tables): the mode, not sampled
+        bare = ~(np.isfinite(lo) & np.isfinite(hi)) & np.isfinite(v) & (v > 0)
+    return np.where(ok, mean, np.where(bare, v, np.nan)), np.where(ok, sd, np.where(bare, 0.0, np.nan))
+
+
+def csc_flux_measurements(df: pd.DataFrame) -> tuple[dict, dict]:
+    """Band fluxes (fs, fm, fh) and their errors from CSC2 flux_aper90_{s,m,h} (+ lolim/hilim) as the training table
+    defines them: the split-normal mean and sd; a band without a usable value gets the table's floor
+    (FLUX_FLOOR, FLUX_FLOOR_SIGMA) when another band has one; rows with no band keep NaN (flux_aper90_b fallback)."""
+    out, err = {}, {}
+    for key, b in (("fs", "s"), ("fm", "m"), ("fh", "h")):
+        out[key], err[key] = csc_band_fluxes(_num(df[f"flux_aper90_{b}"]), _num(df[f"flux_aper90_lolim_{b}"]),
+                                             _num(df[f"flux_aper90_hilim_{b}"]))
+    anyband = np.isfinite(out["fs"]) | np.isfinite(out["fm"]) | np.isfinite(out["fh"])
+    for key in ("fs", "fm", "fh"):
+        floor = anyband & ~np.isfinite(out[key])
+        out[key] = np.where(floor, FLUX_FLOOR, out[key])
+        err[key] = np.where(floor, FLUX_FLOOR_SIGMA, err[key])
+    return out, err
+
+
 def csc_measurements(df: pd.DataFrame, mw: dict | None = None) -> dict:
     n = len(df)
     nan = np.full(n, np.nan)
+    fluxes, _ = csc_flux_measurements(df)
     return {
-        "fs": _num(df["flux_aper90_s"]), "fm": _num(df["flux_aper90_m"]), "fh": _num(df["flux_aper90_h"]),
+        **fluxes,
         "fb": _num(df["flux_aper90_b"]),
         "p_intra": _num(df["kp_intra_prob_b"]), "p_inter": _num(df["var_inter_prob_b"]),
         "mags": {k: (mw[k] if mw is not None and k in mw else nan) for k in MW_BANDS},
@@ -988,14 +1032,19 @@ def features_json(fit: Fitted) -> dict:
         "class_prior": [round(float(v), 6) for v in fit.prior],
         "constants": {
             "flux_floor_erg_s_cm2": FLUX_FLOOR,
+            "flux_floor_sigma_erg_s_cm2": FLUX_FLOOR_SIGMA,
             "mw_bands": [{"band": b, "input": k, "survey": s, "zero_point_erg_s_cm2_A": z, "width_A": w,
                           "log10_zero_times_width": lzw, "limiting_mag": lim}
                          for b, k, s, z, w, lzw, lim in zip(MW_BANDS, MW_INPUT_KEYS, MW_SURVEY, MW_ZEROS,
                                                             MW_WIDTHS, MW_LOGZW, MW_LIMITS)],
         },
         "missing_value_rules": [
-            "A band flux (flux_aper90_s/m/h) that is null, non-finite or <= 0 is 'not detected' and set to "
-            "flux_floor (8e-18 erg/s/cm^2, MUWCLASS's own convention in its training table).",
+            "Band fluxes F_s, F_m, F_h are the training table's definition (MUWCLASS flux2symmetric): the mean of "
+            "the split-normal distribution with CSC2's mode flux_aper90_{s,m,h} and limits lolim/hilim, "
+            "mode + sqrt(2/pi) ((hilim - mode) - (mode - lolim)); a band with flux 0 and an upper limit thus gets "
+            "0.80 hilim. A band whose mode or a limit is null, or whose mean is <= 0, is set to flux_floor "
+            "(8e-18 erg/s/cm^2, sd 6e-18, MUWCLASS's own convention in its training table) when another band has "
+            "a value.",
             "If none of flux_aper90_s/m/h is positive: log_flux_b = log10(flux_aper90_b) when that is positive, "
             "else masked; all band ratios and hardness ratios are masked.",
             "kp_intra_prob_b / var_inter_prob_b: masked when null or outside [0,1].",
@@ -1005,9 +1054,10 @@ def features_json(fit: Fitted) -> dict:
             "computed from the energy fluxes.",
         ],
         "monte_carlo_inputs": {
-            "sampled": "flux_aper90_s/m/h with split-normal errors (value - lolim, hilim - value), redrawn until "
-                       "> 0 (at most 100 tries, then the nominal value); magnitudes ~ N(mag, e_mag) (e missing -> 0).",
-            "not_sampled": "kp_intra_prob_b, var_inter_prob_b, flux_aper90_b fallback, floored (undetected) bands",
+            "sampled": "band fluxes ~ N(mean, sd) of their split-normal definition (floored bands: N(8e-18, 6e-18)), "
+                       "redrawn until > 0 (at most 100 tries, then the nominal value), as the training augmentation; "
+                       "magnitudes ~ N(mag, e_mag) (e missing -> 0).",
+            "not_sampled": "kp_intra_prob_b, var_inter_prob_b, flux_aper90_b fallback",
         },
         "features": feats + [av_gal_feature()],
     }
@@ -1024,8 +1074,10 @@ def _jnum(v) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def fixture_rows(td: pd.DataFrame, per: pd.DataFrame, cls: pd.DataFrame, fit: Fitted) -> dict:
-    """~20 training rows (converted to CSC2 column names) + 6 NGC 3532 rows (raw CSC CLI strings)."""
+def fixture_cases(td: pd.DataFrame, per: pd.DataFrame, cls: pd.DataFrame) -> list[dict]:
+    """The inputs of the TS parity fixture: ~20 training rows (converted to CSC2 column names, symmetric limits
+    value -/+ e so that the split-normal mean is the table's value), 6 NGC 3532 rows (raw CSC CLI strings) and 3 of
+    them without any cross-match (mw: null)."""
     rng = np.random.default_rng(7)
     picks: list[int] = []
     nomw = td.index[td[MW_TD_COLS].isna().all(axis=1)].tolist()
@@ -1066,49 +1118,47 @@ def fixture_rows(td: pd.DataFrame, per: pd.DataFrame, cls: pd.DataFrame, fit: Fi
         mw = {"gmag": _jnum(r["G"]), "jmag": _jnum(r["J"]), "w1mag": _jnum(r["W1"])}
         cases.append({"source": f"ngc3532_conesearch_per.csv data row {i} (+ G,J,W1 from muwclass_ngc3532_class.csv)",
                       "input": {"csc": csc, "mw": mw}})
-    # expected values computed by the reference implementation from the TS-format inputs
     # the same sources without any cross-match (mw: null): same features as "no counterpart" (X-ray-only network)
     for c in [cases[0], cases[len(cases) - 1], cases[20]]:
         cases.append({"source": c["source"] + ", not cross-matched (mw: null)", "input": {"csc": c["input"]["csc"], "mw": None}})
-    meas = {"fs": [], "fm": [], "fh": [], "fb": [], "p_intra": [], "p_inter": [], "mags": {k: [] for k in MW_BANDS}}
-    sig = []
-    for c in cases:
-        csc, mw = c["input"]["csc"], c["input"]["mw"]
-        mw = mw or {}
-        g = lambda k: _jnum(csc.get(k)) if csc.get(k) is not None else None  # noqa: E731
-        for key, b in (("fs", "s"), ("fm", "m"), ("fh", "h"), ("fb", "b")):
-            v = g(f"flux_aper90_{b}")
-            meas[key].append(np.nan if v is None else v)
-        meas["p_intra"].append(np.nan if g("kp_intra_prob_b") is None else g("kp_intra_prob_b"))
-        meas["p_inter"].append(np.nan if g("var_inter_prob_b") is None else g("var_inter_prob_b"))
-        for k, key in zip(MW_BANDS, MW_INPUT_KEYS):
-            v = mw.get(key)
-            meas["mags"][k].append(np.nan if v is None else v)
-        s = {}
-        for b in "smh":
-            v, lo, hi = g(f"flux_aper90_{b}"), g(f"flux_aper90_lolim_{b}"), g(f"flux_aper90_hilim_{b}")
-            det = v is not None and v > 0
-            s[f"flux_{b}"] = {"lo": (max(v - lo, 0.0) if det and lo is not None else 0.0),
-                              "hi": (max(hi - v, 0.0) if det and hi is not None else 0.0)}
+    return cases
+
+
+def fixture_expectations(cases: list[dict], predict, prior: np.ndarray, probabilities_from: str) -> dict:
+    """Expected features, mask, feature set and Monte-Carlo sigmas of each case, computed by this reference
+    implementation from the TS-format inputs; probabilities_nominal = predict(X, M) (no Monte-Carlo)."""
+    csc_df = pd.DataFrame([{k: (np.nan if v is None else v) for k, v in c["input"]["csc"].items()} for c in cases])
+    for col in [f"flux_aper90_{x}{b}" for b in "smhb" for x in ("", "lolim_", "hilim_")] + ["kp_intra_prob_b", "var_inter_prob_b"]:
+        if col not in csc_df:
+            csc_df[col] = np.nan
+    fluxes, flux_err = csc_flux_measurements(csc_df)
+    mags = {k: np.array([np.nan if (c["input"]["mw"] or {}).get(key) is None else (c["input"]["mw"] or {})[key]
+                         for c in cases], dtype=np.float64) for k, key in zip(MW_BANDS, MW_INPUT_KEYS)}
+    meas = {**fluxes, "fb": _num(csc_df["flux_aper90_b"]), "p_intra": _num(csc_df["kp_intra_prob_b"]),
+            "p_inter": _num(csc_df["var_inter_prob_b"]), "mags": mags}
+    X, M = features_from_measurements(meas)
+    P = predict(X, M)
+    for i, c in enumerate(cases):
+        mw = c["input"]["mw"] or {}
+        sig: dict = {f"flux_{b}": (0.0 if not np.isfinite(flux_err[key][i]) else float(flux_err[key][i]))
+                     for key, b in (("fs", "s"), ("fm", "m"), ("fh", "h"))}
         for key in MW_INPUT_KEYS:
             e = mw.get("e_" + key)
-            s[key] = e if (e is not None and e > 0) else 0.0
-        sig.append(s)
-    meas = {k: (np.array(v, dtype=np.float64) if k != "mags" else {b: np.array(x, dtype=np.float64) for b, x in v.items()})
-            for k, v in meas.items()}
-    X, M = features_from_measurements(meas)
-    P = fit.predict(X, M)
-    for i, c in enumerate(cases):
+            sig[key] = e if (e is not None and e > 0) else 0.0
         av, am = av_gal_values([c["input"]["csc"].get("nh_gal")])
         c["expected"] = {"features": [float(v) for v in X[i]] + [float(av[0])], "mask": [int(v) for v in M[i]] + [int(am[0])],
                          "feature_set": "xray+mw" if M[i, MW_IDX].sum() > 0 else "xray",
-                         "sigmas": sig[i],
+                         "sigmas": sig,
                          "probabilities_nominal": [float(v) for v in P[i]],
-                         "predicted_class_nominal": CLASSES[int(decide(P[i:i + 1], fit.prior)[0])]}
-    return {"description": "Feature vectors computed by train.py (features_from_measurements) for TS parity tests; "
-                           "probabilities_nominal = model output without Monte-Carlo (PyTorch, float32); "
-                           "predicted_class_nominal = argmax p / class_prior.",
+                         "predicted_class_nominal": CLASSES[int(decide(P[i:i + 1], prior)[0])]}
+    return {"description": "Feature vectors computed by train.py (csc_flux_measurements + features_from_measurements) "
+                           "for TS parity tests; probabilities_nominal = model output without Monte-Carlo "
+                           f"({probabilities_from}); predicted_class_nominal = argmax p / class_prior.",
             "feature_names": FEATURE_NAMES + [AV_GAL_NAME], "classes": CLASSES, "cases": cases}
+
+
+def fixture_rows(td: pd.DataFrame, per: pd.DataFrame, cls: pd.DataFrame, fit: Fitted) -> dict:
+    return fixture_expectations(fixture_cases(td, per, cls), fit.predict, fit.prior, "PyTorch, float32")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1481,9 +1531,7 @@ def main() -> None:
         "reproducibility": repro,
         "monte_carlo": {
             "where": "at ingest, TypeScript (classify.ts classifySources, opts.mcDraws, opts.seed)",
-            "sampled": "flux_aper90_s/m/h from split-normal errors (lower sigma = value - lolim, upper = hilim - value), "
-                       "redrawn until > 0; Gaia/2MASS/WISE magnitudes ~ N(mag, e_mag). Not sampled: variability "
-                       "probabilities, floored (undetected) bands, flux_aper90_b fallback.",
+            "sampled": MC_SAMPLED,
             "default_draws": 100,
             "outputs": "per class: mean and standard deviation of the probabilities over the draws; predicted class = "
                        "argmax of mean / class_prior (the decision rule); confident = q1 - 2*s1 > q2 + 2*s2 for the best "
