@@ -16,8 +16,6 @@ missing), (c) the sightline set (each row A_tot ~ U(0, 6), AGN reddened by it, a
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import json
 import os
 import sys
 import time
@@ -27,18 +25,11 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import common as C  # noqa: E402
 
-
-def _load(name: str, path: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-T = _load("train", os.path.join(HERE, "..", "train.py"))
-V6 = _load("v6_candidates", os.path.join(HERE, "v6_candidates.py"))
+T = C.load("train", os.path.join(HERE, "..", "train.py"))
+V6 = C.load("v6_candidates", os.path.join(HERE, "v6_candidates.py"))
 
 AV_IDX = T.N_FEATURES          # feature 30: av_gal (mag), Galactic A_V of the sightline from CSC2 nh_gal
 N_FEATURES_V7 = T.N_FEATURES + 1
@@ -223,11 +214,8 @@ NAMES = {"v2.1.0": "2.1.0 (MLP ensembles)", "t200": "T3 capped (200 trees)", "t5
          "C3": "C3 B2 + calibration"}
 CANDIDATES = ["C1", "t5", "B2", "C3"]
 REF = "B1"
-EPS = 1e-6
-
-
-def log_p(P: np.ndarray) -> np.ndarray:
-    return np.log(np.clip(P, EPS, 1.0))
+EPS = C.EPS
+log_p = C.log_p
 
 
 def calibrate(R: dict, y: np.ndarray, folds: list) -> tuple[dict, tuple]:
@@ -292,20 +280,9 @@ def evaluate(D: dict, args, log) -> None:
     R = {}
     for name in METHODS:
         res = {u: fill_unit(D, name, u, args.seed, args.cache, log) for u in range(T.N_OUTER + 1)}
-        r = {"P": np.zeros((n, T.N_CLASSES)), "PS": np.zeros((n, T.N_CLASSES)), "prior": np.zeros((n, T.N_CLASSES))}
-        for p in T.PATTERNS:
-            r[f"SIM_{p}"] = np.zeros((n, T.N_CLASSES))
-        for f, (_, te) in enumerate(folds):
-            for k in r:
-                r[k][te] = res[f][k]
-        for k in ("Pext", "Pngc", "Pngc_noav"):
-            r[k] = res[T.N_OUTER][k]
-        r["seconds"] = float(sum(float(v["seconds"]) for v in res.values()))
-        R[name] = r
-    pkeys = [k for k in R["v2.1.0"] if k not in ("prior", "seconds")]
-    blend = lambda a, b: {**{k: 0.5 * (R[a][k] + R[b][k]) for k in pkeys}, "prior": R[a]["prior"]}  # noqa: E731
-    R["B1"] = blend("v2.1.0", "t200")
-    R["B2"] = blend("v2.1.0", "t5")
+        R[name] = C.pool_units(T, res, folds, n, ("P", "PS", "prior"))
+    R["B1"] = C.blend(R, "v2.1.0", "t200")
+    R["B2"] = C.blend(R, "v2.1.0", "t5")
     R["C1"], vs_c1 = calibrate(R["B1"], y, folds)
     R["C3"], vs_c3 = calibrate(R["B2"], y, folds)
     methods = ["B1", "C1", "t5", "B2", "C3", "v2.1.0", "t200"]
@@ -315,8 +292,7 @@ def evaluate(D: dict, args, log) -> None:
         return T.decide(R[m][key], R[m]["prior"] if key in ("P", "PS") or key.startswith("SIM_") else prior_all)
 
     M0 = D["Ma"][0]
-    gjw = np.all([M0[:, T.FEATURE_NAMES.index(f"log_ratio_{b}_xray")] > 0.5 for b in ("G", "J", "W1")], axis=0)
-    pat_real = T.row_pattern(M0)
+    gjw = C.gjw_rows(T, M0)
     preds = {m: (dec(m, "P"), dec(m, "SIM_g_j_w1"), dec(m, "PS")) for m in methods}
     S = s7_boot(y, gjw, preds, REF, args.seed, args.n_boot)
     optimism = S.pop("_selection_optimism")
@@ -335,24 +311,12 @@ def evaluate(D: dict, args, log) -> None:
                       [(f"{m}_g_j_w1", f"{m}_full") for m in methods], seed=args.seed, n_boot=args.n_boot)
     ext = T.bootstrap(D["ye"], {m: dec(m, "Pext") for m in methods}, [(m, REF) for m in methods if m != REF],
                       seed=args.seed, n_boot=args.n_boot)
-    by_pattern = {}
-    for p in ("full", "gaia_only", "2mass_only", "wise_only", "none", "other"):
-        sel = pat_real == p
-        by_pattern[p] = {"n": int(sel.sum()), **{m: round(T.bacc_from_pairs(y[sel], preds[m][0][sel]), 4) for m in methods}}
+    by_pattern = C.by_real_pattern(T, y, M0, preds, methods)
     calib = {m: {"set_a": T.classwise_calibration(R[m]["P"], y), "set_c": T.classwise_calibration(R[m]["PS"], y)}
              for m in methods}
     # NGC 3532: once, after selection, for the selected candidate and the reference (check only)
-    jn = D["jn"]
-    muw = jn["Class"].to_numpy()
-    conf = pd.to_numeric(jn["CT"], errors="coerce").to_numpy() >= 2.0
-    agn = muw == "AGN"
-
     def ngc(m, key):
-        ours = np.array([T.CLASSES[i] for i in dec(m, key)])
-        return {"method": m, "n": int(len(jn)), "agreement": round(float((ours == muw).mean()), 4),
-                "agreement_ct_ge_2": round(float((ours[conf] == muw[conf]).mean()), 4), "n_ct_ge_2": int(conf.sum()),
-                "muwclass_agn_as_agn": int((ours[agn] == "AGN").sum()), "muwclass_agn": int(agn.sum()),
-                "class_counts": {c: int((ours == c).sum()) for c in T.CLASSES}}
+        return C.ngc_check(T, D["jn"], dec(m, key), m)
     ngc_res = {"use": "check only: computed after selection; never used to choose",
                "av_gal_from_nh_gal": {"n_known": int(np.isfinite(D["av_n"]).sum()),
                                       "median": round(float(np.nanmedian(D["av_n"])), 3)},
@@ -380,20 +344,7 @@ def evaluate(D: dict, args, log) -> None:
     if args.no_card:
         log("development run: nothing written")
         return
-    with open(os.path.join(HERE, "v7_results.json"), "w") as fh:
-        json.dump(res, fh, indent=1)
-    card = os.path.join(HERE, "..", "CARD.md")
-    with open(card) as fh:
-        text = fh.read()
-    begin, finish = "<!-- v7-results:begin -->", "<!-- v7-results:end -->\n"
-    block = begin + "\n" + results_markdown(res, methods) + finish
-    if begin in text:
-        text = text[:text.index(begin)] + block + text[text.index(finish) + len(finish):]
-    else:
-        end = "<!-- v7-protocol:end -->\n"
-        text = text.replace(end, end + "\n" + block, 1)
-    with open(card, "w") as fh:
-        fh.write(text)
+    C.write_results(res, results_markdown(res, methods), "v7")
     log("wrote v7_results.json and the v7 results section of CARD.md")
 
 
@@ -427,11 +378,7 @@ def results_markdown(res: dict, methods: list) -> str:
                  f"{fmt(sim['differences'].get(f'{m}_g_j_w1 - {m}_full'))} | {ext['balanced_accuracy'][m]['value']} "
                  f"{ext['balanced_accuracy'][m]['ci95']} | {c['set_a']['max_ece']} | {pc['NS']['ratio']}, "
                  f"{pc['LMXB']['ratio']} | {round(c['set_a']['max_rel_dev'], 3)} | {c['set_c']['max_ece']} |")
-    L += ["", "Per-class ECE and mean p / observed frequency, set (a), pooled outer folds:", "",
-          "| method | " + " | ".join(T.CLASSES) + " |", "|---|" + "---|" * T.N_CLASSES]
-    for m in methods:
-        pc = res["classwise_calibration"][m]["set_a"]["per_class"]
-        L.append(f"| {NAMES[m]} | " + " | ".join(f"{pc[c]['ece']} / {pc[c]['ratio']}x" for c in T.CLASSES) + " |")
+    L += C.ece_table(T, res, NAMES, methods, "set_a", "set (a)")
     L += ["", "Recall of AGN (the class MUWCLASS reddens to each field's extinction) on sets (a), (b), (c):", "",
           "| method | AGN recall (a) | AGN recall (b) G+J+W1 | AGN recall (c) sightlines |", "|---|---|---|---|"]
     for m in methods:
@@ -439,17 +386,9 @@ def results_markdown(res: dict, methods: list) -> str:
         L.append(f"| {NAMES[m]} | {r['set_a']['AGN']} | {r['set_b_gjw']['AGN']} | {r['set_c_sightline']['AGN']} |")
     L += ["", "Balanced accuracy by the row's real photometry pattern (set a, outer CV):", "",
           "| pattern | n | " + " | ".join(NAMES[m] for m in methods) + " |", "|---|---|" + "---|" * len(methods)]
-    for p, v in res["by_real_pattern"].items():
-        L.append(f"| {p} | {v['n']} | " + " | ".join(str(v[m]) for m in methods) + " |")
+    L += C.subset_rows(res["by_real_pattern"].items(), methods)
     ng = res["ngc3532_check"]
-    L += [""]
-    for key, label in (("selected", "selected candidate, av_gal from nh_gal"), ("selected_without_av_gal",
-                       "selected candidate, av_gal masked"), ("reference_B1", "2.2.0")):
-        g = ng[key]
-        L.append(f"NGC 3532 check ({NAMES[g['method']]}; {label}; computed after selection, never used to choose): "
-                 f"agreement with MUWCLASS {g['agreement']} (n={g['n']}), at CT >= 2 {g['agreement_ct_ge_2']} "
-                 f"(n={g['n_ct_ge_2']}), MUWCLASS AGN as AGN {g['muwclass_agn_as_agn']}/{g['muwclass_agn']}.")
-        L.append("")
+    L += C.ngc_lines(ng, NAMES, "computed after selection")
     L += [f"av_gal of the NGC 3532 rows from nh_gal: {ng['av_gal_from_nh_gal']}.", ""]
     L += ["Configurations tried (all listed): 2.1.0 refit, T3 capped, T5; blends B1, B2; calibrated C1, C3 "
           "(exactly the protocol's list; nothing else was run).", ""]
