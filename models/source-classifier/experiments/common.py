@@ -3,10 +3,12 @@ blends, the NGC 3532 check, per-set metrics, the results file + CARD.md section,
 Each function is the code the scripts held before, moved here unchanged in what it computes."""
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
 import os
 import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -162,3 +164,39 @@ def ngc_lines(ng: dict, names: dict, when: str) -> list:
                  f"(n={g['n_ct_ge_2']}), MUWCLASS AGN as AGN {g['muwclass_agn_as_agn']}/{g['muwclass_agn']}.")
         L.append("")
     return L
+
+
+def run_note_and_clock(res: dict, seconds_label: str, seconds_key: str) -> list:
+    """Last lines of a results section: the run note (if any) and the wall clock."""
+    L = [f"Run log: {res['run_note']}", ""] if res.get("run_note") else []
+    return L + [f"Wall clock of this evaluation: {res['seconds']} s (per-unit cache reused; {seconds_label} "
+                f"{res[seconds_key]}).", ""]
+
+
+def parser(doc: str, T, cache: str, only_help: str, units_help: str) -> argparse.ArgumentParser:
+    """The options every vN_candidates.py takes first (a script adds its own, then add_run_options)."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir", default=os.path.join(T.REPO, "..", "shared", "data", "training"))
+    ap.add_argument("--cache", default=cache)
+    ap.add_argument("--n-boot", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=20221104)
+    ap.add_argument("--only", nargs="*", default=None, help=only_help)
+    ap.add_argument("--units", nargs="*", type=int, default=None, help=units_help)
+    return ap
+
+
+def add_run_options(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("--no-card", action="store_true", help="development run: do not write results/card")
+    ap.add_argument("--run-note", default="", help="what happened during the runs (written to the card)")
+
+
+def start(T, cache: str, t0: float, clock: bool):
+    """Single-threaded deterministic torch, the cache dir, and the log function (elapsed s; UTC time if clock)."""
+    T.torch.set_num_threads(1)
+    T.torch.use_deterministic_algorithms(True)
+    os.makedirs(cache, exist_ok=True)
+
+    def log(msg):
+        when = f" {time.strftime('%H:%M:%S', time.gmtime())}" if clock else ""
+        print(f"[{time.time() - t0:7.1f}s{when}] {msg}", flush=True)
+    return log

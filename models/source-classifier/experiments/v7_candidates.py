@@ -15,7 +15,6 @@ missing), (c) the sightline set (each row A_tot ~ U(0, 6), AGN reddened by it, a
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -392,32 +391,16 @@ def results_markdown(res: dict, methods: list) -> str:
     L += [f"av_gal of the NGC 3532 rows from nh_gal: {ng['av_gal_from_nh_gal']}.", ""]
     L += ["Configurations tried (all listed): 2.1.0 refit, T3 capped, T5; blends B1, B2; calibrated C1, C3 "
           "(exactly the protocol's list; nothing else was run).", ""]
-    if res.get("run_note"):
-        L += [f"Run log: {res['run_note']}", ""]
-    L += [f"Wall clock of this evaluation: {res['seconds']} s (per-unit cache reused; fitting seconds per method "
-          f"{res['seconds_per_method']}).", ""]
+    L += C.run_note_and_clock(res, "fitting seconds per method", "seconds_per_method")
     return "\n".join(L) + "\n"
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data-dir", default=os.path.join(T.REPO, "..", "shared", "data", "training"))
-    ap.add_argument("--cache", default="/work/ml-cache")
-    ap.add_argument("--n-boot", type=int, default=1000)
-    ap.add_argument("--seed", type=int, default=20221104)
-    ap.add_argument("--only", nargs="*", default=None, help="fill the cache for these methods only and exit")
-    ap.add_argument("--units", nargs="*", type=int, default=None, help="with --only: units (0-9 folds, 10 final fit)")
-    ap.add_argument("--no-card", action="store_true", help="development run: do not write results/card")
-    ap.add_argument("--run-note", default="", help="what happened during the runs (written to the card)")
+    ap = C.parser(__doc__, T, "/work/ml-cache", "fill the cache for these methods only and exit",
+                  "with --only: units (0-9 folds, 10 final fit)")
+    C.add_run_options(ap)
     args = ap.parse_args()
-    t0 = T_START
-    T.torch.set_num_threads(1)
-    T.torch.use_deterministic_algorithms(True)
-    os.makedirs(args.cache, exist_ok=True)
-
-    def log(msg):
-        print(f"[{time.time() - t0:7.1f}s] {msg}", flush=True)
-
+    log = C.start(T, args.cache, T_START, clock=False)
     D = load_data(args.data_dir, args.seed)
     units = args.units if args.units is not None else list(range(T.N_OUTER + 1))
     if args.only is not None:

@@ -10,7 +10,6 @@ photometry group (C5), evaluated against the deployed 2.2.0 (B1) on the same out
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import pickle
@@ -410,33 +409,18 @@ def results_markdown(res: dict, methods: list) -> str:
     L += [f"av_gal of the NGC 3532 rows from nh_gal: {ng['av_gal_from_nh_gal']}.", "",
           "Configurations tried (all listed): 2.1.0 refit, T3 capped, T5, T6; blends B1, B2, B3; calibrated C5 "
           "(exactly the protocol's list; nothing else was run).", ""]
-    if res.get("run_note"):
-        L += [f"Run log: {res['run_note']}", ""]
-    L += [f"Wall clock of this evaluation: {res['seconds']} s (per-unit cache reused; fitting + prediction seconds per "
-          f"method {res['seconds_per_method']}).", ""]
+    L += C.run_note_and_clock(res, "fitting + prediction seconds per method", "seconds_per_method")
     return "\n".join(L) + "\n"
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data-dir", default=os.path.join(T.REPO, "..", "shared", "data", "training"))
-    ap.add_argument("--cache", default="/work/ml-cache")
-    ap.add_argument("--n-boot", type=int, default=1000)
-    ap.add_argument("--seed", type=int, default=20221104)
-    ap.add_argument("--only", nargs="*", default=None, help="fit these methods only (cache) and exit")
-    ap.add_argument("--units", nargs="*", type=int, default=None, help="with --only: units (0-9 folds, 10 final fit)")
+    ap = C.parser(__doc__, T, "/work/ml-cache", "fit these methods only (cache) and exit",
+                  "with --only: units (0-9 folds, 10 final fit)")
     ap.add_argument("--fit-only", action="store_true", help="with --only: fit (2.1.0: pickle) without predicting")
-    ap.add_argument("--no-card", action="store_true", help="development run: do not write results/card")
-    ap.add_argument("--run-note", default="", help="what happened during the runs (written to the card)")
+    C.add_run_options(ap)
     ap.add_argument("--post-hoc", action="store_true", help="post-hoc C5 diagnostics only (v8_posthoc.json)")
     args = ap.parse_args()
-    T.torch.set_num_threads(1)
-    T.torch.use_deterministic_algorithms(True)
-    os.makedirs(args.cache, exist_ok=True)
-
-    def log(msg):
-        print(f"[{time.time() - T_START:7.1f}s {time.strftime('%H:%M:%S', time.gmtime())}] {msg}", flush=True)
-
+    log = C.start(T, args.cache, T_START, clock=True)
     D = load_data(args.data_dir, args.seed)
     units = args.units if args.units is not None else list(range(T.N_OUTER + 1))
     if args.only is not None:

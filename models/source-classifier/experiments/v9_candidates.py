@@ -15,7 +15,6 @@ cache is reused (symlinked into the v9 cache dir).
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -59,23 +58,11 @@ def route(M: np.ndarray) -> np.ndarray:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data-dir", default=os.path.join(T.REPO, "..", "shared", "data", "training"))
-    ap.add_argument("--cache", default="/work/ml-cache/v9")
-    ap.add_argument("--n-boot", type=int, default=1000)
-    ap.add_argument("--seed", type=int, default=20221104)
-    ap.add_argument("--only", nargs="*", default=None, help="fit these methods only (cache) and exit")
-    ap.add_argument("--units", nargs="*", type=int, default=None, help="with --only: units (0-9 fresh folds)")
-    ap.add_argument("--no-card", action="store_true", help="development run: do not write results/card")
-    ap.add_argument("--run-note", default="", help="what happened during the runs (written to the card)")
+    ap = C.parser(__doc__, T, "/work/ml-cache/v9", "fit these methods only (cache) and exit",
+                  "with --only: units (0-9 fresh folds)")
+    C.add_run_options(ap)
     args = ap.parse_args()
-    T.torch.set_num_threads(1)
-    T.torch.use_deterministic_algorithms(True)
-    os.makedirs(args.cache, exist_ok=True)
-
-    def log(msg):
-        print(f"[{time.time() - T_START:7.1f}s {time.strftime('%H:%M:%S', time.gmtime())}] {msg}", flush=True)
-
+    log = C.start(T, args.cache, T_START, clock=True)
     D = load_data(args.data_dir, args.seed)
     units = args.units if args.units is not None else list(range(T.N_OUTER + 1))
     if args.only is not None:
@@ -254,10 +241,8 @@ def results_markdown(res: dict, methods: list) -> str:
     L += C.ngc_lines(ng, NAMES, "computed once after selection")
     L += ["Configurations tried (all listed): on the fresh folds 2.1.0 refit, T3 capped, T5 (only as T6's X-ray-only "
           "part), T6; B1, B3; candidates R1, R2, R3 (exactly the protocol's list; nothing else was run).", ""]
-    if res.get("run_note"):
-        L += [f"Run log: {res['run_note']}", ""]
-    L += [f"Wall clock of this evaluation: {res['seconds']} s (per-unit cache reused; outer-fold fitting + prediction "
-          f"seconds per method {res['seconds_per_method_outer_folds']}).", ""]
+    L += C.run_note_and_clock(res, "outer-fold fitting + prediction seconds per method",
+                              "seconds_per_method_outer_folds")
     return "\n".join(L) + "\n"
 
 
