@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import sys
+import time
 
 import numpy as np
 import onnx
@@ -88,3 +89,14 @@ def record_metrics(card: dict, res: dict, sel: str, version: str, score: str, wi
     metrics[f"{version}_ngc3532_check"] = {"agreement": ng["agreement"], "agreement_ct_ge_2": ng["agreement_ct_ge_2"],
                                            "muwclass_agn_as_agn": ng["muwclass_agn_as_agn"]}
     return metrics
+
+
+def save_model(model, T, version: str, out_dir: str, t0: float) -> tuple[str, int]:
+    """Stamps producer and major version, writes out_dir/model.onnx and logs it; returns its sha256 and size."""
+    model.producer_name = T.MODEL_NAME
+    model.model_version = int(version.split(".")[0])
+    onnx_path = os.path.join(out_dir, "model.onnx")
+    onnx.save(model, onnx_path)
+    sha, nbytes = T.sha256_file(onnx_path), os.path.getsize(onnx_path)
+    print(f"[{time.time() - t0:6.1f}s] wrote {onnx_path} ({nbytes} bytes), sha256 {sha}", flush=True)
+    return sha, nbytes

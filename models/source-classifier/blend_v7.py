@@ -75,12 +75,7 @@ def main() -> None:
         model = blend_onnx.with_calibration(model, np.array(cal["a"]), np.array(cal["b"]), V7.EPS, doc)
     if sel == "t5":
         raise SystemExit("T5 alone (forests without 2.1.0) is not implemented as an export")
-    model.producer_name = T.MODEL_NAME
-    model.model_version = int(VERSION.split(".")[0])
-    onnx_path = os.path.join(args.out_dir, "model.onnx")
-    onnx.save(model, onnx_path)
-    sha, nbytes = T.sha256_file(onnx_path), os.path.getsize(onnx_path)
-    print(f"[{time.time() - t0:6.1f}s] wrote {onnx_path} ({nbytes} bytes), sha256 {sha}", flush=True)
+    sha, nbytes = blend_common.save_model(model, T, VERSION, args.out_dir, t0)
 
     # parity fixture: features_fixture cases (av_gal missing) + NGC 3532 rows with av_gal from nh_gal + the same
     # NGC rows without it

@@ -90,12 +90,7 @@ def main() -> None:
         groups = {k: (np.array(cal["groups"][V8.GROUP_NAMES[k]]["a"]), np.array(cal["groups"][V8.GROUP_NAMES[k]]["b"]))
                   for k in (1, 2, 3)}
         model = blend_onnx.with_group_calibration(model, groups, outside_matrix(), T.N_XRAY, T.N_FEATURES, V8.EPS, doc)
-    model.producer_name = T.MODEL_NAME
-    model.model_version = int(VERSION.split(".")[0])
-    onnx_path = os.path.join(args.out_dir, "model.onnx")
-    onnx.save(model, onnx_path)
-    sha, nbytes = T.sha256_file(onnx_path), os.path.getsize(onnx_path)
-    print(f"[{time.time() - t0:6.1f}s] wrote {onnx_path} ({nbytes} bytes), sha256 {sha}", flush=True)
+    sha, nbytes = blend_common.save_model(model, T, VERSION, args.out_dir, t0)
 
     # parity fixture: features_fixture cases + NGC 3532 rows with av_gal from nh_gal + the same
     # NGC rows without it + G+J+W1-reduced NGC rows (group 2) + MW-masked NGC rows (group 3)

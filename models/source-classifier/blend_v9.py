@@ -89,12 +89,7 @@ def main() -> None:
     model = blend_onnx.routed_model(onnx.load(mlp_path), t3.mw, t3.x, t6.mw, outside_route(), T.N_XRAY,
                                     T.N_FEATURES, width, T.N_CLASSES, mode,
                                     None if cal is None else (np.array(cal["a"]), np.array(cal["b"])), V8.EPS, doc)
-    model.producer_name = T.MODEL_NAME
-    model.model_version = int(VERSION.split(".")[0])
-    onnx_path = os.path.join(args.out_dir, "model.onnx")
-    onnx.save(model, onnx_path)
-    sha, nbytes = T.sha256_file(onnx_path), os.path.getsize(onnx_path)
-    print(f"[{time.time() - t0:6.1f}s] wrote {onnx_path} ({nbytes} bytes), sha256 {sha}", flush=True)
+    sha, nbytes = blend_common.save_model(model, T, VERSION, args.out_dir, t0)
     if nbytes > SIZE_CAP:
         print(f"SIZE CAP EXCEEDED: {nbytes} > {SIZE_CAP} (protocol v9 point 5): not deployable", flush=True)
 

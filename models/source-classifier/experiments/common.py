@@ -200,3 +200,65 @@ def start(T, cache: str, t0: float, clock: bool):
         when = f" {time.strftime('%H:%M:%S', time.gmtime())}" if clock else ""
         print(f"[{time.time() - t0:7.1f}s{when}] {msg}", flush=True)
     return log
+
+
+def decider(T, R: dict, y: np.ndarray, sets):
+    """dec(m, key): method m's decisions on prediction set `key`, with the fold's training prior on the outer-fold
+    sets (`sets` and SIM_*), the prior of all rows on the final-fit sets."""
+    prior_all = T.class_prior(y)
+
+    def dec(m, key):
+        return T.decide(R[m][key], R[m]["prior"] if key in sets or key.startswith("SIM_") else prior_all)
+    return dec
+
+
+def boot_reps(n: int, preds: dict, parts, seed: int, n_boot: int) -> dict:
+    """Paired bootstrap over the n rows: per method m, mean(parts(idx, m)) on each of n_boot resamples idx (the same
+    resamples for every method)."""
+    rng = np.random.default_rng(seed)
+    reps = {m: np.empty(n_boot) for m in preds}
+    for r in range(n_boot):
+        idx = rng.integers(0, n, n)
+        for m in preds:
+            reps[m][r] = float(np.mean(parts(idx, m)))
+    return reps
+
+
+def ci95(v: np.ndarray) -> list:
+    return [round(float(np.percentile(v, 2.5)), 4), round(float(np.percentile(v, 97.5)), 4)]
+
+
+def selection_optimism(reps: dict, out: dict, score: str, ref: str, cands: list) -> dict:
+    """In each resample, the best candidate's difference vs ref minus the difference of the candidate the full data
+    selected (by out[m][score]): how much "pick the best of the candidates" adds by chance."""
+    sel = max(cands, key=lambda m: out[m][score])
+    best = np.max([reps[m] - reps[ref] for m in cands], axis=0)
+    opt = best - (reps[sel] - reps[ref])
+    return {"selected": sel, "mean": round(float(opt.mean()), 4), "p95": round(float(np.percentile(opt, 95)), 4),
+            "best_of_candidates_diff_mean": round(float(best.mean()), 4),
+            "selected_diff_mean": round(float((reps[sel] - reps[ref]).mean()), 4)}
+
+
+def log_scores(log, S: dict, methods: list, score: str) -> None:
+    for m in methods:
+        v = S[m]
+        d = f"d {v['bacc_d_gjw_sightline']} " if "bacc_d_gjw_sightline" in v else ""
+        log(f"{score} {m:7s} {v[score]:.4f} {v['ci95']} a {v['bacc_a']} b {v['bacc_b_gjw']} c {v['bacc_c_sightline']} "
+            f"{d}vs B1 {v['diff_vs_ref']:+.4f} {v['diff_ci95']}")
+
+
+def boot_set(T, y: np.ndarray, preds: dict, i: int, methods: list, pairs: list, seed: int, n_boot: int,
+             rows: np.ndarray | None = None) -> dict:
+    """T.bootstrap of evaluation set i (preds[m][i]), on all rows or on `rows`."""
+    if rows is None:
+        return T.bootstrap(y, {m: preds[m][i] for m in methods}, pairs, seed=seed, n_boot=n_boot)
+    return T.bootstrap(y[rows], {m: preds[m][i][rows] for m in methods}, pairs, seed=seed, n_boot=n_boot)
+
+
+def pattern_and_external(T, y: np.ndarray, gjw: np.ndarray, ye: np.ndarray, dec, methods: list, others: list,
+                         seed: int, n_boot: int) -> tuple[dict, dict]:
+    """Bootstraps of the simulated photometry patterns on the G+J+W1 rows (each vs full) and of the 2023 set."""
+    sim = T.bootstrap(y[gjw], {f"{m}_{p}": dec(m, f"SIM_{p}")[gjw] for m in methods for p in T.PATTERNS},
+                      [(f"{m}_g_j_w1", f"{m}_full") for m in methods], seed=seed, n_boot=n_boot)
+    ext = T.bootstrap(ye, {m: dec(m, "Pext") for m in methods}, others, seed=seed, n_boot=n_boot)
+    return sim, ext

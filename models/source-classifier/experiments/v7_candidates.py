@@ -237,7 +237,6 @@ def calibrate(R: dict, y: np.ndarray, folds: list) -> tuple[dict, tuple]:
 def s7_boot(y: np.ndarray, gjw: np.ndarray, preds: dict, ref: str, seed: int, n_boot: int) -> dict:
     """S7 = mean(bacc set a, bacc set b (G+J+W1 rows reduced), bacc set c (sightlines)); paired bootstrap over the
     2941 sources (the same resample for the three sets and every method). preds[m] = (pred_a, pred_b, pred_c)."""
-    rng = np.random.default_rng(seed)
     n = len(y)
 
     def parts(idx, m):
@@ -245,12 +244,8 @@ def s7_boot(y: np.ndarray, gjw: np.ndarray, preds: dict, ref: str, seed: int, n_
         ig = idx[gjw[idx]]
         return (T.bacc_from_pairs(y[idx], a[idx]), T.bacc_from_pairs(y[ig], b[ig]), T.bacc_from_pairs(y[idx], c[idx]))
 
-    reps = {m: np.empty(n_boot) for m in preds}
-    for r in range(n_boot):
-        idx = rng.integers(0, n, n)
-        for m in preds:
-            reps[m][r] = float(np.mean(parts(idx, m)))
-    ci = lambda v: [round(float(np.percentile(v, 2.5)), 4), round(float(np.percentile(v, 97.5)), 4)]  # noqa: E731
+    reps = C.boot_reps(n, preds, parts, seed, n_boot)
+    ci = C.ci95
     full = np.arange(n)
     out = {}
     for m in preds:
@@ -260,17 +255,9 @@ def s7_boot(y: np.ndarray, gjw: np.ndarray, preds: dict, ref: str, seed: int, n_
         out[m] = {"S7": round(s7, 4), "ci95": ci(reps[m]), "bacc_a": round(pa[0], 4), "bacc_b_gjw": round(pa[1], 4),
                   "bacc_c_sightline": round(pa[2], 4), "diff_vs_ref": round(s7 - float(np.mean(parts(full, ref))), 4),
                   "diff_ci95": ci(d), "beats_ref": bool(ci(d)[0] > 0) if m != ref else None}
-    # selection optimism: in each resample, the best candidate's difference vs ref minus the difference of the
-    # candidate the full data selected (how much "pick the best of the candidates" adds by chance)
     cands = [m for m in CANDIDATES if m in reps]
     if cands:
-        sel = max(cands, key=lambda m: out[m]["S7"])
-        best = np.max([reps[m] - reps[ref] for m in cands], axis=0)
-        opt = best - (reps[sel] - reps[ref])
-        out["_selection_optimism"] = {"selected": sel, "mean": round(float(opt.mean()), 4),
-                                      "p95": round(float(np.percentile(opt, 95)), 4),
-                                      "best_of_candidates_diff_mean": round(float(best.mean()), 4),
-                                      "selected_diff_mean": round(float((reps[sel] - reps[ref]).mean()), 4)}
+        out["_selection_optimism"] = C.selection_optimism(reps, out, "S7", ref, cands)
     return out
 
 
@@ -285,10 +272,7 @@ def evaluate(D: dict, args, log) -> None:
     R["C1"], vs_c1 = calibrate(R["B1"], y, folds)
     R["C3"], vs_c3 = calibrate(R["B2"], y, folds)
     methods = ["B1", "C1", "t5", "B2", "C3", "v2.1.0", "t200"]
-    prior_all = T.class_prior(y)
-
-    def dec(m, key):
-        return T.decide(R[m][key], R[m]["prior"] if key in ("P", "PS") or key.startswith("SIM_") else prior_all)
+    dec = C.decider(T, R, y, ("P", "PS"))
 
     M0 = D["Ma"][0]
     gjw = C.gjw_rows(T, M0)
@@ -297,19 +281,12 @@ def evaluate(D: dict, args, log) -> None:
     optimism = S.pop("_selection_optimism")
     selected = max(CANDIDATES, key=lambda m: S[m]["S7"])
     deploy = bool(S[selected]["beats_ref"])
-    for m in methods:
-        v = S[m]
-        log(f"S7 {m:7s} {v['S7']:.4f} {v['ci95']} a {v['bacc_a']} b {v['bacc_b_gjw']} c {v['bacc_c_sightline']} "
-            f"vs B1 {v['diff_vs_ref']:+.4f} {v['diff_ci95']}")
+    C.log_scores(log, S, methods, "S7")
     log(f"selected {selected}; deploy: {deploy}")
-    cv_a = T.bootstrap(y, {m: preds[m][0] for m in methods}, [(m, REF) for m in methods if m != REF], seed=args.seed,
-                       n_boot=args.n_boot)
-    cv_c = T.bootstrap(y, {m: preds[m][2] for m in methods}, [(m, REF) for m in methods if m != REF], seed=args.seed,
-                       n_boot=args.n_boot)
-    sim = T.bootstrap(y[gjw], {f"{m}_{p}": dec(m, f"SIM_{p}")[gjw] for m in methods for p in T.PATTERNS},
-                      [(f"{m}_g_j_w1", f"{m}_full") for m in methods], seed=args.seed, n_boot=args.n_boot)
-    ext = T.bootstrap(D["ye"], {m: dec(m, "Pext") for m in methods}, [(m, REF) for m in methods if m != REF],
-                      seed=args.seed, n_boot=args.n_boot)
+    others = [(m, REF) for m in methods if m != REF]
+    cv_a = C.boot_set(T, y, preds, 0, methods, others, args.seed, args.n_boot)
+    cv_c = C.boot_set(T, y, preds, 2, methods, others, args.seed, args.n_boot)
+    sim, ext = C.pattern_and_external(T, y, gjw, D["ye"], dec, methods, others, args.seed, args.n_boot)
     by_pattern = C.by_real_pattern(T, y, M0, preds, methods)
     calib = {m: {"set_a": T.classwise_calibration(R[m]["P"], y), "set_c": T.classwise_calibration(R[m]["PS"], y)}
              for m in methods}

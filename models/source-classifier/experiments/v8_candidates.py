@@ -217,7 +217,6 @@ def calibrate_groups(R: dict, y: np.ndarray, folds: list, groups: dict, gjw: np.
 def s8_boot(y: np.ndarray, gjw: np.ndarray, preds: dict, ref: str, seed: int, n_boot: int) -> dict:
     """S8 = mean(bacc a, b, c, d); (b) and (d) over the G+J+W1 rows. Paired bootstrap over the 2941 sources (the same
     resample for the four sets and every method). preds[m] = (pred_a, pred_b, pred_c, pred_d)."""
-    rng = np.random.default_rng(seed)
     n = len(y)
 
     def parts(idx, m):
@@ -226,12 +225,8 @@ def s8_boot(y: np.ndarray, gjw: np.ndarray, preds: dict, ref: str, seed: int, n_
         return (T.bacc_from_pairs(y[idx], a[idx]), T.bacc_from_pairs(y[ig], b[ig]),
                 T.bacc_from_pairs(y[idx], c[idx]), T.bacc_from_pairs(y[ig], d[ig]))
 
-    reps = {m: np.empty(n_boot) for m in preds}
-    for r in range(n_boot):
-        idx = rng.integers(0, n, n)
-        for m in preds:
-            reps[m][r] = float(np.mean(parts(idx, m)))
-    ci = lambda v: [round(float(np.percentile(v, 2.5)), 4), round(float(np.percentile(v, 97.5)), 4)]  # noqa: E731
+    reps = C.boot_reps(n, preds, parts, seed, n_boot)
+    ci = C.ci95
     full = np.arange(n)
     ref_s = float(np.mean(parts(full, ref)))
     out = {}
@@ -243,13 +238,7 @@ def s8_boot(y: np.ndarray, gjw: np.ndarray, preds: dict, ref: str, seed: int, n_
                   "bacc_d_gjw_sightline": round(pa[3], 4), "diff_vs_ref": round(float(np.mean(pa)) - ref_s, 4),
                   "diff_ci95": ci(d), "beats_ref": bool(ci(d)[0] > 0) if m != ref else None}
     cands = [m for m in CANDIDATES if m in reps]
-    sel = max(cands, key=lambda m: out[m]["S8"])
-    best = np.max([reps[m] - reps[ref] for m in cands], axis=0)
-    opt = best - (reps[sel] - reps[ref])
-    out["_selection_optimism"] = {"selected": sel, "mean": round(float(opt.mean()), 4),
-                                  "p95": round(float(np.percentile(opt, 95)), 4),
-                                  "best_of_candidates_diff_mean": round(float(best.mean()), 4),
-                                  "selected_diff_mean": round(float((reps[sel] - reps[ref]).mean()), 4)}
+    out["_selection_optimism"] = C.selection_optimism(reps, out, "S8", ref, cands)
     return out
 
 
@@ -274,28 +263,20 @@ def evaluate(D: dict, args, log) -> None:
         post_hoc(R, D, groups, args, log)
         return
     methods = ["B1", "B2", "t6", "B3", "C5", "v2.1.0", "t200", "t5"]
-    prior_all = T.class_prior(y)
-
-    def dec(m, key):
-        return T.decide(R[m][key], R[m]["prior"] if key in SETS or key.startswith("SIM_") else prior_all)
+    dec = C.decider(T, R, y, SETS)
 
     preds = {m: tuple(dec(m, k) for k in SETS) for m in methods}
     S = s8_boot(y, gjw, preds, REF, args.seed, args.n_boot)
     optimism = S.pop("_selection_optimism")
     selected = max(CANDIDATES, key=lambda m: S[m]["S8"])
     deploy = bool(S[selected]["beats_ref"])
-    for m in methods:
-        v = S[m]
-        log(f"S8 {m:7s} {v['S8']:.4f} {v['ci95']} a {v['bacc_a']} b {v['bacc_b_gjw']} c {v['bacc_c_sightline']} "
-            f"d {v['bacc_d_gjw_sightline']} vs B1 {v['diff_vs_ref']:+.4f} {v['diff_ci95']}")
+    C.log_scores(log, S, methods, "S8")
     log(f"selected {selected}; deploy: {deploy}")
     others = [(m, REF) for m in methods if m != REF]
-    cv_a = T.bootstrap(y, {m: preds[m][0] for m in methods}, others, seed=args.seed, n_boot=args.n_boot)
-    cv_c = T.bootstrap(y, {m: preds[m][2] for m in methods}, others, seed=args.seed, n_boot=args.n_boot)
-    cv_d = T.bootstrap(y[gjw], {m: preds[m][3][gjw] for m in methods}, others, seed=args.seed, n_boot=args.n_boot)
-    sim = T.bootstrap(y[gjw], {f"{m}_{p}": dec(m, f"SIM_{p}")[gjw] for m in methods for p in T.PATTERNS},
-                      [(f"{m}_g_j_w1", f"{m}_full") for m in methods], seed=args.seed, n_boot=args.n_boot)
-    ext = T.bootstrap(D["ye"], {m: dec(m, "Pext") for m in methods}, others, seed=args.seed, n_boot=args.n_boot)
+    cv_a = C.boot_set(T, y, preds, 0, methods, others, args.seed, args.n_boot)
+    cv_c = C.boot_set(T, y, preds, 2, methods, others, args.seed, args.n_boot)
+    cv_d = C.boot_set(T, y, preds, 3, methods, others, args.seed, args.n_boot, rows=gjw)
+    sim, ext = C.pattern_and_external(T, y, gjw, D["ye"], dec, methods, others, args.seed, args.n_boot)
     by_pattern = C.by_real_pattern(T, y, M0, preds, methods)
     by_group = {}
     for g in (1, 2, 3):

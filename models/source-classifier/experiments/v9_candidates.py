@@ -132,10 +132,7 @@ def evaluate(D: dict, args, log) -> None:
     R["R3"] = routed(R, routes, "t6", "B1")
     R["R2"], vs_r2 = calibrate_route(R["R1"], routes, y, folds, gjw)
     methods = ["B1", "R1", "R2", "R3", "v2.1.0", "t200", "t6", "B3"]
-    prior_all = T.class_prior(y)
-
-    def dec(m, key):
-        return T.decide(R[m][key], R[m]["prior"] if key in SETS or key.startswith("SIM_") else prior_all)
+    dec = C.decider(T, R, y, SETS)
 
     preds = {m: tuple(dec(m, k) for k in SETS) for m in methods}
     V8.CANDIDATES = CANDIDATES
@@ -145,19 +142,14 @@ def evaluate(D: dict, args, log) -> None:
     optimism = S.pop("_selection_optimism")
     selected = max(CANDIDATES, key=lambda m: S[m]["S9"])
     beats = bool(S[selected]["beats_ref"])
-    for m in methods:
-        v = S[m]
-        log(f"S9 {m:7s} {v['S9']:.4f} {v['ci95']} a {v['bacc_a']} b {v['bacc_b_gjw']} c {v['bacc_c_sightline']} "
-            f"d {v['bacc_d_gjw_sightline']} vs B1 {v['diff_vs_ref']:+.4f} {v['diff_ci95']}")
+    C.log_scores(log, S, methods, "S9")
     log(f"selected {selected}; CI lower bound > 0: {beats}")
     others = [(m, REF) for m in methods if m != REF]
-    cv_a = T.bootstrap(y, {m: preds[m][0] for m in methods}, others, seed=args.seed, n_boot=args.n_boot)
-    cv_b = T.bootstrap(y[gjw], {m: preds[m][1][gjw] for m in methods}, others, seed=args.seed, n_boot=args.n_boot)
-    cv_c = T.bootstrap(y, {m: preds[m][2] for m in methods}, others, seed=args.seed, n_boot=args.n_boot)
-    cv_d = T.bootstrap(y[gjw], {m: preds[m][3][gjw] for m in methods}, others, seed=args.seed, n_boot=args.n_boot)
-    sim = T.bootstrap(y[gjw], {f"{m}_{p}": dec(m, f"SIM_{p}")[gjw] for m in methods for p in T.PATTERNS},
-                      [(f"{m}_g_j_w1", f"{m}_full") for m in methods], seed=args.seed, n_boot=args.n_boot)
-    ext = T.bootstrap(D["ye"], {m: dec(m, "Pext") for m in methods}, others, seed=args.seed, n_boot=args.n_boot)
+    cv_a = C.boot_set(T, y, preds, 0, methods, others, args.seed, args.n_boot)
+    cv_b = C.boot_set(T, y, preds, 1, methods, others, args.seed, args.n_boot, rows=gjw)
+    cv_c = C.boot_set(T, y, preds, 2, methods, others, args.seed, args.n_boot)
+    cv_d = C.boot_set(T, y, preds, 3, methods, others, args.seed, args.n_boot, rows=gjw)
+    sim, ext = C.pattern_and_external(T, y, gjw, D["ye"], dec, methods, others, args.seed, args.n_boot)
     by_pattern = C.by_real_pattern(T, y, M0, preds, methods)
     sel = routes["P"]
     by_pattern["routed (bands within G+J+W1)"] = {"n": int(sel.sum()), **{m: round(T.bacc_from_pairs(y[sel], preds[m][0][sel]), 4)
