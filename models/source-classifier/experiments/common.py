@@ -262,3 +262,19 @@ def pattern_and_external(T, y: np.ndarray, gjw: np.ndarray, ye: np.ndarray, dec,
                       [(f"{m}_g_j_w1", f"{m}_full") for m in methods], seed=seed, n_boot=n_boot)
     ext = T.bootstrap(ye, {m: dec(m, "Pext") for m in methods}, others, seed=seed, n_boot=n_boot)
     return sim, ext
+
+
+def fmt_diff(d: dict | None) -> str:
+    """A bootstrap difference as '+0.0123 [lo, hi]' ('-' when absent)."""
+    return "-" if d is None else f"{d['value']:+.4f} {d['ci95']}"
+
+
+def score_rows(S: dict, names: dict, methods: list, score: str) -> list:
+    """Protocols v8/v9: the selection table's rows (score, sets a-d, difference to 2.2.0, CI lower bound > 0)."""
+    L = []
+    for m in methods:
+        v = S[m]
+        L.append(f"| {names[m]} | {v[score]} {v['ci95']} | {v['bacc_a']} | {v['bacc_b_gjw']} | {v['bacc_c_sightline']} | "
+                 f"{v['bacc_d_gjw_sightline']} | {v['diff_vs_ref']:+.4f} {v['diff_ci95']} | "
+                 f"{'-' if v['beats_ref'] is None else ('yes' if v['beats_ref'] else 'no')} |")
+    return L

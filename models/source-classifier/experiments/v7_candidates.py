@@ -327,7 +327,7 @@ def evaluate(D: dict, args, log) -> None:
 def results_markdown(res: dict, methods: list) -> str:
     S, cva, cvc, sim, ext = (res["selection"], res["cv_set_a"], res["cv_set_c_sightline"],
                              res["simulated_patterns_on_gjw_rows"], res["external_2023"])
-    fmt = lambda d: "-" if d is None else f"{d['value']:+.4f} {d['ci95']}"  # noqa: E731
+    fmt = C.fmt_diff
     L = [f"## Protocol v7 results ({res['n_boot']} paired bootstrap resamples; `experiments/v7_results.json`)", "",
          "| method | S7 [95 % CI] | (a) as is | (b) G+J+W1 | (c) sightlines | S7 - S7(2.2.0) [95 % CI] | beats 2.2.0 |",
          "|---|---|---|---|---|---|---|"]

@@ -352,15 +352,11 @@ def results_markdown(res: dict, methods: list) -> str:
     S, cva, cvc, cvd, sim, ext = (res["selection"], res["cv_set_a"], res["cv_set_c_sightline"],
                                   res["cv_set_d_gjw_sightline"], res["simulated_patterns_on_gjw_rows"],
                                   res["external_2023"])
-    fmt = lambda d: "-" if d is None else f"{d['value']:+.4f} {d['ci95']}"  # noqa: E731
+    fmt = C.fmt_diff
     L = [f"## Protocol v8 results ({res['n_boot']} paired bootstrap resamples; `experiments/v8_results.json`)", "",
          "| method | S8 [95 % CI] | (a) as is | (b) G+J+W1 | (c) sightlines | (d) G+J+W1 + sightline | "
          "S8 - S8(2.2.0) [95 % CI] | beats 2.2.0 |", "|---|---|---|---|---|---|---|---|"]
-    for m in methods:
-        v = S[m]
-        L.append(f"| {NAMES[m]} | {v['S8']} {v['ci95']} | {v['bacc_a']} | {v['bacc_b_gjw']} | {v['bacc_c_sightline']} | "
-                 f"{v['bacc_d_gjw_sightline']} | {v['diff_vs_ref']:+.4f} {v['diff_ci95']} | "
-                 f"{'-' if v['beats_ref'] is None else ('yes' if v['beats_ref'] else 'no')} |")
+    L += C.score_rows(S, NAMES, methods, "S8")
     o = res["selection_optimism"]
     L += ["", f"**Selected by S8 among {', '.join(NAMES[c] for c in res['candidates'])}: {NAMES[res['selected']]}. "
           f"Decision: {res['decision']}.** Choosing the best of 4 candidates on the same outer folds biases the "

@@ -192,16 +192,12 @@ def results_markdown(res: dict, methods: list) -> str:
     S, cva, cvb, cvc, cvd, sim, ext = (res["selection"], res["cv_set_a"], res["cv_set_b_gjw"], res["cv_set_c_sightline"],
                                        res["cv_set_d_gjw_sightline"], res["simulated_patterns_on_gjw_rows"],
                                        res["external_2023"])
-    fmt = lambda d: "-" if d is None else f"{d['value']:+.4f} {d['ci95']}"  # noqa: E731
+    fmt = C.fmt_diff
     L = [f"## Protocol v9 results ({res['n_boot']} paired bootstrap resamples; fresh outer folds random_state "
          f"{res['fold_random_state']}; `experiments/v9_results.json`)", "",
          "| method | S9 [95 % CI] | (a) as is | (b) G+J+W1 | (c) sightlines | (d) G+J+W1 + sightline | "
          "S9 - S9(2.2.0) [95 % CI] | CI lower bound > 0 |", "|---|---|---|---|---|---|---|---|"]
-    for m in methods:
-        v = S[m]
-        L.append(f"| {NAMES[m]} | {v['S9']} {v['ci95']} | {v['bacc_a']} | {v['bacc_b_gjw']} | {v['bacc_c_sightline']} | "
-                 f"{v['bacc_d_gjw_sightline']} | {v['diff_vs_ref']:+.4f} {v['diff_ci95']} | "
-                 f"{'-' if v['beats_ref'] is None else ('yes' if v['beats_ref'] else 'no')} |")
+    L += C.score_rows(S, NAMES, methods, "S9")
     o = res["selection_optimism"]
     L += ["", f"**Selected by S9 among {', '.join(NAMES[c] for c in res['candidates'])}: {NAMES[res['selected']]}; "
           f"S9 - S9(2.2.0) CI lower bound > 0: {'yes' if res['beats_ref'] else 'no'}.** Choosing the best of 3 "

@@ -10,6 +10,7 @@ set -e
 BASE=${1:?base revision}; W=${2:-/tmp/refactor-check}
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(git -C "$HERE" rev-parse --show-toplevel)
+NEW=${NEW_TREE:-$REPO}  # the tree under test (default: this checkout)
 SHARED=$(realpath "$REPO/../shared")
 PY="nice -n 15 /usr/bin/python3"
 rm -rf "$W"; mkdir -p "$W/base"
@@ -32,11 +33,11 @@ evaluate() {  # SRC OUT
   cp $E/v8_posthoc.json $OUT/
   sed -E 's/Wall clock of this evaluation: [0-9.]+ s/Wall clock X s/' $OUT/models/source-classifier/CARD.md > $OUT/CARD.norm.md
 }
-evaluate "$W/base" "$W/eval_base"; evaluate "$REPO" "$W/eval_new"
+evaluate "$W/base" "$W/eval_base"; evaluate "$NEW" "$W/eval_new"
 for f in log_v7.txt.norm log_v8.txt.norm log_v8ph.txt.norm log_v9.txt.norm v7_results.norm.json v8_results.norm.json v9_results.norm.json v8_posthoc.json CARD.norm.md help_v7.txt help_v8.txt help_v9.txt; do
   cmp -s "$W/eval_base/$f" "$W/eval_new/$f" && echo "same evaluate $f" || echo "DIFF evaluate $f"
 done
-$PY "$HERE/check_md.py" "$W/base" "$REPO"
+$PY "$HERE/check_md.py" "$W/base" "$NEW"
 blends() {  # SRC OUT [patch]
   local SRC=$1 OUT=$2
   mkdir -p "$OUT/models"; cp -r "$SRC/models/source-classifier" "$OUT/models/"; ln -s "$REPO/data" "$OUT/data"
@@ -47,7 +48,7 @@ blends() {  # SRC OUT [patch]
   done
 }
 for p in "" patched; do
-  blends "$W/base" "$W/blend_base$p" $p; blends "$REPO" "$W/blend_new$p" $p
+  blends "$W/base" "$W/blend_base$p" $p; blends "$NEW" "$W/blend_new$p" $p
   for d in "$W/blend_base$p"/b_*; do b=$(basename $d)
     for f in card.norm.json stdout.txt fixtures/blend_fixture.json model.onnx; do
       cmp -s "$d/$f" "$W/blend_new$p/$b/$f" && echo "same blend$p $b $f" || echo "DIFF blend$p $b $f"
