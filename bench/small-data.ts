@@ -8,6 +8,7 @@ import { healpixIndex } from '../adql/geometry/index.js';
 import { HEALPIX_ORDER } from '../schema/csc2/healpix-column.js';
 import { migrate, openDb, MIGRATIONS } from '../db/index.js';
 import type { Row } from '../db/index.js';
+import { Rng } from '../ml/representations/prng.js';
 
 const BANDS = ['b', 'h', 'm', 's', 'u', 'w'] as const;
 const HARD = ['hm', 'hs', 'ms'] as const;
@@ -21,20 +22,10 @@ export const CONE_COLUMNS: readonly string[] = [
   'var_intra_prob_b', 'var_intra_index_b', 'var_inter_prob_b', 'var_inter_index_b', 'nh_gal', 'acis_num', 'hrc_num',
 ];
 
-/** A seeded PRNG (mulberry32): the same seed gives the same rows on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function* syntheticRows(n: number, seed = 20260101): Generator<Row[]> {
-  const rand = prng(seed);
+  // mulberry32: the same seed gives the same rows on every run
+  const rng = new Rng(seed);
+  const rand = () => rng.next();
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   const uniformDec = () => (Math.asin(2 * rand() - 1) * 180) / Math.PI;
   const fields = Array.from({ length: Math.max(1, Math.floor(n / 125)) }, () => [rand() * 360, uniformDec()] as const);

@@ -102,6 +102,9 @@ class CopyCsvSink implements RowSink<Uint8Array> {
   private carry: Uint8Array = new Uint8Array(0);
   /** Scratch buffer: carry + chunk. */
   private joined: Uint8Array = new Uint8Array(0);
+  /** Set by field(): the field scanned last was quoted / had an `e` (float columns only). */
+  private quoted = false;
+  private hasE = false;
 
   constructor(
     fields: ReadonlyArray<EncoderColumn>,
@@ -207,41 +210,10 @@ class CopyCsvSink implements RowSink<Uint8Array> {
       const last = c === ncols - 1;
       const kind = kinds[c] as number;
       const start = q;
-      let end: number;
-      let quoted = false;
-      let hasE = false;
-      if (src[q] === 0x22) {
-        // Quoted: "" is a quote; the field ends at the quote followed by the separator or LF.
-        quoted = true;
-        let r = q + 1;
-        for (;;) {
-          const e = src.indexOf(0x22, r);
-          if (e < 0 || e + 1 >= n) return CUT;
-          if (src[e + 1] === 0x22) r = e + 2;
-          else {
-            end = e + 1;
-            break;
-          }
-        }
-      } else {
-        let e = q;
-        if (kind === K_FLOAT) {
-          for (; e < n; e++) {
-            const b = src[e] as number;
-            if (b === 0x2c || b === 0x0a) break;
-            if (b === 0x65) hasE = true;
-          }
-        } else {
-          for (; e < n; e++) {
-            const b = src[e] as number;
-            if (b === 0x2c || b === 0x0a) break;
-          }
-        }
-        if (e >= n) return CUT;
-        end = e;
-      }
-      const term = src[end] as number;
-      if (term !== (last ? 0x0a : 0x2c)) throw new Error(`COPY csv: unexpected ${JSON.stringify(String.fromCharCode(term))} after column ${c + 1} of row ${this.rows + 1}`);
+      const end = this.field(src, q, n, c, kind === K_FLOAT);
+      if (end === CUT) return CUT;
+      const quoted = this.quoted;
+      const hasE = this.hasE;
       q = end + 1;
       const len = end - start;
       // Room for the pending span, this field rewritten (≤ 5 bytes an input byte) and a line end.
@@ -306,6 +278,50 @@ class CopyCsvSink implements RowSink<Uint8Array> {
     this.pos = o;
     return q;
   }
+  /** The end of column c's field starting at src[q] (its closing quote + 1, or its first `,`/LF), checked to be
+   *  followed by `,` (LF for the last column); CUT when the data ends inside it. Sets `quoted`, and `hasE` (an
+   *  `e` in the unquoted field) when `scanE`. Quoted: "" is a quote; the field ends at the quote followed by the
+   *  separator or LF. */
+  private field(src: Uint8Array, q: number, n: number, c: number, scanE: boolean): number {
+    let end: number;
+    this.quoted = false;
+    this.hasE = false;
+    if (src[q] === 0x22) {
+      this.quoted = true;
+      let r = q + 1;
+      for (;;) {
+        const e = src.indexOf(0x22, r);
+        if (e < 0 || e + 1 >= n) return CUT;
+        if (src[e + 1] === 0x22) r = e + 2;
+        else {
+          end = e + 1;
+          break;
+        }
+      }
+    } else {
+      let e = q;
+      if (scanE) {
+        let hasE = false;
+        for (; e < n; e++) {
+          const b = src[e] as number;
+          if (b === 0x2c || b === 0x0a) break;
+          if (b === 0x65) hasE = true;
+        }
+        this.hasE = hasE;
+      } else {
+        for (; e < n; e++) {
+          const b = src[e] as number;
+          if (b === 0x2c || b === 0x0a) break;
+        }
+      }
+      if (e >= n) return CUT;
+      end = e;
+    }
+    const term = src[end] as number;
+    if (term !== (c === this.ncols - 1 ? 0x0a : 0x2c)) throw new Error(`COPY csv: unexpected ${JSON.stringify(String.fromCharCode(term))} after column ${c + 1} of row ${this.rows + 1}`);
+    return end;
+  }
+
   /** TABLEDATA: the row starting at src[p] as `<TR><TD>…</TD>…</TR>\n`; position after its LF, or CUT. */
   private tdRow(src: Uint8Array, p: number, n: number): number {
     const kinds = this.kinds;
@@ -321,33 +337,10 @@ class CopyCsvSink implements RowSink<Uint8Array> {
     for (let c = 0; c < ncols; c++) {
       const kind = kinds[c] as number;
       const start = q;
-      let end: number;
-      let quoted = false;
-      let hasE = false;
-      if (src[q] === 0x22) {
-        quoted = true;
-        let r = q + 1;
-        for (;;) {
-          const e = src.indexOf(0x22, r);
-          if (e < 0 || e + 1 >= n) return CUT;
-          if (src[e + 1] === 0x22) r = e + 2;
-          else {
-            end = e + 1;
-            break;
-          }
-        }
-      } else {
-        let e = q;
-        for (; e < n; e++) {
-          const b = src[e] as number;
-          if (b === 0x2c || b === 0x0a) break;
-          if (b === 0x65) hasE = true;
-        }
-        if (e >= n) return CUT;
-        end = e;
-      }
-      const term = src[end] as number;
-      if (term !== (c === ncols - 1 ? 0x0a : 0x2c)) throw new Error(`COPY csv: unexpected ${JSON.stringify(String.fromCharCode(term))} after column ${c + 1} of row ${this.rows + 1}`);
+      const end = this.field(src, q, n, c, kind === K_FLOAT);
+      if (end === CUT) return CUT;
+      const quoted = this.quoted;
+      const hasE = this.hasE;
       q = end + 1;
       const len = end - start;
       // Room for this cell (≤ 5 bytes an input byte, escaped) and the row's end.

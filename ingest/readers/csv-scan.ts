@@ -39,6 +39,17 @@ export function fieldText(b: CsvBatch, r: number, c: number): string {
   return b.quoted[i] === 1 && text.includes('"') ? text.replaceAll('""', '"') : text;
 }
 
+/** The end of the empty line end or '#' comment line at p (p itself when a record starts there); -1 when the
+ *  comment runs to the end of the bytes and more may follow (not `last`). */
+function skipNonRecord(buf: Buffer, p: number, n: number, last: boolean): number {
+  const c0 = buf[p];
+  if (c0 === LF || c0 === CR) return p + 1;
+  if (c0 !== HASH) return p;
+  let q = p;
+  while (q < n && buf[q] !== LF && buf[q] !== CR) q++;
+  return q === n && !last ? -1 : q;
+}
+
 /** Incremental scanner: push() chunks in file order, get back the records they complete. */
 export class CsvScanner {
   header: string[] | undefined;
@@ -87,16 +98,10 @@ export class CsvScanner {
     const firstRow = this.rowCount + 1;
     let rows = 0;
     while (p < n) {
-      const c0 = buf[p];
-      if (c0 === LF || c0 === CR) {
-        p++;
-        continue;
-      }
-      if (c0 === HASH) {
-        let q = p;
-        while (q < n && buf[q] !== LF && buf[q] !== CR) q++;
-        if (q === n && !last) break;
-        p = q;
+      const s = skipNonRecord(buf, p, n, last);
+      if (s < 0) break;
+      if (s !== p) {
+        p = s;
         continue;
       }
       if (rows === cap) {
@@ -137,16 +142,10 @@ export class CsvScanner {
   /** Finds the header (the first record that is neither empty nor a comment); returns where scanning stopped. */
   private scanHeader(buf: Buffer, p: number, n: number, last: boolean): number {
     while (p < n) {
-      const c0 = buf[p];
-      if (c0 === LF || c0 === CR) {
-        p++;
-        continue;
-      }
-      if (c0 === HASH) {
-        let q = p;
-        while (q < n && buf[q] !== LF && buf[q] !== CR) q++;
-        if (q === n && !last) return p;
-        p = q;
+      const s = skipNonRecord(buf, p, n, last);
+      if (s < 0) return p;
+      if (s !== p) {
+        p = s;
         continue;
       }
       const max = 1 + countCommas(buf, p, n);

@@ -13,7 +13,6 @@ calibration on fixed rows, incl. NGC 3532 rows with av_gal from nh_gal) for the 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import sys
@@ -21,19 +20,16 @@ import time
 
 import numpy as np
 import onnx
-import sklearn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import blend  # noqa: E402  (2.1.0 component file and checks, v6 module)
 import blend_onnx  # noqa: E402
+import blend_common  # noqa: E402
 
 V = blend.V
 T = blend.T
-_spec = blend.importlib.util.spec_from_file_location("v7_candidates", os.path.join(HERE, "experiments", "v7_candidates.py"))
-V7 = blend.importlib.util.module_from_spec(_spec)
-sys.modules["v7_candidates"] = V7
-_spec.loader.exec_module(V7)
+V7 = blend_common.candidates("v7")
 
 VERSION = "2.3.0"
 SEED = blend.SEED
@@ -79,18 +75,11 @@ def main() -> None:
         model = blend_onnx.with_calibration(model, np.array(cal["a"]), np.array(cal["b"]), V7.EPS, doc)
     if sel == "t5":
         raise SystemExit("T5 alone (forests without 2.1.0) is not implemented as an export")
-    model.producer_name = T.MODEL_NAME
-    model.model_version = int(VERSION.split(".")[0])
-    onnx_path = os.path.join(args.out_dir, "model.onnx")
-    onnx.save(model, onnx_path)
-    sha, nbytes = T.sha256_file(onnx_path), os.path.getsize(onnx_path)
-    print(f"[{time.time() - t0:6.1f}s] wrote {onnx_path} ({nbytes} bytes), sha256 {sha}", flush=True)
+    sha, nbytes = blend_common.save_model(model, T, VERSION, args.out_dir, t0)
 
     # parity fixture: features_fixture cases (av_gal missing) + NGC 3532 rows with av_gal from nh_gal + the same
     # NGC rows without it
-    ff = json.load(open(os.path.join(HERE, "fixtures", "features_fixture.json")))
-    Xf = np.array([c["expected"]["features"] for c in ff["cases"]], dtype=np.float64)
-    Mf = np.array([c["expected"]["mask"] for c in ff["cases"]], dtype=np.float64)
+    Xf, Mf = blend_common.fixture_cases()
     Xn, Mn = V7.with_av(D["Xn"][:blend.N_NGC_FIXTURE], D["Mn"][:blend.N_NGC_FIXTURE], D["av_n"][:blend.N_NGC_FIXTURE])
     Xn0, Mn0 = V7.with_av(D["Xn"][:blend.N_NGC_FIXTURE], D["Mn"][:blend.N_NGC_FIXTURE], None)
     X = np.concatenate([Xf, Xn, Xn0])[:, :width]
@@ -110,21 +99,7 @@ def main() -> None:
         json.dump(fixture, fh)
 
     card_path = os.path.join(args.out_dir, "card.json")
-    card = json.load(open(os.path.join(HERE, "card.json")))
-    card["version"] = VERSION
-    card["model_sha256"], card["model_bytes"] = sha, nbytes
-    card["onnx"] = {"opset": 17, "ml_opset": 3,
-                    "producer": f"{blend.MLP_PRODUCER} (2.1.0 networks) + onnx {onnx.__version__} helper "
-                                f"TreeEnsembleClassifier (sklearn {sklearn.__version__} forests)"}
-    for inp in card["inputs"]:
-        inp["shape"] = ["N", width]
-    if sight:
-        spec = json.load(open(os.path.join(HERE, "features.json")))
-        card["inputs"][0]["features"].append({k: spec["features"][-1][k] for k in
-                                              ("name", "unit", "csc2_columns", "mw_inputs", "transform")})
-    card["date"] = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    S = res["selection"]
-    calib = res["classwise_calibration"][sel]["set_a"]
+    card = blend_common.base_card(VERSION, sha, nbytes, width, blend.MLP_PRODUCER, append_av_gal=sight)
     card["blend"] = {
         "what": {"C1": "calibrate((p_2.1.0 + p_T3capped) / 2)", "B2": "(p_2.1.0 + p_T5) / 2",
                  "C3": "calibrate((p_2.1.0 + p_T5) / 2)"}[sel]
@@ -136,28 +111,10 @@ def main() -> None:
             "forests": {"kind": "T5 (T3 trained with sightlines, av_gal a feature)" if sight else V.AMEND_V61,
                         "trees_per_forest": V.CAPPED_TREES, "tree_nodes": nodes, "seed": SEED + 999},
             "calibration": cal if sel in ("C1", "C3") else None},
-        "evaluation_v7": {
-            "results_file": "experiments/v7_results.json", "n_boot": res["n_boot"], "S7": S[sel], "S7_2.2.0": S["B1"],
-            "external_2023": res["external_2023"]["balanced_accuracy"][sel],
-            "g_j_w1_minus_full": res["simulated_patterns_on_gjw_rows"]["differences"][f"{sel}_g_j_w1 - {sel}_full"],
-            "classwise_calibration_max_ece": calib["max_ece"],
-            "mean_p_over_freq": {c: v["ratio"] for c, v in calib["per_class"].items()},
-            "ngc3532_check": res["ngc3532_check"]["selected"],
-            "selection_bias": "selected among 4 candidates on these outer folds: figures biased upward"},
+        "evaluation_v7": blend_common.evaluation(
+            res, sel, "v7", "S7", "selected among 4 candidates on these outer folds: figures biased upward"),
         "seconds": round(time.time() - t0, 1)}
-    ev = card.setdefault("evaluation", {})
-    ev.setdefault("metrics", {})
-    ev["metrics"]["v7_outer_cv"] = {"S7": S[sel]["S7"], "S7_minus_2_2_0": S[sel]["diff_vs_ref"],
-                                    "balanced_accuracy_as_is": S[sel]["bacc_a"],
-                                    "balanced_accuracy_g_j_w1": S[sel]["bacc_b_gjw"],
-                                    "balanced_accuracy_sightline": S[sel]["bacc_c_sightline"],
-                                    "max_class_ece": calib["max_ece"],
-                                    **{c: {"ece": v["ece"], "mean_p_over_freq": v["ratio"]}
-                                       for c, v in calib["per_class"].items()}}
-    ev["metrics"]["v7_external_2023"] = {"balanced_accuracy": res["external_2023"]["balanced_accuracy"][sel]["value"]}
-    ng = res["ngc3532_check"]["selected"]
-    ev["metrics"]["v7_ngc3532_check"] = {"agreement": ng["agreement"], "agreement_ct_ge_2": ng["agreement_ct_ge_2"],
-                                         "muwclass_agn_as_agn": ng["muwclass_agn_as_agn"]}
+    blend_common.record_metrics(card, res, sel, "v7", "S7", with_ci=False)
     with open(card_path, "w") as fh:
         json.dump(card, fh, indent=2)
     print(f"[{time.time() - t0:6.1f}s] wrote card.json and fixtures/blend_fixture.json", flush=True)

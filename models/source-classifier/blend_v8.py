@@ -14,7 +14,6 @@ rows, incl. NGC 3532 rows with av_gal from nh_gal) for the onnxruntime-node pari
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import sys
@@ -22,19 +21,16 @@ import time
 
 import numpy as np
 import onnx
-import sklearn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import blend  # noqa: E402  (2.1.0 component file and checks, v6 module)
 import blend_onnx  # noqa: E402
+import blend_common  # noqa: E402
 
 V = blend.V
 T = blend.T
-_spec = blend.importlib.util.spec_from_file_location("v8_candidates", os.path.join(HERE, "experiments", "v8_candidates.py"))
-V8 = blend.importlib.util.module_from_spec(_spec)
-sys.modules["v8_candidates"] = V8
-_spec.loader.exec_module(V8)
+V8 = blend_common.candidates("v8")
 V7 = V8.V7
 
 VERSION = "2.3.0"
@@ -94,19 +90,11 @@ def main() -> None:
         groups = {k: (np.array(cal["groups"][V8.GROUP_NAMES[k]]["a"]), np.array(cal["groups"][V8.GROUP_NAMES[k]]["b"]))
                   for k in (1, 2, 3)}
         model = blend_onnx.with_group_calibration(model, groups, outside_matrix(), T.N_XRAY, T.N_FEATURES, V8.EPS, doc)
-    model.producer_name = T.MODEL_NAME
-    model.model_version = int(VERSION.split(".")[0])
-    onnx_path = os.path.join(args.out_dir, "model.onnx")
-    onnx.save(model, onnx_path)
-    sha, nbytes = T.sha256_file(onnx_path), os.path.getsize(onnx_path)
-    print(f"[{time.time() - t0:6.1f}s] wrote {onnx_path} ({nbytes} bytes), sha256 {sha}", flush=True)
+    sha, nbytes = blend_common.save_model(model, T, VERSION, args.out_dir, t0)
 
     # parity fixture: features_fixture cases + NGC 3532 rows with av_gal from nh_gal + the same
     # NGC rows without it + G+J+W1-reduced NGC rows (group 2) + MW-masked NGC rows (group 3)
-    ff = json.load(open(os.path.join(HERE, "fixtures", "features_fixture.json")))
-    Xf = np.array([[np.nan if v is None else v for v in c["expected"]["features"]] for c in ff["cases"]], dtype=np.float64)
-    Mf = np.array([c["expected"]["mask"] for c in ff["cases"]], dtype=np.float64)
-    Xf = np.nan_to_num(Xf)  # features_fixture cases carry all 31 features (av_gal since v7)
+    Xf, Mf = blend_common.fixture_cases()  # features_fixture cases carry all 31 features (av_gal since v7)
     k = blend.N_NGC_FIXTURE
     Xn, Mn = V7.with_av(D["Xn"][:k], D["Mn"][:k], D["av_n"][:k])
     Xn0, Mn0 = V7.with_av(D["Xn"][:k], D["Mn"][:k], None)
@@ -132,21 +120,7 @@ def main() -> None:
         json.dump(fixture, fh)
 
     card_path = os.path.join(args.out_dir, "card.json")
-    card = json.load(open(os.path.join(HERE, "card.json")))
-    card["version"] = VERSION
-    card["model_sha256"], card["model_bytes"] = sha, nbytes
-    card["onnx"] = {"opset": 17, "ml_opset": 3,
-                    "producer": f"{blend.MLP_PRODUCER} (2.1.0 networks) + onnx {onnx.__version__} helper "
-                                f"TreeEnsembleClassifier (sklearn {sklearn.__version__} forests)"}
-    for inp in card["inputs"]:
-        inp["shape"] = ["N", width]
-    spec = json.load(open(os.path.join(HERE, "features.json")))
-    if len(card["inputs"][0]["features"]) < width:
-        card["inputs"][0]["features"].append({k2: spec["features"][-1][k2] for k2 in
-                                              ("name", "unit", "csc2_columns", "mw_inputs", "transform")})
-    card["date"] = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    S = res["selection"]
-    calib = res["classwise_calibration"][sel]["set_a"]
+    card = blend_common.base_card(VERSION, sha, nbytes, width, blend.MLP_PRODUCER)
     card["blend"] = {
         "what": {"B2": "(p_2.1.0 + p_T5) / 2", "B3": "(p_2.1.0 + p_T6) / 2",
                  "C5": "calibrate_group((p_2.1.0 + p_T6) / 2)"}[sel]
@@ -162,34 +136,13 @@ def main() -> None:
                                        "G+J+W1)"}[kind],
                         "trees_per_forest": V.CAPPED_TREES, "tree_nodes": nodes, "seed": SEED + 999},
             "calibration": cal},
-        "evaluation_v8": {
-            "results_file": "experiments/v8_results.json", "n_boot": res["n_boot"], "S8": S[sel], "S8_2.2.0": S["B1"],
-            "external_2023": res["external_2023"]["balanced_accuracy"][sel],
-            "g_j_w1_minus_full": res["simulated_patterns_on_gjw_rows"]["differences"][f"{sel}_g_j_w1 - {sel}_full"],
-            "classwise_calibration_max_ece": calib["max_ece"],
-            "mean_p_over_freq": {c: v["ratio"] for c, v in calib["per_class"].items()},
-            "ngc3532_check": res["ngc3532_check"]["selected"],
-            "selection_bias": "selected among 4 candidates on these outer folds: figures biased upward "
-                              f"(optimism estimate {res['selection_optimism']})"},
+        "evaluation_v8": blend_common.evaluation(
+            res, sel, "v8", "S8", "selected among 4 candidates on these outer folds: figures biased upward "
+                                  f"(optimism estimate {res['selection_optimism']})"),
         "seconds": round(time.time() - t0, 1)}
-    ev = card.setdefault("evaluation", {})
-    ev.setdefault("metrics", {})
-    for key in [k2 for k2 in ev["metrics"] if k2.startswith("v7_")]:
-        del ev["metrics"][key]
-    ev["metrics"]["v8_outer_cv"] = {"S8": S[sel]["S8"], "S8_minus_2_2_0": S[sel]["diff_vs_ref"],
-                                    "S8_minus_2_2_0_ci95": S[sel]["diff_ci95"],
-                                    "balanced_accuracy_as_is": S[sel]["bacc_a"],
-                                    "balanced_accuracy_g_j_w1": S[sel]["bacc_b_gjw"],
-                                    "balanced_accuracy_sightline": S[sel]["bacc_c_sightline"],
-                                    "balanced_accuracy_g_j_w1_sightline": S[sel]["bacc_d_gjw_sightline"],
-                                    "max_class_ece": calib["max_ece"],
-                                    **{c: {"ece": v["ece"], "mean_p_over_freq": v["ratio"]}
-                                       for c, v in calib["per_class"].items()}}
-    ev["metrics"]["v8_external_2023"] = {"balanced_accuracy": res["external_2023"]["balanced_accuracy"][sel]["value"],
-                                         "ci95": res["external_2023"]["balanced_accuracy"][sel]["ci95"]}
-    ng = res["ngc3532_check"]["selected"]
-    ev["metrics"]["v8_ngc3532_check"] = {"agreement": ng["agreement"], "agreement_ct_ge_2": ng["agreement_ct_ge_2"],
-                                         "muwclass_agn_as_agn": ng["muwclass_agn_as_agn"]}
+    metrics = blend_common.record_metrics(card, res, sel, "v8", "S8", with_ci=True)
+    for key in [k2 for k2 in metrics if k2.startswith("v7_")]:  # v8 replaces v7's figures
+        del metrics[key]
     with open(card_path, "w") as fh:
         json.dump(card, fh, indent=2)
     print(f"[{time.time() - t0:6.1f}s] wrote card.json and fixtures/blend_fixture.json", flush=True)

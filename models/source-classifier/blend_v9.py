@@ -15,7 +15,6 @@ onnxruntime-node parity test.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import sys
@@ -23,19 +22,16 @@ import time
 
 import numpy as np
 import onnx
-import sklearn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import blend  # noqa: E402  (2.1.0 component file and checks, v6 module)
 import blend_onnx  # noqa: E402
+import blend_common  # noqa: E402
 
 V = blend.V
 T = blend.T
-_spec = blend.importlib.util.spec_from_file_location("v9_candidates", os.path.join(HERE, "experiments", "v9_candidates.py"))
-V9 = blend.importlib.util.module_from_spec(_spec)
-sys.modules["v9_candidates"] = V9
-_spec.loader.exec_module(V9)
+V9 = blend_common.candidates("v9")
 V8, V7 = V9.V8, V9.V7
 
 VERSION = "2.3.0"
@@ -93,22 +89,14 @@ def main() -> None:
     model = blend_onnx.routed_model(onnx.load(mlp_path), t3.mw, t3.x, t6.mw, outside_route(), T.N_XRAY,
                                     T.N_FEATURES, width, T.N_CLASSES, mode,
                                     None if cal is None else (np.array(cal["a"]), np.array(cal["b"])), V8.EPS, doc)
-    model.producer_name = T.MODEL_NAME
-    model.model_version = int(VERSION.split(".")[0])
-    onnx_path = os.path.join(args.out_dir, "model.onnx")
-    onnx.save(model, onnx_path)
-    sha, nbytes = T.sha256_file(onnx_path), os.path.getsize(onnx_path)
-    print(f"[{time.time() - t0:6.1f}s] wrote {onnx_path} ({nbytes} bytes), sha256 {sha}", flush=True)
+    sha, nbytes = blend_common.save_model(model, T, VERSION, args.out_dir, t0)
     if nbytes > SIZE_CAP:
         print(f"SIZE CAP EXCEEDED: {nbytes} > {SIZE_CAP} (protocol v9 point 5): not deployable", flush=True)
 
     # parity fixture: features_fixture cases + NGC 3532 rows (av_gal from nh_gal; as they are = routed G+J+W1),
     # the same rows without av_gal, reduced to G+W1 (routed), with the MW block masked (not routed) and the
     # features_fixture cases (mixed) -- both routes and every forest of the graph are exercised
-    ff = json.load(open(os.path.join(HERE, "fixtures", "features_fixture.json")))
-    Xf = np.array([[np.nan if v is None else v for v in c["expected"]["features"]] for c in ff["cases"]], dtype=np.float64)
-    Mf = np.array([c["expected"]["mask"] for c in ff["cases"]], dtype=np.float64)
-    Xf = np.nan_to_num(Xf)
+    Xf, Mf = blend_common.fixture_cases()
     k = blend.N_NGC_FIXTURE
     Xn, Mn = V7.with_av(D["Xn"][:k], D["Mn"][:k], D["av_n"][:k])
     Xn0, Mn0 = V7.with_av(D["Xn"][:k], D["Mn"][:k], None)
@@ -132,21 +120,8 @@ def main() -> None:
     with open(os.path.join(args.out_dir, "fixtures", "blend_fixture.json"), "w") as fh:
         json.dump(fixture, fh)
 
-    card = json.load(open(os.path.join(HERE, "card.json")))
-    card["version"] = VERSION
-    card["model_sha256"], card["model_bytes"] = sha, nbytes
-    card["onnx"] = {"opset": 17, "ml_opset": 3,
-                    "producer": f"{blend.MLP_PRODUCER} (2.1.0 networks) + onnx {onnx.__version__} helper "
-                                f"TreeEnsembleClassifier (sklearn {sklearn.__version__} forests)"}
-    for inp in card["inputs"]:
-        inp["shape"] = ["N", width]
-    spec = json.load(open(os.path.join(HERE, "features.json")))
-    if len(card["inputs"][0]["features"]) < width:
-        card["inputs"][0]["features"].append({k2: spec["features"][-1][k2] for k2 in
-                                              ("name", "unit", "csc2_columns", "mw_inputs", "transform")})
-    card["date"] = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    card = blend_common.base_card(VERSION, sha, nbytes, width, blend.MLP_PRODUCER)
     S = res["selection"]
-    calib = res["classwise_calibration"][sel]["set_a"]
     route_what = {"R1": "(p_2.1.0 + p_T6) / 2", "R2": "calibrate((p_2.1.0 + p_T6) / 2)", "R3": "p_T6"}[sel]
     card["blend"] = {
         "what": f"routed rows (present MW features use only bands within G, J, W1; at least one): {route_what}; other "
@@ -162,32 +137,11 @@ def main() -> None:
             "t6": {"kind": "T6 X-ray+MW forest (T5 + sightline Monte-Carlo copies 1..7 of the G+J+W1 rows reduced to "
                            "G+J+W1)", "trees": V.CAPPED_TREES, "reads": "features 0-30", "seed": SEED + 999},
             "tree_nodes": nodes, "route_calibration": cal},
-        "evaluation_v9": {
-            "results_file": "experiments/v9_results.json", "n_boot": res["n_boot"], "S9": S[sel], "S9_2.2.0": S["B1"],
-            "external_2023": res["external_2023"]["balanced_accuracy"][sel],
-            "g_j_w1_minus_full": res["simulated_patterns_on_gjw_rows"]["differences"][f"{sel}_g_j_w1 - {sel}_full"],
-            "classwise_calibration_max_ece": calib["max_ece"],
-            "mean_p_over_freq": {c: v["ratio"] for c, v in calib["per_class"].items()},
-            "ngc3532_check": res["ngc3532_check"]["selected"],
-            "selection_bias": "designed after v8 on the same 2941 sources; selected among 3 candidates on the fresh "
-                              f"outer folds: figures biased upward (optimism estimate {res['selection_optimism']})"},
+        "evaluation_v9": blend_common.evaluation(
+            res, sel, "v9", "S9", "designed after v8 on the same 2941 sources; selected among 3 candidates on the "
+                                  f"fresh outer folds: figures biased upward (optimism estimate {res['selection_optimism']})"),
         "seconds": round(time.time() - t0, 1)}
-    ev = card.setdefault("evaluation", {})
-    ev.setdefault("metrics", {})
-    ev["metrics"]["v9_outer_cv"] = {"S9": S[sel]["S9"], "S9_minus_2_2_0": S[sel]["diff_vs_ref"],
-                                    "S9_minus_2_2_0_ci95": S[sel]["diff_ci95"],
-                                    "balanced_accuracy_as_is": S[sel]["bacc_a"],
-                                    "balanced_accuracy_g_j_w1": S[sel]["bacc_b_gjw"],
-                                    "balanced_accuracy_sightline": S[sel]["bacc_c_sightline"],
-                                    "balanced_accuracy_g_j_w1_sightline": S[sel]["bacc_d_gjw_sightline"],
-                                    "max_class_ece": calib["max_ece"],
-                                    **{c: {"ece": v["ece"], "mean_p_over_freq": v["ratio"]}
-                                       for c, v in calib["per_class"].items()}}
-    ev["metrics"]["v9_external_2023"] = {"balanced_accuracy": res["external_2023"]["balanced_accuracy"][sel]["value"],
-                                         "ci95": res["external_2023"]["balanced_accuracy"][sel]["ci95"]}
-    ng = res["ngc3532_check"]["selected"]
-    ev["metrics"]["v9_ngc3532_check"] = {"agreement": ng["agreement"], "agreement_ct_ge_2": ng["agreement_ct_ge_2"],
-                                         "muwclass_agn_as_agn": ng["muwclass_agn_as_agn"]}
+    blend_common.record_metrics(card, res, sel, "v9", "S9", with_ci=True)
     with open(os.path.join(args.out_dir, "card.json"), "w") as fh:
         json.dump(card, fh, indent=2)
     print(f"[{time.time() - t0:6.1f}s] wrote card.json and fixtures/blend_fixture.json", flush=True)

@@ -15,9 +15,6 @@ missing), (c) the sightline set (each row A_tot ~ U(0, 6), AGN reddened by it, a
 """
 from __future__ import annotations
 
-import argparse
-import importlib.util
-import json
 import os
 import sys
 import time
@@ -27,18 +24,11 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import common as C  # noqa: E402
 
-
-def _load(name: str, path: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-T = _load("train", os.path.join(HERE, "..", "train.py"))
-V6 = _load("v6_candidates", os.path.join(HERE, "v6_candidates.py"))
+T = C.load("train", os.path.join(HERE, "..", "train.py"))
+V6 = C.load("v6_candidates", os.path.join(HERE, "v6_candidates.py"))
 
 AV_IDX = T.N_FEATURES          # feature 30: av_gal (mag), Galactic A_V of the sightline from CSC2 nh_gal
 N_FEATURES_V7 = T.N_FEATURES + 1
@@ -223,11 +213,8 @@ NAMES = {"v2.1.0": "2.1.0 (MLP ensembles)", "t200": "T3 capped (200 trees)", "t5
          "C3": "C3 B2 + calibration"}
 CANDIDATES = ["C1", "t5", "B2", "C3"]
 REF = "B1"
-EPS = 1e-6
-
-
-def log_p(P: np.ndarray) -> np.ndarray:
-    return np.log(np.clip(P, EPS, 1.0))
+EPS = C.EPS
+log_p = C.log_p
 
 
 def calibrate(R: dict, y: np.ndarray, folds: list) -> tuple[dict, tuple]:
@@ -250,7 +237,6 @@ def calibrate(R: dict, y: np.ndarray, folds: list) -> tuple[dict, tuple]:
 def s7_boot(y: np.ndarray, gjw: np.ndarray, preds: dict, ref: str, seed: int, n_boot: int) -> dict:
     """S7 = mean(bacc set a, bacc set b (G+J+W1 rows reduced), bacc set c (sightlines)); paired bootstrap over the
     2941 sources (the same resample for the three sets and every method). preds[m] = (pred_a, pred_b, pred_c)."""
-    rng = np.random.default_rng(seed)
     n = len(y)
 
     def parts(idx, m):
@@ -258,12 +244,8 @@ def s7_boot(y: np.ndarray, gjw: np.ndarray, preds: dict, ref: str, seed: int, n_
         ig = idx[gjw[idx]]
         return (T.bacc_from_pairs(y[idx], a[idx]), T.bacc_from_pairs(y[ig], b[ig]), T.bacc_from_pairs(y[idx], c[idx]))
 
-    reps = {m: np.empty(n_boot) for m in preds}
-    for r in range(n_boot):
-        idx = rng.integers(0, n, n)
-        for m in preds:
-            reps[m][r] = float(np.mean(parts(idx, m)))
-    ci = lambda v: [round(float(np.percentile(v, 2.5)), 4), round(float(np.percentile(v, 97.5)), 4)]  # noqa: E731
+    reps = C.boot_reps(n, preds, parts, seed, n_boot)
+    ci = C.ci95
     full = np.arange(n)
     out = {}
     for m in preds:
@@ -273,17 +255,9 @@ def s7_boot(y: np.ndarray, gjw: np.ndarray, preds: dict, ref: str, seed: int, n_
         out[m] = {"S7": round(s7, 4), "ci95": ci(reps[m]), "bacc_a": round(pa[0], 4), "bacc_b_gjw": round(pa[1], 4),
                   "bacc_c_sightline": round(pa[2], 4), "diff_vs_ref": round(s7 - float(np.mean(parts(full, ref))), 4),
                   "diff_ci95": ci(d), "beats_ref": bool(ci(d)[0] > 0) if m != ref else None}
-    # selection optimism: in each resample, the best candidate's difference vs ref minus the difference of the
-    # candidate the full data selected (how much "pick the best of the candidates" adds by chance)
     cands = [m for m in CANDIDATES if m in reps]
     if cands:
-        sel = max(cands, key=lambda m: out[m]["S7"])
-        best = np.max([reps[m] - reps[ref] for m in cands], axis=0)
-        opt = best - (reps[sel] - reps[ref])
-        out["_selection_optimism"] = {"selected": sel, "mean": round(float(opt.mean()), 4),
-                                      "p95": round(float(np.percentile(opt, 95)), 4),
-                                      "best_of_candidates_diff_mean": round(float(best.mean()), 4),
-                                      "selected_diff_mean": round(float((reps[sel] - reps[ref]).mean()), 4)}
+        out["_selection_optimism"] = C.selection_optimism(reps, out, "S7", ref, cands)
     return out
 
 
@@ -292,67 +266,33 @@ def evaluate(D: dict, args, log) -> None:
     R = {}
     for name in METHODS:
         res = {u: fill_unit(D, name, u, args.seed, args.cache, log) for u in range(T.N_OUTER + 1)}
-        r = {"P": np.zeros((n, T.N_CLASSES)), "PS": np.zeros((n, T.N_CLASSES)), "prior": np.zeros((n, T.N_CLASSES))}
-        for p in T.PATTERNS:
-            r[f"SIM_{p}"] = np.zeros((n, T.N_CLASSES))
-        for f, (_, te) in enumerate(folds):
-            for k in r:
-                r[k][te] = res[f][k]
-        for k in ("Pext", "Pngc", "Pngc_noav"):
-            r[k] = res[T.N_OUTER][k]
-        r["seconds"] = float(sum(float(v["seconds"]) for v in res.values()))
-        R[name] = r
-    pkeys = [k for k in R["v2.1.0"] if k not in ("prior", "seconds")]
-    blend = lambda a, b: {**{k: 0.5 * (R[a][k] + R[b][k]) for k in pkeys}, "prior": R[a]["prior"]}  # noqa: E731
-    R["B1"] = blend("v2.1.0", "t200")
-    R["B2"] = blend("v2.1.0", "t5")
+        R[name] = C.pool_units(T, res, folds, n, ("P", "PS", "prior"))
+    R["B1"] = C.blend(R, "v2.1.0", "t200")
+    R["B2"] = C.blend(R, "v2.1.0", "t5")
     R["C1"], vs_c1 = calibrate(R["B1"], y, folds)
     R["C3"], vs_c3 = calibrate(R["B2"], y, folds)
     methods = ["B1", "C1", "t5", "B2", "C3", "v2.1.0", "t200"]
-    prior_all = T.class_prior(y)
-
-    def dec(m, key):
-        return T.decide(R[m][key], R[m]["prior"] if key in ("P", "PS") or key.startswith("SIM_") else prior_all)
+    dec = C.decider(T, R, y, ("P", "PS"))
 
     M0 = D["Ma"][0]
-    gjw = np.all([M0[:, T.FEATURE_NAMES.index(f"log_ratio_{b}_xray")] > 0.5 for b in ("G", "J", "W1")], axis=0)
-    pat_real = T.row_pattern(M0)
+    gjw = C.gjw_rows(T, M0)
     preds = {m: (dec(m, "P"), dec(m, "SIM_g_j_w1"), dec(m, "PS")) for m in methods}
     S = s7_boot(y, gjw, preds, REF, args.seed, args.n_boot)
     optimism = S.pop("_selection_optimism")
     selected = max(CANDIDATES, key=lambda m: S[m]["S7"])
     deploy = bool(S[selected]["beats_ref"])
-    for m in methods:
-        v = S[m]
-        log(f"S7 {m:7s} {v['S7']:.4f} {v['ci95']} a {v['bacc_a']} b {v['bacc_b_gjw']} c {v['bacc_c_sightline']} "
-            f"vs B1 {v['diff_vs_ref']:+.4f} {v['diff_ci95']}")
+    C.log_scores(log, S, methods, "S7")
     log(f"selected {selected}; deploy: {deploy}")
-    cv_a = T.bootstrap(y, {m: preds[m][0] for m in methods}, [(m, REF) for m in methods if m != REF], seed=args.seed,
-                       n_boot=args.n_boot)
-    cv_c = T.bootstrap(y, {m: preds[m][2] for m in methods}, [(m, REF) for m in methods if m != REF], seed=args.seed,
-                       n_boot=args.n_boot)
-    sim = T.bootstrap(y[gjw], {f"{m}_{p}": dec(m, f"SIM_{p}")[gjw] for m in methods for p in T.PATTERNS},
-                      [(f"{m}_g_j_w1", f"{m}_full") for m in methods], seed=args.seed, n_boot=args.n_boot)
-    ext = T.bootstrap(D["ye"], {m: dec(m, "Pext") for m in methods}, [(m, REF) for m in methods if m != REF],
-                      seed=args.seed, n_boot=args.n_boot)
-    by_pattern = {}
-    for p in ("full", "gaia_only", "2mass_only", "wise_only", "none", "other"):
-        sel = pat_real == p
-        by_pattern[p] = {"n": int(sel.sum()), **{m: round(T.bacc_from_pairs(y[sel], preds[m][0][sel]), 4) for m in methods}}
+    others = [(m, REF) for m in methods if m != REF]
+    cv_a = C.boot_set(T, y, preds, 0, methods, others, args.seed, args.n_boot)
+    cv_c = C.boot_set(T, y, preds, 2, methods, others, args.seed, args.n_boot)
+    sim, ext = C.pattern_and_external(T, y, gjw, D["ye"], dec, methods, others, args.seed, args.n_boot)
+    by_pattern = C.by_real_pattern(T, y, M0, preds, methods)
     calib = {m: {"set_a": T.classwise_calibration(R[m]["P"], y), "set_c": T.classwise_calibration(R[m]["PS"], y)}
              for m in methods}
     # NGC 3532: once, after selection, for the selected candidate and the reference (check only)
-    jn = D["jn"]
-    muw = jn["Class"].to_numpy()
-    conf = pd.to_numeric(jn["CT"], errors="coerce").to_numpy() >= 2.0
-    agn = muw == "AGN"
-
     def ngc(m, key):
-        ours = np.array([T.CLASSES[i] for i in dec(m, key)])
-        return {"method": m, "n": int(len(jn)), "agreement": round(float((ours == muw).mean()), 4),
-                "agreement_ct_ge_2": round(float((ours[conf] == muw[conf]).mean()), 4), "n_ct_ge_2": int(conf.sum()),
-                "muwclass_agn_as_agn": int((ours[agn] == "AGN").sum()), "muwclass_agn": int(agn.sum()),
-                "class_counts": {c: int((ours == c).sum()) for c in T.CLASSES}}
+        return C.ngc_check(T, D["jn"], dec(m, key), m)
     ngc_res = {"use": "check only: computed after selection; never used to choose",
                "av_gal_from_nh_gal": {"n_known": int(np.isfinite(D["av_n"]).sum()),
                                       "median": round(float(np.nanmedian(D["av_n"])), 3)},
@@ -380,27 +320,14 @@ def evaluate(D: dict, args, log) -> None:
     if args.no_card:
         log("development run: nothing written")
         return
-    with open(os.path.join(HERE, "v7_results.json"), "w") as fh:
-        json.dump(res, fh, indent=1)
-    card = os.path.join(HERE, "..", "CARD.md")
-    with open(card) as fh:
-        text = fh.read()
-    begin, finish = "<!-- v7-results:begin -->", "<!-- v7-results:end -->\n"
-    block = begin + "\n" + results_markdown(res, methods) + finish
-    if begin in text:
-        text = text[:text.index(begin)] + block + text[text.index(finish) + len(finish):]
-    else:
-        end = "<!-- v7-protocol:end -->\n"
-        text = text.replace(end, end + "\n" + block, 1)
-    with open(card, "w") as fh:
-        fh.write(text)
+    C.write_results(res, results_markdown(res, methods), "v7")
     log("wrote v7_results.json and the v7 results section of CARD.md")
 
 
 def results_markdown(res: dict, methods: list) -> str:
     S, cva, cvc, sim, ext = (res["selection"], res["cv_set_a"], res["cv_set_c_sightline"],
                              res["simulated_patterns_on_gjw_rows"], res["external_2023"])
-    fmt = lambda d: "-" if d is None else f"{d['value']:+.4f} {d['ci95']}"  # noqa: E731
+    fmt = C.fmt_diff
     L = [f"## Protocol v7 results ({res['n_boot']} paired bootstrap resamples; `experiments/v7_results.json`)", "",
          "| method | S7 [95 % CI] | (a) as is | (b) G+J+W1 | (c) sightlines | S7 - S7(2.2.0) [95 % CI] | beats 2.2.0 |",
          "|---|---|---|---|---|---|---|"]
@@ -427,11 +354,7 @@ def results_markdown(res: dict, methods: list) -> str:
                  f"{fmt(sim['differences'].get(f'{m}_g_j_w1 - {m}_full'))} | {ext['balanced_accuracy'][m]['value']} "
                  f"{ext['balanced_accuracy'][m]['ci95']} | {c['set_a']['max_ece']} | {pc['NS']['ratio']}, "
                  f"{pc['LMXB']['ratio']} | {round(c['set_a']['max_rel_dev'], 3)} | {c['set_c']['max_ece']} |")
-    L += ["", "Per-class ECE and mean p / observed frequency, set (a), pooled outer folds:", "",
-          "| method | " + " | ".join(T.CLASSES) + " |", "|---|" + "---|" * T.N_CLASSES]
-    for m in methods:
-        pc = res["classwise_calibration"][m]["set_a"]["per_class"]
-        L.append(f"| {NAMES[m]} | " + " | ".join(f"{pc[c]['ece']} / {pc[c]['ratio']}x" for c in T.CLASSES) + " |")
+    L += C.ece_table(T, res, NAMES, methods, "set_a", "set (a)")
     L += ["", "Recall of AGN (the class MUWCLASS reddens to each field's extinction) on sets (a), (b), (c):", "",
           "| method | AGN recall (a) | AGN recall (b) G+J+W1 | AGN recall (c) sightlines |", "|---|---|---|---|"]
     for m in methods:
@@ -439,46 +362,22 @@ def results_markdown(res: dict, methods: list) -> str:
         L.append(f"| {NAMES[m]} | {r['set_a']['AGN']} | {r['set_b_gjw']['AGN']} | {r['set_c_sightline']['AGN']} |")
     L += ["", "Balanced accuracy by the row's real photometry pattern (set a, outer CV):", "",
           "| pattern | n | " + " | ".join(NAMES[m] for m in methods) + " |", "|---|---|" + "---|" * len(methods)]
-    for p, v in res["by_real_pattern"].items():
-        L.append(f"| {p} | {v['n']} | " + " | ".join(str(v[m]) for m in methods) + " |")
+    L += C.subset_rows(res["by_real_pattern"].items(), methods)
     ng = res["ngc3532_check"]
-    L += [""]
-    for key, label in (("selected", "selected candidate, av_gal from nh_gal"), ("selected_without_av_gal",
-                       "selected candidate, av_gal masked"), ("reference_B1", "2.2.0")):
-        g = ng[key]
-        L.append(f"NGC 3532 check ({NAMES[g['method']]}; {label}; computed after selection, never used to choose): "
-                 f"agreement with MUWCLASS {g['agreement']} (n={g['n']}), at CT >= 2 {g['agreement_ct_ge_2']} "
-                 f"(n={g['n_ct_ge_2']}), MUWCLASS AGN as AGN {g['muwclass_agn_as_agn']}/{g['muwclass_agn']}.")
-        L.append("")
+    L += C.ngc_lines(ng, NAMES, "computed after selection")
     L += [f"av_gal of the NGC 3532 rows from nh_gal: {ng['av_gal_from_nh_gal']}.", ""]
     L += ["Configurations tried (all listed): 2.1.0 refit, T3 capped, T5; blends B1, B2; calibrated C1, C3 "
           "(exactly the protocol's list; nothing else was run).", ""]
-    if res.get("run_note"):
-        L += [f"Run log: {res['run_note']}", ""]
-    L += [f"Wall clock of this evaluation: {res['seconds']} s (per-unit cache reused; fitting seconds per method "
-          f"{res['seconds_per_method']}).", ""]
+    L += C.run_note_and_clock(res, "fitting seconds per method", "seconds_per_method")
     return "\n".join(L) + "\n"
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data-dir", default=os.path.join(T.REPO, "..", "shared", "data", "training"))
-    ap.add_argument("--cache", default="/work/ml-cache")
-    ap.add_argument("--n-boot", type=int, default=1000)
-    ap.add_argument("--seed", type=int, default=20221104)
-    ap.add_argument("--only", nargs="*", default=None, help="fill the cache for these methods only and exit")
-    ap.add_argument("--units", nargs="*", type=int, default=None, help="with --only: units (0-9 folds, 10 final fit)")
-    ap.add_argument("--no-card", action="store_true", help="development run: do not write results/card")
-    ap.add_argument("--run-note", default="", help="what happened during the runs (written to the card)")
+    ap = C.parser(__doc__, T, "/work/ml-cache", "fill the cache for these methods only and exit",
+                  "with --only: units (0-9 folds, 10 final fit)")
+    C.add_run_options(ap)
     args = ap.parse_args()
-    t0 = T_START
-    T.torch.set_num_threads(1)
-    T.torch.use_deterministic_algorithms(True)
-    os.makedirs(args.cache, exist_ok=True)
-
-    def log(msg):
-        print(f"[{time.time() - t0:7.1f}s] {msg}", flush=True)
-
+    log = C.start(T, args.cache, T_START, clock=False)
     D = load_data(args.data_dir, args.seed)
     units = args.units if args.units is not None else list(range(T.N_OUTER + 1))
     if args.only is not None:

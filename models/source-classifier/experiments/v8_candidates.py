@@ -10,8 +10,6 @@ photometry group (C5), evaluated against the deployed 2.2.0 (B1) on the same out
 """
 from __future__ import annotations
 
-import argparse
-import importlib.util
 import json
 import os
 import pickle
@@ -19,20 +17,12 @@ import sys
 import time
 
 import numpy as np
-import pandas as pd
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import common as C  # noqa: E402
 
-
-def _load(name: str, path: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-V7 = _load("v7_candidates", os.path.join(HERE, "v7_candidates.py"))
+V7 = C.load("v7_candidates", os.path.join(HERE, "v7_candidates.py"))
 T, V6 = V7.T, V7.V6
 sys.modules["train"] = T   # v6 re-imported train.py under the same name; pickled 2.1.0 fits refer to V7's copy
 T_START = time.time()
@@ -63,19 +53,15 @@ def load_data(data_dir: str, seed: int) -> dict:
     X, M = T.features_from_measurements(T.redden(D["meas"], np.where(y == AGN, a_tot, 0.0)))
     Xd, Md = V7.with_av(X, M, a_tot)
     D["Xd"], D["Md"], D["a_tot_d"] = Xd, Md * V7.pattern_mask31("g_j_w1"), a_tot
-    M0 = D["Ma"][0]
-    D["gjw"] = np.all([M0[:, T.FEATURE_NAMES.index(f"log_ratio_{b}_xray")] > 0.5 for b in ("G", "J", "W1")], axis=0)
+    D["gjw"] = C.gjw_rows(T, D["Ma"][0])
     return D
 
 
 def photometry_group(M: np.ndarray) -> np.ndarray:
     """Protocol v8 point 2: 1 = full/other, 2 = partial (bands within one survey or within G+J+W1), 3 = none;
     from the union of the bands of the present MW features of each row's input mask."""
-    present = M[:, :T.N_FEATURES][:, T.MW_IDX] > 0.5
-    bands = [T.feature_bands(j) for j in T.MW_IDX]
     out = np.ones(len(M), dtype=np.int64)
-    for i in range(len(M)):
-        have = set().union(*[bands[k] for k in np.flatnonzero(present[i])]) if present[i].any() else set()
+    for i, have in enumerate(C.row_bands(T, M)):
         if not have:
             out[i] = 3
         elif any(have <= s for s in (V6.SURVEYS["Gaia"], V6.SURVEYS["2MASS"], V6.SURVEYS["WISE"], GJW_BANDS)):
@@ -93,9 +79,7 @@ class RoutedGJW:
         rows = np.where(has_mw)[0]
         Xp, Mp = V6.pattern_copies(Xa, Ma, rows)
         yp = np.concatenate([y[rows]] + [y[rows][keep] for keep in V6.Routed._keeps(Ma, rows)])
-        M0 = Ma[0]
-        gjw = np.where(np.all([M0[:, T.FEATURE_NAMES.index(f"log_ratio_{b}_xray")] > 0.5
-                               for b in ("G", "J", "W1")], axis=0))[0]
+        gjw = np.where(C.gjw_rows(T, Ma[0]))[0]
         red = V7.pattern_mask31("g_j_w1")
         Xg = np.concatenate([Xa[c, gjw] for c in T6_EXTRA_COPIES])
         Mg = np.concatenate([Ma[c, gjw] * red for c in T6_EXTRA_COPIES])
@@ -182,8 +166,7 @@ def fill_unit(D: dict, name: str, u: int, seed: int, cache: str, mem: dict, log)
     return out
 
 
-def log_p(P: np.ndarray) -> np.ndarray:
-    return np.log(np.clip(P, EPS, 1.0))
+log_p = C.log_p
 
 
 def calibrate_groups(R: dict, y: np.ndarray, folds: list, groups: dict, gjw: np.ndarray,
@@ -234,7 +217,6 @@ def calibrate_groups(R: dict, y: np.ndarray, folds: list, groups: dict, gjw: np.
 def s8_boot(y: np.ndarray, gjw: np.ndarray, preds: dict, ref: str, seed: int, n_boot: int) -> dict:
     """S8 = mean(bacc a, b, c, d); (b) and (d) over the G+J+W1 rows. Paired bootstrap over the 2941 sources (the same
     resample for the four sets and every method). preds[m] = (pred_a, pred_b, pred_c, pred_d)."""
-    rng = np.random.default_rng(seed)
     n = len(y)
 
     def parts(idx, m):
@@ -243,12 +225,8 @@ def s8_boot(y: np.ndarray, gjw: np.ndarray, preds: dict, ref: str, seed: int, n_
         return (T.bacc_from_pairs(y[idx], a[idx]), T.bacc_from_pairs(y[ig], b[ig]),
                 T.bacc_from_pairs(y[idx], c[idx]), T.bacc_from_pairs(y[ig], d[ig]))
 
-    reps = {m: np.empty(n_boot) for m in preds}
-    for r in range(n_boot):
-        idx = rng.integers(0, n, n)
-        for m in preds:
-            reps[m][r] = float(np.mean(parts(idx, m)))
-    ci = lambda v: [round(float(np.percentile(v, 2.5)), 4), round(float(np.percentile(v, 97.5)), 4)]  # noqa: E731
+    reps = C.boot_reps(n, preds, parts, seed, n_boot)
+    ci = C.ci95
     full = np.arange(n)
     ref_s = float(np.mean(parts(full, ref)))
     out = {}
@@ -260,13 +238,7 @@ def s8_boot(y: np.ndarray, gjw: np.ndarray, preds: dict, ref: str, seed: int, n_
                   "bacc_d_gjw_sightline": round(pa[3], 4), "diff_vs_ref": round(float(np.mean(pa)) - ref_s, 4),
                   "diff_ci95": ci(d), "beats_ref": bool(ci(d)[0] > 0) if m != ref else None}
     cands = [m for m in CANDIDATES if m in reps]
-    sel = max(cands, key=lambda m: out[m]["S8"])
-    best = np.max([reps[m] - reps[ref] for m in cands], axis=0)
-    opt = best - (reps[sel] - reps[ref])
-    out["_selection_optimism"] = {"selected": sel, "mean": round(float(opt.mean()), 4),
-                                  "p95": round(float(np.percentile(opt, 95)), 4),
-                                  "best_of_candidates_diff_mean": round(float(best.mean()), 4),
-                                  "selected_diff_mean": round(float((reps[sel] - reps[ref]).mean()), 4)}
+    out["_selection_optimism"] = C.selection_optimism(reps, out, "S8", ref, cands)
     return out
 
 
@@ -276,21 +248,11 @@ def evaluate(D: dict, args, log) -> None:
     R = {}
     for name in METHODS:
         res = {u: fill_unit(D, name, u, args.seed, args.cache, mem, log) for u in range(T.N_OUTER + 1)}
-        r = {k: np.zeros((n, T.N_CLASSES)) for k in ("P", "PS", "PD", "prior")}
-        for p in T.PATTERNS:
-            r[f"SIM_{p}"] = np.zeros((n, T.N_CLASSES))
-        for f, (_, te) in enumerate(folds):
-            for k in r:
-                r[k][te] = res[f][k]
-        for k in ("Pext", "Pngc", "Pngc_noav"):
-            r[k] = res[T.N_OUTER][k]
-        r["seconds"] = float(sum(float(v["seconds"]) for v in res.values()))
+        r = C.pool_units(T, res, folds, n, ("P", "PS", "PD", "prior"))
         if "tree_nodes" in res[T.N_OUTER]:
             r["tree_nodes"] = {"xray+mw": int(res[T.N_OUTER]["tree_nodes"][0]), "xray": int(res[T.N_OUTER]["tree_nodes"][1])}
         R[name] = r
-    pkeys = [k for k in R["v2.1.0"] if k not in ("prior", "seconds")]
-    blend = lambda a, b: {**{k: 0.5 * (R[a][k] + R[b][k]) for k in pkeys}, "prior": R[a]["prior"]}  # noqa: E731
-    R["B1"], R["B2"], R["B3"] = blend("v2.1.0", "t200"), blend("v2.1.0", "t5"), blend("v2.1.0", "t6")
+    R["B1"], R["B2"], R["B3"] = C.blend(R, "v2.1.0", "t200"), C.blend(R, "v2.1.0", "t5"), C.blend(R, "v2.1.0", "t6")
     M0 = D["Ma"][0]
     groups = {"P": photometry_group(M0), "PS": photometry_group(D["Ms"]), "PD": photometry_group(D["Md"]),
               "Pext": photometry_group(D["Me"]), "Pngc": photometry_group(D["Mn"]), "Pngc_noav": photometry_group(D["Mn"])}
@@ -301,59 +263,31 @@ def evaluate(D: dict, args, log) -> None:
         post_hoc(R, D, groups, args, log)
         return
     methods = ["B1", "B2", "t6", "B3", "C5", "v2.1.0", "t200", "t5"]
-    prior_all = T.class_prior(y)
-
-    def dec(m, key):
-        return T.decide(R[m][key], R[m]["prior"] if key in SETS or key.startswith("SIM_") else prior_all)
+    dec = C.decider(T, R, y, SETS)
 
     preds = {m: tuple(dec(m, k) for k in SETS) for m in methods}
     S = s8_boot(y, gjw, preds, REF, args.seed, args.n_boot)
     optimism = S.pop("_selection_optimism")
     selected = max(CANDIDATES, key=lambda m: S[m]["S8"])
     deploy = bool(S[selected]["beats_ref"])
-    for m in methods:
-        v = S[m]
-        log(f"S8 {m:7s} {v['S8']:.4f} {v['ci95']} a {v['bacc_a']} b {v['bacc_b_gjw']} c {v['bacc_c_sightline']} "
-            f"d {v['bacc_d_gjw_sightline']} vs B1 {v['diff_vs_ref']:+.4f} {v['diff_ci95']}")
+    C.log_scores(log, S, methods, "S8")
     log(f"selected {selected}; deploy: {deploy}")
     others = [(m, REF) for m in methods if m != REF]
-    cv_a = T.bootstrap(y, {m: preds[m][0] for m in methods}, others, seed=args.seed, n_boot=args.n_boot)
-    cv_c = T.bootstrap(y, {m: preds[m][2] for m in methods}, others, seed=args.seed, n_boot=args.n_boot)
-    cv_d = T.bootstrap(y[gjw], {m: preds[m][3][gjw] for m in methods}, others, seed=args.seed, n_boot=args.n_boot)
-    sim = T.bootstrap(y[gjw], {f"{m}_{p}": dec(m, f"SIM_{p}")[gjw] for m in methods for p in T.PATTERNS},
-                      [(f"{m}_g_j_w1", f"{m}_full") for m in methods], seed=args.seed, n_boot=args.n_boot)
-    ext = T.bootstrap(D["ye"], {m: dec(m, "Pext") for m in methods}, others, seed=args.seed, n_boot=args.n_boot)
-    pat_real = T.row_pattern(M0)
-    by_pattern = {}
-    for p in ("full", "gaia_only", "2mass_only", "wise_only", "none", "other"):
-        sel = pat_real == p
-        by_pattern[p] = {"n": int(sel.sum()), **{m: round(T.bacc_from_pairs(y[sel], preds[m][0][sel]), 4) for m in methods}}
+    cv_a = C.boot_set(T, y, preds, 0, methods, others, args.seed, args.n_boot)
+    cv_c = C.boot_set(T, y, preds, 2, methods, others, args.seed, args.n_boot)
+    cv_d = C.boot_set(T, y, preds, 3, methods, others, args.seed, args.n_boot, rows=gjw)
+    sim, ext = C.pattern_and_external(T, y, gjw, D["ye"], dec, methods, others, args.seed, args.n_boot)
+    by_pattern = C.by_real_pattern(T, y, M0, preds, methods)
     by_group = {}
     for g in (1, 2, 3):
         sel = groups["P"] == g
         by_group[GROUP_NAMES[g]] = {"n": int(sel.sum()), **{m: round(T.bacc_from_pairs(y[sel], preds[m][0][sel]), 4)
                                                              for m in methods}}
-    calib = {m: {"set_a": T.classwise_calibration(R[m]["P"], y), "set_c": T.classwise_calibration(R[m]["PS"], y),
-                 "set_d": T.classwise_calibration(R[m]["PD"][gjw], y[gjw])} for m in methods}
-    recall = {m: {"set_a": T.metrics(y, preds[m][0], None)["recall"],
-                  "set_b_gjw": T.metrics(y[gjw], preds[m][1][gjw], None)["recall"],
-                  "set_c_sightline": T.metrics(y, preds[m][2], None)["recall"],
-                  "set_d_gjw_sightline": T.metrics(y[gjw], preds[m][3][gjw], None)["recall"]} for m in methods}
-    agn_rows = y == AGN
-    agn_as = {m: {s: {T.CLASSES[c]: int((preds[m][i][agn_rows & gjw] == c).sum()) for c in range(T.N_CLASSES)}
-                  for i, s in ((1, "set_b_gjw"), (3, "set_d_gjw_sightline"))} for m in methods}
+    calib, recall, agn_as = C.set_metrics(T, R, y, gjw, preds, methods)
     # NGC 3532: once, after selection, for the selected candidate and the reference (check only)
-    jn = D["jn"]
-    muw = jn["Class"].to_numpy()
-    conf = pd.to_numeric(jn["CT"], errors="coerce").to_numpy() >= 2.0
-    agn = muw == "AGN"
 
     def ngc(m, key):
-        ours = np.array([T.CLASSES[i] for i in dec(m, key)])
-        return {"method": m, "input": key, "n": int(len(jn)), "agreement": round(float((ours == muw).mean()), 4),
-                "agreement_ct_ge_2": round(float((ours[conf] == muw[conf]).mean()), 4), "n_ct_ge_2": int(conf.sum()),
-                "muwclass_agn_as_agn": int((ours[agn] == "AGN").sum()), "muwclass_agn": int(agn.sum()),
-                "class_counts": {c: int((ours == c).sum()) for c in T.CLASSES}}
+        return C.ngc_check(T, D["jn"], dec(m, key), m, key)
     ngc_res = {"use": "check only: computed after selection; never used to choose",
                "av_gal_from_nh_gal": {"n_known": int(np.isfinite(D["av_n"]).sum()),
                                       "median": round(float(np.nanmedian(D["av_n"])), 3)},
@@ -383,20 +317,7 @@ def evaluate(D: dict, args, log) -> None:
     if args.no_card:
         log("development run: nothing written")
         return
-    with open(os.path.join(HERE, "v8_results.json"), "w") as fh:
-        json.dump(res, fh, indent=1)
-    card = os.path.join(HERE, "..", "CARD.md")
-    with open(card) as fh:
-        text = fh.read()
-    begin, finish = "<!-- v8-results:begin -->", "<!-- v8-results:end -->\n"
-    block = begin + "\n" + results_markdown(res, methods) + finish
-    if begin in text:
-        text = text[:text.index(begin)] + block + text[text.index(finish) + len(finish):]
-    else:
-        end = "<!-- v8-protocol:end -->\n"
-        text = text.replace(end, end + "\n" + block, 1)
-    with open(card, "w") as fh:
-        fh.write(text)
+    C.write_results(res, results_markdown(res, methods), "v8")
     log("wrote v8_results.json and the v8 results section of CARD.md")
 
 
@@ -431,15 +352,11 @@ def results_markdown(res: dict, methods: list) -> str:
     S, cva, cvc, cvd, sim, ext = (res["selection"], res["cv_set_a"], res["cv_set_c_sightline"],
                                   res["cv_set_d_gjw_sightline"], res["simulated_patterns_on_gjw_rows"],
                                   res["external_2023"])
-    fmt = lambda d: "-" if d is None else f"{d['value']:+.4f} {d['ci95']}"  # noqa: E731
+    fmt = C.fmt_diff
     L = [f"## Protocol v8 results ({res['n_boot']} paired bootstrap resamples; `experiments/v8_results.json`)", "",
          "| method | S8 [95 % CI] | (a) as is | (b) G+J+W1 | (c) sightlines | (d) G+J+W1 + sightline | "
          "S8 - S8(2.2.0) [95 % CI] | beats 2.2.0 |", "|---|---|---|---|---|---|---|---|"]
-    for m in methods:
-        v = S[m]
-        L.append(f"| {NAMES[m]} | {v['S8']} {v['ci95']} | {v['bacc_a']} | {v['bacc_b_gjw']} | {v['bacc_c_sightline']} | "
-                 f"{v['bacc_d_gjw_sightline']} | {v['diff_vs_ref']:+.4f} {v['diff_ci95']} | "
-                 f"{'-' if v['beats_ref'] is None else ('yes' if v['beats_ref'] else 'no')} |")
+    L += C.score_rows(S, NAMES, methods, "S8")
     o = res["selection_optimism"]
     L += ["", f"**Selected by S8 among {', '.join(NAMES[c] for c in res['candidates'])}: {NAMES[res['selected']]}. "
           f"Decision: {res['decision']}.** Choosing the best of 4 candidates on the same outer folds biases the "
@@ -458,67 +375,29 @@ def results_markdown(res: dict, methods: list) -> str:
                  f"{ext['balanced_accuracy'][m]['value']} {ext['balanced_accuracy'][m]['ci95']} | "
                  f"{c['set_a']['max_ece']} | {round(c['set_a']['max_rel_dev'], 3)} | {c['set_c']['max_ece']} | "
                  f"{c['set_d']['max_ece']} |")
-    L += ["", "Per-class ECE and mean p / observed frequency, set (a), pooled outer folds:", "",
-          "| method | " + " | ".join(T.CLASSES) + " |", "|---|" + "---|" * T.N_CLASSES]
-    for m in methods:
-        pc = res["classwise_calibration"][m]["set_a"]["per_class"]
-        L.append(f"| {NAMES[m]} | " + " | ".join(f"{pc[c]['ece']} / {pc[c]['ratio']}x" for c in T.CLASSES) + " |")
-    L += ["", "AGN recall on sets (a)-(d):", "",
-          "| method | (a) | (b) G+J+W1 | (c) sightlines | (d) G+J+W1 + sightline |", "|---|---|---|---|---|"]
-    for m in methods:
-        r = res["recall"][m]
-        L.append(f"| {NAMES[m]} | {r['set_a']['AGN']} | {r['set_b_gjw']['AGN']} | {r['set_c_sightline']['AGN']} | "
-                 f"{r['set_d_gjw_sightline']['AGN']} |")
-    L += ["", f"Predicted classes of the {sum(res['agn_rows_predicted_as_gjw'][methods[0]]['set_b_gjw'].values())} AGN "
-          "rows with G, J, W1 on sets (b) / (d):", "", "| method | " + " | ".join(T.CLASSES) + " |",
-          "|---|" + "---|" * T.N_CLASSES]
-    for m in methods:
-        a = res["agn_rows_predicted_as_gjw"][m]
-        L.append(f"| {NAMES[m]} | " + " | ".join(f"{a['set_b_gjw'][c]} / {a['set_d_gjw_sightline'][c]}"
-                                                 for c in T.CLASSES) + " |")
+    L += C.ece_table(T, res, NAMES, methods, "set_a", "set (a)")
+    L += C.agn_tables(T, res, NAMES, methods)
     L += ["", "Balanced accuracy by the row's real photometry pattern, and by v8 photometry group (set a, outer CV):", "",
           "| subset | n | " + " | ".join(NAMES[m] for m in methods) + " |", "|---|---|" + "---|" * len(methods)]
-    for p, v in list(res["by_real_pattern"].items()) + [(f"group {k}", v) for k, v in res["by_photometry_group"].items()]:
-        L.append(f"| {p} | {v['n']} | " + " | ".join(str(v[m]) for m in methods) + " |")
+    L += C.subset_rows(list(res["by_real_pattern"].items())
+                       + [(f"group {k}", v) for k, v in res["by_photometry_group"].items()], methods)
     ng = res["ngc3532_check"]
-    L += [""]
-    for key, label in (("selected", "selected candidate, av_gal from nh_gal"), ("selected_without_av_gal",
-                       "selected candidate, av_gal masked"), ("reference_B1", "2.2.0")):
-        g = ng[key]
-        L.append(f"NGC 3532 check ({NAMES[g['method']]}; {label}; computed once after selection, never used to choose): "
-                 f"agreement with MUWCLASS {g['agreement']} (n={g['n']}), at CT >= 2 {g['agreement_ct_ge_2']} "
-                 f"(n={g['n_ct_ge_2']}), MUWCLASS AGN as AGN {g['muwclass_agn_as_agn']}/{g['muwclass_agn']}.")
-        L.append("")
+    L += C.ngc_lines(ng, NAMES, "computed once after selection")
     L += [f"av_gal of the NGC 3532 rows from nh_gal: {ng['av_gal_from_nh_gal']}.", "",
           "Configurations tried (all listed): 2.1.0 refit, T3 capped, T5, T6; blends B1, B2, B3; calibrated C5 "
           "(exactly the protocol's list; nothing else was run).", ""]
-    if res.get("run_note"):
-        L += [f"Run log: {res['run_note']}", ""]
-    L += [f"Wall clock of this evaluation: {res['seconds']} s (per-unit cache reused; fitting + prediction seconds per "
-          f"method {res['seconds_per_method']}).", ""]
+    L += C.run_note_and_clock(res, "fitting + prediction seconds per method", "seconds_per_method")
     return "\n".join(L) + "\n"
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data-dir", default=os.path.join(T.REPO, "..", "shared", "data", "training"))
-    ap.add_argument("--cache", default="/work/ml-cache")
-    ap.add_argument("--n-boot", type=int, default=1000)
-    ap.add_argument("--seed", type=int, default=20221104)
-    ap.add_argument("--only", nargs="*", default=None, help="fit these methods only (cache) and exit")
-    ap.add_argument("--units", nargs="*", type=int, default=None, help="with --only: units (0-9 folds, 10 final fit)")
+    ap = C.parser(__doc__, T, "/work/ml-cache", "fit these methods only (cache) and exit",
+                  "with --only: units (0-9 folds, 10 final fit)")
     ap.add_argument("--fit-only", action="store_true", help="with --only: fit (2.1.0: pickle) without predicting")
-    ap.add_argument("--no-card", action="store_true", help="development run: do not write results/card")
-    ap.add_argument("--run-note", default="", help="what happened during the runs (written to the card)")
+    C.add_run_options(ap)
     ap.add_argument("--post-hoc", action="store_true", help="post-hoc C5 diagnostics only (v8_posthoc.json)")
     args = ap.parse_args()
-    T.torch.set_num_threads(1)
-    T.torch.use_deterministic_algorithms(True)
-    os.makedirs(args.cache, exist_ok=True)
-
-    def log(msg):
-        print(f"[{time.time() - T_START:7.1f}s {time.strftime('%H:%M:%S', time.gmtime())}] {msg}", flush=True)
-
+    log = C.start(T, args.cache, T_START, clock=True)
     D = load_data(args.data_dir, args.seed)
     units = args.units if args.units is not None else list(range(T.N_OUTER + 1))
     if args.only is not None:

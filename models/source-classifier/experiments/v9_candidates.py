@@ -15,29 +15,18 @@ cache is reused (symlinked into the v9 cache dir).
 """
 from __future__ import annotations
 
-import argparse
-import importlib.util
-import json
 import os
 import sys
 import time
 
 import numpy as np
-import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import common as C  # noqa: E402
 
-
-def _load(name: str, path: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-V8 = _load("v8_candidates", os.path.join(HERE, "v8_candidates.py"))
+V8 = C.load("v8_candidates", os.path.join(HERE, "v8_candidates.py"))
 T, V7, V6 = V8.T, V8.V7, V8.V6
 T_START = time.time()
 
@@ -65,33 +54,15 @@ def load_data(data_dir: str, seed: int) -> dict:
 def route(M: np.ndarray) -> np.ndarray:
     """Protocol v9 point 2: True where the union of the bands of the row's present MW features is non-empty and
     within {G, J, W1} (the pattern T6's extra copies were trained on, and of field tables like NGC 3532)."""
-    present = M[:, :T.N_FEATURES][:, T.MW_IDX] > 0.5
-    bands = [T.feature_bands(j) for j in T.MW_IDX]
-    out = np.zeros(len(M), dtype=bool)
-    for i in range(len(M)):
-        if present[i].any():
-            out[i] = set().union(*[bands[k] for k in np.flatnonzero(present[i])]) <= ROUTE_BANDS
-    return out
+    return np.array([bool(have) and have <= ROUTE_BANDS for have in C.row_bands(T, M)], dtype=bool)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data-dir", default=os.path.join(T.REPO, "..", "shared", "data", "training"))
-    ap.add_argument("--cache", default="/work/ml-cache/v9")
-    ap.add_argument("--n-boot", type=int, default=1000)
-    ap.add_argument("--seed", type=int, default=20221104)
-    ap.add_argument("--only", nargs="*", default=None, help="fit these methods only (cache) and exit")
-    ap.add_argument("--units", nargs="*", type=int, default=None, help="with --only: units (0-9 fresh folds)")
-    ap.add_argument("--no-card", action="store_true", help="development run: do not write results/card")
-    ap.add_argument("--run-note", default="", help="what happened during the runs (written to the card)")
+    ap = C.parser(__doc__, T, "/work/ml-cache/v9", "fit these methods only (cache) and exit",
+                  "with --only: units (0-9 fresh folds)")
+    C.add_run_options(ap)
     args = ap.parse_args()
-    T.torch.set_num_threads(1)
-    T.torch.use_deterministic_algorithms(True)
-    os.makedirs(args.cache, exist_ok=True)
-
-    def log(msg):
-        print(f"[{time.time() - T_START:7.1f}s {time.strftime('%H:%M:%S', time.gmtime())}] {msg}", flush=True)
-
+    log = C.start(T, args.cache, T_START, clock=True)
     D = load_data(args.data_dir, args.seed)
     units = args.units if args.units is not None else list(range(T.N_OUTER + 1))
     if args.only is not None:
@@ -106,8 +77,7 @@ def main() -> None:
     evaluate(D, args, log)
 
 
-def log_p(P: np.ndarray) -> np.ndarray:
-    return np.log(np.clip(P, V8.EPS, 1.0))
+log_p = C.log_p
 
 
 def routed(R: dict, routes: dict, on: str, off: str) -> dict:
@@ -150,19 +120,9 @@ def evaluate(D: dict, args, log) -> None:
     R = {}
     for name in METHODS:
         res = {u: V8.fill_unit(D, name, u, args.seed, args.cache, mem, log) for u in range(T.N_OUTER + 1)}
-        r = {k: np.zeros((n, T.N_CLASSES)) for k in ("P", "PS", "PD", "prior")}
-        for p in T.PATTERNS:
-            r[f"SIM_{p}"] = np.zeros((n, T.N_CLASSES))
-        for f, (_, te) in enumerate(folds):
-            for k in r:
-                r[k][te] = res[f][k]
-        for k in ("Pext", "Pngc", "Pngc_noav"):
-            r[k] = res[T.N_OUTER][k]
-        r["seconds"] = float(sum(float(v["seconds"]) for v in res.values() if v is not res[T.N_OUTER]))
-        R[name] = r
-    pkeys = [k for k in R["v2.1.0"] if k not in ("prior", "seconds")]
-    blend = lambda a, b: {**{k: 0.5 * (R[a][k] + R[b][k]) for k in pkeys}, "prior": R[a]["prior"]}  # noqa: E731
-    R["B1"], R["B3"] = blend("v2.1.0", "t200"), blend("v2.1.0", "t6")
+        # outer-fold seconds only: the final fit (unit 10) is v8's cache
+        R[name] = C.pool_units(T, res, folds, n, ("P", "PS", "PD", "prior"), seconds_of=range(T.N_OUTER))
+    R["B1"], R["B3"] = C.blend(R, "v2.1.0", "t200"), C.blend(R, "v2.1.0", "t6")
     M0 = D["Ma"][0]
     routes = {"P": route(M0), "PS": route(D["Ms"]), "PD": route(D["Md"]), "Pext": route(D["Me"]),
               "Pngc": route(D["Mn"]), "Pngc_noav": route(D["Mn"])}
@@ -172,10 +132,7 @@ def evaluate(D: dict, args, log) -> None:
     R["R3"] = routed(R, routes, "t6", "B1")
     R["R2"], vs_r2 = calibrate_route(R["R1"], routes, y, folds, gjw)
     methods = ["B1", "R1", "R2", "R3", "v2.1.0", "t200", "t6", "B3"]
-    prior_all = T.class_prior(y)
-
-    def dec(m, key):
-        return T.decide(R[m][key], R[m]["prior"] if key in SETS or key.startswith("SIM_") else prior_all)
+    dec = C.decider(T, R, y, SETS)
 
     preds = {m: tuple(dec(m, k) for k in SETS) for m in methods}
     V8.CANDIDATES = CANDIDATES
@@ -185,36 +142,19 @@ def evaluate(D: dict, args, log) -> None:
     optimism = S.pop("_selection_optimism")
     selected = max(CANDIDATES, key=lambda m: S[m]["S9"])
     beats = bool(S[selected]["beats_ref"])
-    for m in methods:
-        v = S[m]
-        log(f"S9 {m:7s} {v['S9']:.4f} {v['ci95']} a {v['bacc_a']} b {v['bacc_b_gjw']} c {v['bacc_c_sightline']} "
-            f"d {v['bacc_d_gjw_sightline']} vs B1 {v['diff_vs_ref']:+.4f} {v['diff_ci95']}")
+    C.log_scores(log, S, methods, "S9")
     log(f"selected {selected}; CI lower bound > 0: {beats}")
     others = [(m, REF) for m in methods if m != REF]
-    cv_a = T.bootstrap(y, {m: preds[m][0] for m in methods}, others, seed=args.seed, n_boot=args.n_boot)
-    cv_b = T.bootstrap(y[gjw], {m: preds[m][1][gjw] for m in methods}, others, seed=args.seed, n_boot=args.n_boot)
-    cv_c = T.bootstrap(y, {m: preds[m][2] for m in methods}, others, seed=args.seed, n_boot=args.n_boot)
-    cv_d = T.bootstrap(y[gjw], {m: preds[m][3][gjw] for m in methods}, others, seed=args.seed, n_boot=args.n_boot)
-    sim = T.bootstrap(y[gjw], {f"{m}_{p}": dec(m, f"SIM_{p}")[gjw] for m in methods for p in T.PATTERNS},
-                      [(f"{m}_g_j_w1", f"{m}_full") for m in methods], seed=args.seed, n_boot=args.n_boot)
-    ext = T.bootstrap(D["ye"], {m: dec(m, "Pext") for m in methods}, others, seed=args.seed, n_boot=args.n_boot)
-    pat_real = T.row_pattern(M0)
-    by_pattern = {}
-    for p in ("full", "gaia_only", "2mass_only", "wise_only", "none", "other"):
-        sel = pat_real == p
-        by_pattern[p] = {"n": int(sel.sum()), **{m: round(T.bacc_from_pairs(y[sel], preds[m][0][sel]), 4) for m in methods}}
+    cv_a = C.boot_set(T, y, preds, 0, methods, others, args.seed, args.n_boot)
+    cv_b = C.boot_set(T, y, preds, 1, methods, others, args.seed, args.n_boot, rows=gjw)
+    cv_c = C.boot_set(T, y, preds, 2, methods, others, args.seed, args.n_boot)
+    cv_d = C.boot_set(T, y, preds, 3, methods, others, args.seed, args.n_boot, rows=gjw)
+    sim, ext = C.pattern_and_external(T, y, gjw, D["ye"], dec, methods, others, args.seed, args.n_boot)
+    by_pattern = C.by_real_pattern(T, y, M0, preds, methods)
     sel = routes["P"]
     by_pattern["routed (bands within G+J+W1)"] = {"n": int(sel.sum()), **{m: round(T.bacc_from_pairs(y[sel], preds[m][0][sel]), 4)
                                                                         for m in methods}}
-    calib = {m: {"set_a": T.classwise_calibration(R[m]["P"], y), "set_c": T.classwise_calibration(R[m]["PS"], y),
-                 "set_d": T.classwise_calibration(R[m]["PD"][gjw], y[gjw])} for m in methods}
-    recall = {m: {"set_a": T.metrics(y, preds[m][0], None)["recall"],
-                  "set_b_gjw": T.metrics(y[gjw], preds[m][1][gjw], None)["recall"],
-                  "set_c_sightline": T.metrics(y, preds[m][2], None)["recall"],
-                  "set_d_gjw_sightline": T.metrics(y[gjw], preds[m][3][gjw], None)["recall"]} for m in methods}
-    agn_rows = y == AGN
-    agn_as = {m: {s: {T.CLASSES[c]: int((preds[m][i][agn_rows & gjw] == c).sum()) for c in range(T.N_CLASSES)}
-                  for i, s in ((1, "set_b_gjw"), (3, "set_d_gjw_sightline"))} for m in methods}
+    calib, recall, agn_as = C.set_metrics(T, R, y, gjw, preds, methods)
     res = {"protocol": "v9 (CARD.md)", "fold_random_state": FOLD_SEED, "seconds": None, "n_boot": args.n_boot,
            "rows_evaluated": int(n), "rows_gjw": int(gjw.sum()),
            "rows_routed": {k: int(routes[k].sum()) for k in ("P", "PS", "PD", "Pext", "Pngc")},
@@ -228,17 +168,9 @@ def evaluate(D: dict, args, log) -> None:
                                             "b": [round(float(v), 6) for v in vs_r2[1]], "eps": V8.EPS}},
            "seconds_per_method_outer_folds": {m: round(R[m]["seconds"]) for m in METHODS}}
     # NGC 3532: once, after selection, for the selected candidate and the reference (check only)
-    jn = D["jn"]
-    muw = jn["Class"].to_numpy()
-    conf = pd.to_numeric(jn["CT"], errors="coerce").to_numpy() >= 2.0
-    agn = muw == "AGN"
 
     def ngc(m, key):
-        ours = np.array([T.CLASSES[i] for i in dec(m, key)])
-        return {"method": m, "input": key, "n": int(len(jn)), "agreement": round(float((ours == muw).mean()), 4),
-                "agreement_ct_ge_2": round(float((ours[conf] == muw[conf]).mean()), 4), "n_ct_ge_2": int(conf.sum()),
-                "muwclass_agn_as_agn": int((ours[agn] == "AGN").sum()), "muwclass_agn": int(agn.sum()),
-                "class_counts": {c: int((ours == c).sum()) for c in T.CLASSES}}
+        return C.ngc_check(T, D["jn"], dec(m, key), m, key)
     res["ngc3532_check"] = {"use": "check only: computed after selection; never used to choose",
                             "selected": ngc(selected, "Pngc"), "selected_without_av_gal": ngc(selected, "Pngc_noav"),
                             "reference_B1": ngc(REF, "Pngc")}
@@ -252,20 +184,7 @@ def evaluate(D: dict, args, log) -> None:
     if args.no_card:
         log("development run: nothing written")
         return
-    with open(os.path.join(HERE, "v9_results.json"), "w") as fh:
-        json.dump(res, fh, indent=1)
-    card = os.path.join(HERE, "..", "CARD.md")
-    with open(card) as fh:
-        text = fh.read()
-    begin, finish = "<!-- v9-results:begin -->", "<!-- v9-results:end -->\n"
-    block = begin + "\n" + results_markdown(res, methods) + finish
-    if begin in text:
-        text = text[:text.index(begin)] + block + text[text.index(finish) + len(finish):]
-    else:
-        end = "<!-- v9-protocol:end -->\n"
-        text = text.replace(end, end + "\n" + block, 1)
-    with open(card, "w") as fh:
-        fh.write(text)
+    C.write_results(res, results_markdown(res, methods), "v9")
     log("wrote v9_results.json and the v9 results section of CARD.md")
 
 
@@ -273,16 +192,12 @@ def results_markdown(res: dict, methods: list) -> str:
     S, cva, cvb, cvc, cvd, sim, ext = (res["selection"], res["cv_set_a"], res["cv_set_b_gjw"], res["cv_set_c_sightline"],
                                        res["cv_set_d_gjw_sightline"], res["simulated_patterns_on_gjw_rows"],
                                        res["external_2023"])
-    fmt = lambda d: "-" if d is None else f"{d['value']:+.4f} {d['ci95']}"  # noqa: E731
+    fmt = C.fmt_diff
     L = [f"## Protocol v9 results ({res['n_boot']} paired bootstrap resamples; fresh outer folds random_state "
          f"{res['fold_random_state']}; `experiments/v9_results.json`)", "",
          "| method | S9 [95 % CI] | (a) as is | (b) G+J+W1 | (c) sightlines | (d) G+J+W1 + sightline | "
          "S9 - S9(2.2.0) [95 % CI] | CI lower bound > 0 |", "|---|---|---|---|---|---|---|---|"]
-    for m in methods:
-        v = S[m]
-        L.append(f"| {NAMES[m]} | {v['S9']} {v['ci95']} | {v['bacc_a']} | {v['bacc_b_gjw']} | {v['bacc_c_sightline']} | "
-                 f"{v['bacc_d_gjw_sightline']} | {v['diff_vs_ref']:+.4f} {v['diff_ci95']} | "
-                 f"{'-' if v['beats_ref'] is None else ('yes' if v['beats_ref'] else 'no')} |")
+    L += C.score_rows(S, NAMES, methods, "S9")
     o = res["selection_optimism"]
     L += ["", f"**Selected by S9 among {', '.join(NAMES[c] for c in res['candidates'])}: {NAMES[res['selected']]}; "
           f"S9 - S9(2.2.0) CI lower bound > 0: {'yes' if res['beats_ref'] else 'no'}.** Choosing the best of 3 "
@@ -305,43 +220,17 @@ def results_markdown(res: dict, methods: list) -> str:
                  f"{c['set_a']['max_ece']} | {round(c['set_a']['max_rel_dev'], 3)} | {c['set_c']['max_ece']} | "
                  f"{c['set_d']['max_ece']} |")
     for key, label in (("set_a", "set (a)"), ("set_d", "set (d), G+J+W1 rows")):
-        L += ["", f"Per-class ECE and mean p / observed frequency, {label}, pooled outer folds:", "",
-              "| method | " + " | ".join(T.CLASSES) + " |", "|---|" + "---|" * T.N_CLASSES]
-        for m in methods:
-            pc = res["classwise_calibration"][m][key]["per_class"]
-            L.append(f"| {NAMES[m]} | " + " | ".join(f"{pc[c]['ece']} / {pc[c]['ratio']}x" for c in T.CLASSES) + " |")
-    L += ["", "AGN recall on sets (a)-(d):", "",
-          "| method | (a) | (b) G+J+W1 | (c) sightlines | (d) G+J+W1 + sightline |", "|---|---|---|---|---|"]
-    for m in methods:
-        r = res["recall"][m]
-        L.append(f"| {NAMES[m]} | {r['set_a']['AGN']} | {r['set_b_gjw']['AGN']} | {r['set_c_sightline']['AGN']} | "
-                 f"{r['set_d_gjw_sightline']['AGN']} |")
-    L += ["", f"Predicted classes of the {sum(res['agn_rows_predicted_as_gjw'][methods[0]]['set_b_gjw'].values())} AGN "
-          "rows with G, J, W1 on sets (b) / (d):", "", "| method | " + " | ".join(T.CLASSES) + " |",
-          "|---|" + "---|" * T.N_CLASSES]
-    for m in methods:
-        a = res["agn_rows_predicted_as_gjw"][m]
-        L.append(f"| {NAMES[m]} | " + " | ".join(f"{a['set_b_gjw'][c]} / {a['set_d_gjw_sightline'][c]}"
-                                                 for c in T.CLASSES) + " |")
+        L += C.ece_table(T, res, NAMES, methods, key, label)
+    L += C.agn_tables(T, res, NAMES, methods)
     L += ["", "Balanced accuracy by the row's real photometry pattern (set a, outer CV):", "",
           "| subset | n | " + " | ".join(NAMES[m] for m in methods) + " |", "|---|---|" + "---|" * len(methods)]
-    for p, v in res["by_real_pattern"].items():
-        L.append(f"| {p} | {v['n']} | " + " | ".join(str(v[m]) for m in methods) + " |")
+    L += C.subset_rows(res["by_real_pattern"].items(), methods)
     ng = res["ngc3532_check"]
-    L += [""]
-    for key, label in (("selected", "selected candidate, av_gal from nh_gal"), ("selected_without_av_gal",
-                       "selected candidate, av_gal masked"), ("reference_B1", "2.2.0")):
-        g = ng[key]
-        L.append(f"NGC 3532 check ({NAMES[g['method']]}; {label}; computed once after selection, never used to choose): "
-                 f"agreement with MUWCLASS {g['agreement']} (n={g['n']}), at CT >= 2 {g['agreement_ct_ge_2']} "
-                 f"(n={g['n_ct_ge_2']}), MUWCLASS AGN as AGN {g['muwclass_agn_as_agn']}/{g['muwclass_agn']}.")
-        L.append("")
+    L += C.ngc_lines(ng, NAMES, "computed once after selection")
     L += ["Configurations tried (all listed): on the fresh folds 2.1.0 refit, T3 capped, T5 (only as T6's X-ray-only "
           "part), T6; B1, B3; candidates R1, R2, R3 (exactly the protocol's list; nothing else was run).", ""]
-    if res.get("run_note"):
-        L += [f"Run log: {res['run_note']}", ""]
-    L += [f"Wall clock of this evaluation: {res['seconds']} s (per-unit cache reused; outer-fold fitting + prediction "
-          f"seconds per method {res['seconds_per_method_outer_folds']}).", ""]
+    L += C.run_note_and_clock(res, "outer-fold fitting + prediction seconds per method",
+                              "seconds_per_method_outer_folds")
     return "\n".join(L) + "\n"
 
 
