@@ -909,6 +909,76 @@ def csc_flux_measurements(df: pd.DataFrame) -> tuple[dict, dict]:
     return out, err
 
 
+MAX_THETA_ARCMIN = 10.0
+MAX_PILEUP_WARNING = 0.3
+
+
+def _flag(v) -> bool:
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, str):
+        return v.strip().upper() in ("TRUE", "T", "1")
+    return isinstance(v, (int, float)) and np.isfinite(v) and v != 0
+
+
+def usable_observation(r: dict) -> bool:
+    """MUWCLASS prepare_library.apply_flags_filter: HRC, theta > 10' (or missing), sat_src_flag, pileup_warning > 0.3,
+    streak_src_flag and a detection shared by several master sources (shared_detection) drop an observation."""
+    if isinstance(r.get("instrument"), str) and r["instrument"].strip().upper() == "HRC":
+        return False
+    theta = _num([r.get("theta")])[0]
+    if not np.isfinite(theta) or theta > MAX_THETA_ARCMIN:
+        return False
+    if _flag(r.get("sat_src_flag")) or _flag(r.get("streak_src_flag")) or _flag(r.get("shared_detection")):
+        return False
+    pu = _num([r.get("pileup_warning")])[0]
+    return not (np.isfinite(pu) and pu > MAX_PILEUP_WARNING)
+
+
+def observation_averages(rows: list[dict]) -> dict | None:
+    """Per-observation averages of one master source, as MUWCLASS's training table defines its X-ray inputs
+    (prepare_library.cal_ave: flux2symmetric per observation, apply_flags_filter, cal_aveflux inverse-variance
+    weighted band means, cal_var chi-square P_inter rounded to 3 decimals with dof = n - 1 over observations with all
+    three bands). P_intra = max kp_prob_b over the remaining observations (the pipeline: over those with all three
+    bands; see CARD.md 2.2.2). Reference of observation-averages.ts; None when no observation survives the filter."""
+    from scipy.special import chdtr
+    used = [r for r in rows if usable_observation(r)]
+    if not used:
+        return None
+    per = []
+    for r in used:
+        o = {}
+        for b in ("s", "m", "h"):
+            v, lo, hi = (_num([r.get(f"flux_aper90_{x}{b}")])[0] for x in ("", "lolim_", "hilim_"))
+            mean, sd = csc_band_fluxes([v], [lo], [hi])
+            ok = np.isfinite(lo) and np.isfinite(hi) and np.isfinite(mean[0]) and sd[0] > 0
+            o[b] = (float(mean[0]), float(sd[0])) if ok else None
+        o["kp"] = _num([r.get("kp_prob_b")])[0]
+        per.append(o)
+
+    def wmean(xs):
+        if len(xs) == 1:
+            return xs[0]
+        w = np.array([1.0 / e ** 2 for _, e in xs])
+        return float(np.sum(w * np.array([v for v, _ in xs])) / np.sum(w)), float(np.sqrt(1.0 / np.sum(w)))
+
+    bands = {}
+    for b in ("s", "m", "h"):
+        xs = [o[b] for o in per if o[b] is not None]
+        bands[b] = wmean(xs) if xs else None
+    broad = [(o["s"][0] + o["m"][0] + o["h"][0], math.sqrt(o["s"][1] ** 2 + o["m"][1] ** 2 + o["h"][1] ** 2))
+             for o in per if o["s"] and o["m"] and o["h"]]
+    dof = len(broad) - 1 if broad else None
+    chisqr = p_inter = None
+    if dof is not None and dof >= 1:
+        mean = wmean(broad)[0]
+        chisqr = float(sum(((v - mean) / e) ** 2 for v, e in broad))
+        p_inter = round(float(chdtr(dof, chisqr)), 3)
+    kps = [o["kp"] for o in per if np.isfinite(o["kp"])]
+    return {"n_obs": len(used), "bands": bands, "dof": dof, "chisqr": chisqr, "p_inter": p_inter,
+            "p_intra": max(kps) if kps else None}
+
+
 def csc_measurements(df: pd.DataFrame, mw: dict | None = None) -> dict:
     n = len(df)
     nan = np.full(n, np.nan)
