@@ -1,51 +1,19 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { FEATURE_NAMES, computeFeatures, extractMeasurements, bandFlux } from './features.js';
 import type { CscRow } from './features.js';
+import { readPerObs } from '../../test/helpers/per-obs-csv.js';
 import { SHARED_DETECTION, averageObservations, chiSquareCdf, isUsableObservation, regularizedGammaP } from './observation-averages.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const SAMPLE = path.join(here, '..', '..', 'data', 'sample');
 
 type Expected = Record<string, number | null>;
 const fixture = JSON.parse(readFileSync(path.join(here, 'fixtures', 'ic2395_observation_averages.json'), 'utf8')) as {
   ORIGIN: string;
   cases: { name: string; muwclass: Expected | null }[];
 };
-
-const OBS_COLS = ['instrument', 'theta', 'pileup_warning', 'kp_prob_b', 'obsid', 'region_id', 'obi'];
-/** observation columns whose names clash with master columns: ".1" suffix in the CSC CLI output */
-const OBS_TWINS = [...['s', 'm', 'h'].flatMap((b) => ['', 'lolim_', 'hilim_'].map((x) => `flux_aper90_${x}${b}`)), 'sat_src_flag', 'streak_src_flag'];
-
-/** A CSC CLI per-observation CSV -> per master source: its master row and its distinct observation rows (as ingested). */
-function readPerObs(file: string): Map<string, { master: CscRow; observations: Record<string, string | boolean>[] }> {
-  const records = parse(readFileSync(path.join(SAMPLE, file), 'utf8'), { columns: false, skip_empty_lines: true }) as string[][];
-  const header = records[0]!;
-  const idx = (c: string) => header.indexOf(c);
-  const out = new Map<string, { master: CscRow; observations: Record<string, string | boolean>[] }>();
-  const seen = new Set<string>();
-  const namesOfDetection = new Map<string, Set<string>>();
-  for (const r of records.slice(1)) {
-    const name = r[idx('name')]!.trim();
-    const master: Record<string, string> = {};
-    header.forEach((h, i) => (master[h] = r[i]!));
-    master.name = name;
-    const obs: Record<string, string | boolean> = {};
-    for (const c of OBS_COLS) obs[c] = r[idx(c)]!;
-    for (const c of OBS_TWINS) obs[c] = r[idx(`${c}.1`)]!;
-    const det = `${obs.obsid}/${obs.region_id}/${obs.obi}`;
-    (namesOfDetection.get(det) ?? namesOfDetection.set(det, new Set()).get(det))!.add(name);
-    const entry = out.get(name) ?? out.set(name, { master, observations: [] }).get(name)!;
-    if (seen.has(`${name}/${det}`)) continue;
-    seen.add(`${name}/${det}`);
-    entry.observations.push(obs);
-  }
-  for (const e of out.values()) for (const o of e.observations) o[SHARED_DETECTION] = (namesOfDetection.get(`${o.obsid}/${o.region_id}/${o.obi}`)?.size ?? 0) > 1;
-  return out;
-}
 
 describe('per-observation averages: parity with MUWCLASS IC2395_ave.csv', () => {
   const ic2395 = readPerObs('ic2395_conesearch_per.csv');
