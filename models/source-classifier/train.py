@@ -66,7 +66,7 @@ FLUX_FLOOR_SIGMA = 6e-18
 # sd = sqrt((1 - 2/pi) (e_hi - e_lo)^2 + e_hi e_lo), e_hi = hilim - mode, e_lo = mode - lolim.
 FECHNER_K = math.sqrt(2.0 / math.pi)
 MC_SAMPLED = ("band fluxes F_s/F_m/F_h ~ N(mean, sd) of their split-normal definition from flux_aper90_* and its limits "
-              "(floored bands N(8e-18, 6e-18)), redrawn until > 0, as the training augmentation samples the table's "
+              "(averaged over observations: N(weighted mean, its error); floored bands N(8e-18, 6e-18)), redrawn until > 0, as the training augmentation samples the table's "
               "Fs/e_Fs; Gaia/2MASS/WISE magnitudes ~ N(mag, e_mag). Not sampled: variability probabilities, "
               "flux_aper90_b fallback.")
 
@@ -96,8 +96,11 @@ XRAY_FEATURES = [
     ("hr_hs", "", "(F_h - F_s) / (F_h + F_s)", ["flux_aper90_s", "flux_aper90_h"]),
     ("hr_ms", "", "(F_m - F_s) / (F_m + F_s)", ["flux_aper90_s", "flux_aper90_m"]),
     ("hr_hms", "", "(F_h - F_m - F_s) / (F_h + F_m + F_s)", ["flux_aper90_s", "flux_aper90_m", "flux_aper90_h"]),
-    ("p_var_intra", "", "kp_intra_prob_b as is (MUWCLASS P_intra = max intra-obs Kuiper probability)", ["kp_intra_prob_b"]),
-    ("p_var_inter", "", "var_inter_prob_b as is (MUWCLASS P_inter; missing for single-observation sources)", ["var_inter_prob_b"]),
+    ("p_var_intra", "", "max kp_prob_b over the usable observations (MUWCLASS P_intra = kp_prob_b_max); "
+     "kp_intra_prob_b of the master row when the source has no usable observation row", ["kp_intra_prob_b"]),
+    ("p_var_inter", "", "chi-square CDF (dof = n - 1) of the usable observations' broad fluxes around their weighted "
+     "mean, rounded to 3 decimals (MUWCLASS cal_var); missing for one observation; var_inter_prob_b of the master row "
+     "when the source has no usable observation row", ["var_inter_prob_b"]),
 ]
 FEATURE_NAMES = [f[0] for f in XRAY_FEATURES]
 FEATURE_NAMES += [f"log_ratio_{b}_xray" for b in MW_RATIO_BANDS]
@@ -1109,6 +1112,13 @@ def features_json(fit: Fitted) -> dict:
                                                             MW_WIDTHS, MW_LOGZW, MW_LIMITS)],
         },
         "missing_value_rules": [
+            "Per-observation averages (since 2.2.2; train.py observation_averages, observation-averages.ts): when the "
+            "source's observation_source rows are available and at least one survives MUWCLASS's flag filter "
+            "(apply_flags_filter: drop HRC, theta > 10 arcmin or null, sat_src_flag, pileup_warning > 0.3, "
+            "streak_src_flag, a detection associated with more than one master source) and has a band flux, F_s/F_m/F_h "
+            "are the inverse-variance weighted means of the observations' split-normal band means (cal_aveflux), "
+            "p_var_inter and p_var_intra are computed from the observations (see the features); otherwise the master "
+            "row's columns are used as below (a single-observation source gets the same values either way).",
             "Band fluxes F_s, F_m, F_h are the training table's definition (MUWCLASS flux2symmetric): the mean of "
             "the split-normal distribution with CSC2's mode flux_aper90_{s,m,h} and limits lolim/hilim, "
             "mode + sqrt(2/pi) ((hilim - mode) - (mode - lolim)); a band with flux 0 and an upper limit thus gets "
@@ -1127,7 +1137,7 @@ def features_json(fit: Fitted) -> dict:
             "sampled": "band fluxes ~ N(mean, sd) of their split-normal definition (floored bands: N(8e-18, 6e-18)), "
                        "redrawn until > 0 (at most 100 tries, then the nominal value), as the training augmentation; "
                        "magnitudes ~ N(mag, e_mag) (e missing -> 0).",
-            "not_sampled": "kp_intra_prob_b, var_inter_prob_b, flux_aper90_b fallback",
+            "not_sampled": "p_var_intra, p_var_inter, flux_aper90_b fallback",
         },
         "features": feats + [av_gal_feature()],
     }
