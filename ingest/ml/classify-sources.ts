@@ -65,7 +65,7 @@ const NO_PHOTOMETRY_SQL = MW_KEYS.map((k) => `k.${quoteIdent(k)} IS NULL`).join(
 /** The source's distinct observation detections as a JSON array of observation_source rows (OBSERVATION_COLUMNS), each
  *  with `shared_detection` = the detection is associated with more than one master source (MUWCLASS drops those);
  *  NULL when the source has none (master-only ingests). Part of the batch's one query, not a query per source. */
-const OBSERVATIONS_SQL =
+export const OBSERVATIONS_SQL =
   `(SELECT json_agg(json_build_object(${OBSERVATION_COLUMNS.map((c) => `'${c}', o.${quoteIdent(c)}`).join(', ')}, '${SHARED_DETECTION}', ` +
   `(SELECT count(DISTINCT a2.name) > 1 FROM csc2.stack_observation_assoc so2 JOIN csc2.master_stack_assoc a2 ` +
   `ON a2.detect_stack_id = so2.detect_stack_id AND a2.region_id = so2.region_id ` +
@@ -73,7 +73,7 @@ const OBSERVATIONS_SQL =
   `FROM (SELECT DISTINCT so.obsid, so.obi, so.region_id FROM csc2.master_stack_assoc a JOIN csc2.stack_observation_assoc so ` +
   `ON so.detect_stack_id = a.detect_stack_id AND so.region_id = a.region_id WHERE a.name = m.name) d ` +
   `JOIN csc2.observation_source o ON o.obsid = d.obsid AND o.obi = d.obi AND o.region_id = d.region_id) AS observations`;
-const INPUT_SQL =
+export const INPUT_SQL =
   `SELECT ${X_RAY_COLUMNS.map((c) => `m.${quoteIdent(c)}`).join(', ')}, ${MW_COLUMNS.map((c) => `c.${quoteIdent(c)}`).join(', ')}, (c.name IS NOT NULL) AS mw_searched, ${OBSERVATIONS_SQL} ` +
   `FROM csc2.master_source m LEFT JOIN LATERAL (SELECT * FROM ml.mw_counterpart k WHERE k.name = m.name ORDER BY (${NO_PHOTOMETRY_SQL}), k.origin LIMIT 1) c ON true`;
 
