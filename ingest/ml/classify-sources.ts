@@ -1,6 +1,8 @@
 /** Runs the source classifier (models/source-classifier) over CSC2 master sources inside the caller's transaction
  *  and upserts ml.source_class rows for the model's version, with an ml.inference_run provenance row. Inputs: the
- *  master_source X-ray columns and nh_gal and, when a source has one, its ml.mw_counterpart photometry. */
+ *  master_source X-ray columns and nh_gal, the source's observation_source rows (through master_stack_assoc ->
+ *  stack_observation_assoc; the X-ray features are their averages when any is usable, since 2.2.2) and, when a source
+ *  has one, its ml.mw_counterpart photometry. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -8,7 +10,8 @@ import type { Queryable } from '../../db/index.js';
 import { CLASSES, ModelCardMismatchError, classifySources, loadSourceClassifier } from '../../models/source-classifier/classify.js';
 import type { SourceClassification } from '../../models/source-classifier/classify.js';
 import { MW_KEYS } from '../../models/source-classifier/features.js';
-import type { MwPhotometry, SourceInput } from '../../models/source-classifier/features.js';
+import type { CscRow, MwPhotometry, SourceInput } from '../../models/source-classifier/features.js';
+import { OBSERVATION_COLUMNS, SHARED_DETECTION } from '../../models/source-classifier/observation-averages.js';
 import { copyColumns, quoteIdent } from '../../schema/index.js';
 import { classColumnStem } from '../../schema/ml/index.js';
 import { sqlTableName } from '../../schema/index.js';
@@ -22,7 +25,7 @@ export const SOURCE_CLASSIFIER_ID = 'source-classifier';
 export const DEFAULT_MODEL_DIR = join(process.cwd(), 'models', 'source-classifier');
 /** Monte-Carlo draws per source (the card documents the procedure). */
 export const DEFAULT_MC_DRAWS = 100;
-const SEED = 20241125;
+export const CLASSIFY_SEED = 20241125;
 /** Sources read, classified (× mcDraws rows through the model) and written per round. */
 const BATCH = 10000;
 
@@ -59,8 +62,19 @@ const NO_PHOTOMETRY_SQL = MW_KEYS.map((k) => `k.${quoteIdent(k)} IS NULL`).join(
  *  (deterministic when several were loaded). The last column says whether the source has any ml.mw_counterpart row
  *  (= was cross-matched); since model 2.0.0 the classifier treats "cross-matched, nothing found" (mw = {}) and "not
  *  cross-matched" (mw = null) alike, as missing photometry (X-ray-only network): the flag is kept for provenance. */
-const INPUT_SQL =
-  `SELECT ${X_RAY_COLUMNS.map((c) => `m.${quoteIdent(c)}`).join(', ')}, ${MW_COLUMNS.map((c) => `c.${quoteIdent(c)}`).join(', ')}, (c.name IS NOT NULL) AS mw_searched ` +
+/** The source's distinct observation detections as a JSON array of observation_source rows (OBSERVATION_COLUMNS), each
+ *  with `shared_detection` = the detection is associated with more than one master source (MUWCLASS drops those);
+ *  NULL when the source has none (master-only ingests). Part of the batch's one query, not a query per source. */
+export const OBSERVATIONS_SQL =
+  `(SELECT json_agg(json_build_object(${OBSERVATION_COLUMNS.map((c) => `'${c}', o.${quoteIdent(c)}`).join(', ')}, '${SHARED_DETECTION}', ` +
+  `(SELECT count(DISTINCT a2.name) > 1 FROM csc2.stack_observation_assoc so2 JOIN csc2.master_stack_assoc a2 ` +
+  `ON a2.detect_stack_id = so2.detect_stack_id AND a2.region_id = so2.region_id ` +
+  `WHERE so2.obsid = o.obsid AND so2.obi = o.obi AND so2.region_id = o.region_id)) ORDER BY o.obsid, o.obi, o.region_id) ` +
+  `FROM (SELECT DISTINCT so.obsid, so.obi, so.region_id FROM csc2.master_stack_assoc a JOIN csc2.stack_observation_assoc so ` +
+  `ON so.detect_stack_id = a.detect_stack_id AND so.region_id = a.region_id WHERE a.name = m.name) d ` +
+  `JOIN csc2.observation_source o ON o.obsid = d.obsid AND o.obi = d.obi AND o.region_id = d.region_id) AS observations`;
+export const INPUT_SQL =
+  `SELECT ${X_RAY_COLUMNS.map((c) => `m.${quoteIdent(c)}`).join(', ')}, ${MW_COLUMNS.map((c) => `c.${quoteIdent(c)}`).join(', ')}, (c.name IS NOT NULL) AS mw_searched, ${OBSERVATIONS_SQL} ` +
   `FROM csc2.master_source m LEFT JOIN LATERAL (SELECT * FROM ml.mw_counterpart k WHERE k.name = m.name ORDER BY (${NO_PHOTOMETRY_SQL}), k.origin LIMIT 1) c ON true`;
 
 function toInput(row: unknown[]): SourceInput {
@@ -72,7 +86,8 @@ function toInput(row: unknown[]): SourceInput {
     if (typeof v === 'number') (mw as Record<string, number>)[c] = v;
   });
   const searched = row[X_RAY_COLUMNS.length + MW_COLUMNS.length] === true;
-  return { csc, mw: searched ? mw : null };
+  const observations = row[X_RAY_COLUMNS.length + MW_COLUMNS.length + 1] as CscRow[] | null;
+  return { csc, mw: searched ? mw : null, observations };
 }
 
 /** One ml.source_class row, in its column order (SOURCE_CLASS_COLUMNS). */
@@ -103,7 +118,7 @@ export async function classifyMasterSources(tx: Queryable, req: ClassifyRequest)
     trainingData: card.training?.data ?? null, metrics: card.evaluation ?? null, cardText, cardPath: join(modelDir, 'card.json'),
   });
   const mcDraws = req.mcDraws ?? DEFAULT_MC_DRAWS;
-  const run = await beginRun(tx, { modelId: SOURCE_CLASSIFIER_ID, version }, req.activity, req.input, 'xtap ingest/ml/classify-sources.ts with onnxruntime-node (CPU)', { mcDraws, seed: SEED });
+  const run = await beginRun(tx, { modelId: SOURCE_CLASSIFIER_ID, version }, req.activity, req.input, 'xtap ingest/ml/classify-sources.ts with onnxruntime-node (CPU)', { mcDraws, seed: CLASSIFY_SEED });
   const names = req.names === 'missing' ? undefined : [...new Set(req.names)];
   const missing = `NOT EXISTS (SELECT 1 FROM ml.source_class s WHERE s.name = m.name AND s.model_id = '${SOURCE_CLASSIFIER_ID}' AND s.model_version = $2)`;
   const total = names?.length ?? Number((await tx.query(`SELECT count(*) FROM csc2.master_source m WHERE ${missing.replace('$2', '$1')}`, [version])).rows[0]?.[0] ?? 0);
@@ -111,7 +126,7 @@ export async function classifyMasterSources(tx: Queryable, req: ClassifyRequest)
   const write = async (rows: unknown[][]) => {
     if (rows.length === 0) return;
     const inputs = rows.map(toInput);
-    const results = await classifySources(inputs, { mcDraws, seed: SEED, modelDir });
+    const results = await classifySources(inputs, { mcDraws, seed: CLASSIFY_SEED, modelDir });
     await writeClassifications(tx, results.map((r) => toRow(r, version, run.runId)), version);
     run.rows += results.length;
     req.progress.advance(rows.length);

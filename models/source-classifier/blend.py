@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build the deployed model 2.2.1 (= 2.2.0's graph, protocol v6/v6.1, CARD.md, with 2.2.1's features): B1 = mean of 2.1.0's probabilities and T3 capped
+"""Build the deployed model 2.2.2 (= 2.2.0's graph, protocol v6/v6.1, CARD.md, with 2.2.2's features): B1 = mean of 2.1.0's probabilities and T3 capped
 (`rf_pd_ncsim_t200`, routed random forests with simulated no-counterpart rows, 200 trees per forest).
 
     /usr/bin/python3 models/source-classifier/blend.py
@@ -7,7 +7,7 @@
 Inputs: mlp-2.1.0.onnx (2.1.0's exported networks, as train.py wrote them; sha256 checked against the card),
 the training table, experiments/v6_1_results.json (the v6.1 evaluation). Fits T3's final model on all 2941 rows
 (v6_candidates.Routed, seed 20221104 + 999 as in the v6 script's final fit), writes model.onnx (one graph: 2.1.0 +
-both forests + routing + mean), card.json (version 2.2.1, sha256, figures from v6_1_results.json) and
+both forests + routing + mean), card.json (version 2.2.2, sha256, figures from v6_1_results.json) and
 fixtures/blend_fixture.json (Python T3 probabilities on fixed rows, for the onnxruntime-node parity test).
 """
 from __future__ import annotations
@@ -34,8 +34,9 @@ sys.modules["v6_candidates"] = V
 spec.loader.exec_module(V)
 T = V.T
 
-VERSION = "2.2.1"
-# The graph is 2.2.0's, byte for byte: 2.2.1 changed only the CSC2 -> feature extraction at ingest (FEATURES_2_2_1),
+VERSION = "2.2.2"
+# The graph is 2.2.0's, byte for byte: 2.2.1 and 2.2.2 changed only the CSC2 -> feature extraction at ingest
+# (FEATURES_2_2_1, FEATURES_2_2_2),
 # so the graph's doc string and model_version keep 2.2.0 and model.onnx's sha256 does not change.
 GRAPH_VERSION = "2.2.0"
 FEATURES_2_2_1 = ("2.2.1 = 2.2.0's graph with the ingest features corrected: CSC2 band fluxes are now the mean of the "
@@ -45,6 +46,13 @@ FEATURES_2_2_1 = ("2.2.1 = 2.2.0's graph with the ingest features corrected: CSC
                   "(NGC 3532: 207 of 389) had hardness ratios of +-1 that no training row of their class has. The "
                   "cross-validation, external and simulated-pattern figures are unchanged (they use the training "
                   "tables' fluxes); the NGC 3532 check changes (CARD.md).")
+FEATURES_2_2_2 = ("2.2.2 = 2.2.1 with the X-ray inputs averaged over observations as the training table defines them "
+                  "(MUWCLASS prepare_library.cal_ave): per-observation split-normal band means, observations dropped by "
+                  "apply_flags_filter (HRC, theta > 10', sat_src_flag, pileup_warning > 0.3, streak_src_flag, detection "
+                  "shared by several master sources), inverse-variance weighted band means (cal_aveflux), P_inter = "
+                  "chi-square CDF of the broad fluxes (cal_var), P_intra = max kp_prob_b; a source without a usable "
+                  "observation row keeps 2.2.1's master-level features. Equal to MUWCLASS's IC2395_ave.csv for all 100 "
+                  "averaged IC 2395 sources; single-observation fields (NGC 3532) are unchanged (CARD.md).")
 MLP_FILE = "mlp-2.1.0.onnx"
 MLP_SHA256 = "096dbdee2352cbcd98002a805ece16533d753b9dd5fe3d2ff5ff79e0158fa8e1"  # model.onnx of 2.1.0 (card.json)
 MLP_PRODUCER = "torch 1.13.0a0"  # 2.1.0's card.json onnx.producer
@@ -104,8 +112,9 @@ def main() -> None:
     card["version"] = VERSION
     card["feature_extraction"] = {"typescript": "models/source-classifier/features.ts",
                                   "spec": "models/source-classifier/features.json",
-                                  "reference": "train.py csc_flux_measurements + features_from_measurements",
-                                  "change_2_2_1": FEATURES_2_2_1}
+                                  "reference": "train.py observation_averages + csc_flux_measurements + "
+                                               "features_from_measurements",
+                                  "change_2_2_1": FEATURES_2_2_1, "change_2_2_2": FEATURES_2_2_2}
     card["monte_carlo"]["sampled"] = T.MC_SAMPLED
     card["model_sha256"], card["model_bytes"] = model_sha, model_bytes
     mlp_producer = MLP_PRODUCER

@@ -19,6 +19,7 @@
  *   the first 30 features (writeFeatures' `width`).
  */
 import { MW_MAGNITUDES } from '../../schema/ml/mw-counterpart.js';
+import { averageObservations } from './observation-averages.js';
 import type { MwMagnitude } from '../../schema/ml/mw-counterpart.js';
 
 /** A CSC2 column value as it arrives from a VOTable/CSV/database row. */
@@ -38,7 +39,14 @@ export interface SourceInput {
   readonly csc: CscRow;
   /** Counterpart photometry; null/undefined, {} or all-null = no counterpart photometry (X-ray-only). */
   readonly mw?: MwPhotometry | null;
+  /** The source's CSC2 observation_source rows (observation-level column names, observation-averages.ts
+   *  OBSERVATION_COLUMNS). When at least one survives the flag filter and has a band flux, the X-ray features are the
+   *  per-observation averages (the training table's definition, since 2.2.2); otherwise the master row's columns. */
+  readonly observations?: readonly CscRow[] | null;
 }
+
+/** Where the X-ray measurements came from: per-observation averages, or the master_source row (2.2.1's features). */
+export type XraySource = 'observations' | 'master';
 
 export type FeatureSetName = 'xray' | 'xray+mw';
 
@@ -56,6 +64,8 @@ export interface Measurements {
   mags: Record<MwKey, number | null>;
   /** Galactic A_V of the sightline (mag) from CSC2 nh_gal; null when nh_gal is NULL */
   avGal: number | null;
+  /** what the X-ray values were computed from (not a feature) */
+  xraySource?: XraySource;
 }
 
 /** Measurement errors (1 sigma) used by the Monte-Carlo sampling in classify.ts: band fluxes are drawn from
@@ -187,12 +197,16 @@ export function bandFlux(row: CscRow, band: 's' | 'm' | 'h'): { value: number; s
   return value > 0 && Number.isFinite(value) && Number.isFinite(sigma) ? { value, sigma } : null;
 }
 
-/** Nominal measurements and their errors from a CSC2 master_source row and optional MW photometry. */
+/** Nominal measurements and their errors from a CSC2 master_source row, its observation rows (when given) and
+ *  optional MW photometry. */
 export function extractMeasurements(input: SourceInput): { values: Measurements; sigmas: MeasurementSigmas } {
   const row = input.csc;
   const mw = input.mw ?? {};
-  // bands without a usable flux take the table's floor when another band has one (train.py csc_flux_measurements)
-  const bands = (['s', 'm', 'h'] as const).map((b) => bandFlux(row, b));
+  const avg = input.observations && input.observations.length > 0 ? averageObservations(input.observations) : null;
+  const fromObs = avg !== null && (avg.bands.s !== null || avg.bands.m !== null || avg.bands.h !== null);
+  // bands without a usable flux take the table's floor when another band has one (train.py csc_flux_measurements,
+  // MUWCLASS nan_flux for averages)
+  const bands = (['s', 'm', 'h'] as const).map((b) => (fromObs ? avg.bands[b] : bandFlux(row, b)));
   const anyBand = bands.some((f) => f !== null);
   const flux = (i: number) => bands[i] ?? (anyBand ? { value: FLUX_FLOOR, sigma: FLUX_FLOOR_SIGMA } : null);
   const [fs, fm, fh] = [flux(0), flux(1), flux(2)];
@@ -208,10 +222,11 @@ export function extractMeasurements(input: SourceInput): { values: Measurements;
     fluxM: fm?.value ?? null,
     fluxH: fh?.value ?? null,
     fluxB: parseCscNumber(row.flux_aper90_b),
-    pIntra: parseCscNumber(row.kp_intra_prob_b),
-    pInter: parseCscNumber(row.var_inter_prob_b),
+    pIntra: fromObs ? avg.pIntra : parseCscNumber(row.kp_intra_prob_b),
+    pInter: fromObs ? avg.pInter : parseCscNumber(row.var_inter_prob_b),
     mags,
     avGal: avFromNhGal(parseCscNumber(row.nh_gal)),
+    xraySource: fromObs ? 'observations' : 'master',
   };
   const sigmas: MeasurementSigmas = {
     flux_s: fs?.sigma ?? 0,

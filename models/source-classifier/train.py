@@ -66,7 +66,7 @@ FLUX_FLOOR_SIGMA = 6e-18
 # sd = sqrt((1 - 2/pi) (e_hi - e_lo)^2 + e_hi e_lo), e_hi = hilim - mode, e_lo = mode - lolim.
 FECHNER_K = math.sqrt(2.0 / math.pi)
 MC_SAMPLED = ("band fluxes F_s/F_m/F_h ~ N(mean, sd) of their split-normal definition from flux_aper90_* and its limits "
-              "(floored bands N(8e-18, 6e-18)), redrawn until > 0, as the training augmentation samples the table's "
+              "(averaged over observations: N(weighted mean, its error); floored bands N(8e-18, 6e-18)), redrawn until > 0, as the training augmentation samples the table's "
               "Fs/e_Fs; Gaia/2MASS/WISE magnitudes ~ N(mag, e_mag). Not sampled: variability probabilities, "
               "flux_aper90_b fallback.")
 
@@ -96,8 +96,11 @@ XRAY_FEATURES = [
     ("hr_hs", "", "(F_h - F_s) / (F_h + F_s)", ["flux_aper90_s", "flux_aper90_h"]),
     ("hr_ms", "", "(F_m - F_s) / (F_m + F_s)", ["flux_aper90_s", "flux_aper90_m"]),
     ("hr_hms", "", "(F_h - F_m - F_s) / (F_h + F_m + F_s)", ["flux_aper90_s", "flux_aper90_m", "flux_aper90_h"]),
-    ("p_var_intra", "", "kp_intra_prob_b as is (MUWCLASS P_intra = max intra-obs Kuiper probability)", ["kp_intra_prob_b"]),
-    ("p_var_inter", "", "var_inter_prob_b as is (MUWCLASS P_inter; missing for single-observation sources)", ["var_inter_prob_b"]),
+    ("p_var_intra", "", "max kp_prob_b over the usable observations (MUWCLASS P_intra = kp_prob_b_max); "
+     "kp_intra_prob_b of the master row when the source has no usable observation row", ["kp_intra_prob_b"]),
+    ("p_var_inter", "", "chi-square CDF (dof = n - 1) of the usable observations' broad fluxes around their weighted "
+     "mean, rounded to 3 decimals (MUWCLASS cal_var); missing for one observation; var_inter_prob_b of the master row "
+     "when the source has no usable observation row", ["var_inter_prob_b"]),
 ]
 FEATURE_NAMES = [f[0] for f in XRAY_FEATURES]
 FEATURE_NAMES += [f"log_ratio_{b}_xray" for b in MW_RATIO_BANDS]
@@ -909,6 +912,76 @@ def csc_flux_measurements(df: pd.DataFrame) -> tuple[dict, dict]:
     return out, err
 
 
+MAX_THETA_ARCMIN = 10.0
+MAX_PILEUP_WARNING = 0.3
+
+
+def _flag(v) -> bool:
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, str):
+        return v.strip().upper() in ("TRUE", "T", "1")
+    return isinstance(v, (int, float)) and np.isfinite(v) and v != 0
+
+
+def usable_observation(r: dict) -> bool:
+    """MUWCLASS prepare_library.apply_flags_filter: HRC, theta > 10' (or missing), sat_src_flag, pileup_warning > 0.3,
+    streak_src_flag and a detection shared by several master sources (shared_detection) drop an observation."""
+    if isinstance(r.get("instrument"), str) and r["instrument"].strip().upper() == "HRC":
+        return False
+    theta = _num([r.get("theta")])[0]
+    if not np.isfinite(theta) or theta > MAX_THETA_ARCMIN:
+        return False
+    if _flag(r.get("sat_src_flag")) or _flag(r.get("streak_src_flag")) or _flag(r.get("shared_detection")):
+        return False
+    pu = _num([r.get("pileup_warning")])[0]
+    return not (np.isfinite(pu) and pu > MAX_PILEUP_WARNING)
+
+
+def observation_averages(rows: list[dict]) -> dict | None:
+    """Per-observation averages of one master source, as MUWCLASS's training table defines its X-ray inputs
+    (prepare_library.cal_ave: flux2symmetric per observation, apply_flags_filter, cal_aveflux inverse-variance
+    weighted band means, cal_var chi-square P_inter rounded to 3 decimals with dof = n - 1 over observations with all
+    three bands). P_intra = max kp_prob_b over the remaining observations (the pipeline: over those with all three
+    bands; see CARD.md 2.2.2). Reference of observation-averages.ts; None when no observation survives the filter."""
+    from scipy.special import chdtr
+    used = [r for r in rows if usable_observation(r)]
+    if not used:
+        return None
+    per = []
+    for r in used:
+        o = {}
+        for b in ("s", "m", "h"):
+            v, lo, hi = (_num([r.get(f"flux_aper90_{x}{b}")])[0] for x in ("", "lolim_", "hilim_"))
+            mean, sd = csc_band_fluxes([v], [lo], [hi])
+            ok = np.isfinite(lo) and np.isfinite(hi) and np.isfinite(mean[0]) and sd[0] > 0
+            o[b] = (float(mean[0]), float(sd[0])) if ok else None
+        o["kp"] = _num([r.get("kp_prob_b")])[0]
+        per.append(o)
+
+    def wmean(xs):
+        if len(xs) == 1:
+            return xs[0]
+        w = np.array([1.0 / e ** 2 for _, e in xs])
+        return float(np.sum(w * np.array([v for v, _ in xs])) / np.sum(w)), float(np.sqrt(1.0 / np.sum(w)))
+
+    bands = {}
+    for b in ("s", "m", "h"):
+        xs = [o[b] for o in per if o[b] is not None]
+        bands[b] = wmean(xs) if xs else None
+    broad = [(o["s"][0] + o["m"][0] + o["h"][0], math.sqrt(o["s"][1] ** 2 + o["m"][1] ** 2 + o["h"][1] ** 2))
+             for o in per if o["s"] and o["m"] and o["h"]]
+    dof = len(broad) - 1 if broad else None
+    chisqr = p_inter = None
+    if dof is not None and dof >= 1:
+        mean = wmean(broad)[0]
+        chisqr = float(sum(((v - mean) / e) ** 2 for v, e in broad))
+        p_inter = round(float(chdtr(dof, chisqr)), 3)
+    kps = [o["kp"] for o in per if np.isfinite(o["kp"])]
+    return {"n_obs": len(used), "bands": bands, "dof": dof, "chisqr": chisqr, "p_inter": p_inter,
+            "p_intra": max(kps) if kps else None}
+
+
 def csc_measurements(df: pd.DataFrame, mw: dict | None = None) -> dict:
     n = len(df)
     nan = np.full(n, np.nan)
@@ -1039,6 +1112,13 @@ def features_json(fit: Fitted) -> dict:
                                                             MW_WIDTHS, MW_LOGZW, MW_LIMITS)],
         },
         "missing_value_rules": [
+            "Per-observation averages (since 2.2.2; train.py observation_averages, observation-averages.ts): when the "
+            "source's observation_source rows are available and at least one survives MUWCLASS's flag filter "
+            "(apply_flags_filter: drop HRC, theta > 10 arcmin or null, sat_src_flag, pileup_warning > 0.3, "
+            "streak_src_flag, a detection associated with more than one master source) and has a band flux, F_s/F_m/F_h "
+            "are the inverse-variance weighted means of the observations' split-normal band means (cal_aveflux), "
+            "p_var_inter and p_var_intra are computed from the observations (see the features); otherwise the master "
+            "row's columns are used as below (a single-observation source gets the same values either way).",
             "Band fluxes F_s, F_m, F_h are the training table's definition (MUWCLASS flux2symmetric): the mean of "
             "the split-normal distribution with CSC2's mode flux_aper90_{s,m,h} and limits lolim/hilim, "
             "mode + sqrt(2/pi) ((hilim - mode) - (mode - lolim)); a band with flux 0 and an upper limit thus gets "
@@ -1057,7 +1137,7 @@ def features_json(fit: Fitted) -> dict:
             "sampled": "band fluxes ~ N(mean, sd) of their split-normal definition (floored bands: N(8e-18, 6e-18)), "
                        "redrawn until > 0 (at most 100 tries, then the nominal value), as the training augmentation; "
                        "magnitudes ~ N(mag, e_mag) (e missing -> 0).",
-            "not_sampled": "kp_intra_prob_b, var_inter_prob_b, flux_aper90_b fallback",
+            "not_sampled": "p_var_intra, p_var_inter, flux_aper90_b fallback",
         },
         "features": feats + [av_gal_feature()],
     }
