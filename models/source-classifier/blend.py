@@ -50,9 +50,11 @@ FEATURES_2_2_2 = ("2.2.2 = 2.2.1 with the X-ray inputs averaged over observation
                   "(MUWCLASS prepare_library.cal_ave): per-observation split-normal band means, observations dropped by "
                   "apply_flags_filter (HRC, theta > 10', sat_src_flag, pileup_warning > 0.3, streak_src_flag, detection "
                   "shared by several master sources), inverse-variance weighted band means (cal_aveflux), P_inter = "
-                  "chi-square CDF of the broad fluxes (cal_var), P_intra = max kp_prob_b; a source without a usable "
-                  "observation row keeps 2.2.1's master-level features. Equal to MUWCLASS's IC2395_ave.csv for all 100 "
-                  "averaged IC 2395 sources; single-observation fields (NGC 3532) are unchanged (CARD.md).")
+                  "chi-square CDF of the broad fluxes (cal_var), P_intra = max kp_prob_b over observations with all three "
+                  "bands (missing otherwise, also for the master-row fallback, as in the table); a source without a "
+                  "usable observation row keeps 2.2.1's master-level fluxes. Equal to MUWCLASS's IC2395_ave.csv for "
+                  "all 100 averaged IC 2395 sources, and P_intra present exactly where MUWCLASS's published NGC 3532 "
+                  "P_intra is (CARD.md).")
 MLP_FILE = "mlp-2.1.0.onnx"
 MLP_SHA256 = "096dbdee2352cbcd98002a805ece16533d753b9dd5fe3d2ff5ff79e0158fa8e1"  # model.onnx of 2.1.0 (card.json)
 MLP_PRODUCER = "torch 1.13.0a0"  # 2.1.0's card.json onnx.producer

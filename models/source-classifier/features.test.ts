@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
+import { OBSERVATION_COLUMNS } from './observation-averages.js';
 import { describe, expect, it } from 'vitest';
 import {
   FEATURE_NAMES,
@@ -223,6 +224,24 @@ describe('source-classifier features: the training table\'s flux definition on a
     }
     // the rows this is about: a band with mode 0 (not detected, upper limit only) is common in a faint field
     expect(zeroBand).toBeGreaterThan(100);
+  });
+
+  it('p_var_intra equals MUWCLASS\'s P_intra, present or missing, for every NGC 3532 source (the master row and its observation row)', () => {
+    let missing = 0;
+    for (const r of published) {
+      const csc = cscByName.get(r.name.trim()) as Record<string, string>;
+      // the observation row of the cone search: observation-level columns carry a '.1' suffix where names clash
+      const obs: Record<string, string> = {};
+      for (const c of OBSERVATION_COLUMNS) obs[c] = csc[`${c}.1`] ?? csc[c];
+      for (const input of [{ csc, mw: null }, { csc, mw: null, observations: [obs] }]) {
+        const out = computeFeatures(input);
+        if (r.P_intra.trim() === '') expect(out.mask[8], `${r.name} P_intra missing`).toBe(0);
+        else expect(Math.abs(out.features[8] - Number(r.P_intra)), `${r.name} P_intra`).toBeLessThanOrEqual(1e-6);
+      }
+      if (r.P_intra.trim() === '') missing++;
+    }
+    // the training table's rule (P_intra only with all three bands) is what blanks these
+    expect(missing).toBeGreaterThan(40);
   });
 
   it('a band with mode 0 and an upper limit is the split-normal mean 0.80 hilim, not the floor', () => {

@@ -222,7 +222,8 @@ export function extractMeasurements(input: SourceInput): { values: Measurements;
     fluxM: fm?.value ?? null,
     fluxH: fh?.value ?? null,
     fluxB: parseCscNumber(row.flux_aper90_b),
-    pIntra: fromObs ? avg.pIntra : parseCscNumber(row.kp_intra_prob_b),
+    // P_intra only with all three bands, as the training table (MUWCLASS cal_var's kp_prob_b_max)
+    pIntra: fromObs ? avg.pIntra : bands.every((f) => f !== null) ? parseCscNumber(row.kp_intra_prob_b) : null,
     pInter: fromObs ? avg.pInter : parseCscNumber(row.var_inter_prob_b),
     mags,
     avGal: avFromNhGal(parseCscNumber(row.nh_gal)),

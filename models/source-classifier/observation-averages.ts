@@ -14,10 +14,9 @@
  *    sqrt(1 / sum w) (`cal_aveflux`); one observation gives itself; none gives null (the caller floors it, `nan_flux`);
  * 4. P_inter = chi-square CDF with dof = n - 1 of the broad fluxes around their weighted mean, over the n remaining
  *    observations with a broad flux, rounded to 3 decimals; null when n < 2 (`cal_var`);
- * 5. P_intra = the largest kp_prob_b over the remaining observations (`cal_var`'s kp_prob_b_max, which the
- *    classifier reads as var_intra_prob). The pipeline takes that maximum only over observations with all three bands;
- *    xtap takes it over every remaining observation, so that a single-observation source keeps its master
- *    kp_intra_prob_b (2.2.1's value) when a band is undetected. This is the one deliberate difference (CARD.md).
+ * 5. P_intra = the largest kp_prob_b over the remaining observations with all three bands (`cal_var`'s
+ *    kp_prob_b_max, which the classifier reads as var_intra_prob); null when none has them. In the training table
+ *    every row with a floored band has no P_intra, and so does MUWCLASS's published NGC 3532 table.
  */
 import { bandFlux, parseCscNumber } from './features.js';
 import type { CscRow, CscValue } from './features.js';
@@ -115,7 +114,7 @@ export function averageObservations(rows: readonly CscRow[]): ObservationAverage
     chisqr = broad.reduce((acc, x) => acc + ((x.value - mean) / x.sigma) ** 2, 0);
     pInter = Math.round(chiSquareCdf(dof, chisqr) * 1000) / 1000;
   }
-  const kps = perObs.map((o) => o.kp).filter((k): k is number => k !== null);
+  const kps = perObs.filter((o) => o.s && o.m && o.h).map((o) => o.kp).filter((k): k is number => k !== null);
   const pIntra = kps.length === 0 ? null : Math.max(...kps);
   return { nObs: used.length, bands, dof, chisqr, pInter, pIntra };
 }

@@ -96,8 +96,9 @@ XRAY_FEATURES = [
     ("hr_hs", "", "(F_h - F_s) / (F_h + F_s)", ["flux_aper90_s", "flux_aper90_h"]),
     ("hr_ms", "", "(F_m - F_s) / (F_m + F_s)", ["flux_aper90_s", "flux_aper90_m"]),
     ("hr_hms", "", "(F_h - F_m - F_s) / (F_h + F_m + F_s)", ["flux_aper90_s", "flux_aper90_m", "flux_aper90_h"]),
-    ("p_var_intra", "", "max kp_prob_b over the usable observations (MUWCLASS P_intra = kp_prob_b_max); "
-     "kp_intra_prob_b of the master row when the source has no usable observation row", ["kp_intra_prob_b"]),
+    ("p_var_intra", "", "max kp_prob_b over the usable observations with all three band fluxes (MUWCLASS P_intra = "
+     "cal_var's kp_prob_b_max); kp_intra_prob_b of the master row when the source has no usable observation row and "
+     "all three master bands have a flux; else missing", ["kp_intra_prob_b"]),
     ("p_var_inter", "", "chi-square CDF (dof = n - 1) of the usable observations' broad fluxes around their weighted "
      "mean, rounded to 3 decimals (MUWCLASS cal_var); missing for one observation; var_inter_prob_b of the master row "
      "when the source has no usable observation row", ["var_inter_prob_b"]),
@@ -942,8 +943,8 @@ def observation_averages(rows: list[dict]) -> dict | None:
     """Per-observation averages of one master source, as MUWCLASS's training table defines its X-ray inputs
     (prepare_library.cal_ave: flux2symmetric per observation, apply_flags_filter, cal_aveflux inverse-variance
     weighted band means, cal_var chi-square P_inter rounded to 3 decimals with dof = n - 1 over observations with all
-    three bands). P_intra = max kp_prob_b over the remaining observations (the pipeline: over those with all three
-    bands; see CARD.md 2.2.2). Reference of observation-averages.ts; None when no observation survives the filter."""
+    three bands). P_intra = max kp_prob_b over the remaining observations with all three bands (cal_var's
+    kp_prob_b_max; see CARD.md 2.2.2). Reference of observation-averages.ts; None when no observation survives the filter."""
     from scipy.special import chdtr
     used = [r for r in rows if usable_observation(r)]
     if not used:
@@ -977,9 +978,20 @@ def observation_averages(rows: list[dict]) -> dict | None:
         mean = wmean(broad)[0]
         chisqr = float(sum(((v - mean) / e) ** 2 for v, e in broad))
         p_inter = round(float(chdtr(dof, chisqr)), 3)
-    kps = [o["kp"] for o in per if np.isfinite(o["kp"])]
+    kps = [o["kp"] for o in per if o["s"] and o["m"] and o["h"] and np.isfinite(o["kp"])]
     return {"n_obs": len(used), "bands": bands, "dof": dof, "chisqr": chisqr, "p_inter": p_inter,
             "p_intra": max(kps) if kps else None}
+
+
+def csc_p_intra(df: pd.DataFrame) -> np.ndarray:
+    """P_intra of master rows: kp_intra_prob_b where all three bands have a flux, else NaN, as the training table
+    (MUWCLASS cal_var's kp_prob_b_max is taken over observations with all three bands)."""
+    full = np.ones(len(df), dtype=bool)
+    for b in "smh":
+        mean, _ = csc_band_fluxes(_num(df[f"flux_aper90_{b}"]), _num(df[f"flux_aper90_lolim_{b}"]),
+                                  _num(df[f"flux_aper90_hilim_{b}"]))
+        full &= np.isfinite(mean)
+    return np.where(full, _num(df["kp_intra_prob_b"]), np.nan)
 
 
 def csc_measurements(df: pd.DataFrame, mw: dict | None = None) -> dict:
@@ -989,7 +1001,7 @@ def csc_measurements(df: pd.DataFrame, mw: dict | None = None) -> dict:
     return {
         **fluxes,
         "fb": _num(df["flux_aper90_b"]),
-        "p_intra": _num(df["kp_intra_prob_b"]), "p_inter": _num(df["var_inter_prob_b"]),
+        "p_intra": csc_p_intra(df), "p_inter": _num(df["var_inter_prob_b"]),
         "mags": {k: (mw[k] if mw is not None and k in mw else nan) for k in MW_BANDS},
     }
 
@@ -1214,7 +1226,7 @@ def fixture_expectations(cases: list[dict], predict, prior: np.ndarray, probabil
     fluxes, flux_err = csc_flux_measurements(csc_df)
     mags = {k: np.array([np.nan if (c["input"]["mw"] or {}).get(key) is None else (c["input"]["mw"] or {})[key]
                          for c in cases], dtype=np.float64) for k, key in zip(MW_BANDS, MW_INPUT_KEYS)}
-    meas = {**fluxes, "fb": _num(csc_df["flux_aper90_b"]), "p_intra": _num(csc_df["kp_intra_prob_b"]),
+    meas = {**fluxes, "fb": _num(csc_df["flux_aper90_b"]), "p_intra": csc_p_intra(csc_df),
             "p_inter": _num(csc_df["var_inter_prob_b"]), "mags": mags}
     X, M = features_from_measurements(meas)
     P = predict(X, M)
