@@ -447,6 +447,7 @@ async function rssCheck(url: string, rssRows: number, cols: string, resultsDir: 
   const servers = new Map<number, Server>();
   const rss = new Map<string, number[]>();
   const secs = new Map<string, number[]>();
+  const cpu = new Map<string, number[]>();
   const key = (f: Format, semi: number) => (sizes.length > 1 ? `${f}.semi${semi}` : f);
   const push = (m: Map<string, number[]>, k: string, v: number) => m.set(k, [...(m.get(k) ?? []), v]);
   try {
@@ -465,7 +466,8 @@ async function rssCheck(url: string, rssRows: number, cols: string, resultsDir: 
         });
         push(rss, key(f, semi), d.peakRssMb ?? 0);
         push(secs, key(f, semi), d.seconds);
-        say(`RSS check rep ${rep + 1}/${reps}: ${f} (semi-space ${semi} MB) ${rssRows} rows: peak RSS ${d.peakRssMb?.toFixed(1)} MB (VmHWM ${d.hwmMb?.toFixed(1)} MB), ${d.seconds.toFixed(1)} s`);
+        push(cpu, key(f, semi), d.serverCpuS ?? Number.NaN);
+        say(`RSS check rep ${rep + 1}/${reps}: ${f} (semi-space ${semi} MB) ${rssRows} rows: peak RSS ${d.peakRssMb?.toFixed(1)} MB (VmHWM ${d.hwmMb?.toFixed(1)} MB), ${d.seconds.toFixed(1)} s, server CPU ${d.serverCpuS?.toFixed(1)} s`);
       }
     }
   } finally {
@@ -479,6 +481,7 @@ async function rssCheck(url: string, rssRows: number, cols: string, resultsDir: 
       const at = sizes.length > 1 ? `, semi-space ${semi} MB` : '';
       out.push(fig(`rss10.${k}`, `xtap peak RSS, ${FORMAT_NAMES[f]} download of ${rssRows.toLocaleString('en')} rows${at}`, 'MB', 'lower', { xtap: { label: '', values: rss.get(k) ?? [] } }));
       out.push(fig(`dl10.${k}`, `${FORMAT_NAMES[f]} download time, ${rssRows.toLocaleString('en')} rows${at} (row count verified)`, 's', 'lower', { xtap: { label: '', values: secs.get(k) ?? [] } }));
+      out.push(fig(`cpu10.${k}`, `${FORMAT_NAMES[f]} download, server CPU time (user + system), ${rssRows.toLocaleString('en')} rows${at}`, 's', 'lower', { xtap: { label: '', values: (cpu.get(k) ?? []).filter((v) => Number.isFinite(v)) } }));
     }
   }
   return out;
