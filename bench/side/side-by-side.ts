@@ -4,7 +4,7 @@
  *  --load-seconds S (per client count, default 10), --clients 1,8,64, --ingest-reps N, --no-ml, --rss-rows N
  *  (optional xtap-only RSS check on an N-row table), --out DIR (default bench). Needs DATABASE_URL and a built dist/. */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -547,10 +547,12 @@ export async function runSideBySide(argv: string[]): Promise<void> {
   say(`rows ${opts.rows}, reps ${opts.reps}, DaCHS ${opts.dachs ? 'if reachable' : 'skipped'}; load average ${load()}`);
   const results = await benchSideBySide(opts);
   const md = renderMarkdown(results);
-  writeFileSync(join(opts.out, 'RESULTS.md'), md);
-  writeFileSync(join(opts.out, 'RESULTS.json'), renderJson(results));
+  const base = opts.only === 'rss' ? 'rss' : 'RESULTS';
+  mkdirSync(opts.out, { recursive: true });
+  writeFileSync(join(opts.out, `${base}.md`), md);
+  writeFileSync(join(opts.out, `${base}.json`), renderJson(results));
   process.stdout.write(md);
-  say(`wrote ${join(opts.out, 'RESULTS.md')} and RESULTS.json`);
+  say(`wrote ${join(opts.out, `${base}.md`)} and ${base}.json`);
   const failed = results.meta.notes.filter((n) => n.includes('section failed'));
   if (opts.smoke && failed.length) throw new Error(`--smoke: ${failed.length} section(s) failed: ${failed.join(' | ')}`);
 }
