@@ -464,7 +464,8 @@ async function rssCheck(url: string, rssRows: number, cols: string, resultsDir: 
           const cause = err instanceof Error && err.cause ? ` (cause: ${String(err.cause)})` : '';
           throw new Error(`RSS check rep ${rep + 1}, ${f} at semi-space ${semi} MB: ${err instanceof Error ? err.message : String(err)}${cause}`);
         });
-        push(rss, key(f, semi), d.peakRssMb ?? 0);
+        // VmHWM catches a spike between two samples (it was reset before the download).
+        push(rss, key(f, semi), Math.max(d.peakRssMb ?? 0, d.hwmMb ?? 0));
         push(secs, key(f, semi), d.seconds);
         push(cpu, key(f, semi), d.serverCpuS ?? Number.NaN);
         say(`RSS check rep ${rep + 1}/${reps}: ${f} (semi-space ${semi} MB) ${rssRows} rows: peak RSS ${d.peakRssMb?.toFixed(1)} MB (VmHWM ${d.hwmMb?.toFixed(1)} MB), ${d.seconds.toFixed(1)} s, server CPU ${d.serverCpuS?.toFixed(1)} s`);
