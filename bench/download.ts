@@ -11,7 +11,7 @@
  *  DATABASE_URL and a built dist/; XTAP_BENCH_ROWS overrides the row count, XTAP_BENCH_DB the database made (and
  *  dropped first: default xtap_bench_download). */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,7 +109,8 @@ export async function startServer(url: string, bulkCopy: boolean, resultsDir: st
       LOG_LEVEL: 'warn',
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // XTAP_BENCH_SERVER_LOG=FILE keeps the server's log (stdout) in FILE, appended, e.g. with LOG_LEVEL=info in env.
+    stdio: ['ignore', process.env.XTAP_BENCH_SERVER_LOG ? openSync(process.env.XTAP_BENCH_SERVER_LOG, 'a') : 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;

@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { serverSemiSpaceMb } from '../download.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -133,7 +134,8 @@ export class XtapServer {
       ...this.opts.env,
     };
     if (this.opts.databaseUrl) env.DATABASE_URL = this.opts.databaseUrl;
-    this.proc = spawn(process.execPath, ['--max-semi-space-size=4', 'dist/server/main.js'], { env, stdio: ['ignore', log, log] });
+    // As `npm start` runs it (package.json's young generation size).
+    this.proc = spawn(process.execPath, [`--max-semi-space-size=${serverSemiSpaceMb()}`, 'dist/server/main.js'], { env, stdio: ['ignore', log, log] });
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.proc.exitCode !== null) throw new Error(`xtap exited with ${this.proc.exitCode} while starting (log: ${this.opts.logFile})`);

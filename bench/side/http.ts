@@ -29,6 +29,17 @@ export function procKb(pid: number, key: 'VmRSS' | 'VmHWM'): number {
   }
 }
 
+/** CPU seconds (user + system) a process has used, from /proc/PID/stat (clock ticks of USER_HZ 100). */
+export function procCpuS(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Resets the peak-RSS counter (VmHWM) of a process we may write to (root, or our own child). */
 function resetHwm(pid: number): void {
   try {
@@ -45,6 +56,8 @@ export interface DownloadResult {
   rows: number;
   peakRssMb?: number;
   hwmMb?: number;
+  /** the server's CPU time (user + system) during the download: a time figure less sensitive to machine load */
+  serverCpuS?: number;
 }
 
 const form = (params: Record<string, string>) => new URLSearchParams({ REQUEST: 'doQuery', LANG: 'ADQL', ...params });
@@ -55,6 +68,7 @@ export async function download(tap: Tap, query: string, format: Format, maxrec: 
   const pid = tap.pid;
   let peak = 0;
   let timer: NodeJS.Timeout | undefined;
+  const cpu0 = pid ? procCpuS(pid) : Number.NaN;
   if (pid) {
     resetHwm(pid);
     peak = procKb(pid, 'VmRSS');
@@ -83,6 +97,7 @@ export async function download(tap: Tap, query: string, format: Format, maxrec: 
       peak = Math.max(peak, procKb(pid, 'VmRSS'));
       out.peakRssMb = peak / 1024;
       out.hwmMb = procKb(pid, 'VmHWM') / 1024;
+      out.serverCpuS = procCpuS(pid) - cpu0;
     }
     return out;
   } finally {

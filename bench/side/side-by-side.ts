@@ -4,7 +4,7 @@
  *  --load-seconds S (per client count, default 10), --clients 1,8,64, --ingest-reps N, --no-ml, --rss-rows N
  *  (optional xtap-only RSS check on an N-row table), --out DIR (default bench). Needs DATABASE_URL and a built dist/. */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ import { migrate, openDb, MIGRATIONS } from '../../db/index.js';
 import { createProgress, ingestCsc2 } from '../../ingest/index.js';
 import { translateAdql } from '../../adql/index.js';
 import { publishedCatalog } from '../../schema/index.js';
-import { startServer, type Server } from '../download.js';
+import { serverSemiSpaceMb, startServer, type Server } from '../download.js';
 import { freshDatabase } from '../ingest.js';
 import { spread } from '../stats.js';
 import { writeSyntheticMasterCsv } from '../synthetic-csc2.js';
@@ -33,6 +33,12 @@ export interface SideOptions {
   ingestReps: number;
   ml: boolean;
   rssRows?: number;
+  /** `--only rss`: just the RSS check (no DaCHS, cones, ingest timing or ML) into bench/results/rss.{md,json} */
+  only?: 'rss';
+  /** database the bench makes (dropped first) or, with --only rss, reuses when it already holds --rss-rows rows */
+  db: string;
+  /** --max-semi-space-size values (MB) the RSS check compares, interleaved; default: package.json's start script */
+  rssSemis?: number[];
   topN: number;
   asyncRows: number;
   out: string;
@@ -40,7 +46,8 @@ export interface SideOptions {
 }
 
 export function parseSideArgs(argv: string[]): SideOptions {
-  const o: SideOptions = { rows: 1_000_000, reps: 3, dachs: true, loadSeconds: 10, clients: [1, 8, 64], ingestReps: 3, ml: true, topN: 50, asyncRows: 100_000, out: 'bench', smoke: false };
+  const o: SideOptions = { rows: 1_000_000, reps: 3, dachs: true, loadSeconds: 10, clients: [1, 8, 64], ingestReps: 3, ml: true, topN: 50, asyncRows: 100_000, out: 'bench', smoke: false, db: 'xtap_bench_side' };
+  let outGiven = false;
   const num = (v: string | undefined, name: string): number => {
     const n = Number(v);
     if (!v || !Number.isFinite(n) || n <= 0) throw new Error(`${name} needs a positive number, got ${v}`);
@@ -57,11 +64,29 @@ export function parseSideArgs(argv: string[]): SideOptions {
     else if (a === '--ingest-reps') o.ingestReps = Math.round(num(next(), a));
     else if (a === '--no-ml') o.ml = false;
     else if (a === '--rss-rows') o.rssRows = Math.round(num(next(), a));
-    else if (a === '--out') o.out = next() ?? 'bench';
+    else if (a === '--only') {
+      const what = next();
+      if (what !== 'rss') throw new Error(`--only takes rss, got ${what}`);
+      o.only = 'rss';
+    } else if (a === '--db') {
+      const name = next() ?? '';
+      if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`--db needs a plain lower-case database name, got ${name}`);
+      o.db = name;
+    } else if (a === '--rss-semi') o.rssSemis = (next() ?? '').split(',').map((c) => Math.round(num(c, a)));
+    else if (a === '--out') {
+      o.out = next() ?? 'bench';
+      outGiven = true;
+    }
     else if (a === '--smoke') Object.assign(o, { smoke: true, rows: 2000, loadSeconds: 1, clients: [1, 8], ingestReps: 1, ml: false, topN: 5, asyncRows: 1000 });
     else if (a !== 'side-by-side') throw new Error(`unknown option ${a}`);
   }
   o.asyncRows = Math.min(o.asyncRows, o.rows);
+  if (o.only === 'rss') {
+    o.rssRows ??= 10_000_000;
+    o.dachs = false;
+    // bench/RESULTS.md is the full run's; the RSS-only run writes next to the single benches (git-ignored).
+    if (!outGiven) o.out = 'bench/results';
+  }
   return o;
 }
 
@@ -101,6 +126,7 @@ export const TARGETS: Target[] = [
   { text: 'xtap peak RSS ≤ 150 MB (BINARY2 download)', figure: 'rss.binary2', of: 'xtap', op: '<=', limit: 150 },
   { text: 'xtap peak RSS ≤ 150 MB (TABLEDATA download)', figure: 'rss.tabledata', of: 'xtap', op: '<=', limit: 150 },
   { text: 'xtap peak RSS ≤ 150 MB (CSV download)', figure: 'rss.csv', of: 'xtap', op: '<=', limit: 150 },
+  ...(['binary2', 'tabledata', 'csv', 'tsv'] as const).map((f): Target => ({ text: `xtap peak RSS ≤ 150 MB (${f.toUpperCase()} download of the --rss-rows table; the issue asks 10M rows)`, figure: `rss10.${f}`, of: 'xtap', op: '<=', limit: 150 })),
   { text: 'TOP 1 ≤ 2 ms', figure: 'top1', of: 'xtap', op: '<=', limit: 2 },
   { text: 'cone 0.05° ≤ 4 ms median (1 client)', figure: 'cone.p50.1', of: 'xtap', op: '<=', limit: 4 },
   { text: 'cone 0.05° ≥ 400 q/s at 8 clients', figure: 'cone.qps.8', of: 'xtap', op: '>=', limit: 400 },
@@ -125,6 +151,7 @@ async function sourceCsv(dir: string, rows: number, dachsCsv: string | undefined
 export async function benchSideBySide(opts: SideOptions): Promise<Results> {
   const adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) throw new Error('the side-by-side bench needs DATABASE_URL (a PostgreSQL server), e.g. postgres://postgres@127.0.0.1:5432/test');
+  if (opts.only === 'rss') return benchRssOnly(adminUrl, opts);
   const started = new Date().toISOString();
   const loadStart = load();
   const notes: string[] = [];
@@ -158,10 +185,10 @@ export async function benchSideBySide(opts: SideOptions): Promise<Results> {
     const cols = columns.join(', ');
 
     // --- ingest: xtap's loader against \copy, interleaved; the first xtap load is the table the bench then serves
-    const url = await freshDatabase(adminUrl, 'xtap_bench_side');
+    const url = await freshDatabase(adminUrl, opts.db);
     const ingest = { xtap: series(), raw: series('`\\copy`') };
     for (let rep = 0; rep < opts.ingestReps; rep++) {
-      const target = rep === 0 ? url : await freshDatabase(adminUrl, 'xtap_bench_side_ingest');
+      const target = rep === 0 ? url : await freshDatabase(adminUrl, `${opts.db}_ingest`);
       const db = await openDb({ databaseUrl: target, dataDir: 'unused' });
       try {
         await migrate(db, MIGRATIONS);
@@ -178,7 +205,7 @@ export async function benchSideBySide(opts: SideOptions): Promise<Results> {
       execFileSync('psql', [target, '-v', 'ON_ERROR_STOP=1', '-qc', `\\copy xtap.bench_copy (${cols}) FROM '${csv}' WITH (FORMAT csv, HEADER true)`], { stdio: ['ignore', 'ignore', 'inherit'] });
       ingest.raw.values.push((performance.now() - t1) / 1000);
       await withClient(target, (c) => c.query('DROP TABLE xtap.bench_copy'));
-      if (rep > 0) await withClient(adminUrl, (c) => c.query('DROP DATABASE IF EXISTS xtap_bench_side_ingest WITH (FORCE)'));
+      if (rep > 0) await withClient(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${opts.db}_ingest WITH (FORCE)`));
     }
     await withClient(url, (c) => c.query('VACUUM (ANALYZE) csc2.master_source'));
     const mine = await checksum(url);
@@ -334,7 +361,7 @@ export async function benchSideBySide(opts: SideOptions): Promise<Results> {
     if (opts.rssRows) {
       await server.stop();
       server = undefined;
-      figures.push(...(await rssCheck(url, tableRows, opts.rssRows, cols, resultsDir)));
+      figures.push(...(await rssCheck(url, opts.rssRows, cols, resultsDir, opts.reps, opts.rssSemis, notes)));
     }
     await server?.stop();
     server = undefined;
@@ -352,25 +379,10 @@ export async function benchSideBySide(opts: SideOptions): Promise<Results> {
       }
     }
 
-    const loadEnd = load();
-    const node = process.version;
-    const pgVersion = await withClient(url, async (c) => (await c.query<{ v: string }>('SELECT version() AS v')).rows[0]?.v ?? '?');
-    const facts: Array<[string, string]> = [
-      ['cores (nproc)', sh('nproc', [])],
-      ['CPU', cpus()[0]?.model ?? '?'],
-      ['memory', `${(totalmem() / 2 ** 30).toFixed(1)} GiB`],
-      ['load average (1/5/15 min) at start', loadStart],
-      ['load average at end', loadEnd],
-      ['xtap commit', `${sh('git', ['rev-parse', '--short', 'HEAD'])}${sh('git', ['status', '--porcelain', '--untracked-files=no']) ? ' (with uncommitted changes)' : ''}`],
-      ['Node.js', node],
-      ['PostgreSQL', pgVersion],
+    const facts = await machineFacts(url, loadStart, notes, [
       ['DaCHS', dachs ? `${dachs.version} at ${dachs.base}` : 'not measured'],
       ['client', `this process (Node.js fetch), same machine; cones: ${opts.clients.join('/')} concurrent clients for ${opts.loadSeconds} s each`],
-    ];
-    const [l1] = loadavg();
-    if ((l1 ?? 0) > Number(sh('nproc', [])) || Number(loadStart.split(' / ')[0]) > Number(sh('nproc', []))) {
-      notes.push(`The machine was shared with other work during this run (load average ${loadStart} at start, ${loadEnd} at end on ${sh('nproc', [])} cores): absolute figures are slower than on an idle machine; the ratios compare measurements taken under the same load.`);
-    }
+    ]);
     if (opts.rows < tableRows) notes.push(`Downloads fetch the first ${opts.rows.toLocaleString('en')} rows (TOP/LIMIT) of the ${tableRows.toLocaleString('en')}-row table (\`--rows ${opts.rows}\`), not the whole table.`);
     if (opts.smoke) notes.push('--smoke run: tiny sizes, only checks that the bench works; the figures mean nothing.');
     return {
@@ -385,32 +397,150 @@ export async function benchSideBySide(opts: SideOptions): Promise<Results> {
   }
 }
 
-/** Grows the table to `rssRows` rows (copies of the loaded rows with suffixed names) and downloads it once per
- *  format from a fresh xtap server, sampling its RSS; xtap only. */
-async function rssCheck(url: string, tableRows: number, rssRows: number, cols: string, resultsDir: string): Promise<Figure[]> {
-  say(`RSS check: growing csc2.master_source to ${rssRows} rows`);
-  const copies = Math.ceil(rssRows / tableRows) - 1;
+/** Machine and version facts of a run, and a note when the machine was busy (load above the core count). */
+async function machineFacts(url: string, loadStart: string, notes: string[], extra: Array<[string, string]>): Promise<Array<[string, string]>> {
+  const loadEnd = load();
+  const pgVersion = await withClient(url, async (c) => (await c.query<{ v: string }>('SELECT version() AS v')).rows[0]?.v ?? '?');
+  const [l1] = loadavg();
+  const cores = Number(sh('nproc', []));
+  if ((l1 ?? 0) > cores || Number(loadStart.split(' / ')[0]) > cores) {
+    notes.push(`The machine was shared with other work during this run (load average ${loadStart} at start, ${loadEnd} at end on ${cores} cores): absolute figures are slower than on an idle machine; the ratios compare measurements taken under the same load.`);
+  }
+  return [
+    ['cores (nproc)', String(cores)],
+    ['CPU', cpus()[0]?.model ?? '?'],
+    ['memory', `${(totalmem() / 2 ** 30).toFixed(1)} GiB`],
+    ['load average (1/5/15 min) at start', loadStart],
+    ['load average at end', loadEnd],
+    ['xtap commit', `${sh('git', ['rev-parse', '--short', 'HEAD'])}${sh('git', ['status', '--porcelain', '--untracked-files=no']) ? ' (with uncommitted changes)' : ''}`],
+    ['Node.js', process.version],
+    ['PostgreSQL', pgVersion],
+    ...extra,
+  ];
+}
+
+const FORMAT_NAMES: Record<Format, string> = { binary2: 'BINARY2', tabledata: 'TABLEDATA', csv: 'CSV', tsv: 'TSV' };
+const RSS_FORMATS = ['binary2', 'tabledata', 'csv', 'tsv'] as const;
+
+/** Grows the table to `rssRows` rows (copies of the loaded rows with suffixed names) unless it holds them, then
+ *  downloads the whole table `reps` times per format (and per young-generation size in `semis`; default
+ *  package.json's, i.e. as `npm start` runs the server), interleaved with the order rotated every repetition, each
+ *  from a server that stays up for the run, sampling its RSS. xtap only. Figures rss10.FORMAT (peak RSS) and
+ *  dl10.FORMAT (download time); with several sizes the ids end in .semiN. */
+async function rssCheck(url: string, rssRows: number, cols: string, resultsDir: string, reps: number, semis: number[] | undefined, notes: string[]): Promise<Figure[]> {
   const list = cols.split(', ');
   await withClient(url, async (c) => {
+    const base = Number((await c.query<{ n: string }>(`SELECT count(*)::text AS n FROM csc2.master_source WHERE name NOT LIKE '%#%'`)).rows[0]?.n);
+    const have = Number((await c.query<{ n: string }>('SELECT count(*)::text AS n FROM csc2.master_source')).rows[0]?.n);
+    if (have === rssRows) return;
+    if (have !== base || rssRows % base !== 0) throw new Error(`csc2.master_source holds ${have} rows (${base} originals); cannot grow it to ${rssRows} rows (a multiple of the originals is needed)`);
+    const copies = rssRows / base - 1;
+    say(`RSS check: growing csc2.master_source from ${have} to ${rssRows} rows`);
     for (let k = 1; k <= copies; k++) {
       await c.query(`INSERT INTO csc2.master_source (${cols}, hpx14) SELECT ${list.map((x) => (x === 'name' ? `name || '#${k}'` : x)).join(', ')}, hpx14 FROM csc2.master_source WHERE name NOT LIKE '%#%'`);
       say(`  copy ${k}/${copies}`);
     }
     await c.query('VACUUM (ANALYZE) csc2.master_source');
   });
-  const server = await startServer(url, true, resultsDir, { XTAP_MAXREC_DEFAULT: '100000', XTAP_SYNC_QUERY_TIMEOUT_S: '3600', XTAP_SYNC_TIMEOUT_S: '3600' });
-  const tap: Tap = { label: 'xtap', base: `${server.base}/tap`, ...(server.child.pid ? { pid: server.child.pid } : {}) };
-  const out: Figure[] = [];
+  const sizes = semis?.length ? semis : [serverSemiSpaceMb()];
+  const env = { XTAP_MAXREC_DEFAULT: '100000', XTAP_MAXREC_HARD: String(Math.max(rssRows, 10_000_000)), XTAP_SYNC_QUERY_TIMEOUT_S: '3600', XTAP_SYNC_TIMEOUT_S: '3600' };
+  const servers = new Map<number, Server>();
+  const rss = new Map<string, number[]>();
+  const secs = new Map<string, number[]>();
+  const cpu = new Map<string, number[]>();
+  const key = (f: Format, semi: number) => (sizes.length > 1 ? `${f}.semi${semi}` : f);
+  const push = (m: Map<string, number[]>, k: string, v: number) => m.set(k, [...(m.get(k) ?? []), v]);
   try {
-    for (const f of ['binary2', 'tabledata', 'csv', 'tsv'] as const) {
-      say(`RSS check: ${f} download of ${rssRows} rows`);
-      const d = await download(tap, `SELECT TOP ${rssRows} ${cols} FROM csc2.master_source`, f, rssRows, rssRows);
-      out.push(fig(`rss10.${f}`, `xtap peak RSS, ${f} download of ${rssRows.toLocaleString('en')} rows (one run)`, 'MB', 'lower', { xtap: { label: '', values: [d.peakRssMb ?? 0] } }, `${d.seconds.toFixed(1)} s`));
+    for (const semi of sizes) servers.set(semi, await startServer(url, true, resultsDir, env, process.cwd(), semi));
+    const combos = RSS_FORMATS.flatMap((f) => sizes.map((semi) => [f, semi] as const));
+    for (let rep = 0; rep < reps; rep++) {
+      // Rotated each repetition so that no (format, size) always runs first or right after the same neighbour.
+      const shift = rep * (sizes.length === 1 ? 1 : sizes.length + 1);
+      const order = combos.map((_, i) => combos[(i + shift) % combos.length] as (typeof combos)[number]);
+      for (const [f, semi] of order) {
+        const server = servers.get(semi) as Server;
+        const tap: Tap = { label: 'xtap', base: `${server.base}/tap`, ...(server.child.pid ? { pid: server.child.pid } : {}) };
+        const d = await download(tap, `SELECT TOP ${rssRows} ${cols} FROM csc2.master_source`, f, rssRows, rssRows).catch((err: unknown) => {
+          const cause = err instanceof Error && err.cause ? ` (cause: ${String(err.cause)})` : '';
+          throw new Error(`RSS check rep ${rep + 1}, ${f} at semi-space ${semi} MB: ${err instanceof Error ? err.message : String(err)}${cause}`);
+        });
+        // VmHWM catches a spike between two samples (it was reset before the download).
+        push(rss, key(f, semi), Math.max(d.peakRssMb ?? 0, d.hwmMb ?? 0));
+        push(secs, key(f, semi), d.seconds);
+        push(cpu, key(f, semi), d.serverCpuS ?? Number.NaN);
+        say(`RSS check rep ${rep + 1}/${reps}: ${f} (semi-space ${semi} MB) ${rssRows} rows: peak RSS ${d.peakRssMb?.toFixed(1)} MB (VmHWM ${d.hwmMb?.toFixed(1)} MB), ${d.seconds.toFixed(1)} s, server CPU ${d.serverCpuS?.toFixed(1)} s`);
+      }
     }
   } finally {
-    await server.stop();
+    for (const s of servers.values()) await s.stop();
+  }
+  notes.push(`RSS check: ${rssRows.toLocaleString('en')} rows × ${list.length} columns per download, ${reps} interleaved repetitions, each server (\`--max-semi-space-size=${sizes.join('/')}\`) up for the whole check; peak = max of VmRSS sampled every 50 ms and VmHWM reset before each download.`);
+  const out: Figure[] = [];
+  for (const f of RSS_FORMATS) {
+    for (const semi of sizes) {
+      const k = key(f, semi);
+      const at = sizes.length > 1 ? `, semi-space ${semi} MB` : '';
+      out.push(fig(`rss10.${k}`, `xtap peak RSS, ${FORMAT_NAMES[f]} download of ${rssRows.toLocaleString('en')} rows${at}`, 'MB', 'lower', { xtap: { label: '', values: rss.get(k) ?? [] } }));
+      out.push(fig(`dl10.${k}`, `${FORMAT_NAMES[f]} download time, ${rssRows.toLocaleString('en')} rows${at} (row count verified)`, 's', 'lower', { xtap: { label: '', values: secs.get(k) ?? [] } }));
+      out.push(fig(`cpu10.${k}`, `${FORMAT_NAMES[f]} download, server CPU time (user + system), ${rssRows.toLocaleString('en')} rows${at}`, 's', 'lower', { xtap: { label: '', values: (cpu.get(k) ?? []).filter((v) => Number.isFinite(v)) } }));
+    }
   }
   return out;
+}
+
+/** `--only rss`: the RSS check alone. Reuses database --db when it already holds --rss-rows rows in
+ *  csc2.master_source (the grown table takes minutes to build), else makes it: gen_csv.py's --rows rows loaded by
+ *  xtap's ingest, then grown. */
+async function benchRssOnly(adminUrl: string, opts: SideOptions): Promise<Results> {
+  const started = new Date().toISOString();
+  const loadStart = load();
+  const notes: string[] = [];
+  const rssRows = opts.rssRows ?? 10_000_000;
+  const u = new URL(adminUrl);
+  u.pathname = `/${opts.db}`;
+  let url = u.toString();
+  // The columns downloaded are the CSV's (as in the full run); the database's comment keeps them for reuse.
+  const held = await withClient(adminUrl, async (c) => {
+    const r = await c.query<{ cols: string | null }>(`SELECT shobj_description(oid, 'pg_database') AS cols FROM pg_database WHERE datname = $1`, [opts.db]);
+    const cols = r.rows[0]?.cols;
+    if (!cols) return undefined;
+    const n = await withClient(url, async (d) => Number((await d.query<{ n: string }>(`SELECT CASE WHEN to_regclass('csc2.master_source') IS NULL THEN '-1' ELSE (SELECT count(*)::text FROM csc2.master_source) END AS n`)).rows[0]?.n));
+    return { n, cols };
+  });
+  const tmp = mkdtempSync(join(tmpdir(), 'xtap-rss-'));
+  try {
+    let cols: string;
+    if (held?.n === rssRows) {
+      say(`RSS check: reusing ${opts.db}, which holds ${rssRows} rows`);
+      notes.push(`Database ${opts.db} already held ${rssRows.toLocaleString('en')} rows and was reused (drop it to rebuild).`);
+      cols = held.cols;
+    } else {
+      url = await freshDatabase(adminUrl, opts.db);
+      const csv = await sourceCsv(tmp, opts.rows, undefined, notes);
+      cols = (readFileSync(csv, 'utf8').slice(0, 4096).split('\n')[0] ?? '').split(',').join(', ');
+      const log = pino({ level: 'warn' });
+      const db = await openDb({ databaseUrl: url, dataDir: 'unused' });
+      try {
+        await migrate(db, MIGRATIONS);
+        say(`RSS check: xtap ingest csc2 of ${opts.rows} rows into ${opts.db}`);
+        await ingestCsc2(db, { files: [csv], table: 'master_source', log, progress: createProgress(log), classify: false });
+      } finally {
+        await db.close();
+      }
+      await withClient(adminUrl, (c) => c.query(`COMMENT ON DATABASE ${opts.db} IS '${cols}'`));
+    }
+    const figures = await rssCheck(url, rssRows, cols, join(tmp, 'results'), opts.reps, opts.rssSemis, notes);
+    const facts = await machineFacts(url, loadStart, notes, [['client', 'this process (Node.js fetch), same machine']]);
+    const ids = new Set(figures.map((f) => f.id));
+    return {
+      meta: { started, finished: new Date().toISOString(), command: `npm run bench -- side-by-side ${process.argv.slice(2).filter((a) => a !== 'side-by-side').join(' ')}`.trim(), rows: rssRows, tableRows: rssRows, reps: opts.reps, facts, notes },
+      figures,
+      xtapOnly: [],
+      targets: TARGETS.filter((t) => ids.has(t.figure)),
+    };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 export async function runSideBySide(argv: string[]): Promise<void> {
@@ -418,10 +548,12 @@ export async function runSideBySide(argv: string[]): Promise<void> {
   say(`rows ${opts.rows}, reps ${opts.reps}, DaCHS ${opts.dachs ? 'if reachable' : 'skipped'}; load average ${load()}`);
   const results = await benchSideBySide(opts);
   const md = renderMarkdown(results);
-  writeFileSync(join(opts.out, 'RESULTS.md'), md);
-  writeFileSync(join(opts.out, 'RESULTS.json'), renderJson(results));
+  const base = opts.only === 'rss' ? 'rss' : 'RESULTS';
+  mkdirSync(opts.out, { recursive: true });
+  writeFileSync(join(opts.out, `${base}.md`), md);
+  writeFileSync(join(opts.out, `${base}.json`), renderJson(results));
   process.stdout.write(md);
-  say(`wrote ${join(opts.out, 'RESULTS.md')} and RESULTS.json`);
+  say(`wrote ${join(opts.out, `${base}.md`)} and ${base}.json`);
   const failed = results.meta.notes.filter((n) => n.includes('section failed'));
   if (opts.smoke && failed.length) throw new Error(`--smoke: ${failed.length} section(s) failed: ${failed.join(' | ')}`);
 }

@@ -126,6 +126,12 @@ describe('side-by-side options and a missing DaCHS', () => {
     expect(parseSideArgs(['--smoke'])).toMatchObject({ smoke: true, rows: 2000, asyncRows: 1000, ml: false });
     expect(() => parseSideArgs(['--rows', 'many'])).toThrow(/--rows/);
     expect(() => parseSideArgs(['--fast'])).toThrow(/unknown option --fast/);
+    // --only rss: the RSS check alone, 10M rows unless told, written next to the single benches, not bench/RESULTS.md
+    expect(parseSideArgs(['--only', 'rss', '--db', 'rss_x', '--rss-semi', '2,4'])).toMatchObject({ only: 'rss', rssRows: 10_000_000, dachs: false, out: 'bench/results', db: 'rss_x', rssSemis: [2, 4] });
+    expect(parseSideArgs(['--only', 'rss', '--rss-rows', '2e6', '--out', 'x'])).toMatchObject({ rssRows: 2_000_000, out: 'x' });
+    expect(parseSideArgs([])).toMatchObject({ db: 'xtap_bench_side', out: 'bench' });
+    expect(() => parseSideArgs(['--only', 'cones'])).toThrow(/--only takes rss/);
+    expect(() => parseSideArgs(['--db', 'x; DROP'])).toThrow(/--db/);
   });
 
   it('reports why DaCHS is skipped when nothing listens', async () => {
