@@ -26,4 +26,4 @@ VOLUME ["/var/lib/xtap"]
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # a small young generation keeps the streaming server near its live set (see README, "Memory")
-CMD ["node", "--max-semi-space-size=2", "dist/server/main.js"]
+CMD ["node", "--max-semi-space-size=1", "dist/server/main.js"]

@@ -85,7 +85,7 @@ kill -9 "$node_pid"; wait $pid 2>/dev/null || true
 kill -0 "$old_pm" 2>/dev/null || { echo "smoke: expected the killed server's PostgreSQL to outlive it"; exit 1; }
 started=$(date +%s.%N)
 env -u DATABASE_URL XTAP_DATA_DIR="$dir/postgres" XTAP_RESULTS_DIR="$dir/results" PORT="$port" LOG_LEVEL=info \
-  node --max-semi-space-size=4 dist/server/main.js >>"$dir/server.log" 2>&1 &
+  node --max-semi-space-size=1 dist/server/main.js >>"$dir/server.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 120); do
   curl -fsS "$base/tap/availability" >/dev/null 2>&1 && break
