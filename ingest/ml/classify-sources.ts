@@ -123,6 +123,9 @@ export async function classifyMasterSources(tx: Queryable, req: ClassifyRequest)
   const missing = `NOT EXISTS (SELECT 1 FROM ml.source_class s WHERE s.name = m.name AND s.model_id = '${SOURCE_CLASSIFIER_ID}' AND s.model_version = $2)`;
   const total = names?.length ?? Number((await tx.query(`SELECT count(*) FROM csc2.master_source m WHERE ${missing.replace('$2', '$1')}`, [version])).rows[0]?.[0] ?? 0);
   req.progress.begin(`classify ${total} sources`, total);
+  // The input query's plan cost (~3e5 per 10k batch) passes jit_above_cost, and compiling it cost ~80 of ~370 ms
+  // per batch (bench/perobs/input-query.mjs, PostgreSQL 15); the plan is index scans that JIT cannot speed up.
+  const jit = String((await tx.query(`SELECT current_setting('jit'), set_config('jit', 'off', true)`)).rows[0]?.[0] ?? 'on');
   const write = async (rows: unknown[][]) => {
     if (rows.length === 0) return;
     const inputs = rows.map(toInput);
@@ -146,6 +149,7 @@ export async function classifyMasterSources(tx: Queryable, req: ClassifyRequest)
     }
   }
   req.progress.end();
+  await tx.query(`SELECT set_config('jit', $1, true)`, [jit]);
   await endRun(tx, run);
   req.log.info({ model: SOURCE_CLASSIFIER_ID, version, rows: run.rows, runId: run.runId }, 'sources classified');
   return run.rows;
