@@ -9,6 +9,7 @@ import { V1_COLUMNS, V22_COLUMNS } from './csc2/migration-columns.js';
 import { observationSource } from './csc2/observation-source.js';
 import { stackSource } from './csc2/stack-source.js';
 import { CLASS_PRODUCT_TABLES, EVENT_SQL_FUNCTIONS, EVENT_TABLES, eventFile, mlSchema, modelMetric } from './ml/index.js';
+import { sourceClass } from './ml/source-class.js';
 import { tapSchema } from './tap-schema.js';
 import type { TableDef } from './types.js';
 
@@ -86,6 +87,11 @@ export const TABLE_MIGRATIONS: ReadonlyArray<Migration> = [
     name: 'ml.model_metric: model-card evaluation figures as rows',
     statements: () => createTablesDdl([], [modelMetric]),
   },
+  {
+    version: 35,
+    name: 'ml.source_class.xray_inputs: per-observation averages or the master row',
+    statements: () => addColumnsStatements(sourceClass, ['xray_inputs']),
+  },
 ];
 
 /** The csc2 tables as migration 1 created them: stack_source and observation_source with their frozen v1 columns. */
@@ -99,8 +105,10 @@ function csc2TablesV1() {
 
 const ML_V2 = ['model', 'inference_run', 'source_class', 'mw_counterpart'];
 
-/** ml.inference_run as migration 2 created it: run_input was still called input (renamed by migration 32). */
+/** ml tables as migration 2 created them: ml.inference_run's run_input was still called input (renamed by
+ *  migration 32); ml.source_class had no xray_inputs (added by migration 35). */
 function mlTableAsInV2(t: TableDef): TableDef {
+  if (t === sourceClass) return { ...t, columns: t.columns.filter((c) => c.name !== 'xray_inputs') };
   if (t.name !== 'inference_run') return t;
   return { ...t, columns: t.columns.map((c) => (c.name === 'run_input' ? { ...c, name: 'input' } : c)) };
 }

@@ -37,7 +37,7 @@ describe.each(testDatabases())('classification from per-observation averages on 
   });
 
   it('stores, for every source, the classification of its averaged features', async () => {
-    const rows = await db.queryObjects<Record<string, unknown>>(`SELECT name, ${PROB_COLUMNS.join(', ')} FROM ml.source_class ORDER BY name`);
+    const rows = await db.queryObjects<Record<string, unknown>>(`SELECT name, xray_inputs, ${PROB_COLUMNS.join(', ')} FROM ml.source_class ORDER BY name`);
     expect(rows).toHaveLength(102);
     const csv = readPerObs('ic2395_conesearch_per.csv');
     const names = rows.map((r) => String(r.name));
@@ -51,7 +51,11 @@ describe.each(testDatabases())('classification from per-observation averages on 
       stored.forEach((p, k) => expect(Math.abs(p - want[k]!), `${names[i]} ${PROB_COLUMNS[k]}`).toBeLessThan(1e-5));
       const old = CLASSES.map((c) => masterOnly[i]!.probabilities[c]);
       if (stored.some((p, k) => Math.abs(p - old[k]!) > 1e-3)) differs++;
+      expect(row.xray_inputs, names[i]).toBe(averaged[i]!.xrayInputs);
     });
+    // the column says which: every source but the two without a usable observation (below) was averaged
+    expect(rows.filter((r) => r.xray_inputs === 'observations')).toHaveLength(100);
+    expect(masterOnly.every((r) => r.xrayInputs === 'master')).toBe(true);
     // 100 sources have usable observations (2 are at theta > 10' in both ObsIDs and keep their master features)
     expect(differs).toBeGreaterThan(90);
   });

@@ -94,7 +94,7 @@ function toInput(row: unknown[]): SourceInput {
 function toRow(r: SourceClassification, version: string, runId: string): unknown[] {
   const row: Record<string, unknown> = {
     name: r.name, model_id: SOURCE_CLASSIFIER_ID, model_version: version, predicted_class: r.predictedClass,
-    predicted_prob: r.predictedProbability, is_confident: r.confident, feature_set: r.featureSet, n_draws: r.mcDraws, run_id: runId,
+    predicted_prob: r.predictedProbability, is_confident: r.confident, feature_set: r.featureSet, xray_inputs: r.xrayInputs, n_draws: r.mcDraws, run_id: runId,
   };
   for (const c of CLASSES) {
     row[`p_${classColumnStem(c)}`] = r.probabilities[c];

@@ -32,6 +32,7 @@ import {
   type Measurements,
   type MeasurementSigmas,
   type SourceInput,
+  type XraySource,
 } from './features.js';
 
 /** The classes, in the model's output order: schema's one list (ml.source_class's probability columns). */
@@ -85,6 +86,8 @@ export interface SourceClassification {
    *  q1 - 2 s1 > q2 + 2 s2 with q = p / prior, s = sd / prior (needs mcDraws >= 2) */
   confident: boolean;
   featureSet: FeatureSetName;
+  /** what the X-ray features were computed from: per-observation averages or the master row (features.ts) */
+  xrayInputs: XraySource;
   /** false when no ACIS band flux is positive (e.g. HRC-only): outside the training domain */
   inTrainingDomain: boolean;
   mcDraws: number;
@@ -368,7 +371,7 @@ export async function classifySources(
         const m = opts.mcDraws === 0 ? ex.measurements : sampleMeasurements(ex.measurements, ex.sigmas, rng);
         writeFeatures(m, features, mask, i * draws + d, width);
       }
-      return { name, featureSet: ex.featureSet, inTrainingDomain: ex.inTrainingDomain };
+      return { name, featureSet: ex.featureSet, xrayInputs: ex.measurements.xraySource ?? 'master', inTrainingDomain: ex.inTrainingDomain };
     });
     return { n, features, mask, meta };
   };
@@ -423,6 +426,7 @@ export async function classifySources(
         predictedProbabilityStd: std[k1],
         confident: draws > 1 && q[k1] - 2 * s[k1] > q[k2] + 2 * s[k2],
         featureSet: mt.featureSet,
+        xrayInputs: mt.xrayInputs,
         inTrainingDomain: mt.inTrainingDomain,
         mcDraws: opts.mcDraws,
         modelVersion: `${clf.card.name}@${clf.card.version}`,

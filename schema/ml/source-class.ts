@@ -91,6 +91,7 @@ export const sourceClass: TableDef = {
     col('predicted_prob', 'double', '', 'stat.probability', 'Probability of predicted_class (mean over the Monte-Carlo draws)', { principal: true, range: [0, 1] }),
     col('is_confident', 'boolean', '', 'meta.code.qual', 'True when predicted_class is separated from the runner-up at 2 sigma in the decision rule units (p / prior): q1 - 2 s1 > q2 + 2 s2', { principal: true }),
     col('feature_set', 'char', '', 'meta.code', "Inputs the model had: 'xray' (X-ray features only: no counterpart photometry, whether the source was not cross-matched or nothing was found) or 'xray+mw' (X-ray features and counterpart photometry from ml.mw_counterpart)", { principal: true }),
+    col('xray_inputs', 'char', '', 'meta.code', "What the X-ray features were computed from: 'observations' (inverse-variance averages of the source's per-observation detections in csc2.observation_source, flagged detections left out, as in the MUWCLASS training table) or 'master' (the csc2.master_source row: no usable observation detection was loaded). NULL for rows written before xtap recorded it"),
     ...probabilityColumns(),
     col('n_draws', 'int', '', 'meta.number', 'Monte-Carlo draws behind the probabilities and their uncertainties'),
     col('run_id', 'char', '', 'meta.id', 'Run that produced the row (ml.inference_run)'),
