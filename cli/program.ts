@@ -250,6 +250,7 @@ async function withDatabase(fn: (db: Awaited<ReturnType<typeof openDb>>, log: Re
   const log = createLogger(config.logLevel, 'xtap-cli');
   const db = await openDb(config.db);
   try {
+    await db.holdLifeline(); // else a server starting meanwhile takes this run's sessions for a dead process's
     await prepareDatabase(db, { sampleDir: config.sampleDir, loadSample: 'never' }, log);
     await fn(db, log);
     await refreshColumnFill(db, PUBLISHED_SCHEMAS); // TAP_SCHEMA says which columns are empty after this ingest

@@ -4,7 +4,9 @@
  *  one-connection health pool, so a full query pool never makes the service look down, and a small control pool
  *  for cancelling the queries of clients that left. Every session is named
  *  xtap:<instance>:<pool> in pg_stat_activity, and a lifeline session holds an advisory lock on <instance> while
- *  the process lives: a later process can tell (and end) the queries of one that died. */
+ *  the process lives: a later process can tell (and end) the queries of one that died. That is safe only if no
+ *  session bears an instance's name before its lock is granted: the lifeline takes its name after the lock, and
+ *  a process holds its lifeline before its pools open (server/serve.ts openServiceDb, the CLI). */
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import copyStreams from 'pg-copy-streams';
@@ -106,6 +108,31 @@ class PgQueryable implements Queryable {
 
 /** Advisory-lock class of the lifeline locks (the object id is the instance id). */
 export const LIFELINE_LOCK_CLASS = 7_302_115;
+
+/** application_name of a lifeline session until its lock is granted: outside the xtap:<instance>: pattern. */
+export const LIFELINE_PENDING_NAME = 'xtap:lifeline-starting';
+
+/** Sessions of other xtap instances on this database ($1: our instance id); backend_start as text keeps its
+ *  microseconds for the second statement. */
+const ORPHAN_CANDIDATES_SQL = `
+  SELECT pid, backend_start::text AS backend_start, application_name, instance
+    FROM (SELECT pid, backend_start, application_name, substring(application_name from '^xtap:([0-9]{1,18}):') AS instance
+            FROM pg_stat_activity
+           WHERE datname = current_database() AND pid <> pg_backend_pid()) a
+   WHERE instance IS NOT NULL AND instance::bigint <> $1`;
+
+/** Ends those candidates that are still the same session and whose instance's lifeline lock nobody holds. */
+const END_ORPHANS_SQL = `
+  SELECT a.pid, a.application_name, pg_terminate_backend(a.pid) AS ended
+    FROM unnest($1::int[], $2::text[], $3::text[], $4::bigint[]) AS c(pid, backend_start, application_name, instance)
+    JOIN pg_stat_activity a
+      ON a.pid = c.pid AND a.backend_start = c.backend_start::timestamptz AND a.application_name = c.application_name
+   WHERE a.datname = current_database()
+     AND NOT EXISTS (
+       SELECT 1 FROM pg_locks l
+        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $5::oid
+          AND l.objid::bigint = c.instance AND l.objsubid = 2
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))`;
 
 export interface DbLog {
   info(obj: object, msg: string): void;
@@ -295,10 +322,12 @@ export class PgDb extends PgQueryable implements Db {
     }
   }
 
-  /** Takes this process's lifeline lock (see the module comment); reconnects when its session ends. */
+  /** Takes this process's lifeline lock (see the module comment); reconnects when its session ends. The session
+   *  connects under LIFELINE_PENDING_NAME, which endOrphanedSessions never matches, and takes the instance's name
+   *  only once the lock is granted: a sibling's sweep cannot catch it between connect and lock (issue 11). */
   async holdLifeline(): Promise<void> {
     if (this.closed || this.lifeline) return;
-    const client = new pg.Client({ connectionString: this.connectionString, application_name: `xtap:${this.instanceId}:lifeline` });
+    const client = new pg.Client({ connectionString: this.connectionString, application_name: LIFELINE_PENDING_NAME });
     client.on('error', (err) => {
       this.log.warn({ err: err.message }, 'lifeline session ended; reconnecting');
       if (this.lifeline === client) this.lifeline = undefined;
@@ -308,6 +337,7 @@ export class PgDb extends PgQueryable implements Db {
     try {
       await client.connect();
       await client.query('SELECT pg_advisory_lock($1, $2)', [LIFELINE_LOCK_CLASS, this.instanceId]);
+      await client.query("SELECT set_config('application_name', $1, false)", [`xtap:${this.instanceId}:lifeline`]);
     } catch (err) {
       client.end().catch(() => undefined);
       throw err;
@@ -324,21 +354,22 @@ export class PgDb extends PgQueryable implements Db {
   }
 
   /** Ends the sessions of xtap processes that are gone (no lifeline lock held): queries a killed process left
-   *  running. Returns how many were ended. */
+   *  running. Returns how many were ended.
+   *  Two statements on purpose: a session carries the name xtap:<X>:… only after X's lock was granted (the
+   *  lifeline renames itself after locking; pools open after the lifeline), so a lock found free by the second
+   *  statement was released after the first saw the name, i.e. X's lifeline ended. In one statement the planner
+   *  may read pg_locks before pg_stat_activity, and a process that locked and renamed in between would be ended.
+   *  The second statement matches pid and backend_start again, so a reused pid is never ended. */
   async endOrphanedSessions(): Promise<number> {
-    const r = await this.pool.query<{ pid: number; application_name: string; ended: boolean }>(
-      `SELECT a.pid, a.application_name, pg_terminate_backend(a.pid) AS ended
-         FROM pg_stat_activity a
-        WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
-          AND a.application_name ~ '^xtap:[0-9]+:'
-          AND split_part(a.application_name, ':', 2)::bigint <> $1
-          AND NOT EXISTS (
-            SELECT 1 FROM pg_locks l
-             WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $2::oid
-               AND l.objid = split_part(a.application_name, ':', 2)::bigint::oid AND l.objsubid = 2
-               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))`,
-      [this.instanceId, LIFELINE_LOCK_CLASS],
-    );
+    const seen = await this.pool.query<{ pid: number; backend_start: string; application_name: string; instance: string }>(ORPHAN_CANDIDATES_SQL, [this.instanceId]);
+    if (!seen.rows.length) return 0;
+    const r = await this.pool.query<{ pid: number; application_name: string; ended: boolean }>(END_ORPHANS_SQL, [
+      seen.rows.map((x) => x.pid),
+      seen.rows.map((x) => x.backend_start),
+      seen.rows.map((x) => x.application_name),
+      seen.rows.map((x) => x.instance),
+      LIFELINE_LOCK_CLASS,
+    ]);
     for (const row of r.rows) this.log.warn({ pid: row.pid, session: row.application_name, ended: row.ended }, 'ended a session of an xtap process that is gone');
     return r.rows.filter((x) => x.ended).length;
   }

@@ -29,10 +29,9 @@ export async function runService(config: Readonly<Config>, log: Logger): Promise
 
 async function runPrimary(config: Readonly<Config>, log: Logger): Promise<void> {
   const clog = log.child({ component: 'cluster' });
-  // Migrations and the sample once; the lifeline keeps the workers from taking this process's sessions for
-  // those of a dead one (db/pg-adapter.ts endOrphanedSessions).
+  // Migrations and the sample once; openServiceDb takes the lifeline first, which keeps the workers from taking
+  // this process's sessions for those of a dead one (db/pg-adapter.ts endOrphanedSessions).
   const db = await openServiceDb(config, log, { prepare: true, runtime: false });
-  await db.holdLifeline();
   const env: Record<string, string> = { [PREPARED_ENV]: '1', DATABASE_URL: db.connectionString };
   let stopping = false;
   const deaths: number[] = [];

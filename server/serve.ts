@@ -28,6 +28,9 @@ export async function openServiceDb(config: Readonly<Config>, log: Logger, opts:
   const db = await openDb({ ...config.db, log: log.child({ component: 'db' }) });
   log.info({ database: embedded ? 'embedded PostgreSQL' : 'PostgreSQL (DATABASE_URL)', dataDir: embedded ? config.db.dataDir : undefined, replicas: config.db.replicaUrls.length }, 'database opened');
   try {
+    // Before any pool opens a session named after this process: a sibling's sweep ends named sessions whose
+    // lifeline lock is not held (db/pg-adapter.ts endOrphanedSessions).
+    await db.holdLifeline();
     if (opts.prepare) await prepareDatabase(db, { sampleDir: config.sampleDir, loadSample: config.loadSample, progress: createProgress(log) }, log);
     if (opts.runtime) await prepareRuntime(db, config, log);
   } catch (err) {

@@ -49,6 +49,9 @@ describe('xtap serve --workers / xtap worker', () => {
     const pids = new Set(serve.logs.filter(listening).map((l) => l.pid));
     expect(pids.size).toBe(2);
     expect(pids.has(serve.child.pid)).toBe(false);
+    // no worker died at start (issue 11: a sibling's orphan sweep ended a lifeline between connect and lock)
+    expect(serve.logs.filter((l) => l.msg === 'HTTP worker died; restarting it')).toEqual([]);
+    expect(serve.logs.filter((l) => l.msg === 'ended a session of an xtap process that is gone')).toEqual([]);
 
     // Both workers answer on the one port.
     const avail = await fetch(`${base}/tap/availability`);
