@@ -26,6 +26,7 @@ import sklearn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import blend_common  # noqa: E402
 import blend_onnx  # noqa: E402
 
 spec = importlib.util.spec_from_file_location("v6_candidates", os.path.join(HERE, "experiments", "v6_candidates.py"))
@@ -80,12 +81,7 @@ def main() -> None:
     doc = (f"{T.MODEL_NAME} {GRAPH_VERSION}: mean of 2.1.0's probabilities and T3 capped (routed random forests, "
            f"{V.CAPPED_TREES} trees each); see card.json")
     model = blend_onnx.blend_model(onnx.load(mlp_path), fit.mw, fit.x, T.N_XRAY, T.N_FEATURES, T.N_CLASSES, doc)
-    model.producer_name = T.MODEL_NAME
-    model.model_version = int(GRAPH_VERSION.split(".")[0])
-    onnx_path = os.path.join(HERE, "model.onnx")
-    onnx.save(model, onnx_path)
-    model_sha, model_bytes = T.sha256_file(onnx_path), os.path.getsize(onnx_path)
-    print(f"[{time.time() - t0:6.1f}s] wrote {onnx_path} ({model_bytes} bytes), sha256 {model_sha}", flush=True)
+    model_sha, model_bytes = blend_common.save_model(model, T, GRAPH_VERSION, HERE, t0)
 
     # parity fixture: the features_fixture cases (every photometry pattern, no-counterpart rows) + NGC 3532 rows
     ff = json.load(open(os.path.join(HERE, "fixtures", "features_fixture.json")))
