@@ -63,6 +63,13 @@ SEED = 20221104
 N_NGC_FIXTURE = 60  # NGC 3532 rows in the parity fixture (plus every features_fixture case)
 
 
+def graph_2_2(mlp_path: str, fit):
+    """The deployed 2.2.x graph: the mean of 2.1.0's networks (mlp_path) and T3's capped routed forests (fit)."""
+    doc = (f"{T.MODEL_NAME} {GRAPH_VERSION}: mean of 2.1.0's probabilities and T3 capped (routed random forests, "
+           f"{V.CAPPED_TREES} trees each); see card.json")
+    return blend_onnx.blend_model(onnx.load(mlp_path), fit.mw, fit.x, T.N_XRAY, T.N_FEATURES, T.N_CLASSES, doc)
+
+
 def main() -> None:
     t0 = time.time()
     mlp_path = os.path.join(HERE, MLP_FILE)
@@ -78,10 +85,7 @@ def main() -> None:
              "xray": int(sum(e.tree_.node_count for e in fit.x.estimators_))}
     print(f"[{time.time() - t0:6.1f}s] T3 capped final fit: {fit.n_train}, tree nodes {nodes}", flush=True)
 
-    doc = (f"{T.MODEL_NAME} {GRAPH_VERSION}: mean of 2.1.0's probabilities and T3 capped (routed random forests, "
-           f"{V.CAPPED_TREES} trees each); see card.json")
-    model = blend_onnx.blend_model(onnx.load(mlp_path), fit.mw, fit.x, T.N_XRAY, T.N_FEATURES, T.N_CLASSES, doc)
-    model_sha, model_bytes = blend_common.save_model(model, T, GRAPH_VERSION, HERE, t0)
+    model_sha, model_bytes = blend_common.save_model(graph_2_2(mlp_path, fit), T, GRAPH_VERSION, HERE, t0)
 
     # parity fixture: the features_fixture cases (every photometry pattern, no-counterpart rows) + NGC 3532 rows
     ff = json.load(open(os.path.join(HERE, "fixtures", "features_fixture.json")))

@@ -91,10 +91,16 @@ def record_metrics(card: dict, res: dict, sel: str, version: str, score: str, wi
     return metrics
 
 
-def save_model(model, T, version: str, out_dir: str, t0: float) -> tuple[str, int]:
-    """Stamps producer and major version, writes out_dir/model.onnx and logs it; returns its sha256 and size."""
+def stamp(model, T, version: str):
+    """Sets the graph's producer and major version (part of its bytes, so of its sha256); returns the model."""
     model.producer_name = T.MODEL_NAME
     model.model_version = int(version.split(".")[0])
+    return model
+
+
+def save_model(model, T, version: str, out_dir: str, t0: float) -> tuple[str, int]:
+    """Stamps producer and major version, writes out_dir/model.onnx and logs it; returns its sha256 and size."""
+    stamp(model, T, version)
     onnx_path = os.path.join(out_dir, "model.onnx")
     onnx.save(model, onnx_path)
     sha, nbytes = T.sha256_file(onnx_path), os.path.getsize(onnx_path)

@@ -23,7 +23,6 @@ import sys
 import time
 
 import numpy as np
-import onnx
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -80,11 +79,7 @@ def main() -> None:
     print(f"[{time.time() - t0:6.1f}s] T3 capped final fit: tree nodes {nodes}", flush=True)
 
     # the uncalibrated graph exactly as blend.py writes it: must be 2.2.x's model.onnx byte for byte
-    base_doc = (f"{T.MODEL_NAME} {blend.GRAPH_VERSION}: mean of 2.1.0's probabilities and T3 capped (routed random "
-                f"forests, {V.CAPPED_TREES} trees each); see card.json")
-    base = blend_onnx.blend_model(onnx.load(mlp_path), t3.mw, t3.x, T.N_XRAY, T.N_FEATURES, T.N_CLASSES, base_doc)
-    base.producer_name = T.MODEL_NAME
-    base.model_version = int(blend.GRAPH_VERSION.split(".")[0])
+    base = blend_common.stamp(blend.graph_2_2(mlp_path, t3), T, blend.GRAPH_VERSION)
     base_sha = hashlib.sha256(base.SerializeToString()).hexdigest()
     print(f"[{time.time() - t0:6.1f}s] uncalibrated graph sha256 {base_sha} (2.2.x: {BASE_SHA256}): "
           f"{'identical' if base_sha == BASE_SHA256 else 'DIFFERENT'}", flush=True)
