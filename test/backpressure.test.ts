@@ -4,18 +4,13 @@
  *  encoder, the spooler's memory segment, the HTTP response), the server would drain the whole result into memory
  *  and the COPY would finish while the client sleeps. The result (~60 MB of CSV) is far larger than the socket
  *  buffers and the spooler's 256 KiB; then the client reads on and gets every row. */
-import type { Server } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config/index.js';
-import { openDb, type PgDb } from '../db/index.js';
-import { createApp } from '../server/app.js';
-import { prepareDatabase, prepareRuntime } from '../server/bootstrap.js';
-import { adminQuery, createTestDatabase } from './helpers/databases.js';
-import { testLogger } from './helpers/logger.js';
+import { listenTestApp, type ListeningTestApp } from './helpers/app.js';
+import { adminQuery } from './helpers/databases.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const MARK = 'pausemark';
@@ -23,36 +18,21 @@ const ROWS = 600_000;
 const QUERY = `SELECT TOP ${ROWS} a.name, a.ra, a.dec, b.name AS ${MARK}, c.name AS c_name FROM csc2.master_source AS a, csc2.master_source AS b, csc2.master_source AS c`;
 
 describe('a client that stops reading', () => {
-  let server: Server;
-  let db: PgDb;
+  let t: ListeningTestApp | undefined;
   let url: string;
-  let drop: () => Promise<void>;
   let port: number;
 
   beforeAll(async () => {
-    ({ url, drop } = await createTestDatabase());
-    db = await openDb({ databaseUrl: url, dataDir: 'unused', poolSize: 4 });
-    const { log } = testLogger();
-    const config = loadConfig({
-      XTAP_RESULTS_DIR: mkdtempSync(join(tmpdir(), 'xtap-results-')),
+    t = await listenTestApp(4, {
       XTAP_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'xtap-spool-')),
-      XTAP_BASE_URL: 'http://xtap.test',
-      XTAP_POOL_SIZE: '4',
       // Never spool: the download stays at its client's pace, the case where buffering would show in memory.
       XTAP_SYNC_SPOOL_AFTER_MS: '600000',
     });
-    await prepareDatabase(db, { sampleDir: join(process.cwd(), 'data', 'sample'), loadSample: 'auto' }, log);
-    await prepareRuntime(db, config, log);
-    server = await new Promise((resolve) => {
-      const s = createApp({ db, config, log, startedAt: new Date() }).listen(0, '127.0.0.1', () => resolve(s));
-    });
-    port = (server.address() as AddressInfo).port;
+    ({ url, port } = t);
   }, 120_000);
 
   afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
-    await db?.close();
-    await drop?.();
+    await t?.close();
   });
 
   /** The state of the download's statement in PostgreSQL ('active' while the COPY runs), or 'gone'. */

@@ -4,17 +4,12 @@
  *  still receives the complete result, byte for byte the same as a fast client's. */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config/index.js';
-import { openDb, type PgDb } from '../db/index.js';
-import { createApp } from '../server/app.js';
-import { prepareDatabase, prepareRuntime } from '../server/bootstrap.js';
-import { adminQuery, createTestDatabase } from './helpers/databases.js';
-import { testLogger } from './helpers/logger.js';
+import { listenTestApp, type ListeningTestApp } from './helpers/app.js';
+import { adminQuery } from './helpers/databases.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const MARK = 'slowmark';
@@ -78,37 +73,18 @@ class SlowReader {
 }
 
 describe('ten slow readers on a listening server', () => {
-  let server: Server;
-  let db: PgDb;
+  let t: ListeningTestApp | undefined;
   let url: string;
-  let drop: () => Promise<void>;
   let port: number;
   const spoolDir = mkdtempSync(join(tmpdir(), 'xtap-spool-'));
 
   beforeAll(async () => {
-    ({ url, drop } = await createTestDatabase());
-    db = await openDb({ databaseUrl: url, dataDir: 'unused', poolSize: 10 });
-    const { log } = testLogger();
-    const config = loadConfig({
-      XTAP_RESULTS_DIR: mkdtempSync(join(tmpdir(), 'xtap-results-')),
-      XTAP_BASE_URL: 'http://xtap.test',
-      XTAP_POOL_SIZE: '10',
-      XTAP_SYNC_SPOOL_AFTER_MS: '1000',
-      XTAP_SPOOL_DIR: spoolDir,
-    });
-    await prepareDatabase(db, { sampleDir: join(process.cwd(), 'data', 'sample'), loadSample: 'auto' }, log);
-    await prepareRuntime(db, config, log);
-    const app = createApp({ db, config, log, startedAt: new Date() });
-    server = await new Promise((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    port = (server.address() as AddressInfo).port;
+    t = await listenTestApp(10, { XTAP_SYNC_SPOOL_AFTER_MS: '1000', XTAP_SPOOL_DIR: spoolDir });
+    ({ url, port } = t);
   }, 120_000);
 
   afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
-    await db?.close();
-    await drop?.();
+    await t?.close();
   });
 
   /** Sessions of this database still running (or holding the cursor of) a slow reader's query. */
