@@ -428,7 +428,9 @@ export async function classifySources(
       [INPUT_MASK]: new ort.Tensor('float32', b.mask, [b.n, width]),
     });
 
-  // Pipelined: the next batch's draws are made while onnxruntime (its own threads) runs the current one.
+  // Batch k+1 is prepared before batch k's result is awaited. onnxruntime-node 1.30 runs the session inside a
+  // setImmediate on this thread (its intra-op pool = this thread + the others), so the two do not overlap today;
+  // the order costs nothing and lets a truly asynchronous run overlap them.
   let current = rows.length > 0 ? prepare(0, 0) : undefined;
   let pending = current ? run(current) : undefined;
   for (let start = 0, batch = 0; current && pending; start += sourcesPerBatch, batch++) {
