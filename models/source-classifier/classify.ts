@@ -25,9 +25,10 @@ import type { SourceClass } from '../../schema/ml/source-class.js';
 import {
   FEATURE_NAMES,
   MODEL_WIDTHS,
+  MW_BANDS,
   MW_KEYS,
   computeFeatures,
-  writeFeatures,
+  writeFeatureRow,
   type FeatureSetName,
   type Measurements,
   type MeasurementSigmas,
@@ -324,6 +325,44 @@ export function sampleMeasurements(m: Measurements, s: MeasurementSigmas, rng: N
   };
 }
 
+/** MW_BANDS index of each magnitude, in MW_KEYS (sampling) order. */
+const KEY_BAND = MW_KEYS.map((k) => MW_BANDS.findIndex((b) => b.key === k));
+
+/**
+ * The `draws` Monte-Carlo rows of one source written straight into features/mask from row `row0` on (one row when
+ * rng is null: the nominal values). Same draws in the same order as sampleMeasurements (magnitudes in MW_KEYS order,
+ * then fluxes s, m, h, each flux redrawn until > 0) and the same float32 rows as writeFeatures, without a
+ * Measurements object per draw; `mags` is scratch space (MW_BANDS.length).
+ */
+export function writeDraws(
+  m: Measurements, s: MeasurementSigmas, rng: NormalRng | null, draws: number,
+  features: Float32Array, mask: Float32Array, row0: number, width: number, mags: Float64Array,
+): void {
+  const fluxB = m.fluxB ?? Number.NaN;
+  const pIntra = m.pIntra ?? Number.NaN;
+  const pInter = m.pInter ?? Number.NaN;
+  const avGal = m.avGal ?? Number.NaN;
+  for (let d = 0; d < draws; d++) {
+    for (let k = 0; k < MW_KEYS.length; k++) {
+      const key = MW_KEYS[k];
+      const v = m.mags[key];
+      const sd = s[key];
+      mags[KEY_BAND[k]] = v === null ? Number.NaN : rng !== null && sd > 0 ? v + rng.normal() * sd : v;
+    }
+    const fs = rng === null ? m.fluxS : drawFlux(m.fluxS, s.flux_s, rng);
+    const fm = rng === null ? m.fluxM : drawFlux(m.fluxM, s.flux_m, rng);
+    const fh = rng === null ? m.fluxH : drawFlux(m.fluxH, s.flux_h, rng);
+    writeFeatureRow(fs ?? Number.NaN, fm ?? Number.NaN, fh ?? Number.NaN, fluxB, pIntra, pInter, mags, avGal, features, mask, (row0 + d) * width, width);
+  }
+}
+
+/** Index of the largest q, ties to the lower index (as a stable descending sort), skipping `skip`. */
+function argmax(q: Float64Array, skip: number): number {
+  let k = -1;
+  for (let c = 0; c < q.length; c++) if (c !== skip && (k < 0 || q[c] > q[k])) k = c;
+  return k;
+}
+
 function sourceName(input: SourceInput): string | null {
   const n = input.csc.name;
   return typeof n === 'string' && n.trim() !== '' ? n.trim() : null;
@@ -356,23 +395,31 @@ export async function classifySources(
   const prior = clf.card.class_prior;
   const width = clf.width;
   const results: SourceClassification[] = [];
+  const modelVersion = `${clf.card.name}@${clf.card.version}`;
 
+  // Two buffer sets, alternating: batch k+1 is written while batch k's tensors are still to be run.
+  const buffers = [0, 1].map(() => ({ features: new Float32Array(0), mask: new Float32Array(0) }));
+  const mags = new Float64Array(MW_BANDS.length);
   /** Features and mask of one batch: every draw of every source of the chunk, one row each (Float32Array). */
-  const prepare = (start: number) => {
-    const chunk = rows.slice(start, start + sourcesPerBatch);
-    const n = chunk.length * draws;
-    const features = new Float32Array(n * width);
-    const mask = new Float32Array(n * width);
-    const meta = chunk.map((input, i) => {
+  const prepare = (start: number, slot: number) => {
+    const end = Math.min(rows.length, start + sourcesPerBatch);
+    const n = (end - start) * draws;
+    const buf = buffers[slot];
+    if (buf.features.length < n * width) {
+      buf.features = new Float32Array(sourcesPerBatch * draws * width);
+      buf.mask = new Float32Array(sourcesPerBatch * draws * width);
+    }
+    const features = buf.features.subarray(0, n * width);
+    const mask = buf.mask.subarray(0, n * width);
+    const meta = [];
+    for (let i = 0; i < end - start; i++) {
+      const input = rows[start + i];
       const ex = computeFeatures(input);
       const name = sourceName(input);
-      const rng = new NormalRng(opts.seed, name ?? `#${start + i}`);
-      for (let d = 0; d < draws; d++) {
-        const m = opts.mcDraws === 0 ? ex.measurements : sampleMeasurements(ex.measurements, ex.sigmas, rng);
-        writeFeatures(m, features, mask, i * draws + d, width);
-      }
-      return { name, featureSet: ex.featureSet, xrayInputs: ex.measurements.xraySource ?? 'master', inTrainingDomain: ex.inTrainingDomain };
-    });
+      const rng = opts.mcDraws === 0 ? null : new NormalRng(opts.seed, name ?? `#${start + i}`);
+      writeDraws(ex.measurements, ex.sigmas, rng, draws, features, mask, i * draws, width, mags);
+      meta.push({ name, featureSet: ex.featureSet, xrayInputs: ex.measurements.xraySource ?? 'master', inTrainingDomain: ex.inTrainingDomain });
+    }
     return { n, features, mask, meta };
   };
   const run = (b: ReturnType<typeof prepare>) =>
@@ -381,12 +428,14 @@ export async function classifySources(
       [INPUT_MASK]: new ort.Tensor('float32', b.mask, [b.n, width]),
     });
 
-  // Pipelined: the next batch's draws are made while onnxruntime (its own threads) runs the current one.
-  let current = rows.length > 0 ? prepare(0) : undefined;
+  // Batch k+1 is prepared before batch k's result is awaited. onnxruntime-node 1.30 runs the session inside a
+  // setImmediate on this thread (its intra-op pool = this thread + the others), so the two do not overlap today;
+  // the order costs nothing and lets a truly asynchronous run overlap them.
+  let current = rows.length > 0 ? prepare(0, 0) : undefined;
   let pending = current ? run(current) : undefined;
-  for (let start = 0; current && pending; start += sourcesPerBatch) {
+  for (let start = 0, batch = 0; current && pending; start += sourcesPerBatch, batch++) {
     const nextStart = start + sourcesPerBatch;
-    const next = nextStart < rows.length ? prepare(nextStart) : undefined;
+    const next = nextStart < rows.length ? prepare(nextStart, (batch + 1) % 2) : undefined;
     const out = await pending;
     const nextPending = next ? run(next) : undefined;
     nextPending?.catch(() => undefined); // awaited on the next turn; never an unhandled rejection meanwhile
@@ -395,28 +444,39 @@ export async function classifySources(
     if (probs === undefined || !(probs.data instanceof Float32Array) || probs.data.length !== n * C)
       throw new ModelCardMismatchError(`unexpected output ${OUTPUT_PROBABILITIES}`);
     const p = probs.data;
-    meta.forEach((mt, i) => {
-      const mean = new Float64Array(C);
-      const sq = new Float64Array(C);
+    const mean = new Float64Array(C);
+    const sq = new Float64Array(C);
+    const q = new Float64Array(C);
+    const sdq = new Float64Array(C);
+    for (let i = 0; i < meta.length; i++) {
+      const mt = meta[i];
+      mean.fill(0);
+      sq.fill(0);
+      const o0 = i * draws * C;
       for (let d = 0; d < draws; d++) {
-        const o = (i * draws + d) * C;
+        const o = o0 + d * C;
         for (let c = 0; c < C; c++) mean[c] += p[o + c];
       }
       for (let c = 0; c < C; c++) mean[c] /= draws;
       for (let d = 0; d < draws; d++) {
-        const o = (i * draws + d) * C;
+        const o = o0 + d * C;
         for (let c = 0; c < C; c++) sq[c] += (p[o + c] - mean[c]) ** 2;
       }
-      const total = mean.reduce((a, b) => a + b, 0);
+      let total = 0;
+      for (let c = 0; c < C; c++) total += mean[c];
       const std = new Float64Array(C);
+      let finite = true;
       for (let c = 0; c < C; c++) {
         mean[c] /= total;
         std[c] = draws > 1 ? Math.sqrt(sq[c] / (draws - 1)) : 0;
+        q[c] = mean[c] / prior[c];
+        sdq[c] = std[c] / prior[c];
+        finite &&= Number.isFinite(q[c]);
       }
-      const q = mean.map((v, c) => v / prior[c]);
-      const s = std.map((v, c) => v / prior[c]);
-      const order = [...q.keys()].sort((a, b) => q[b] - q[a]);
-      const [k1, k2] = order;
+      // a stable descending sort's first two; non-finite q (not seen from a softmax) keeps the sort itself
+      const order = finite ? [] : [...q.keys()].sort((a, b) => q[b] - q[a]);
+      const k1 = finite ? argmax(q, -1) : order[0];
+      const k2 = finite ? argmax(q, k1) : order[1];
       results.push({
         name: mt.name,
         probabilities: perClass(mean),
@@ -424,14 +484,14 @@ export async function classifySources(
         predictedClass: CLASSES[k1],
         predictedProbability: mean[k1],
         predictedProbabilityStd: std[k1],
-        confident: draws > 1 && q[k1] - 2 * s[k1] > q[k2] + 2 * s[k2],
+        confident: draws > 1 && q[k1] - 2 * sdq[k1] > q[k2] + 2 * sdq[k2],
         featureSet: mt.featureSet,
         xrayInputs: mt.xrayInputs,
         inTrainingDomain: mt.inTrainingDomain,
         mcDraws: opts.mcDraws,
-        modelVersion: `${clf.card.name}@${clf.card.version}`,
+        modelVersion,
       });
-    });
+    }
     current = next;
     pending = nextPending;
   }

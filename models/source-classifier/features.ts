@@ -252,7 +252,22 @@ export function hasBandFlux(m: Measurements): boolean {
  */
 export function writeFeatures(m: Measurements, features: Float32Array, mask: Float32Array, row = 0, width = N_FEATURES): FeatureSetName {
   if (!MODEL_WIDTHS.includes(width)) throw new RangeError(`feature width ${width} is not one of ${MODEL_WIDTHS.join(', ')}`);
-  const o = row * width;
+  const mags = new Float64Array(MW_BANDS.length);
+  for (let i = 0; i < MW_BANDS.length; i++) mags[i] = m.mags[MW_BANDS[i].key] ?? Number.NaN;
+  const n = (v: number | null): number => v ?? Number.NaN;
+  const anyMw = writeFeatureRow(n(m.fluxS), n(m.fluxM), n(m.fluxH), n(m.fluxB), n(m.pIntra), n(m.pInter), mags, n(m.avGal), features, mask, row * width, width);
+  return anyMw ? 'xray+mw' : 'xray';
+}
+
+/**
+ * writeFeatures on plain numbers (NaN = missing; `mags` in MW_BANDS order) at offset `o`: the Monte-Carlo path
+ * (classify.ts) writes every draw through it without building a Measurements object per draw. `width` is not
+ * checked here. Returns true when any MW feature is present.
+ */
+export function writeFeatureRow(
+  fluxS: number, fluxM: number, fluxH: number, fluxB: number, pIntra: number, pInter: number,
+  mags: Float64Array, avGal: number, features: Float32Array, mask: Float32Array, o: number, width: number,
+): boolean {
   features.fill(0, o, o + width);
   mask.fill(0, o, o + width);
   const set = (j: number, v: number): void => {
@@ -261,15 +276,24 @@ export function writeFeatures(m: Measurements, features: Float32Array, mask: Flo
       mask[o + j] = 1;
     }
   };
-  const anyBand = hasBandFlux(m);
-  const s = isDetected(m.fluxS) ? m.fluxS : FLUX_FLOOR;
-  const md = isDetected(m.fluxM) ? m.fluxM : FLUX_FLOOR;
-  const h = isDetected(m.fluxH) ? m.fluxH : FLUX_FLOOR;
+  const sDet = fluxS > 0 && Number.isFinite(fluxS);
+  const mDet = fluxM > 0 && Number.isFinite(fluxM);
+  const hDet = fluxH > 0 && Number.isFinite(fluxH);
+  const anyBand = sDet || mDet || hDet;
+  const s = sDet ? fluxS : FLUX_FLOOR;
+  const md = mDet ? fluxM : FLUX_FLOOR;
+  const h = hDet ? fluxH : FLUX_FLOOR;
   const b = s + md + h;
-  let logFb: number | null = null;
-  if (anyBand) logFb = Math.log10(b);
-  else if (isDetected(m.fluxB)) logFb = Math.log10(m.fluxB);
-  if (logFb !== null) set(0, logFb);
+  let logFb = Number.NaN;
+  let haveFb = false;
+  if (anyBand) {
+    logFb = Math.log10(b);
+    haveFb = true;
+  } else if (fluxB > 0 && Number.isFinite(fluxB)) {
+    logFb = Math.log10(fluxB);
+    haveFb = true;
+  }
+  if (haveFb) set(0, logFb);
   if (anyBand) {
     set(1, Math.log10(s / b));
     set(2, Math.log10(md / b));
@@ -279,35 +303,32 @@ export function writeFeatures(m: Measurements, features: Float32Array, mask: Flo
     set(6, (md - s) / (md + s));
     set(7, (h - md - s) / (h + md + s));
   }
-  const prob = (p: number | null): number => (p !== null && p >= 0 && p <= 1 ? p : Number.NaN);
-  set(8, prob(m.pIntra));
-  set(9, prob(m.pInter));
+  set(8, pIntra >= 0 && pIntra <= 1 ? pIntra : Number.NaN);
+  set(9, pInter >= 0 && pInter <= 1 ? pInter : Number.NaN);
 
-  const mag: (number | null)[] = MW_BANDS.map((bd) => {
-    const v = m.mags[bd.key];
-    return v !== null && Number.isFinite(v) && v < bd.limit ? v : null;
-  });
   let j = N_XRAY_FEATURES;
   let anyMw = false;
-  for (const i of RATIO_IDX) {
-    const v = mag[i];
-    if (v !== null && logFb !== null) {
+  for (let r = 0; r < RATIO_IDX.length; r++) {
+    const i = RATIO_IDX[r];
+    const v = mags[i];
+    if (Number.isFinite(v) && v < MW_BANDS[i].limit && haveFb) {
       set(j, LOG_ZW[i] - 0.4 * v - logFb);
       anyMw = true;
     }
     j += 1;
   }
-  for (const [ia, ib] of COLOUR_IDX) {
-    const va = mag[ia];
-    const vb = mag[ib];
-    if (va !== null && vb !== null) {
+  for (let c = 0; c < COLOUR_IDX.length; c++) {
+    const [ia, ib] = COLOUR_IDX[c];
+    const va = mags[ia];
+    const vb = mags[ib];
+    if (Number.isFinite(va) && va < MW_BANDS[ia].limit && Number.isFinite(vb) && vb < MW_BANDS[ib].limit) {
       set(j, va - vb);
       anyMw = true;
     }
     j += 1;
   }
-  if (m.avGal !== null) set(MW_END, m.avGal);
-  return anyMw ? 'xray+mw' : 'xray';
+  set(MW_END, avGal);
+  return anyMw;
 }
 
 /** Features of nominal measurements as a fresh vector. */
