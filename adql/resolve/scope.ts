@@ -278,6 +278,9 @@ function tableColumns(table: CatalogTable): TableColumns {
       if (c.ucd !== undefined) meta.ucd = c.ucd;
       if (c.utype !== undefined) meta.utype = c.utype;
       if (c.role !== undefined) meta.role = c.role;
+      // Frozen: shared by every query that names the column (adql/resolve/types.ts outputMeta), and the VOTable
+      // writer caches its FIELD text per frozen meta (votable/document.ts).
+      Object.freeze(meta);
       const source: ColumnSource = { kind: 'column', column: table.sqlColumnNames?.[c.name] ?? c.name };
       return { name: c.name, lname: c.name.toLowerCase(), source, meta };
     });
