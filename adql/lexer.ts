@@ -25,6 +25,16 @@ const isDigit = (c: string): boolean => c >= '0' && c <= '9';
 const isIdentChar = (c: string): boolean => isLetter(c) || isDigit(c) || c === '_';
 const isHexDigit = (c: string): boolean => isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 
+const SINGLE_OPERATORS: ReadonlySet<string> = new Set(OPERATORS.filter((o) => o.length === 1));
+const DOUBLE_OPERATORS: ReadonlySet<string> = new Set(OPERATORS.filter((o) => o.length === 2));
+
+/** The operator at `pos` (first character `c`), longest first as in OPERATORS; no closure per call. */
+function operatorAt(input: string, pos: number, c: string): string | undefined {
+  const two = input.slice(pos, pos + 2);
+  if (DOUBLE_OPERATORS.has(two)) return two;
+  return SINGLE_OPERATORS.has(c) ? c : undefined;
+}
+
 /** Tokenizes the whole input; the last token is always `eof`. Throws AdqlError on a lexical error. */
 export function tokenize(input: string): Token[] {
   const tokens: Token[] = [];
@@ -67,14 +77,11 @@ export function tokenize(input: string): Token[] {
     const start = pos;
     const startLine = line;
     const startLineStart = lineStart;
-    const push = (kind: TokenKind, text: string, value: string, extra: Partial<Token> = {}): void => {
-      tokens.push({ kind, text, value, span: spanAt(start, startLine, startLineStart, pos), ...extra });
-    };
 
     if (isLetter(c)) {
       while (pos < n && isIdentChar(input.charAt(pos))) pos++;
       const text = input.slice(start, pos);
-      push('ident', text, text.toUpperCase());
+      tokens.push({ kind: 'ident', text, value: text.toUpperCase(), span: spanAt(start, startLine, startLineStart, pos) });
       continue;
     }
     if (c === '_') {
@@ -109,7 +116,7 @@ export function tokenize(input: string): Token[] {
         }
       }
       const text = input.slice(start, pos);
-      push('number', text, text, { isInteger });
+      tokens.push({ kind: 'number', text, value: text, span: spanAt(start, startLine, startLineStart, pos), isInteger });
       continue;
     }
     if (c === "'") {
@@ -134,7 +141,7 @@ export function tokenize(input: string): Token[] {
         value += ch;
         pos++;
       }
-      push('string', input.slice(start, pos), value);
+      tokens.push({ kind: 'string', text: input.slice(start, pos), value, span: spanAt(start, startLine, startLineStart, pos) });
       continue;
     }
     if (c === '"') {
@@ -157,13 +164,13 @@ export function tokenize(input: string): Token[] {
         pos++;
       }
       if (value.length === 0) fail('LEXICAL', 'empty delimited identifier', start, pos);
-      push('delimited', input.slice(start, pos), value);
+      tokens.push({ kind: 'delimited', text: input.slice(start, pos), value, span: spanAt(start, startLine, startLineStart, pos) });
       continue;
     }
-    const op = OPERATORS.find((o) => input.startsWith(o, pos));
+    const op = operatorAt(input, pos, c);
     if (op) {
       pos += op.length;
-      push('op', op, op);
+      tokens.push({ kind: 'op', text: op, value: op, span: spanAt(start, startLine, startLineStart, pos) });
       continue;
     }
     if (c === '&' || c === '|' || c === '^' || c === '~') {

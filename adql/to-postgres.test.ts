@@ -229,3 +229,18 @@ describe('resolution and type errors', () => {
     if (hint) expect(e.hint ?? '').toMatch(hint);
   });
 });
+
+describe('result column metadata shared with the catalogue', () => {
+  it('gives a plain column its catalogue metadata (frozen, the same object every query) and an alias its own copy', () => {
+    const cols = (adql: string) => translateAdql(adql, catalog).columns;
+    const [ra, x, twice] = cols('SELECT ra, ra AS x, 2 * ra FROM csc2.master_source');
+    expect(Object.isFrozen(ra)).toBe(true);
+    expect(cols('SELECT TOP 1 ra FROM csc2.master_source WHERE dec > 0')[0]).toBe(ra);
+    expect(x).toEqual({ ...ra, name: 'x' });
+    expect(Object.isFrozen(x)).toBe(false);
+    expect(Object.isFrozen(twice)).toBe(false);
+    // Through a subquery the outer column is a new binding of the inner column's (copied) metadata.
+    const [inner] = cols('SELECT s.ra FROM (SELECT ra FROM csc2.master_source) AS s');
+    expect(inner).toEqual(ra);
+  });
+});

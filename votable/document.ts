@@ -138,6 +138,32 @@ function renderInfo(i: VotableInfo): string {
   return i.content === undefined || i.content === '' ? `<INFO${attrs}/>` : `<INFO${attrs}>${escapeXmlText(i.content)}</INFO>`;
 }
 
+/** The parts of a FIELD that depend on its metadata alone: the attributes after ID and name up to ref, the
+ *  DESCRIPTION line, and whether it refers to the default COOSYS. */
+interface FieldParts {
+  attrs: string;
+  description: string;
+  position: boolean;
+}
+
+/** Kept for frozen metadata only: the catalogue's columns, shared by every query that names them, so a result's
+ *  FIELDs are not escaped and assembled again per request (48 FIELDs are most of a cone's header). */
+const FIELD_PARTS = new WeakMap<ColumnMeta, FieldParts>();
+
+function fieldParts(f: EncoderColumn): FieldParts {
+  const frozen = Object.isFrozen(f);
+  let parts = frozen ? FIELD_PARTS.get(f) : undefined;
+  if (!parts) {
+    parts = {
+      attrs: `${attr('datatype', f.datatype)}${attr('arraysize', f.arraysize)}${attr('xtype', f.xtype)}${attr('unit', f.unit)}${attr('ucd', f.ucd)}${attr('utype', f.utype)}`,
+      description: f.description ? `  <DESCRIPTION>${escapeXmlText(f.description)}</DESCRIPTION>\n` : '',
+      position: isPositionField(f),
+    };
+    if (frozen) FIELD_PARTS.set(f, parts);
+  }
+  return parts;
+}
+
 /** The head and tail of a result document, with FIELD IDs resolved. */
 export interface DocumentFrame {
   /** From the XML declaration to the opening of DATA (exclusive). */
@@ -154,7 +180,7 @@ export function buildDocumentFrame(
 ): DocumentFrame {
   const ids = new IdAllocator();
   const coosys = doc.coosys === false ? undefined : (doc.coosys ?? {});
-  const coosysFields = coosys ? new Set(coosys.fields ?? fields.filter(isPositionField).map((f) => f.name)) : new Set<string>();
+  const coosysFields = coosys ? new Set(coosys.fields ?? fields.filter((f) => fieldParts(f).position).map((f) => f.name)) : new Set<string>();
   const useCoosys = coosys !== undefined && (coosys.fields !== undefined || coosysFields.size > 0);
   const coosysId = useCoosys && coosys ? ids.take(coosys.ID ?? 'sys_icrs') : undefined;
   const timesys = doc.timesys;
@@ -209,10 +235,8 @@ export function buildDocumentFrame(
   if (doc.tableDescription !== undefined) head += `<DESCRIPTION>${escapeXmlText(doc.tableDescription)}</DESCRIPTION>\n`;
   fields.forEach((f, i) => {
     const ref = timeFields.has(f.name) ? timesysId : coosysFields.has(f.name) ? coosysId : undefined;
-    head +=
-      `<FIELD${attr('ID', fieldIds[i])}${attr('name', f.name)}${attr('datatype', f.datatype)}${attr('arraysize', f.arraysize)}` +
-      `${attr('xtype', f.xtype)}${attr('unit', f.unit)}${attr('ucd', f.ucd)}${attr('utype', f.utype)}${attr('ref', ref)}>\n`;
-    if (f.description) head += `  <DESCRIPTION>${escapeXmlText(f.description)}</DESCRIPTION>\n`;
+    const parts = fieldParts(f);
+    head += `<FIELD${attr('ID', fieldIds[i])}${attr('name', f.name)}${parts.attrs}${attr('ref', ref)}>\n${parts.description}`;
     const nv = nullValues[i];
     if (nv !== undefined) head += `  <VALUES null="${String(nv)}"/>\n`;
     head += `</FIELD>\n`;

@@ -114,10 +114,26 @@ export class Scope {
   private lookupHere(parts: ReadonlyArray<Ident>, span: Span): Binding | undefined {
     const colId = parts[parts.length - 1] as Ident;
     if (parts.length === 1) {
-      const hits = this.merged.filter((b) => identMatches(colId, b.name) && !this.hidden.has(b));
-      for (const e of this.entries) for (const b of findInEntry(e, colId)) if (!this.hidden.has(b)) hits.push(b);
-      if (hits.length > 1) throw ambiguous(colId, hits, span);
-      return hits[0];
+      // Allocation-free for the common case (one entry, one hit): every select-list column comes through here.
+      let hits: Binding[] | undefined;
+      let first: Binding | undefined;
+      const add = (b: Binding) => {
+        if (this.hidden.has(b)) return;
+        if (first === undefined) first = b;
+        else (hits ??= [first]).push(b);
+      };
+      for (const b of this.merged) if (identMatches(colId, b.name)) add(b);
+      const lname = colId.name.toLowerCase();
+      for (const e of this.entries) {
+        e.positions ??= positionsOf(e.columns);
+        const at = BINDING_AT.get(e);
+        for (const i of e.positions.get(lname) ?? NONE) {
+          const b = at ? at(i) : (e.columns[i] as Binding);
+          if (!colId.delimited || b.name === colId.name) add(b);
+        }
+      }
+      if (hits) throw ambiguous(colId, hits, span);
+      return first;
     }
     const qualifier = parts.slice(0, -1);
     const entries = this.matchQualifier(qualifier);
@@ -262,6 +278,9 @@ function tableColumns(table: CatalogTable): TableColumns {
       if (c.ucd !== undefined) meta.ucd = c.ucd;
       if (c.utype !== undefined) meta.utype = c.utype;
       if (c.role !== undefined) meta.role = c.role;
+      // Frozen: shared by every query that names the column (adql/resolve/types.ts outputMeta), and the VOTable
+      // writer caches its FIELD text per frozen meta (votable/document.ts).
+      Object.freeze(meta);
       const source: ColumnSource = { kind: 'column', column: table.sqlColumnNames?.[c.name] ?? c.name };
       return { name: c.name, lname: c.name.toLowerCase(), source, meta };
     });
@@ -278,15 +297,17 @@ export function tableEntry(table: CatalogTable, alias: Ident | undefined, aliase
   // Catalog tables have hundreds of columns and a query names a few: bindings are made on first use, one per
   // column and entry (identity matters: JOIN USING hides bindings by identity), and `columns` lists them all
   // only when read (`*`, error hints).
-  const slots: Array<Binding | undefined> = new Array<Binding | undefined>(cached.columns.length);
+  // A Map, not an array of every column: a catalogue table's hundreds of slots per query were most of a TOP 1's
+  // translation allocation.
+  const slots = new Map<number, Binding>();
   let all: Binding[] | undefined;
   const entry = { alias, table, cteName: undefined, sqlName, positions: cached.positions } as RangeEntry;
   const at = (i: number): Binding => {
-    let b = slots[i];
+    let b = slots.get(i);
     if (!b) {
       const c = cached.columns[i] as (typeof cached.columns)[number];
       b = { name: c.name, lname: c.lname, meta: c.meta, entry, source: c.source };
-      slots[i] = b;
+      slots.set(i, b);
     }
     return b;
   };
@@ -303,6 +324,7 @@ export function tableEntry(table: CatalogTable, alias: Ident | undefined, aliase
 }
 
 /** Per stored-table entry: the binding of its i-th column, made on first use (see tableEntry). */
+const NONE: readonly number[] = [];
 const BINDING_AT = new WeakMap<RangeEntry, (i: number) => Binding>();
 
 /** The column of an entry with exactly this name, without listing all its columns. */

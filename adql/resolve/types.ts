@@ -56,7 +56,11 @@ export const STRING: ExprType = { kind: 'string', datatype: 'char', arraysize: '
 
 /** Output metadata of a result column. A plain column keeps its own metadata; computed ones get a datatype. */
 export function outputMeta(name: string, t: ExprType, description: string): ColumnMeta {
-  if (t.binding) return { ...t.binding.meta, name };
+  if (t.binding) {
+    // A catalogue column under its own name is its catalogue metadata itself (frozen, see scope.ts tableColumns).
+    const m = t.binding.meta;
+    return m.name === name && Object.isFrozen(m) ? m : { ...m, name };
+  }
   const meta: ColumnMeta = { name, datatype: t.datatype, description };
   if (t.kind === 'string' || t.kind === 'null') {
     meta.datatype = 'char';

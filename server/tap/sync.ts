@@ -3,6 +3,7 @@
  *  batch of rows, so a query that fails in the database before its first row is a DALI error (400/408/503).
  *  A download whose client is slower than the database is spooled to a temporary file (./spool.ts). */
 import type Router from '@koa/router';
+import type Koa from 'koa';
 import type { Config } from '../../config/index.js';
 import { readTapParams, requestLimits } from './params.js';
 import { Spooler, type SpoolLog } from './spool.js';
@@ -29,9 +30,18 @@ export function spoolerFor(config: Readonly<Config>, log?: SpoolLog): Spooler {
   return new Spooler({ dir: s.dir, afterMs: s.afterMs, maxBytes: s.maxBytes, pacedLimit: Math.max(0, config.db.poolSize - s.poolReserve), log });
 }
 
-export function registerSyncRoutes(router: Router, deps: SyncDeps): void {
+export const SYNC_PATH = '/tap/sync';
+
+export function registerSyncRoutes(router: Router, deps: SyncDeps): Koa.Middleware {
+  const handler = syncHandler(deps);
+  router.all(SYNC_PATH, handler);
+  return handler;
+}
+
+/** The /tap/sync handler (any method: the ones TAP does not allow get 405). */
+export function syncHandler(deps: SyncDeps): Koa.Middleware {
   const spooler = deps.spooler ?? spoolerFor(deps.config, deps.log);
-  router.all('/tap/sync', async (ctx) => {
+  return async (ctx) => {
     if (ctx.method !== 'GET' && ctx.method !== 'POST' && ctx.method !== 'HEAD') {
       ctx.status = 405;
       ctx.set('Allow', 'GET, POST');
@@ -96,5 +106,5 @@ export function registerSyncRoutes(router: Router, deps: SyncDeps): void {
     // A small result in one write; a client slower than the database is served from a spool file, so that it does
     // not hold a connection.
     ctx.body = ahead.kind === 'whole' ? ahead.body : spooler.stream(ahead.body);
-  });
+  };
 }
