@@ -19,6 +19,7 @@ import pg from 'pg';
 import { translateAdql } from '../adql/index.js';
 import { publishedCatalog } from '../schema/index.js';
 import { startServer, type Server } from './download.js';
+import { get, postForm } from './side/keepalive-client.js';
 import { freshDatabase } from './ingest.js';
 import { CONE_COLUMNS, fillSmallCatalogue } from './small-data.js';
 import { loadText, spread } from './stats.js';
@@ -145,9 +146,8 @@ function targets(s: Setup, adql: (i: number) => string, sqlOf: (i: number) => st
     label,
     cpuMs: () => processCpuMs(server.child.pid),
     run: async (i) => {
-      const res = await fetch(`${server.base}/tap/sync`, { method: 'POST', body: new URLSearchParams({ LANG: 'ADQL', QUERY: adql(i) }) });
-      const text = await res.text();
-      if (!res.ok || !text.endsWith('</VOTABLE>\n') || text.includes('value="ERROR"') || !text.includes('<BINARY2>')) throw new Error(`${label} answered ${res.status}: ${text.slice(0, 300)}`);
+      const { status, body: text } = await postForm(`${server.base}/tap/sync`, new URLSearchParams({ LANG: 'ADQL', QUERY: adql(i) }));
+      if (status !== 200 || !text.endsWith('</VOTABLE>\n') || text.includes('value="ERROR"') || !text.includes('<BINARY2>')) throw new Error(`${label} answered ${status}: ${text.slice(0, 300)}`);
     },
   });
   return {
@@ -227,9 +227,8 @@ export async function benchLatency(): Promise<BenchRow[]> {
   const { rounds, requests } = settings();
   const live = series();
   const hit = async () => {
-    const res = await fetch(`${s.server.base}/live`);
-    if (!res.ok) throw new Error(`/live answered ${res.status}`);
-    await res.arrayBuffer();
+    const { status } = await get(`${s.server.base}/live`);
+    if (status !== 200) throw new Error(`/live answered ${status}`);
   };
   for (let i = 0; i < 50; i++) await hit();
   for (let r = 0; r < rounds; r++) await timed(requests, hit, live);

@@ -2,6 +2,7 @@
  *  sync download with streamed row counting, time to first byte and the server's RSS sampled from /proc; a
  *  fixed-duration cone load at N concurrent clients; repeated small queries; an async round trip. */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { postForm } from './keepalive-client.js';
 import { rowCounter, type Format } from './row-count.js';
 
 export const MIME: Record<Format, string> = {
@@ -109,9 +110,8 @@ export const coneQuery = (table: string, columns: string, ra: number, dec: numbe
   `SELECT ${columns} FROM ${table} WHERE 1 = CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', ${ra}, ${dec}, ${r}))`;
 
 async function syncOk(tap: Tap, query: string, extra: Record<string, string> = {}): Promise<void> {
-  const res = await fetch(`${tap.base}/sync`, { method: 'POST', body: form({ QUERY: query, ...extra }) });
-  const body = await res.text();
-  if (!res.ok || body.includes('value="ERROR"')) throw new Error(`${tap.label}: HTTP ${res.status} ${body.slice(0, 300)}`);
+  const { status, body } = await postForm(`${tap.base}/sync`, form({ QUERY: query, ...extra }));
+  if (status !== 200 || body.includes('value="ERROR"')) throw new Error(`${tap.label}: HTTP ${status} ${body.slice(0, 300)}`);
 }
 
 export interface LoadResult {

@@ -381,7 +381,7 @@ export async function benchSideBySide(opts: SideOptions): Promise<Results> {
 
     const facts = await machineFacts(url, loadStart, notes, [
       ['DaCHS', dachs ? `${dachs.version} at ${dachs.base}` : 'not measured'],
-      ['client', `this process (Node.js fetch), same machine; cones: ${opts.clients.join('/')} concurrent clients for ${opts.loadSeconds} s each`],
+      ['client', `this process, same machine: downloads by Node.js fetch, small queries (TOP 1, cones) by node:http with a keep-alive agent (bench/side/keepalive-client.ts); cones: ${opts.clients.join('/')} concurrent clients for ${opts.loadSeconds} s each`],
     ]);
     if (opts.rows < tableRows) notes.push(`Downloads fetch the first ${opts.rows.toLocaleString('en')} rows (TOP/LIMIT) of the ${tableRows.toLocaleString('en')}-row table (\`--rows ${opts.rows}\`), not the whole table.`);
     if (opts.smoke) notes.push('--smoke run: tiny sizes, only checks that the bench works; the figures mean nothing.');
