@@ -38,11 +38,20 @@ function positionsOf(names: ReadonlyArray<{ lname: string }>): Map<string, numbe
 }
 
 /** The columns of an entry an identifier names (regular: case-insensitive; delimited: exact). */
-function findInEntry(entry: RangeEntry, id: Ident): Binding[] {
+/** Calls `fn` with each of the entry's columns that `id` names, in column order; no array per call. */
+function forEachInEntry(entry: RangeEntry, id: Ident, fn: (b: Binding) => void): void {
   entry.positions ??= positionsOf(entry.columns);
   const at = BINDING_AT.get(entry);
-  const hits = (entry.positions.get(id.name.toLowerCase()) ?? []).map((i) => (at ? at(i) : (entry.columns[i] as Binding)));
-  return id.delimited ? hits.filter((b) => b.name === id.name) : hits;
+  for (const i of entry.positions.get(id.name.toLowerCase()) ?? NONE) {
+    const b = at ? at(i) : (entry.columns[i] as Binding);
+    if (!id.delimited || b.name === id.name) fn(b);
+  }
+}
+
+function findInEntry(entry: RangeEntry, id: Ident): Binding[] {
+  const hits: Binding[] = [];
+  forEachInEntry(entry, id, (b) => hits.push(b));
+  return hits;
 }
 
 /** Regular identifiers match case-insensitively, delimited ones exactly (ADQL §2.1.5). */
@@ -123,15 +132,7 @@ export class Scope {
         else (hits ??= [first]).push(b);
       };
       for (const b of this.merged) if (identMatches(colId, b.name)) add(b);
-      const lname = colId.name.toLowerCase();
-      for (const e of this.entries) {
-        e.positions ??= positionsOf(e.columns);
-        const at = BINDING_AT.get(e);
-        for (const i of e.positions.get(lname) ?? NONE) {
-          const b = at ? at(i) : (e.columns[i] as Binding);
-          if (!colId.delimited || b.name === colId.name) add(b);
-        }
-      }
+      for (const e of this.entries) forEachInEntry(e, colId, add);
       if (hits) throw ambiguous(colId, hits, span);
       return first;
     }

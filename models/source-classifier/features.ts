@@ -276,9 +276,9 @@ export function writeFeatureRow(
       mask[o + j] = 1;
     }
   };
-  const sDet = fluxS > 0 && Number.isFinite(fluxS);
-  const mDet = fluxM > 0 && Number.isFinite(fluxM);
-  const hDet = fluxH > 0 && Number.isFinite(fluxH);
+  const sDet = isDetected(fluxS);
+  const mDet = isDetected(fluxM);
+  const hDet = isDetected(fluxH);
   const anyBand = sDet || mDet || hDet;
   const s = sDet ? fluxS : FLUX_FLOOR;
   const md = mDet ? fluxM : FLUX_FLOOR;
@@ -289,7 +289,7 @@ export function writeFeatureRow(
   if (anyBand) {
     logFb = Math.log10(b);
     haveFb = true;
-  } else if (fluxB > 0 && Number.isFinite(fluxB)) {
+  } else if (isDetected(fluxB)) {
     logFb = Math.log10(fluxB);
     haveFb = true;
   }
