@@ -60,6 +60,40 @@ describe('PostgreSQL binary COPY → BINARY2', () => {
     expect(() => new CopyBinary2Sink([col('third', 'char', { arraysize: 'x*' })], [O.TEXT], [undefined])).toThrow(/third/);
   });
 
+  it('plans frozen FIELDs (catalogue metadata, shared by queries) as it plans unfrozen ones', async () => {
+    // Frozen FIELDs' plans are kept per object, PostgreSQL type and null value (planColumn): the same FIELD objects
+    // with other types or null values, in any order, twice, write what fresh unfrozen copies write.
+    const rows: PgCell[][] = [[null, 7, null], [3, null, 2]];
+    const a = Object.freeze(col('a', 'int'));
+    const b = Object.freeze(col('b', 'long'));
+    const c = Object.freeze(col('c', 'short'));
+    const cases: Array<[EncoderColumn[], number[], Array<number | bigint | undefined>]> = [
+      [[a, b, c], [O.INT4, O.INT8, O.INT2], [undefined, undefined, undefined]],
+      [[a, b, c], [O.INT4, O.INT8, O.INT2], [-1, -1n, 99]],
+      [[a, b, c], [O.INT4, O.INT8, O.INT2], [99, 1n, -1]],
+      [[a, a, c], [O.INT4, O.INT4, O.INT2], [-1, 1, undefined]],
+    ];
+    const sinkDoc = (fields: ReadonlyArray<EncoderColumn>, oids: number[], nulls: Array<number | bigint | undefined>) => {
+      const sink = new CopyBinary2Sink(fields, oids, nulls, 64);
+      sink.write(encodeCopyBinary(oids, rows), Infinity);
+      sink.end?.();
+      return Buffer.concat([...sink.take(), ...sink.finish()]).toString('latin1');
+    };
+    for (let pass = 0; pass < 2; pass++) {
+      for (const [fields, oids, nulls] of cases) {
+        const fresh = fields.map((f) => ({ ...f }));
+        expect(Object.isFrozen(fields[0])).toBe(true);
+        expect(sinkDoc(fields, oids, nulls)).toBe(sinkDoc(fresh, oids, nulls));
+        expect(canTranscodeCopy(fields, oids)).toBe(true);
+      }
+      // A frozen FIELD with a type it cannot take is refused every time, as an unfrozen one is.
+      expect(canTranscodeCopy([a], [O.TEXT])).toBe(false);
+      expect(canTranscodeCopy([{ ...a }], [O.TEXT])).toBe(false);
+    }
+    // The null value changes the document (so the cases above do compare different plans).
+    expect(sinkDoc([a, b, c], [O.INT4, O.INT8, O.INT2], [-1, -1n, 99])).not.toBe(sinkDoc([a, b, c], [O.INT4, O.INT8, O.INT2], [99, 1n, -1]));
+  });
+
   it('reads input split at every byte boundary', async () => {
     const expected = await viaCursor(ROWS);
     for (let i = 0; i <= copy.length; i++) {

@@ -379,6 +379,29 @@ const PLAN_CACHE_SIZE = 4096;
 /** The converter of one column, or undefined when the pair (PostgreSQL type, FIELD) is not supported. A FIELD whose
  *  arraysize the codecs reject throws (with its name), and nothing is cached for it. */
 function planColumn(f: EncoderColumn, oid: number, nullValue: number | bigint | undefined): ColumnPlan | undefined {
+  // A frozen FIELD (a catalogue column's metadata, shared by every query that names the column) cannot change, so
+  // its plans are found from the object itself, without building the string key below (per column, twice per
+  // request: the string and its lookup were 1.5 % of a 48-column cone's server CPU).
+  if (Object.isFrozen(f)) {
+    let byOid = frozenPlans.get(f);
+    if (!byOid) frozenPlans.set(f, (byOid = new Map()));
+    let byNull = byOid.get(oid);
+    if (!byNull) byOid.set(oid, (byNull = new Map()));
+    // Map keys compare as SameValueZero: 1 and 1n stay apart, as `typeof` keeps them apart in the string key.
+    let plan = byNull.get(nullValue);
+    if (plan === undefined && !byNull.has(nullValue)) {
+      plan = planColumnByKey(f, oid, nullValue);
+      byNull.set(nullValue, plan);
+    }
+    return plan;
+  }
+  return planColumnByKey(f, oid, nullValue);
+}
+
+/** Plans of frozen FIELDs, by FIELD object, PostgreSQL type and null value (see planColumn). */
+const frozenPlans = new WeakMap<EncoderColumn, Map<number, Map<number | bigint | undefined, ColumnPlan | undefined>>>();
+
+function planColumnByKey(f: EncoderColumn, oid: number, nullValue: number | bigint | undefined): ColumnPlan | undefined {
   const key = `${oid}\u0000${f.datatype}\u0000${f.arraysize ?? ''}\u0000${typeof nullValue}:${String(nullValue)}`;
   let plan = planCache.get(key);
   if (plan !== undefined || planCache.has(key)) return plan;

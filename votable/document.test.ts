@@ -33,4 +33,29 @@ describe('buildDocumentFrame FIELD text cache (frozen metadata)', () => {
     expect(b).toContain('<VALUES null="-99"/>');
     expect(a).not.toContain('<VALUES');
   });
+
+  it('reuses a whole FIELD text only for the same ID, ref and null value: alternating documents, twice', () => {
+    // The same frozen metadata in documents that differ in FIELD IDs (a duplicate name, given IDs), COOSYS refs and
+    // null values (including 1 and 1n, which print alike but are different values): each header equals the one
+    // made from fresh unfrozen copies, in any order and again once every text has been kept.
+    const frozen = columns.map((c) => Object.freeze({ ...c }));
+    const docs: Array<[Parameters<typeof buildDocumentFrame>[0], ReadonlyArray<ColumnMeta>, ReadonlyArray<number | bigint | undefined>]> = [
+      [{}, frozen, nulls],
+      [{ coosys: false }, frozen, nulls],
+      [{ fieldIds: frozen.map((_, i) => `f${i}`) }, frozen, nulls],
+      [{}, frozen, frozen.map(() => undefined)],
+      [{}, [frozen[0]!, frozen[0]!, ...frozen.slice(1)], [undefined, undefined, ...nulls.slice(1)]],
+      [{}, frozen, frozen.map((_, i) => (i % 2 ? 1 : 1n))],
+      [{}, frozen, frozen.map((_, i) => (i % 2 ? 1n : 1))],
+    ];
+    const heads = new Set<string>();
+    for (let pass = 0; pass < 2; pass++) {
+      for (const [doc, fields, nv] of docs) {
+        const got = buildDocumentFrame(doc, fields, nv, '1.4').head;
+        expect(got).toBe(buildDocumentFrame(doc, fields.map((c) => ({ ...c })), nv, '1.4').head);
+        heads.add(got);
+      }
+    }
+    expect(heads.size).toBe(docs.length - 1); // the two 1/1n documents print alike; every other one differs
+  });
 });

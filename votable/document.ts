@@ -144,6 +144,8 @@ interface FieldParts {
   attrs: string;
   description: string;
   position: boolean;
+  /** The last FIELD text made for this (frozen) metadata, with what it depends on besides it (fieldText). */
+  last?: { id: string; ref: string | undefined; nv: number | bigint | undefined; text: string };
 }
 
 /** Kept for frozen metadata only: the catalogue's columns, shared by every query that names them, so a result's
@@ -162,6 +164,20 @@ function fieldParts(f: EncoderColumn): FieldParts {
     if (frozen) FIELD_PARTS.set(f, parts);
   }
   return parts;
+}
+
+/** A FIELD element, from `<FIELD` to `</FIELD>` and its newline. For frozen metadata the last text made is kept
+ *  with the ID, ref and null value it was made for: a query that names a column again under the same ID gets the
+ *  same string instead of building it anew (a cone's 48 FIELDs were 5 % of the bytes its request allocated). */
+function fieldText(f: EncoderColumn, id: string, ref: string | undefined, nv: number | bigint | undefined): string {
+  const parts = fieldParts(f);
+  const last = parts.last;
+  if (last !== undefined && last.id === id && last.ref === ref && last.nv === nv) return last.text;
+  let text = `<FIELD${attr('ID', id)}${attr('name', f.name)}${parts.attrs}${attr('ref', ref)}>\n${parts.description}`;
+  if (nv !== undefined) text += `  <VALUES null="${String(nv)}"/>\n`;
+  text += `</FIELD>\n`;
+  if (Object.isFrozen(f)) parts.last = { id, ref, nv, text };
+  return text;
 }
 
 /** The head and tail of a result document, with FIELD IDs resolved. */
@@ -235,11 +251,7 @@ export function buildDocumentFrame(
   if (doc.tableDescription !== undefined) head += `<DESCRIPTION>${escapeXmlText(doc.tableDescription)}</DESCRIPTION>\n`;
   fields.forEach((f, i) => {
     const ref = timeFields.has(f.name) ? timesysId : coosysFields.has(f.name) ? coosysId : undefined;
-    const parts = fieldParts(f);
-    head += `<FIELD${attr('ID', fieldIds[i])}${attr('name', f.name)}${parts.attrs}${attr('ref', ref)}>\n${parts.description}`;
-    const nv = nullValues[i];
-    if (nv !== undefined) head += `  <VALUES null="${String(nv)}"/>\n`;
-    head += `</FIELD>\n`;
+    head += fieldText(f, fieldIds[i] as string, ref, nullValues[i]);
   });
 
   // Resolve descriptors now, so a bad ref fails before the first byte rather than in the tail.

@@ -227,6 +227,21 @@ describe('resolve pass: query structure', () => {
     expect(r.main.orderBy).toEqual([{ kind: 'position', position: 1, descending: true }]);
   });
 
+  it('resolves successive unqualified names in one scope each to its own binding (lookups share one hit list)', () => {
+    // Merged USING column, then plain columns of either side, then the merged one again: each lookup starts afresh.
+    const { r } = resolve('SELECT name, ra, obsid, exptime, dec, name AS again FROM csc.src AS s JOIN csc.obs AS o USING (name) WHERE flux > 0 AND obsid > 1');
+    const main = select(r.main);
+    const names = main.items.map((_, i) => info(r, itemExpr(main, i)).binding);
+    expect(names.map((b) => `${b?.entry?.sqlName ?? 'merged'}.${b?.name}`)).toEqual(['s.name', 's.ra', 'o.obsid', 'o.exptime', 's.dec', 's.name']);
+    expect(names[5]).toBe(names[0]);
+    // An ambiguous name after names that resolved: still ambiguous, listing both, and a unique name after a unique
+    // one in the same scope is not reported as ambiguous with it.
+    expect(fails('SELECT ra, obsid, name FROM csc.src, csc.obs').message).toBe('column name is ambiguous: src.name, obs.name');
+    expect(fails('SELECT ra, dec FROM csc.src AS a, csc.src AS b').message).toBe('column ra is ambiguous: a.ra, b.ra');
+    const two = select(resolve('SELECT a.ra, dec FROM csc.src AS a, csc.obs AS b WHERE exptime > 1').r.main);
+    expect(two.columns.map((c) => c.name)).toEqual(['ra', 'dec']);
+  });
+
   it('classifies GROUP BY aliases and ORDER BY ordinals, aliases and expressions', () => {
     const s = select(resolve('SELECT name AS n, COUNT(*) AS c FROM csc.src GROUP BY n ORDER BY 2 DESC, n, MAX(ra)').r.main);
     expect(s.groupBy).toEqual([{ kind: 'item', index: 0 }]);
