@@ -70,9 +70,11 @@ def fit_on(R: dict, y: np.ndarray, parts: list, fitter) -> tuple:
     return fitter(L, np.concatenate([y[m] for _, m in parts]))
 
 
-def cross_fit(R: dict, y: np.ndarray, folds: list, routes: dict, gjw: np.ndarray, kind: str) -> tuple[dict, dict]:
+def cross_fit(R: dict, y: np.ndarray, folds: list, routes: dict, gjw: np.ndarray, kind: str,
+              fold_keys: tuple = FOLD_KEYS) -> tuple[dict, dict]:
     """Candidate `kind` on B1's predictions R: each outer fold's rows of every fold set use the scaling(s) fitted on
     the other 9 folds; the final-fit sets (2023, NGC 3532) use the fit on all 10 folds (the deployed calibration).
+    fold_keys: the outer-fold prediction sets calibrated besides SIM_* (v13 adds its set (e), "PE").
     Returns the calibrated copy and the deployed parameters {"all": (a, b)[, "route": (a, b)]}."""
     fitter = fit_bias_only if kind == "K2" else T.fit_vector_scaling
 
@@ -92,7 +94,7 @@ def cross_fit(R: dict, y: np.ndarray, folds: list, routes: dict, gjw: np.ndarray
         return out
 
     out = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in R.items()}
-    keys = [k for k in R if k in FOLD_KEYS or k.startswith("SIM_")]
+    keys = [k for k in R if k in fold_keys or k.startswith("SIM_")]
     for k_fold, (_, te) in enumerate(folds):
         vs = fits(np.concatenate([f[1] for j, f in enumerate(folds) if j != k_fold]))
         for key in keys:

@@ -91,9 +91,10 @@ def dimmed_copy(meas: dict, err: dict, floor: float, rng: np.random.Generator) -
     return X, M, d
 
 
-def load_data(data_dir: str, seed: int) -> dict:
-    """v9's data, sets (a)-(d) and folds, plus the dimmed training copies and evaluation set (e)."""
-    D = V9.load_data(data_dir, seed)
+def load_data(data_dir: str, seed: int, fold_seed: int | None = None) -> dict:
+    """v9's data, sets (a)-(d) and folds (fold_seed: outer split random_state, default v9's), plus the dimmed training
+    copies and evaluation set (e) (independent of the folds)."""
+    D = V9.load_data(data_dir, seed, V9.FOLD_SEED if fold_seed is None else fold_seed)
     floor = flux_floor_log(D["meas"])
     rng = np.random.default_rng(seed + DIM_TRAIN_SEED_OFFSET)
     copies = [dimmed_copy(D["meas"], D["err"], floor, rng) for _ in range(N_DIM)]

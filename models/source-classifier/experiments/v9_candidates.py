@@ -43,11 +43,12 @@ NAMES = {**V8.NAMES, "B1": "B1 = 2.2.0 (deployed; reference, fresh folds)",
          "R3": "R3 route G+J+W1 -> T6, else 2.2.0"}
 
 
-def load_data(data_dir: str, seed: int) -> dict:
-    """v8's data and evaluation sets (a)-(d) (same seeds), with the outer folds replaced by the fresh v9 split."""
+def load_data(data_dir: str, seed: int, fold_seed: int = FOLD_SEED) -> dict:
+    """v8's data and evaluation sets (a)-(d) (same seeds), with the outer folds replaced by the fresh v9 split
+    (fold_seed: the split's random_state; v13 passes its own, v9-v12 use the default)."""
     D = V8.load_data(data_dir, seed)
     D["folds_v8"] = D["folds"]
-    D["folds"] = list(StratifiedKFold(T.N_OUTER, shuffle=True, random_state=FOLD_SEED).split(D["Xa"][0], D["y"]))
+    D["folds"] = list(StratifiedKFold(T.N_OUTER, shuffle=True, random_state=fold_seed).split(D["Xa"][0], D["y"]))
     return D
 
 
