@@ -122,6 +122,35 @@ def write_results(res: dict, markdown: str, version: str) -> None:
         fh.write(text)
 
 
+def ngc_check_vs_ref(T, jn: pd.DataFrame, dec, checked: str, selected: str | None, ref: str, flog) -> dict:
+    """The once-after-selection NGC 3532 check of a protocol: the checked candidate and the reference, with their
+    top-class agreement; logged. `dec(method, key)` gives a method's decisions on the rows of `key`."""
+    out = {"use": "check only: computed once after selection; never used to choose",
+           "checked": checked, "checked_is_selected": selected is not None,
+           "candidate": ngc_check(T, jn, dec(checked, "Pngc"), checked, "Pngc"),
+           "reference_B1": ngc_check(T, jn, dec(ref, "Pngc"), ref, "Pngc")}
+    out["top_class_agreement_candidate_vs_B1"] = round(float((dec(checked, "Pngc") == dec(ref, "Pngc")).mean()), 4)
+    flog(f"NGC 3532 check: {out['candidate']} | B1 {out['reference_B1']}")
+    return out
+
+
+def finish_run(res: dict, markdown, version: str, args, smoke: bool, log, t_start: float) -> None:
+    """Stamps the wall clock, then: a smoke run writes its section to /tmp only (unread), a --no-card run writes
+    nothing, a real run writes <version>_results.json and the CARD.md section. `markdown()` renders the section."""
+    res["seconds"] = round(time.time() - t_start, 1)
+    if smoke:
+        os.makedirs(f"/tmp/{version}_smoke", exist_ok=True)
+        with open(f"/tmp/{version}_smoke/results.md", "w") as fh:
+            fh.write(markdown())
+        log(f"smoke run on folds {args.smoke_units}, {args.n_boot} resamples: every step ran (figures not printed)")
+        return
+    if args.no_card:
+        log("development run: nothing written")
+        return
+    write_results(res, markdown(), version)
+    log(f"wrote {version}_results.json and the {version} results section of CARD.md")
+
+
 def ece_table(T, res: dict, names: dict, methods: list, key: str, label: str) -> list:
     L = ["", f"Per-class ECE and mean p / observed frequency, {label}, pooled outer folds:", "",
          "| method | " + " | ".join(T.CLASSES) + " |", "|---|" + "---|" * T.N_CLASSES]

@@ -323,26 +323,8 @@ def evaluate(D: dict, args, log) -> None:
            "t7_extra_rows_per_unit": t7_extra,
            "seconds_per_component_outer_folds": {m: round(R[m]["seconds"]) for m in COMPONENTS}}
 
-    def ngc(m):
-        return C.ngc_check(T, D["jn"], dec(m, "Pngc"), m, "Pngc")
-    res["ngc3532_check"] = {"use": "check only: computed once after selection; never used to choose",
-                            "checked": checked, "checked_is_selected": selected is not None,
-                            "candidate": ngc(checked), "reference_B1": ngc(REF)}
-    agree = (dec(checked, "Pngc") == dec(REF, "Pngc"))
-    res["ngc3532_check"]["top_class_agreement_candidate_vs_B1"] = round(float(agree.mean()), 4)
-    flog(f"NGC 3532 check: {res['ngc3532_check']['candidate']} | B1 {res['ngc3532_check']['reference_B1']}")
-    res["seconds"] = round(time.time() - T_START, 1)
-    if smoke:   # every step ran; results go to /tmp only, unread
-        os.makedirs("/tmp/v12_smoke", exist_ok=True)
-        with open("/tmp/v12_smoke/results.md", "w") as fh:
-            fh.write(results_markdown(res, methods))
-        log(f"smoke run on folds {args.smoke_units}, {args.n_boot} resamples: every step ran (figures not printed)")
-        return
-    if args.no_card:
-        log("development run: nothing written")
-        return
-    C.write_results(res, results_markdown(res, methods), "v12")
-    log("wrote v12_results.json and the v12 results section of CARD.md")
+    res["ngc3532_check"] = C.ngc_check_vs_ref(T, D["jn"], dec, checked, selected, REF, flog)
+    C.finish_run(res, lambda: results_markdown(res, methods), "v12", args, smoke, log, T_START)
 
 
 def results_markdown(res: dict, methods: list) -> str:
