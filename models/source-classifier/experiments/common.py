@@ -122,6 +122,27 @@ def write_results(res: dict, markdown: str, version: str) -> None:
         fh.write(text)
 
 
+def five_set_reports(T, y: np.ndarray, gjw: np.ndarray, D: dict, R: dict, preds: dict, dec, methods: list, ref: str,
+                     seed: int, n_boot: int) -> tuple:
+    """The reports of a protocol on sets (a)-(d) plus v12's dimmed set (e) (preds[m][4], R[m]["PE"]): bootstrap per set
+    against `ref`, simulated patterns and the external 2023 set, real patterns, per-class calibration and recall
+    (with (e) and the external set). Returns (cv, sim, ext, by_pattern, calib, recall, agn_as, ext_calib)."""
+    others = [(m, ref) for m in methods if m != ref]
+    cv = {}
+    for i, key in enumerate(("set_a", "set_b_gjw", "set_c_sightline", "set_d_gjw_sightline", "set_e_dimmed")):
+        cv[key] = boot_set(T, y, preds, i, methods, others, seed, n_boot,
+                           rows=gjw if key in ("set_b_gjw", "set_d_gjw_sightline") else None)
+    sim, ext = pattern_and_external(T, y, gjw, D["ye"], dec, methods, others, seed, n_boot)
+    by_pattern = by_real_pattern(T, y, D["Ma"][0], preds, methods)
+    calib, recall, agn_as = set_metrics(T, R, y, gjw, preds, methods)
+    for m in methods:
+        calib[m]["set_e"] = T.classwise_calibration(R[m]["PE"], y)
+        recall[m]["set_e_dimmed"] = T.metrics(y, preds[m][4], None)["recall"]
+        recall[m]["external_2023"] = T.metrics(D["ye"], dec(m, "Pext"), None)["recall"]
+    ext_calib = {m: T.classwise_calibration(R[m]["Pext"], D["ye"]) for m in methods}
+    return cv, sim, ext, by_pattern, calib, recall, agn_as, ext_calib
+
+
 def ngc_check_vs_ref(T, jn: pd.DataFrame, dec, checked: str, selected: str | None, ref: str, flog) -> dict:
     """The once-after-selection NGC 3532 check of a protocol: the checked candidate and the reference, with their
     top-class agreement; logged. `dec(method, key)` gives a method's decisions on the rows of `key`."""

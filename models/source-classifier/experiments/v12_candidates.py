@@ -291,19 +291,8 @@ def evaluate(D: dict, args, log) -> None:
         flog(f"{m:9s} S9 {v['S9']} {v['S9_ci95']} (e) {v['e']} S12 {v['S12']} vs B1: S9 {v['S9_diff_vs_ref']:+.4f} "
             f"{v['S9_diff_ci95']} (e) {v['e_diff_vs_ref']:+.4f} {v['e_diff_ci95']} eligible {v['eligible']}")
     flog(f"eligible {eligible}; selected {selected}")
-    others = [(m, REF) for m in methods if m != REF]
-    cv = {}
-    for i, key in enumerate(("set_a", "set_b_gjw", "set_c_sightline", "set_d_gjw_sightline", "set_e_dimmed")):
-        cv[key] = C.boot_set(T, y, preds, i, methods, others, args.seed, args.n_boot,
-                             rows=gjw if key in ("set_b_gjw", "set_d_gjw_sightline") else None)
-    sim, ext = C.pattern_and_external(T, y, gjw, D["ye"], dec, methods, others, args.seed, args.n_boot)
-    by_pattern = C.by_real_pattern(T, y, D["Ma"][0], preds, methods)
-    calib, recall, agn_as = C.set_metrics(T, R, y, gjw, preds, methods)
-    for m in methods:
-        calib[m]["set_e"] = T.classwise_calibration(R[m]["PE"], y)
-        recall[m]["set_e_dimmed"] = T.metrics(y, preds[m][4], None)["recall"]
-        recall[m]["external_2023"] = T.metrics(D["ye"], dec(m, "Pext"), None)["recall"]
-    ext_calib = {m: T.classwise_calibration(R[m]["Pext"], D["ye"]) for m in methods}
+    cv, sim, ext, by_pattern, calib, recall, agn_as, ext_calib = C.five_set_reports(
+        T, y, gjw, D, R, preds, dec, methods, REF, args.seed, args.n_boot)
     e_mw = D["Me_dim"][:, T.MW_IDX].sum(1) > 0
     res = {"protocol": "v12 (CARD.md)", "fold_random_state": V9.FOLD_SEED, "seconds": None, "n_boot": args.n_boot,
            "rows_evaluated": int(n), "rows_gjw": int(gjw.sum()), "run_note": args.run_note,

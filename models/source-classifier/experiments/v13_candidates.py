@@ -129,19 +129,8 @@ def evaluate(D: dict, args, log) -> None:
         S[m]["S9"] = S[m].pop("S8")
         S[m]["noninferior"] = bool(S[m]["diff_ci95"][0] > NONINFERIORITY) if m in CANDIDATES else None
         S[m]["beats_ref"] = S[m]["noninferior"]   # the selection table's last column: criterion (ii)
-    others = [(m, REF) for m in methods if m != REF]
-    cv = {}
-    for i, key in enumerate(("set_a", "set_b_gjw", "set_c_sightline", "set_d_gjw_sightline", "set_e_dimmed")):
-        cv[key] = C.boot_set(T, y, preds, i, methods, others, args.seed, args.n_boot,
-                             rows=gjw if key in ("set_b_gjw", "set_d_gjw_sightline") else None)
-    sim, ext = C.pattern_and_external(T, y, gjw, D["ye"], dec, methods, others, args.seed, args.n_boot)
-    by_pattern = C.by_real_pattern(T, y, D["Ma"][0], preds, methods)
-    calib, recall, agn_as = C.set_metrics(T, R, y, gjw, preds, methods)
-    for m in methods:
-        calib[m]["set_e"] = T.classwise_calibration(R[m]["PE"], y)
-        recall[m]["set_e_dimmed"] = T.metrics(y, preds[m][4], None)["recall"]
-        recall[m]["external_2023"] = T.metrics(D["ye"], dec(m, "Pext"), None)["recall"]
-    ext_calib = {m: T.classwise_calibration(R[m]["Pext"], D["ye"]) for m in methods}
+    cv, sim, ext, by_pattern, calib, recall, agn_as, ext_calib = C.five_set_reports(
+        T, y, gjw, D, R, preds, dec, methods, REF, args.seed, args.n_boot)
     crit = {}
     for m in CANDIDATES:
         e = ext["differences"][f"{m} - {REF}"]
