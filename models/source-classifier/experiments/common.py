@@ -155,6 +155,34 @@ def ngc_check_vs_ref(T, jn: pd.DataFrame, dec, checked: str, selected: str | Non
     return out
 
 
+def five_set_tables(res: dict, names: dict, methods: list) -> list:
+    """Results-section tables shared by v12/v13: AGN recall on sets (a)-(e) and the external set, then balanced
+    accuracy by the row's real photometry pattern."""
+    L = ["", "AGN recall per set:", "", "| method | (a) | (b) G+J+W1 | (c) sightlines | (d) G+J+W1 + sightline | "
+         "(e) dimmed | external 2023 |", "|---|---|---|---|---|---|---|"]
+    for m in methods:
+        r = res["recall"][m]
+        L.append(f"| {names[m]} | " + " | ".join(str(r[k]["AGN"]) for k in (
+            "set_a", "set_b_gjw", "set_c_sightline", "set_d_gjw_sightline", "set_e_dimmed", "external_2023")) + " |")
+    L += ["", "Balanced accuracy by the row's real photometry pattern (set a, outer CV):", "",
+          "| subset | n | " + " | ".join(names[m] for m in methods) + " |", "|---|---|" + "---|" * len(methods)]
+    return L + subset_rows(res["by_real_pattern"].items(), methods)
+
+
+def ngc_check_vs_ref_lines(ng: dict, names: dict, not_selected: str) -> list:
+    """The sentences of ngc_check_vs_ref's result; `not_selected` labels a checked candidate that was not selected."""
+    L = [""]
+    for key, label in (("candidate", "selected candidate" if ng["checked_is_selected"] else not_selected),
+                       ("reference_B1", "reference")):
+        g = ng[key]
+        L += [f"NGC 3532 check ({names[g['method']]}; {label}; computed once after selection, never used to choose): "
+              f"agreement with MUWCLASS {g['agreement']} (n={g['n']}), at CT >= 2 {g['agreement_ct_ge_2']} "
+              f"(n={g['n_ct_ge_2']}), MUWCLASS AGN as AGN {g['muwclass_agn_as_agn']}/{g['muwclass_agn']}; predicted "
+              f"classes {g['class_counts']}.", ""]
+    return L + [f"Top-class agreement of {names[ng['checked']]} with B1 on NGC 3532: "
+                f"{ng['top_class_agreement_candidate_vs_B1']}.", ""]
+
+
 def finish_run(res: dict, markdown, version: str, args, smoke: bool, log, t_start: float) -> None:
     """Stamps the wall clock, then: a smoke run writes its section to /tmp only (unread), a --no-card run writes
     nothing, a real run writes <version>_results.json and the CARD.md section. `markdown()` renders the section."""

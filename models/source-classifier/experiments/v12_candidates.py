@@ -355,27 +355,9 @@ def results_markdown(res: dict, methods: list) -> str:
                  f"{res['external_2023_calibration'][m]['max_ece']} |")
     for key, label in (("set_a", "set (a)"), ("set_d", "set (d), G+J+W1 rows"), ("set_e", "set (e), dimmed")):
         L += C.ece_table(T, res, NAMES, methods, key, label)
-    L += ["", "AGN recall per set:", "", "| method | (a) | (b) G+J+W1 | (c) sightlines | (d) G+J+W1 + sightline | "
-          "(e) dimmed | external 2023 |", "|---|---|---|---|---|---|---|"]
-    for m in methods:
-        r = res["recall"][m]
-        L.append(f"| {NAMES[m]} | " + " | ".join(str(r[k]["AGN"]) for k in (
-            "set_a", "set_b_gjw", "set_c_sightline", "set_d_gjw_sightline", "set_e_dimmed", "external_2023")) + " |")
-    L += ["", "Balanced accuracy by the row's real photometry pattern (set a, outer CV):", "",
-          "| subset | n | " + " | ".join(NAMES[m] for m in methods) + " |", "|---|---|" + "---|" * len(methods)]
-    L += C.subset_rows(res["by_real_pattern"].items(), methods)
-    ng = res["ngc3532_check"]
-    L.append("")
-    for key, label in (("candidate", "selected candidate" if ng["checked_is_selected"] else
-                        "highest-S12 candidate, NOT selected"), ("reference_B1", "reference")):
-        g = ng[key]
-        L += [f"NGC 3532 check ({NAMES[g['method']]}; {label}; computed once after selection, never used to choose): "
-              f"agreement with MUWCLASS {g['agreement']} (n={g['n']}), at CT >= 2 {g['agreement_ct_ge_2']} "
-              f"(n={g['n_ct_ge_2']}), MUWCLASS AGN as AGN {g['muwclass_agn_as_agn']}/{g['muwclass_agn']}; predicted "
-              f"classes {g['class_counts']}.", ""]
-    L += [f"Top-class agreement of {NAMES[ng['checked']]} with B1 on NGC 3532: "
-          f"{ng['top_class_agreement_candidate_vs_B1']}.", "",
-          "Configurations tried (all listed): on v9's folds 2.1.0 refit, T3 capped, T7, 2.1.0dim; B1; candidates G1, "
+    L += C.five_set_tables(res, NAMES, methods)
+    L += C.ngc_check_vs_ref_lines(res["ngc3532_check"], NAMES, "highest-S12 candidate, NOT selected")
+    L += ["Configurations tried (all listed): on v9's folds 2.1.0 refit, T3 capped, T7, 2.1.0dim; B1; candidates G1, "
           "G2, G3 (exactly the protocol's list; nothing else was run).", ""]
     L += C.run_note_and_clock(res, "outer-fold fitting + prediction seconds per component",
                               "seconds_per_component_outer_folds")
