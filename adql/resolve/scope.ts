@@ -37,8 +37,8 @@ function positionsOf(names: ReadonlyArray<{ lname: string }>): Map<string, numbe
   return m;
 }
 
-/** The columns of an entry an identifier names (regular: case-insensitive; delimited: exact). */
-/** Calls `sink.add` with each of the entry's columns that `id` names, in column order; no array per call. */
+/** Calls `sink.add` with each of the entry's columns that `id` names (regular: case-insensitive; delimited: exact),
+ *  in column order; no array per call. */
 function forEachInEntry(entry: RangeEntry, id: Ident, sink: { add(b: Binding): void }): void {
   entry.positions ??= positionsOf(entry.columns);
   const at = BINDING_AT.get(entry);
@@ -48,6 +48,7 @@ function forEachInEntry(entry: RangeEntry, id: Ident, sink: { add(b: Binding): v
   }
 }
 
+/** The columns of an entry an identifier names. */
 function findInEntry(entry: RangeEntry, id: Ident): Binding[] {
   const hits: Binding[] = [];
   forEachInEntry(entry, id, { add: (b) => void hits.push(b) });
