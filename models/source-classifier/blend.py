@@ -154,6 +154,8 @@ def main() -> None:
     with open(card_path, "w") as fh:
         json.dump(card, fh, indent=2)
     print(f"[{time.time() - t0:6.1f}s] wrote card.json and fixtures/blend_fixture.json", flush=True)
+    import xray_route  # the X-ray-only cut of the new model.onnx and its card.json entry (ingest runs both)
+    xray_route.main()
 
 
 if __name__ == "__main__":

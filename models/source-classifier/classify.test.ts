@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,6 +111,7 @@ function cardWith(edit: (card: Record<string, unknown>) => void): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'xtap-clf-'));
   tmpDirs.push(dir);
   copyFileSync(path.join(here, 'model.onnx'), path.join(dir, 'model.onnx'));
+  if (existsSync(path.join(here, 'model-xray.onnx'))) copyFileSync(path.join(here, 'model-xray.onnx'), path.join(dir, 'model-xray.onnx'));
   const card = JSON.parse(readFileSync(path.join(here, 'card.json'), 'utf8')) as Record<string, unknown>;
   edit(card);
   writeFileSync(path.join(dir, 'card.json'), JSON.stringify(card));
@@ -207,6 +208,62 @@ describe('source-classifier classifySources', () => {
       });
     });
     expect(maxDiff).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('the X-ray route graph (model-xray.onnx) gives rows without MW features model.onnx\'s probabilities, in mixed and pure batches', async () => {
+    const clf = await loadSourceClassifier();
+    const route = clf.card.xray_route;
+    expect(route).toBeDefined();
+    expect(clf.xraySession).toBeDefined();
+    expect(route?.mw_columns).toEqual([N_XRAY_FEATURES, MW_END]);
+    // the cut graph holds the X-ray forest only (model.onnx: both forests)
+    const cardJson = JSON.parse(readFileSync(path.join(here, 'card.json'), 'utf8')) as { routes: { xray_only: { tree_ensembles: number; full_graph_tree_ensembles: number } } };
+    expect(cardJson.routes.xray_only.tree_ensembles).toBe(1);
+    expect(cardJson.routes.xray_only.full_graph_tree_ensembles).toBe(2);
+    // blend fixture rows (both routes, NGC 3532 rows incl.) plus every fixture row with its MW block masked out
+    const w = clf.width;
+    const base = blendFixture.features.map((r, i) => ({ f: r.slice(0, w), m: blendFixture.mask[i].slice(0, w) }));
+    const masked = base.map(({ f, m }) => ({ f: f.map((v, j) => (j >= N_XRAY_FEATURES && j < MW_END ? 0 : v)), m: m.map((v, j) => (j >= N_XRAY_FEATURES && j < MW_END ? 0 : v)) }));
+    const all = [...base, ...masked];
+    const isXray = all.map(({ m }) => m.slice(N_XRAY_FEATURES, MW_END).every((v) => v === 0));
+    expect(isXray.filter(Boolean).length).toBeGreaterThanOrEqual(base.length);
+    expect(isXray.some((v) => !v)).toBe(true);
+    const F = Float32Array.from(all.flatMap((r) => r.f));
+    const M = Float32Array.from(all.flatMap((r) => r.m));
+    // model.onnx through the classifier's own session (same thread settings), all rows in one call
+    const fullOut = await clf.session.run({ features: new ort.Tensor('float32', F, [all.length, w]), mask: new ort.Tensor('float32', M, [all.length, w]) });
+    const full = fullOut.probabilities?.data as Float32Array;
+    const routed = await clf.run(F, M, all.length);
+    expect(routed.length).toBe(full.length);
+    // bit-identical: the same nodes on the same rows, each part padded into the batch's size class (classify.ts)
+    expect(Array.from(routed)).toEqual(Array.from(full));
+    // the X-ray rows alone (one call of the cut graph) give the same numbers as in the mixed batch
+    const xs = all.filter((_, i) => isXray[i]);
+    const alone = await clf.run(Float32Array.from(xs.flatMap((r) => r.f)), Float32Array.from(xs.flatMap((r) => r.m)), xs.length);
+    let k = 0;
+    all.forEach((_, i) => {
+      if (!isXray[i]) return;
+      for (let c = 0; c < CLASSES.length; c++) expect(alone[k * CLASSES.length + c]).toBe(routed[i * CLASSES.length + c]);
+      k++;
+    });
+    // and the cut graph really is cheaper: it must not contain the MW forest (a graph that still evaluated it would
+    // pass every figure above)
+    expect(readFileSync(path.join(here, 'model-xray.onnx')).length).toBeLessThan(readFileSync(path.join(here, 'model.onnx')).length / 3);
+  });
+
+  it('rejects a card whose X-ray route file does not match its sha256 or whose MW columns are malformed', async () => {
+    const d1 = cardWith((c) => {
+      ((c.routes as Record<string, Record<string, unknown>>).xray_only).sha256 = '0'.repeat(64);
+    });
+    await expect(loadSourceClassifier(d1)).rejects.toThrow(/model-xray\.onnx.*sha256|sha256 of .*model-xray/);
+    const d2 = cardWith((c) => {
+      ((c.routes as Record<string, Record<string, unknown>>).xray_only).mw_columns = [30, 10];
+    });
+    await expect(loadSourceClassifier(d2)).rejects.toThrow(/mw_columns/);
+    const d3 = cardWith((c) => {
+      ((c.routes as Record<string, Record<string, unknown>>).xray_only).mw_columns = [10, 40];
+    });
+    await expect(loadSourceClassifier(d3)).rejects.toThrow(/beyond the input width/);
   });
 
   it('mcDraws = 0 in onnxruntime-node reproduces (PyTorch 2.1.0 + Python T3) / 2 and its classes (fixture)', async () => {

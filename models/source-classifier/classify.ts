@@ -58,6 +58,9 @@ export interface ModelCard {
   outputs: { name: string; type: string; shape: (string | number)[] }[];
   /** training class prior (CLASSES order) the probabilities are calibrated under; the decision divides by it */
   class_prior: number[];
+  /** optional cut of the graph for rows without any MW feature (xray_route.py): same probabilities for such rows,
+   *  without the MW network and forest */
+  xray_route?: { file: string; sha256: string; mw_columns: [number, number] };
 }
 
 export interface ClassifyOptions {
@@ -108,6 +111,10 @@ export interface SourceClassifier {
   readonly session: ort.InferenceSession;
   /** the model's input width: 30 (no sightline feature, 2.1.0/2.2.0) or 31 (with av_gal) */
   readonly width: number;
+  /** card.json routes.xray_only's session, run on the rows whose MW mask is all zero (none when the card has none) */
+  readonly xraySession?: ort.InferenceSession;
+  /** probabilities (rows × classes) of `n` feature rows: runModel on this classifier's sessions */
+  run(features: Float32Array, mask: Float32Array, n: number): Promise<Float32Array>;
 }
 
 /** Session metadata needed for validation (a subset of ort.InferenceSession). */
@@ -151,6 +158,14 @@ function parseCard(raw: unknown): ModelCard {
     });
   };
   const prior = isRecord(training) ? training.class_prior : undefined;
+  const route = isRecord(raw.routes) && isRecord(raw.routes.xray_only) ? raw.routes.xray_only : undefined;
+  const cols = route?.mw_columns;
+  if (
+    route !== undefined &&
+    (typeof route.file !== 'string' || typeof route.sha256 !== 'string' || !Array.isArray(cols) || cols.length !== 2 ||
+      !cols.every((c): c is number => Number.isInteger(c) && c >= 0) || cols[0] >= cols[1])
+  )
+    throw new ModelCardMismatchError('card.json routes.xray_only needs file, sha256 and mw_columns [start, end)');
   if (
     !Array.isArray(prior) ||
     prior.length !== classes.length ||
@@ -161,6 +176,7 @@ function parseCard(raw: unknown): ModelCard {
   return {
     name, version, classes, model_file: modelFile, model_sha256: sha,
     inputs: io(inputs, 'inputs'), outputs: io(outputs, 'outputs'), class_prior: prior,
+    xray_route: route && { file: route.file as string, sha256: route.sha256 as string, mw_columns: cols as [number, number] },
   };
 }
 
@@ -210,18 +226,95 @@ export function validateModel(session: SessionSignature, card: ModelCard): numbe
 }
 
 
-async function load(modelDir: string): Promise<SourceClassifier> {
-  const cardPath = path.join(modelDir, 'card.json');
-  const card = parseCard(JSON.parse(await readFile(cardPath, 'utf8')) as unknown);
-  const modelPath = path.join(modelDir, card.model_file);
+/** A session of `file`, after checking its sha256 against the card's; validated like model.onnx. */
+async function loadChecked(modelDir: string, file: string, sha256: string, card: ModelCard): Promise<{ session: ort.InferenceSession; width: number }> {
+  const modelPath = path.join(modelDir, file);
   const bytes = await readFile(modelPath);
   const sha = createHash('sha256').update(bytes).digest('hex');
-  if (sha !== card.model_sha256)
-    throw new ModelCardMismatchError(`sha256 of ${modelPath} is ${sha}, card says ${card.model_sha256}`);
+  if (sha !== sha256) throw new ModelCardMismatchError(`sha256 of ${modelPath} is ${sha}, card says ${sha256}`);
   // The Monte-Carlo batches are large (sources × draws rows): one ONNX call uses every core.
   const session = await createCpuSession(bytes, { intraOpNumThreads: availableParallelism() });
-  const width = validateModel(session, card);
-  return { modelDir, card, session, width };
+  return { session, width: validateModel(session, card) };
+}
+
+async function load(modelDir: string): Promise<SourceClassifier> {
+  const card = parseCard(JSON.parse(await readFile(path.join(modelDir, 'card.json'), 'utf8')) as unknown);
+  const { session, width } = await loadChecked(modelDir, card.model_file, card.model_sha256, card);
+  const route = card.xray_route;
+  let xraySession: ort.InferenceSession | undefined;
+  if (route !== undefined) {
+    if (route.mw_columns[1] > width) throw new ModelCardMismatchError(`routes.xray_only mw_columns beyond the input width ${width}`);
+    const xray = await loadChecked(modelDir, route.file, route.sha256, card);
+    if (xray.width !== width) throw new ModelCardMismatchError(`${route.file} input width ${xray.width}, model.onnx ${width}`);
+    xraySession = xray.session;
+  }
+  const clf: SourceClassifier = { modelDir, card, session, width, xraySession, run: (f, m, n) => runModel(clf, f, m, n) };
+  return clf;
+}
+
+/** Probabilities (rows × classes) of `n` feature rows: rows with no MW feature through the X-ray route's graph when
+ *  the card has one (the same probabilities as model.onnx gives them, without evaluating the MW branch), the others
+ *  through model.onnx. */
+export async function runModel(clf: Omit<SourceClassifier, 'run'>, features: Float32Array, mask: Float32Array, n: number): Promise<Float32Array> {
+  const width = clf.width;
+  const C = CLASSES.length;
+  const once = async (session: ort.InferenceSession, f: Float32Array, m: Float32Array, rows: number): Promise<Float32Array> => {
+    const out = await session.run({
+      [INPUT_FEATURES]: new ort.Tensor('float32', f, [rows, width]),
+      [INPUT_MASK]: new ort.Tensor('float32', m, [rows, width]),
+    });
+    const p = out[OUTPUT_PROBABILITIES];
+    if (p === undefined || !(p.data instanceof Float32Array) || p.data.length !== rows * C)
+      throw new ModelCardMismatchError(`unexpected output ${OUTPUT_PROBABILITIES}`);
+    return p.data;
+  };
+  const route = clf.card.xray_route;
+  if (clf.xraySession === undefined || route === undefined || n === 0) return once(clf.session, features, mask, n);
+  const [lo, hi] = route.mw_columns;
+  const xrayOnly = new Uint8Array(n);
+  let nx = 0;
+  for (let r = 0; r < n; r++) {
+    let any = false;
+    for (let j = r * width + lo, end = r * width + hi; j < end && !any; j++) any = mask[j] > 0;
+    if (!any) {
+      xrayOnly[r] = 1;
+      nx++;
+    }
+  }
+  if (nx === n) return once(clf.xraySession, features, mask, n);
+  if (nx === 0) return once(clf.session, features, mask, n);
+  // onnxruntime's TreeEnsemble sums a row's trees in an order that depends on the batch size: one order for 1 row,
+  // another for 2-50 rows (trees split across threads), another above 50 (rows split across threads); the three
+  // differ in the last bits (~6e-8). A part is padded (with copies of its first row) into the size class of the
+  // whole batch, so every row gets exactly the numbers model.onnx gives it in that batch, and a source's result
+  // stays independent of the other sources of its batch (test "independent of batch composition").
+  const floor = n > 50 ? 51 : 2;
+  const pick = (want: number, rows: number) => {
+    const padded = Math.max(rows, floor);
+    const f = new Float32Array(padded * width);
+    const m = new Float32Array(padded * width);
+    for (let r = 0, k = 0; r < n; r++) {
+      if (xrayOnly[r] !== want) continue;
+      f.set(features.subarray(r * width, (r + 1) * width), k * width);
+      m.set(mask.subarray(r * width, (r + 1) * width), k * width);
+      k++;
+    }
+    for (let k = rows; k < padded; k++) {
+      f.copyWithin(k * width, 0, width);
+      m.copyWithin(k * width, 0, width);
+    }
+    return { f, m, padded };
+  };
+  const x = pick(1, nx);
+  const px = await once(clf.xraySession, x.f, x.m, x.padded);
+  const w = pick(0, n - nx);
+  const pw = await once(clf.session, w.f, w.m, w.padded);
+  const out = new Float32Array(n * C);
+  for (let r = 0, ix = 0, iw = 0; r < n; r++) {
+    if (xrayOnly[r]) out.set(px.subarray(ix * C, ++ix * C), r * C);
+    else out.set(pw.subarray(iw * C, ++iw * C), r * C);
+  }
+  return out;
 }
 
 /** Loads (once per directory) and validates the classifier. */
@@ -422,11 +515,7 @@ export async function classifySources(
     }
     return { n, features, mask, meta };
   };
-  const run = (b: ReturnType<typeof prepare>) =>
-    clf.session.run({
-      [INPUT_FEATURES]: new ort.Tensor('float32', b.features, [b.n, width]),
-      [INPUT_MASK]: new ort.Tensor('float32', b.mask, [b.n, width]),
-    });
+  const run = (b: ReturnType<typeof prepare>) => clf.run(b.features, b.mask, b.n);
 
   // Batch k+1 is prepared before batch k's result is awaited. onnxruntime-node 1.30 runs the session inside a
   // setImmediate on this thread (its intra-op pool = this thread + the others), so the two do not overlap today;
@@ -436,14 +525,10 @@ export async function classifySources(
   for (let start = 0, batch = 0; current && pending; start += sourcesPerBatch, batch++) {
     const nextStart = start + sourcesPerBatch;
     const next = nextStart < rows.length ? prepare(nextStart, (batch + 1) % 2) : undefined;
-    const out = await pending;
+    const p = await pending;
     const nextPending = next ? run(next) : undefined;
     nextPending?.catch(() => undefined); // awaited on the next turn; never an unhandled rejection meanwhile
-    const { n, meta } = current;
-    const probs = out[OUTPUT_PROBABILITIES];
-    if (probs === undefined || !(probs.data instanceof Float32Array) || probs.data.length !== n * C)
-      throw new ModelCardMismatchError(`unexpected output ${OUTPUT_PROBABILITIES}`);
-    const p = probs.data;
+    const { meta } = current;
     const mean = new Float64Array(C);
     const sq = new Float64Array(C);
     const q = new Float64Array(C);
