@@ -2,7 +2,9 @@
  * Source classification on ingest: CSC2 rows -> class probabilities with Monte-Carlo uncertainties.
  *
  * Loads models/source-classifier/model.onnx with onnxruntime-node, checks it against card.json
- * (input/output names, shapes, classes, feature names, sha256) and runs batches through it.
+ * (input/output names, shapes, classes, feature names, sha256) and runs batches through it; rows without any MW
+ * feature go through card.json's X-ray route graph instead (model-xray.onnx: model.onnx without the MW branch, the
+ * same probabilities for such rows), when the card names one.
  * Monte-Carlo: each source is evaluated `mcDraws` times with its band fluxes drawn from N(F, sd) (F and sd the
  * split-normal mean and standard deviation of CSC2's mode and limits, features.ts bandFlux; redrawn until > 0, as
  * the training augmentation draws the training table's fluxes) and its magnitudes from N(mag, e_mag);
@@ -255,7 +257,7 @@ async function load(modelDir: string): Promise<SourceClassifier> {
 /** Probabilities (rows × classes) of `n` feature rows: rows with no MW feature through the X-ray route's graph when
  *  the card has one (the same probabilities as model.onnx gives them, without evaluating the MW branch), the others
  *  through model.onnx. */
-export async function runModel(clf: Omit<SourceClassifier, 'run'>, features: Float32Array, mask: Float32Array, n: number): Promise<Float32Array> {
+async function runModel(clf: Omit<SourceClassifier, 'run'>, features: Float32Array, mask: Float32Array, n: number): Promise<Float32Array> {
   const width = clf.width;
   const C = CLASSES.length;
   const once = async (session: ort.InferenceSession, f: Float32Array, m: Float32Array, rows: number): Promise<Float32Array> => {
