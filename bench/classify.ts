@@ -13,7 +13,7 @@ import type { Db } from '../db/index.js';
 import { createProgress, ingestCsc2 } from '../ingest/index.js';
 import { freshDatabase } from './ingest.js';
 import { writeSyntheticMasterCsv } from './synthetic-csc2.js';
-import { DEFAULT_MC_DRAWS, loadSourceClassifier } from '../models/source-classifier/classify.js';
+import { DEFAULT_MC_DRAWS, loadSourceClassifier, rowsWithoutMw } from '../models/source-classifier/classify.js';
 import type { SourceClassifier } from '../models/source-classifier/classify.js';
 import { loadText, spread, spreadText } from './stats.js';
 import type { BenchRow } from './types.js';
@@ -35,7 +35,7 @@ interface ModelRuns {
   batch?: { features: Float32Array; mask: Float32Array; rows: number };
 }
 
-async function timeModelRuns(): Promise<{ runs: ModelRuns; restore: () => void; rerun: () => Promise<number> }> {
+async function timeModelRuns(): Promise<{ runs: ModelRuns; restore: () => void; rerun: () => Promise<number>; xrayShare: () => number }> {
   const clf = await loadSourceClassifier();
   const original = clf.run;
   const runs: ModelRuns = { ms: 0, rows: 0, calls: 0 };
@@ -59,20 +59,15 @@ async function timeModelRuns(): Promise<{ runs: ModelRuns; restore: () => void; 
     await original(b.features, b.mask, b.rows);
     return b.rows / ((performance.now() - t0) / 1000);
   };
-  return { runs, restore: () => ((clf as { run: SourceClassifier['run'] }).run = original), rerun };
-}
-
-/** Share of a batch's rows without any MW feature (those take the X-ray route graph; 0 when the card has none).
- *  Counted after the timed run, on the captured batch. */
-function xrayOnlyShare(b: { mask: Float32Array; rows: number }, width: number, cols: [number, number] | undefined): number {
-  if (!cols || b.rows === 0) return 0;
-  let x = 0;
-  for (let r = 0; r < b.rows; r++) {
-    let any = false;
-    for (let j = r * width + cols[0]; j < r * width + cols[1] && !any; j++) any = b.mask[j] > 0;
-    if (!any) x++;
-  }
-  return x / b.rows;
+  /** Share of the captured batch's rows without any MW feature (those take the X-ray route graph; 0 when the card
+   *  has none), counted after the timed run. */
+  const xrayShare = (): number => {
+    const b = runs.batch;
+    const cols = clf.card.xray_route?.mw_columns;
+    if (!b || !cols || b.rows === 0) return 0;
+    return rowsWithoutMw(b.mask, b.rows, clf.width, cols).reduce((a, v) => a + v, 0) / b.rows;
+  };
+  return { runs, restore: () => ((clf as { run: SourceClassifier['run'] }).run = original), rerun, xrayShare };
 }
 
 export async function benchClassify(): Promise<BenchRow[]> {
@@ -112,11 +107,10 @@ export async function benchClassify(): Promise<BenchRow[]> {
       try {
         withMl.push(await timed(true));
         if (model.runs.calls === 0 || model.runs.rows !== n * DEFAULT_MC_DRAWS)
-          throw new Error(`the timed session saw ${model.runs.rows} rows in ${model.runs.calls} calls, expected ${n * DEFAULT_MC_DRAWS}`);
+          throw new Error(`the timed classifier saw ${model.runs.rows} rows in ${model.runs.calls} calls, expected ${n * DEFAULT_MC_DRAWS}`);
         inRun.push(model.runs.ms / 1000);
         batchRows = model.runs.batch?.rows ?? 0;
-        const clf = await loadSourceClassifier();
-        xrayShare = model.runs.batch ? xrayOnlyShare(model.runs.batch, clf.width, clf.card.xray_route?.mw_columns) : 0;
+        xrayShare = model.xrayShare();
         ceiling.push(await model.rerun());
       } finally {
         model.restore();

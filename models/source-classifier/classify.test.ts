@@ -89,7 +89,10 @@ function blendOf(pMlp: readonly number[], pF: readonly number[], i: number): num
   const t = e.reduce((a, b) => a + b, 0);
   return e.map((v) => v / t);
 }
-const card = JSON.parse(readFileSync(path.join(here, 'card.json'), 'utf8')) as { training: { class_prior: number[] } };
+const card = JSON.parse(readFileSync(path.join(here, 'card.json'), 'utf8')) as {
+  training: { class_prior: number[] };
+  routes: { xray_only: { tree_ensembles: number; full_graph_tree_ensembles: number } };
+};
 
 async function runOnnx(file: string, features: number[][], mask: number[][]): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(path.join(here, file));
@@ -217,9 +220,8 @@ describe('source-classifier classifySources', () => {
     expect(clf.xraySession).toBeDefined();
     expect(route?.mw_columns).toEqual([N_XRAY_FEATURES, MW_END]);
     // the cut graph holds the X-ray forest only (model.onnx: both forests)
-    const cardJson = JSON.parse(readFileSync(path.join(here, 'card.json'), 'utf8')) as { routes: { xray_only: { tree_ensembles: number; full_graph_tree_ensembles: number } } };
-    expect(cardJson.routes.xray_only.tree_ensembles).toBe(1);
-    expect(cardJson.routes.xray_only.full_graph_tree_ensembles).toBe(2);
+    expect(card.routes.xray_only.tree_ensembles).toBe(1);
+    expect(card.routes.xray_only.full_graph_tree_ensembles).toBe(2);
     // blend fixture rows (both routes, NGC 3532 rows incl.) plus every fixture row with its MW block masked out
     const w = clf.width;
     const base = blendFixture.features.map((r, i) => ({ f: r.slice(0, w), m: blendFixture.mask[i].slice(0, w) }));

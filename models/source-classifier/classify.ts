@@ -254,6 +254,18 @@ async function load(modelDir: string): Promise<SourceClassifier> {
   return clf;
 }
 
+/** 1 for each of the `n` rows whose mask is 0 in every column of `[lo, hi)` (the MW columns: the row takes the X-ray
+ *  route), else 0. Pure. */
+export function rowsWithoutMw(mask: Float32Array, n: number, width: number, [lo, hi]: readonly [number, number]): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let r = 0; r < n; r++) {
+    let any = false;
+    for (let j = r * width + lo, end = r * width + hi; j < end && !any; j++) any = mask[j] > 0;
+    if (!any) out[r] = 1;
+  }
+  return out;
+}
+
 /** Probabilities (rows × classes) of `n` feature rows: rows with no MW feature through the X-ray route's graph when
  *  the card has one (the same probabilities as model.onnx gives them, without evaluating the MW branch), the others
  *  through model.onnx. */
@@ -272,17 +284,8 @@ async function runModel(clf: Omit<SourceClassifier, 'run'>, features: Float32Arr
   };
   const route = clf.card.xray_route;
   if (clf.xraySession === undefined || route === undefined || n === 0) return once(clf.session, features, mask, n);
-  const [lo, hi] = route.mw_columns;
-  const xrayOnly = new Uint8Array(n);
-  let nx = 0;
-  for (let r = 0; r < n; r++) {
-    let any = false;
-    for (let j = r * width + lo, end = r * width + hi; j < end && !any; j++) any = mask[j] > 0;
-    if (!any) {
-      xrayOnly[r] = 1;
-      nx++;
-    }
-  }
+  const xrayOnly = rowsWithoutMw(mask, n, width, route.mw_columns);
+  const nx = xrayOnly.reduce((a, b) => a + b, 0);
   if (nx === n) return once(clf.xraySession, features, mask, n);
   if (nx === 0) return once(clf.session, features, mask, n);
   // onnxruntime's TreeEnsemble sums a row's trees in an order that depends on the batch size: one order for 1 row,
