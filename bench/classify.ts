@@ -6,11 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { migrate, openDb, MIGRATIONS } from '../db/index.js';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.js';
 import type { Db } from '../db/index.js';
-import { createProgress, ingestCsc2 } from '../ingest/index.js';
+import { ingestCsc2 } from '../ingest/index.js';
+import { benchLogger, benchProgress } from './log.js';
 import { freshDatabase } from './ingest.js';
 import { writeSyntheticMasterCsv } from './synthetic-csc2.js';
 import { DEFAULT_MC_DRAWS, loadSourceClassifier, rowsWithoutMw } from '../models/source-classifier/classify.js';
@@ -75,7 +75,7 @@ export async function benchClassify(): Promise<BenchRow[]> {
   const reps = Math.max(1, Number(process.env.XTAP_BENCH_REPS ?? 3));
   const dir = mkdtempSync(join(tmpdir(), 'xtap-bench-classify-'));
   const csv = join(dir, 'sources.csv');
-  const log = pino({ level: 'warn' });
+  const log = benchLogger();
   const embedded = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres(join(dir, 'postgres'), log);
   const admin = process.env.DATABASE_URL ?? (embedded as NonNullable<typeof embedded>).url;
   try {
@@ -84,7 +84,7 @@ export async function benchClassify(): Promise<BenchRow[]> {
       const db = await openBenchDb(admin, classify ? 'xtap_bench_classify' : 'xtap_bench_classify_off');
       try {
         const t0 = performance.now();
-        await ingestCsc2(db, { files: [csv], table: 'master_source', log, progress: createProgress(log), classify });
+        await ingestCsc2(db, { files: [csv], table: 'master_source', log, progress: benchProgress(), classify });
         const s = (performance.now() - t0) / 1000;
         if (classify) {
           const rows = Number((await db.query('SELECT count(*) FROM ml.source_class')).rows[0]?.[0]);

@@ -9,10 +9,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import pg from 'pg';
 import { migrate, openDb, MIGRATIONS } from '../db/index.js';
-import { createProgress, ingestCsc2 } from '../ingest/index.js';
+import { ingestCsc2 } from '../ingest/index.js';
+import { benchLogger, benchProgress } from './log.js';
 import { loadText, spread, spreadText } from './stats.js';
 import type { BenchRow } from './types.js';
 import { SYNTHETIC_COLUMNS as COLUMNS, writeSyntheticMasterCsv as writeCsv } from './synthetic-csc2.js';
@@ -36,8 +36,7 @@ export async function benchIngest(): Promise<BenchRow[]> {
   const withStaged = process.env.XTAP_BENCH_STAGED !== '0';
   const dir = mkdtempSync(join(tmpdir(), 'xtap-bench-'));
   const csv = join(dir, 'master_source.csv');
-  // XTAP_BENCH_LOG_LEVEL=info shows the loader's structured logs on stderr (e.g. the direct path's COPY and index times).
-  const log = pino({ level: process.env.XTAP_BENCH_LOG_LEVEL ?? 'warn' }, pino.destination(2));
+  const log = benchLogger();
   try {
     process.stderr.write(`writing ${rows} synthetic rows to ${csv}\n`);
     await writeCsv(csv, rows);
@@ -54,7 +53,7 @@ export async function benchIngest(): Promise<BenchRow[]> {
       loads.push(loadText());
       const t0 = performance.now();
       // The loader alone (as `xtap ingest csc2 --no-classify`); classification is measured by `npm run bench -- classify`.
-      await ingestCsc2(db, { files: [csv], table: 'master_source', log, progress: createProgress(log), classify: false });
+      await ingestCsc2(db, { files: [csv], table: 'master_source', log, progress: benchProgress(), classify: false });
       const xtapS = (performance.now() - t0) / 1000;
       const count = (await db.query('SELECT count(*) FROM csc2.master_source')).rows[0]?.[0];
       if (count !== BigInt(rows)) throw new Error(`expected ${rows} rows loaded, found ${String(count)}`);
@@ -66,7 +65,7 @@ export async function benchIngest(): Promise<BenchRow[]> {
         await migrate(sdb, MIGRATIONS);
         await sdb.exec(`INSERT INTO csc2.master_source (name, ra, dec) VALUES ('2CXO JPLACEHOLDER', 0, 0)`);
         const t2 = performance.now();
-        await ingestCsc2(sdb, { files: [csv], table: 'master_source', log, progress: createProgress(log), classify: false });
+        await ingestCsc2(sdb, { files: [csv], table: 'master_source', log, progress: benchProgress(), classify: false });
         staged.push((performance.now() - t2) / 1000);
         await sdb.close();
       }

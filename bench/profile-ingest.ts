@@ -5,9 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { migrate, openDb, MIGRATIONS } from '../db/index.js';
-import { createProgress, ingestCsc2 } from '../ingest/index.js';
+import { ingestCsc2 } from '../ingest/index.js';
+import { benchLogger, benchProgress } from './log.js';
 import { freshDatabase } from './ingest.js';
 import { writeSyntheticMasterCsv } from './synthetic-csc2.js';
 
@@ -20,9 +20,9 @@ try {
   await writeSyntheticMasterCsv(csv, rows);
   const db = await openDb({ databaseUrl: await freshDatabase(adminUrl, 'xtap_profile_ingest'), dataDir: 'unused' });
   await migrate(db, MIGRATIONS);
-  const log = pino({ level: process.env.XTAP_BENCH_LOG_LEVEL ?? 'warn' }, pino.destination(2));
+  const log = benchLogger();
   const t0 = performance.now();
-  await ingestCsc2(db, { files: [csv], table: 'master_source', log, progress: createProgress(log), classify: false });
+  await ingestCsc2(db, { files: [csv], table: 'master_source', log, progress: benchProgress(), classify: false });
   process.stdout.write(`ingest of ${rows} rows: ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);
   await db.close();
 } finally {

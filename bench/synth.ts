@@ -2,9 +2,8 @@
  *  stack and ~2M observation detections with their association tables) into a fresh database on DATABASE_URL,
  *  loading and classification timed separately, against the 60 s target for the whole (issue 11). */
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { MIGRATIONS, migrate, openDb } from '../db/index.js';
-import { createProgress } from '../ingest/index.js';
+import { benchLogger, benchProgress } from './log.js';
 import { SYNTH_SCALES } from '../synth/generate.js';
 import type { SynthScale } from '../synth/generate.js';
 import { synthesize } from '../synth/load.js';
@@ -17,12 +16,12 @@ export async function benchSynth(): Promise<BenchRow[]> {
   if (!adminUrl) throw new Error('the synth benchmark needs DATABASE_URL (a PostgreSQL server)');
   const scale = (process.env.XTAP_BENCH_SYNTH_SCALE ?? 'full') as SynthScale;
   if (!(scale in SYNTH_SCALES)) throw new Error(`XTAP_BENCH_SYNTH_SCALE must be one of ${Object.keys(SYNTH_SCALES).join(', ')}`);
-  const log = pino({ level: 'warn' });
+  const log = benchLogger();
   const db = await openDb({ databaseUrl: await freshDatabase(adminUrl, 'xtap_bench_synth'), dataDir: 'unused' });
   try {
     await migrate(db, MIGRATIONS);
     const load = loadText();
-    const r = await synthesize(db, { masters: SYNTH_SCALES[scale], seed: 1, sampleDir: join(process.cwd(), 'data', 'sample'), log, progress: createProgress(log) });
+    const r = await synthesize(db, { masters: SYNTH_SCALES[scale], seed: 1, sampleDir: join(process.cwd(), 'data', 'sample'), log, progress: benchProgress() });
     const rows = Object.values(r.rows).reduce((a, b) => a + b, 0);
     const total = r.seconds.load + r.seconds.classify;
     return [

@@ -8,3 +8,5 @@ export { publishTapSchema } from './publish-metadata.js';
 export { encodeCopyCsv, copyCsvValue } from './copy-csv.js';
 export { PgDb, POOL_TIMEOUT, UNAVAILABLE } from './pg-adapter.js';
 export type { DbLog, PgDbOptions } from './pg-adapter.js';
+export { refreshPlannerStatistics, statisticsStale } from './planner-statistics.js';
+export type { StatisticsRefresh } from './planner-statistics.js';

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { healpixIndex } from '../adql/geometry/index.js';
-import type { Db } from '../db/index.js';
+import type { Db, Queryable } from '../db/index.js';
 import { csc2Table } from '../ingest/csc2/layout.js';
 import { classifyMasterSources } from '../ingest/ml/classify-sources.js';
 import { adjustFieldPriors } from '../ingest/ml/field-prior.js';
@@ -52,35 +52,40 @@ export function describeCatalogue(seed: number, masters: number, stats: SampleSt
   return { rows, checksum: hash.digest('hex') };
 }
 
+/** COPYs the catalogue of req.seed into the csc2 tables, in foreign-key order, in the caller's transaction. */
+export async function copyCatalogue(tx: Queryable, req: Pick<SynthRequest, 'masters' | 'seed' | 'progress'>, stats: SampleStats, expected: Record<SynthTable, number>): Promise<void> {
+  for (const t of ORDER) {
+    const def = csc2Table(t);
+    const cols = [...SYNTH_COLUMNS[t]];
+    for (const c of cols) if (!def.columns.some((x) => x.name === c)) throw new Error(`synth: csc2.${t} has no column ${c}`);
+    const pos = def.position;
+    const ra = pos ? cols.indexOf(pos.ra) : -1;
+    const dec = pos ? cols.indexOf(pos.dec) : -1;
+    req.progress.begin(`synth csc2.${t}`, expected[t]);
+    async function* batches(): AsyncGenerator<unknown[][]> {
+      let batch: unknown[][] = [];
+      for (const field of generateCatalogue(req.seed, req.masters, stats)) {
+        for (const r of field[t]) batch.push(pos ? [...r, BigInt(healpixIndex(r[ra] as number, r[dec] as number, pos.order))] : r);
+        if (batch.length >= 20_000) {
+          req.progress.advance(batch.length);
+          yield batch;
+          batch = [];
+        }
+      }
+      req.progress.advance(batch.length);
+      yield batch;
+    }
+    await tx.copyIn(sqlTableName(def), pos ? [...cols, pos.healpix] : cols, batches());
+    req.progress.end();
+  }
+}
+
 export async function synthesize(db: Db, req: SynthRequest): Promise<SynthReport> {
   const stats = sampleStats(req.sampleDir);
   const expected = describeCatalogue(req.seed, req.masters, stats);
   return db.transaction(async (tx) => {
     const t0 = performance.now();
-    for (const t of ORDER) {
-      const def = csc2Table(t);
-      const cols = [...SYNTH_COLUMNS[t]];
-      for (const c of cols) if (!def.columns.some((x) => x.name === c)) throw new Error(`synth: csc2.${t} has no column ${c}`);
-      const pos = def.position;
-      const ra = pos ? cols.indexOf(pos.ra) : -1;
-      const dec = pos ? cols.indexOf(pos.dec) : -1;
-      req.progress.begin(`synth csc2.${t}`, expected.rows[t]);
-      async function* batches(): AsyncGenerator<unknown[][]> {
-        let batch: unknown[][] = [];
-        for (const field of generateCatalogue(req.seed, req.masters, stats)) {
-          for (const r of field[t]) batch.push(pos ? [...r, BigInt(healpixIndex(r[ra] as number, r[dec] as number, pos.order))] : r);
-          if (batch.length >= 20_000) {
-            req.progress.advance(batch.length);
-            yield batch;
-            batch = [];
-          }
-        }
-        req.progress.advance(batch.length);
-        yield batch;
-      }
-      await tx.copyIn(sqlTableName(def), pos ? [...cols, pos.healpix] : cols, batches());
-      req.progress.end();
-    }
+    await copyCatalogue(tx, req, stats, expected.rows);
     const t1 = performance.now();
     let classified = 0;
     if (req.classify !== false) {

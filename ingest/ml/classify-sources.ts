@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { refreshPlannerStatistics } from '../../db/index.js';
 import type { Queryable } from '../../db/index.js';
 import { CLASSES, ModelCardMismatchError, classifySources, loadSourceClassifier } from '../../models/source-classifier/classify.js';
 import type { SourceClassification } from '../../models/source-classifier/classify.js';
@@ -73,6 +74,8 @@ export const OBSERVATIONS_SQL =
   `FROM (SELECT DISTINCT so.obsid, so.obi, so.region_id FROM csc2.master_stack_assoc a JOIN csc2.stack_observation_assoc so ` +
   `ON so.detect_stack_id = a.detect_stack_id AND so.region_id = a.region_id WHERE a.name = m.name) d ` +
   `JOIN csc2.observation_source o ON o.obsid = d.obsid AND o.obi = d.obi AND o.region_id = d.region_id) AS observations`;
+/** The tables INPUT_SQL reads (and the batch loop's NOT EXISTS on ml.source_class). */
+export const INPUT_TABLES = ['csc2.master_source', 'csc2.master_stack_assoc', 'csc2.stack_observation_assoc', 'csc2.observation_source', 'ml.mw_counterpart', 'ml.source_class'] as const;
 export const INPUT_SQL =
   `SELECT ${X_RAY_COLUMNS.map((c) => `m.${quoteIdent(c)}`).join(', ')}, ${MW_COLUMNS.map((c) => `c.${quoteIdent(c)}`).join(', ')}, (c.name IS NOT NULL) AS mw_searched, ${OBSERVATIONS_SQL} ` +
   `FROM csc2.master_source m LEFT JOIN LATERAL (SELECT * FROM ml.mw_counterpart k WHERE k.name = m.name ORDER BY (${NO_PHOTOMETRY_SQL}), k.origin LIMIT 1) c ON true`;
@@ -125,6 +128,8 @@ export async function classifyMasterSources(tx: Queryable, req: ClassifyRequest)
   req.progress.begin(`classify ${total} sources`, total);
   // The input query's plan cost (~3e5 per 10k batch) passes jit_above_cost, and compiling it cost ~80 of ~370 ms
   // per batch (bench/perobs/input-query.mjs, PostgreSQL 15); the plan is index scans that JIT cannot speed up.
+  const refreshed = await refreshPlannerStatistics(tx, INPUT_TABLES);
+  if (refreshed.analyzed.length > 0) req.log.info({ tables: refreshed.analyzed }, 'planner statistics refreshed before classification');
   const jit = String((await tx.query(`SELECT current_setting('jit'), set_config('jit', 'off', true)`)).rows[0]?.[0] ?? 'on');
   const write = async (rows: unknown[][]) => {
     if (rows.length === 0) return;
