@@ -43,12 +43,13 @@ export async function refreshPlannerStatistics(tx: Queryable, tables: ReadonlyAr
   const analyzed: string[] = [];
   for (const row of r.rows) {
     const [name, changes, xid] = [String(row[0]), Number(row[1]), String(row[5])];
-    let memo = analyzedIn.get(tx);
-    if (!memo || memo.xid !== xid) analyzedIn.set(tx, (memo = { xid, changesAtAnalyze: new Map() }));
-    const table = { changes: changes - (memo.changesAtAnalyze.get(name) ?? 0), reltuples: Number(row[2]), hasStatistics: row[6] === true };
+    // Outside a transaction that wrote (no xid), the counts are committed ones that ANALYZE itself resets: no memo.
+    let memo = xid === '' ? undefined : analyzedIn.get(tx);
+    if (xid !== '' && (!memo || memo.xid !== xid)) analyzedIn.set(tx, (memo = { xid, changesAtAnalyze: new Map() }));
+    const table = { changes: changes - (memo?.changesAtAnalyze.get(name) ?? 0), reltuples: Number(row[2]), hasStatistics: row[6] === true };
     if (!statisticsStale(table, { threshold: Number(row[3]), scaleFactor: Number(row[4]) })) continue;
     await tx.query(`ANALYZE ${name}`);
-    memo.changesAtAnalyze.set(name, changes);
+    memo?.changesAtAnalyze.set(name, changes);
     analyzed.push(name);
   }
   return { analyzed };
